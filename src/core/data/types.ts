@@ -34,3 +34,54 @@ export interface Folder {
 }
 
 export type CaptionFormat = 'kaggle-csv' | 'flickr8k-token' | 'karpathy-json';
+
+/** One image as the caption file names it, captions as written in the file (raw, uncleaned). */
+export interface ImageRecord {
+  /** Image file name as the caption file names it (e.g. `1000268201_693b08cb0e.jpg`). */
+  name: string;
+  /** Split named by the dataset itself (split files, Karpathy's field); null when it names none. */
+  split: Split | null;
+  captions: string[];
+  /** For each caption, where it came from (1-based line in `captionFile`; for JSON, the line of the sentence). */
+  captionLines: number[];
+  /** Path of the image file in the folder, relative, or null when the folder lacks it. */
+  file: string | null;
+}
+
+/** What `loadDataset` returns: everything usable, plus every problem met on the way. */
+export interface LoadedDataset {
+  format: CaptionFormat;
+  /** Relative path of the caption file that was read. */
+  captionFile: string;
+  /** Images in caption-file order (first appearance). */
+  images: ImageRecord[];
+  /** Relative paths of all image files found in the folder (including those without captions). */
+  imageFiles: string[];
+  /**
+   * Raw caption lines of a Kaggle captions.txt, header excluded, as the notebook reads them
+   * (`line.split(',')`): the kaggle protocol needs them verbatim. Null for other formats.
+   */
+  rawCsvLines: { line: number; text: string }[] | null;
+  problems: Problem[];
+}
+
+export type Protocol = 'kaggle' | 'standard';
+
+/** A cleaned caption corpus under one text protocol: what tokenizer, model and BLEU consume. */
+export interface Corpus {
+  protocol: Protocol;
+  images: CorpusImage[];
+  /** Longest caption in words, markers included (the notebook's `max_length`). */
+  maxLength: number;
+  startToken: string;
+  endToken: string;
+  problems: Problem[];
+}
+
+export interface CorpusImage {
+  name: string;
+  split: Split;
+  file: string | null;
+  /** Cleaned captions, start/end markers included (both protocols train with them). */
+  captions: string[];
+}

@@ -1,0 +1,126 @@
+/**
+ * The Trainer interface: one contract for the in-process trainer (one replica on this thread) and the
+ * mirrored trainer (N replicas in workers), so the page, the CLI and the tests drive either the same way.
+ * Events are plain data (structured-clone safe): they cross threads and go into the store as they are.
+ */
+import type { Protocol } from '../core/data/types';
+
+export type Layout = 'prefix' | 'sequence';
+export type Precision = 'float32' | 'mixed_float16';
+export type AllReduceAlgorithm = 'ring' | 'postMessage';
+export type BackendName = 'webgpu' | 'webgl' | 'wasm' | 'cpu';
+
+/** Every knob of a run; each field is shown in the Training panel with a one-line explanation. */
+export interface TrainConfig {
+  /** Passes over the training split. */
+  epochs: number;
+  /** Global batch, counted in images (all captions of an image travel together). */
+  batchSize: number;
+  /** Adam learning rate. */
+  learningRate: number;
+  /** `prefix`: the notebook's one-sample-per-prefix; `sequence`: whole-caption teacher forcing. */
+  layout: Layout;
+  protocol: Protocol;
+  precision: Precision;
+  /** Use the fused WebGPU LSTM kernel when the backend is webgpu (off: stock tfjs ops). */
+  fusedKernels: boolean;
+  /** 1 = in-process; >1 = mirrored replicas in workers. */
+  replicas: number;
+  allReduce: AllReduceAlgorithm;
+  /** Seeds weight init, shuffling and dropout. */
+  seed: number;
+  /** Dropout rate of both dropout layers (0.4 in the notebook; 0 for equivalence tests). */
+  dropout: number;
+  /** Images of the validation split decoded for BLEU after each epoch (0 = skip BLEU). */
+  validationSample: number;
+  /** Verify that replicas hold identical weights every K steps (mirrored only; 0 = never). */
+  checksumEvery: number;
+}
+
+export const defaultTrainConfig: TrainConfig = {
+  epochs: 20,
+  batchSize: 64,
+  learningRate: 1e-3,
+  layout: 'sequence',
+  protocol: 'standard',
+  precision: 'float32',
+  fusedKernels: true,
+  replicas: 1,
+  allReduce: 'ring',
+  seed: 42,
+  dropout: 0.4,
+  validationSample: 100,
+  checksumEvery: 10,
+};
+
+export interface Bleu {
+  bleu1: number;
+  bleu2: number;
+  bleu3: number;
+  bleu4: number;
+}
+
+export type TrainerState = 'idle' | 'running' | 'paused' | 'stopped' | 'finished' | 'failed';
+
+/** Time spent by one replica in one step, by phase, for the Gantt chart. */
+export interface ReplicaPhasesMs {
+  compute: number;
+  readback: number;
+  allReduceWait: number;
+  apply: number;
+  idle: number;
+}
+
+/** An error as it crosses threads: rebuilt as a real Error on the other side. */
+export interface SerializedError {
+  name: string;
+  message: string;
+  stack?: string;
+  code?: string;
+}
+
+export type TrainerEvent =
+  | { type: 'stateChanged'; state: TrainerState; reason?: string }
+  | {
+      type: 'stepCompleted';
+      epoch: number;
+      step: number;
+      /** Mean loss per real (non-padding) token of the global batch. */
+      loss: number;
+      tokens: number;
+      durationMs: number;
+      tokensPerSecond: number;
+      /** Present under mixed_float16. */
+      lossScale?: number;
+      /** True when mixed precision met a non-finite gradient and skipped the update. */
+      skipped?: boolean;
+    }
+  | {
+      type: 'epochCompleted';
+      epoch: number;
+      trainLoss: number;
+      valLoss: number | null;
+      bleu: Bleu | null;
+      durationMs: number;
+    }
+  | { type: 'checkpointSaved'; epoch: number; step: number; location: string }
+  | { type: 'workerTimeline'; replica: number; step: number; startMs: number; phasesMs: ReplicaPhasesMs }
+  | { type: 'replicaChecksums'; step: number; checksums: string[]; identical: boolean }
+  | { type: 'backendChosen'; backend: BackendName; adapter?: string; fallbackReason?: string }
+  | { type: 'runFailed'; error: SerializedError; replica?: number };
+
+export type TrainerListener = (event: TrainerEvent) => void;
+
+export interface Trainer {
+  readonly state: TrainerState;
+  /** Runs until finished, stopped or failed; resolves then. Resumes from the last checkpoint if asked. */
+  start(options?: { resume?: boolean; signal?: AbortSignal }): Promise<void>;
+  pause(): void;
+  resume(): void;
+  /** Stops after the current step; the last checkpoint stays intact. */
+  stop(): Promise<void>;
+  /** Loss and BLEU-1..4 on a split with greedy decoding. */
+  evaluate(split: 'val' | 'test', options?: { limit?: number }): Promise<{ loss: number; bleu: Bleu }>;
+  on(listener: TrainerListener): () => void;
+  dispose(): Promise<void>;
+}

@@ -104,10 +104,38 @@ export type TrainerEvent =
       durationMs: number;
     }
   | { type: 'checkpointSaved'; epoch: number; step: number; location: string }
-  | { type: 'workerTimeline'; replica: number; step: number; startMs: number; phasesMs: ReplicaPhasesMs }
+  | {
+      type: 'workerTimeline';
+      replica: number;
+      step: number;
+      /** Milliseconds since the run started. */
+      startMs: number;
+      phasesMs: ReplicaPhasesMs;
+      /** Bytes the replica sent during the all-reduce (mirrored only). */
+      bytesSent?: number;
+      /** Bytes the sparse embedding rows saved against sending the embedding gradient densely. */
+      bytesSavedBySparse?: number;
+    }
   | { type: 'replicaChecksums'; step: number; checksums: string[]; identical: boolean }
   | { type: 'backendChosen'; backend: BackendName; adapter?: string; fallbackReason?: string }
-  | { type: 'runFailed'; error: SerializedError; replica?: number };
+  | { type: 'runFailed'; error: SerializedError; replica?: number }
+  /** Mirrored only: the group as it runs (again after each recovery). */
+  | {
+      type: 'mirroredSetup';
+      replicas: number;
+      /** Stable ids of the replicas, in rank order (a restarted replica gets a new id). */
+      replicaIds: number[];
+      allReduce: AllReduceAlgorithm;
+      backend: BackendName;
+      /** Why the requested all-reduce was not used (e.g. no SharedArrayBuffer without cross-origin isolation). */
+      fallbackReason?: string;
+    }
+  /** Mirrored only: a replica failed; the run pauses until recovered with remaining or restarted replicas. */
+  | { type: 'replicaFault'; replica: number; step: number; cause: ReplicaFaultCause; message: string; error: SerializedError }
+  /** Something the user must see but that does not stop the run (e.g. replicas no longer identical). */
+  | { type: 'warning'; message: string; replica?: number };
+
+export type ReplicaFaultCause = 'crashed' | 'threw' | 'exited' | 'deviceLost';
 
 export type TrainerListener = (event: TrainerEvent) => void;
 

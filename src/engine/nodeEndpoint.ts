@@ -1,0 +1,39 @@
+/**
+ * Node worker_threads behind the WorkerEndpoint interface (Node only: imports node:worker_threads).
+ * A `.ts` worker entry is started through tsx's ESM loader: `execArgv: ['--import', 'tsx']` is not honoured
+ * by worker threads on Node 20 (it fails with ERR_UNKNOWN_FILE_EXTENSION), so a one-line bootstrap
+ * registers tsx inside the thread and then imports the entry.
+ */
+import { Worker } from 'node:worker_threads';
+import type { WorkerEndpoint } from './endpoint';
+
+/** The replica worker entry of this repository. */
+export const replicaWorkerUrl = new URL('../../workers/replica.worker.ts', import.meta.url);
+
+export function nodeWorkerEndpoint(entry: URL = replicaWorkerUrl): WorkerEndpoint {
+  const worker = entry.pathname.endsWith('.ts')
+    ? new Worker(
+        `import { register } from 'tsx/esm/api'; register(); await import(${JSON.stringify(entry.href)});`,
+        { eval: true },
+      )
+    : new Worker(entry);
+  let exited = false;
+  const exitedPromise = new Promise<void>((resolve) => worker.once('exit', () => resolve()));
+  return {
+    postMessage: (message, transfer = []) =>
+      worker.postMessage(message, transfer as unknown as import('node:worker_threads').TransferListItem[]),
+    listen(listener) {
+      worker.on('message', (data) => listener({ kind: 'message', data }));
+      worker.on('error', (error) => listener({ kind: 'error', error }));
+      worker.on('messageerror', (error) => listener({ kind: 'error', error }));
+      worker.on('exit', (exitCode) => {
+        exited = true;
+        listener({ kind: 'exit', exitCode });
+      });
+    },
+    async terminate() {
+      if (!exited) await worker.terminate();
+      await exitedPromise;
+    },
+  };
+}

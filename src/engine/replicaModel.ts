@@ -1,0 +1,51 @@
+/**
+ * What the mirrored machinery needs from a model replica: gradient SUMS over the shard's real tokens (not
+ * means), so that summing across replicas and dividing by the global token count gives exactly the
+ * full-batch mean gradient; and one optimizer update from mean gradients that is a pure function of the
+ * state and the gradients, so identical inputs keep replicas bit-identical.
+ */
+import type { BackendName } from './trainer';
+
+export interface VariableInfo {
+  name: string;
+  shape: number[];
+  /**
+   * True for an embedding table [rows, width]: its gradient is zero outside the rows of the batch's words,
+   * so the all-reduce sends row indices plus rows instead of the whole table.
+   */
+  sparseRows?: boolean;
+}
+
+export interface GradientSums {
+  /** Sum of the per-token losses over the shard's real (non-padding) tokens. */
+  lossSum: number;
+  tokenCount: number;
+  /** One per variable, in `variables` order, each the flattened sum over tokens. */
+  gradients: Float32Array[];
+  /** Time the model spent copying results from the device, if it measured it (part of computeGradients). */
+  readbackMs?: number;
+}
+
+export interface ReplicaModel<Batch = unknown> {
+  readonly variables: readonly VariableInfo[];
+  computeGradients(batch: Batch): Promise<GradientSums>;
+  /** One optimizer step (Adam) from the mean gradients of the global batch, in `variables` order. */
+  applyGradients(meanGradients: Float32Array[]): Promise<void>;
+  /** Everything a peer needs to continue identically: weights, optimizer moments, step counter. */
+  getState(): Promise<Float32Array[]>;
+  setState(state: Float32Array[]): Promise<void>;
+  /** A hash of the exact bits of the weights. */
+  weightChecksum(): Promise<string>;
+  /** Test hook: perturb one weight. */
+  corrupt(delta: number): Promise<void>;
+  dispose(): void;
+}
+
+export interface ReplicaContext {
+  backend: BackendName;
+  rank: number;
+}
+
+/** Builds a replica model inside a worker from the plain-data options of a ModelSpec. */
+export type ReplicaModelFactory = (options: unknown, context: ReplicaContext) => Promise<ReplicaModel>;
+export type ReplicaModelRegistry = Record<string, () => Promise<ReplicaModelFactory>>;

@@ -1,0 +1,205 @@
+/**
+ * A tiny bag-of-words next-word model with the caption model's gradient semantics (sums over real tokens,
+ * an embedding table whose gradient is sparse in rows, Adam), used to test and benchmark the mirrored
+ * machinery without the caption model. Forward and backward run in tfjs on the replica's backend; Adam runs
+ * in plain JS on Float32Arrays so optimizer state is trivially exported and bit-reproducible.
+ *
+ * Embedding lookup is a one-hot matmul rather than tf.gather: gather's gradient (UnsortedSegmentSum) is not
+ * registered on the wasm backend. The gradient is still zero outside the rows of the batch's words.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { floatArraysChecksum } from './checksum';
+import type { GradientSums, ReplicaModel, ReplicaModelFactory, VariableInfo } from './replicaModel';
+
+export interface ToyModelOptions {
+  vocabSize: number;
+  embeddingDim: number;
+  hiddenDim: number;
+  seed: number;
+  learningRate: number;
+}
+
+/** A global batch or shard: `contexts` [n, contextLength] word ids; `targets` [n, targetLength], 0 = padding. */
+export interface ToyBatch {
+  contexts: Int32Array;
+  targets: Int32Array;
+  contextLength: number;
+  targetLength: number;
+}
+
+export function toyBatchSize(batch: ToyBatch): number {
+  return batch.contexts.length / batch.contextLength;
+}
+
+/** Real (non-padding) target tokens of each example. */
+export function toyExampleTokens(batch: ToyBatch): number[] {
+  const counts: number[] = [];
+  for (let i = 0; i < toyBatchSize(batch); i++) {
+    let count = 0;
+    for (let j = 0; j < batch.targetLength; j++) if (batch.targets[i * batch.targetLength + j] !== 0) count++;
+    counts.push(count);
+  }
+  return counts;
+}
+
+export function sliceToyBatch(batch: ToyBatch, start: number, end: number): ToyBatch {
+  return {
+    contexts: batch.contexts.slice(start * batch.contextLength, end * batch.contextLength),
+    targets: batch.targets.slice(start * batch.targetLength, end * batch.targetLength),
+    contextLength: batch.contextLength,
+    targetLength: batch.targetLength,
+  };
+}
+
+/** Seeded synthetic batches: targets follow the context words, so the loss really falls. */
+export function makeToyBatch(seed: number, examples: number, vocabSize: number, contextLength = 4, targetLength = 5): ToyBatch {
+  const random = mulberry32(seed);
+  const contexts = new Int32Array(examples * contextLength);
+  const targets = new Int32Array(examples * targetLength);
+  for (let i = 0; i < examples; i++) {
+    for (let j = 0; j < contextLength; j++) contexts[i * contextLength + j] = 1 + Math.floor(random() * (vocabSize - 1));
+    const length = 1 + Math.floor(random() * targetLength);
+    for (let j = 0; j < length; j++) {
+      const anchor = contexts[i * contextLength + (j % contextLength)];
+      targets[i * targetLength + j] = 1 + ((anchor + j) % (vocabSize - 1));
+    }
+  }
+  return { contexts, targets, contextLength, targetLength };
+}
+
+export function mulberry32(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+const beta1 = 0.9;
+const beta2 = 0.999;
+const epsilon = 1e-7;
+
+export class ToyReplicaModel implements ReplicaModel<ToyBatch> {
+  readonly variables: VariableInfo[];
+  private weights: Float32Array[];
+  private firstMoments: Float32Array[];
+  private secondMoments: Float32Array[];
+  private stepCount = 0;
+
+  constructor(private readonly options: ToyModelOptions) {
+    const { vocabSize: v, embeddingDim: d, hiddenDim: h } = options;
+    this.variables = [
+      { name: 'embedding', shape: [v, d], sparseRows: true },
+      { name: 'hidden/kernel', shape: [d, h] },
+      { name: 'hidden/bias', shape: [h] },
+      { name: 'output/kernel', shape: [h, v] },
+      { name: 'output/bias', shape: [v] },
+    ];
+    const random = mulberry32(options.seed);
+    this.weights = this.variables.map(({ shape }) => {
+      const size = shape.reduce((a, b) => a * b, 1);
+      const values = new Float32Array(size);
+      if (shape.length === 2) {
+        const limit = Math.sqrt(6 / (shape[0] + shape[1]));
+        for (let i = 0; i < size; i++) values[i] = (random() * 2 - 1) * limit;
+      }
+      return values;
+    });
+    this.firstMoments = this.weights.map((w) => new Float32Array(w.length));
+    this.secondMoments = this.weights.map((w) => new Float32Array(w.length));
+  }
+
+  async computeGradients(batch: ToyBatch): Promise<GradientSums> {
+    const n = toyBatchSize(batch);
+    const { vocabSize: v } = this.options;
+    const tokenCount = toyExampleTokens(batch).reduce((a, b) => a + b, 0);
+    if (n === 0 || tokenCount === 0) {
+      return { lossSum: 0, tokenCount: 0, gradients: this.weights.map((w) => new Float32Array(w.length)) };
+    }
+    // counts [n, vocab]: how often each word is a target of example i (padding excluded).
+    const counts = new Float32Array(n * v);
+    for (let i = 0; i < n; i++) {
+      for (let j = 0; j < batch.targetLength; j++) {
+        const word = batch.targets[i * batch.targetLength + j];
+        if (word !== 0) counts[i * v + word] += 1;
+      }
+    }
+    const { value, grads } = tf.tidy(() => {
+      const params = this.weights.map((w, k) => tf.tensor(w, this.variables[k].shape));
+      const contexts = tf.tensor2d(batch.contexts, [n, batch.contextLength], 'int32');
+      const targetCounts = tf.tensor2d(counts, [n, v]);
+      const lossOf = (embedding: tf.Tensor, w1: tf.Tensor, b1: tf.Tensor, w2: tf.Tensor, b2: tf.Tensor) => {
+        const oneHot = tf.oneHot(contexts.reshape([-1]), v).toFloat(); // [n*C, vocab]
+        const embedded = tf.matMul(oneHot, embedding as tf.Tensor2D).reshape([n, batch.contextLength, -1]);
+        const pooled = embedded.mean(1) as tf.Tensor2D; // [n, D]
+        const hidden = tf.relu(tf.matMul(pooled, w1 as tf.Tensor2D).add(b1)) as tf.Tensor2D; // [n, H]
+        const logits = tf.matMul(hidden, w2 as tf.Tensor2D).add(b2); // [n, vocab]
+        return tf.neg(tf.sum(tf.mul(targetCounts, tf.logSoftmax(logits)))) as tf.Scalar;
+      };
+      const { value, grads } = tf.valueAndGrads(lossOf as (...args: tf.Tensor[]) => tf.Scalar)(params);
+      return { value, grads };
+    });
+    try {
+      const readStart = performance.now();
+      const gradients = (await Promise.all(grads.map((g) => g.data()))) as Float32Array[];
+      const lossSum = (await value.data())[0];
+      return { lossSum, tokenCount, gradients, readbackMs: performance.now() - readStart };
+    } finally {
+      value.dispose();
+      grads.forEach((g) => g.dispose());
+    }
+  }
+
+  async applyGradients(meanGradients: Float32Array[]): Promise<void> {
+    this.stepCount += 1;
+    const t = this.stepCount;
+    const rate = (this.options.learningRate * Math.sqrt(1 - beta2 ** t)) / (1 - beta1 ** t);
+    for (let k = 0; k < this.weights.length; k++) {
+      const w = this.weights[k];
+      const m = this.firstMoments[k];
+      const s = this.secondMoments[k];
+      const g = meanGradients[k];
+      for (let i = 0; i < w.length; i++) {
+        m[i] = beta1 * m[i] + (1 - beta1) * g[i];
+        s[i] = beta2 * s[i] + (1 - beta2) * g[i] * g[i];
+        w[i] -= (rate * m[i]) / (Math.sqrt(s[i]) + epsilon);
+      }
+    }
+  }
+
+  async getState(): Promise<Float32Array[]> {
+    return [...this.weights, ...this.firstMoments, ...this.secondMoments, Float32Array.of(this.stepCount)].map((a) =>
+      a.slice(),
+    );
+  }
+
+  async setState(state: Float32Array[]): Promise<void> {
+    const k = this.weights.length;
+    if (state.length !== 3 * k + 1) throw new Error(`state has ${state.length} arrays, expected ${3 * k + 1}`);
+    this.weights = state.slice(0, k).map((a) => a.slice());
+    this.firstMoments = state.slice(k, 2 * k).map((a) => a.slice());
+    this.secondMoments = state.slice(2 * k, 3 * k).map((a) => a.slice());
+    this.stepCount = state[3 * k][0];
+  }
+
+  async weightChecksum(): Promise<string> {
+    return floatArraysChecksum(this.weights);
+  }
+
+  async corrupt(delta: number): Promise<void> {
+    this.weights[1][0] += delta;
+  }
+
+  /** Weights only, for tests. */
+  weightsSnapshot(): Float32Array[] {
+    return this.weights.map((w) => w.slice());
+  }
+
+  dispose(): void {}
+}
+
+export const createToyReplicaModel: ReplicaModelFactory = async (options) =>
+  new ToyReplicaModel(options as ToyModelOptions) as ReplicaModel;

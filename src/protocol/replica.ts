@@ -1,0 +1,106 @@
+/**
+ * Messages between the trainer (page or Node main thread) and a replica worker, as discriminated unions.
+ * Everything here is structured-clone safe; typed arrays listed in a message's transfer list move, not copy.
+ * Errors cross as SerializedError and are rebuilt as real Errors on the other side (never as bare strings).
+ */
+import type { BackendName, ReplicaPhasesMs, SerializedError } from '../engine/trainer';
+
+/** Which model a worker builds: a key of the worker's model registry plus plain-data options. */
+export interface ModelSpec {
+  kind: string;
+  options: unknown;
+}
+
+/** What the replica learns about its place in the group; sent at init and again after a recovery. */
+export interface GroupConfig {
+  rank: number;
+  worldSize: number;
+  algorithm: 'ring' | 'postMessage';
+  /** Present for the ring: the control words, mailboxes and sparse segments shared by the group. */
+  shared?: SharedArrayBuffer;
+}
+
+/** Test-only fault injection: the replica misbehaves at this global step (0-based). */
+export interface FaultInjection {
+  step: number;
+  /** throw: computeGradients rejects; crash: an uncaught exception kills the worker; exit: the thread ends. */
+  kind: 'throw' | 'crash' | 'exit' | 'deviceLost';
+}
+
+/** A sparse gradient as it travels: `rows` is [indices.length, rowWidth] row-major. */
+export interface SparseRowsWire {
+  indices: Int32Array;
+  rows: Float32Array;
+}
+
+export type ToReplica =
+  | {
+      type: 'init';
+      id: number;
+      model: ModelSpec;
+      backend: BackendName;
+      group: GroupConfig;
+      fault?: FaultInjection;
+    }
+  | { type: 'configureGroup'; id: number; group: GroupConfig }
+  | { type: 'step'; id: number; step: number; shard: unknown; globalTokenCount: number; wantChecksum: boolean }
+  /** postMessage all-reduce: the summed gradients of the whole group (dense flat + one entry per sparse var). */
+  | { type: 'reduced'; step: number; dense: Float32Array; sparse: SparseRowsWire[] }
+  /** postMessage all-reduce: a peer failed; give up on this step. */
+  | { type: 'abortStep'; step: number }
+  | { type: 'getState'; id: number }
+  | { type: 'setState'; id: number; state: Float32Array[]; appliedSteps: number }
+  | { type: 'checksum'; id: number }
+  /** Test hook: add `delta` to one weight so the replica silently diverges. */
+  | { type: 'corrupt'; id: number; delta: number }
+  | { type: 'dispose'; id: number };
+
+export interface StepReport {
+  step: number;
+  lossSum: number;
+  tokenCount: number;
+  /** Absolute wall clock (ms since the Unix epoch) when the replica received the step. */
+  startMs: number;
+  phasesMs: Omit<ReplicaPhasesMs, 'idle'>;
+  /** Bytes this replica sent to its peers (or the hub) during the all-reduce. */
+  bytesSent: number;
+  /** Bytes the embedding rows would have cost sent densely, minus what the sparse rows cost. */
+  bytesSavedBySparse: number;
+  checksum?: string;
+}
+
+export type FromReplica =
+  | { type: 'ready'; id: number; backend: BackendName; variableCount: number; appliedSteps: number }
+  | { type: 'ok'; id: number }
+  | { type: 'stepDone'; id: number; report: StepReport; appliedSteps: number }
+  /** The step was given up because a peer failed; nothing was applied. */
+  | { type: 'stepAborted'; id: number; step: number; appliedSteps: number }
+  /** postMessage all-reduce: this replica's gradient sums. */
+  | { type: 'gradients'; step: number; dense: Float32Array; sparse: SparseRowsWire[] }
+  | { type: 'state'; id: number; state: Float32Array[]; appliedSteps: number }
+  | { type: 'checksum'; id: number; checksum: string }
+  | { type: 'error'; id: number; error: SerializedError }
+  /** Sent unprompted when the replica's GPU device is lost. */
+  | { type: 'deviceLost'; error: SerializedError };
+
+export function serializeError(error: unknown): SerializedError {
+  if (error instanceof Error) {
+    const code = (error as { code?: unknown }).code;
+    return {
+      name: error.name,
+      message: error.message,
+      stack: error.stack,
+      ...(typeof code === 'string' ? { code } : {}),
+    };
+  }
+  return { name: 'Error', message: String(error) };
+}
+
+/** Rebuilds a real Error (name, message, code and the far side's stack) from its wire form. */
+export function deserializeError(wire: SerializedError): Error & { code?: string } {
+  const error = new Error(wire.message) as Error & { code?: string };
+  error.name = wire.name;
+  if (wire.stack) error.stack = wire.stack;
+  if (wire.code) error.code = wire.code;
+  return error;
+}

@@ -1,0 +1,120 @@
+/**
+ * Node side of the feature cache: the feature file (format in featureCache.ts). Node only (node:fs).
+ */
+import { open, readFile, rename, stat, truncate } from 'node:fs/promises';
+import {
+  FeatureFileError,
+  decodeFeatureFile,
+  describeIdentity,
+  encodeHeader,
+  encodeRecords,
+  makeHeader,
+  sameIdentity,
+  type FeatureFileContents,
+  type FeatureIdentity,
+  type FeatureRecord,
+  type FeatureStore,
+} from './featureCache';
+
+/** Reads a whole feature file (what `train --features <file>` consumes). */
+export async function readFeatureFile(path: string): Promise<FeatureFileContents> {
+  let bytes: Uint8Array;
+  try {
+    bytes = await readFile(path);
+  } catch (error) {
+    throw new FeatureFileError(`cannot read feature file ${path}: ${(error as Error).message}`, 'corrupt');
+  }
+  const { validBytes: _validBytes, ...contents } = decodeFeatureFile(bytes, path);
+  return contents;
+}
+
+async function exists(path: string): Promise<boolean> {
+  try {
+    await stat(path);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * An append-only feature file used as the cache of one extraction identity. Opening an existing file of the
+ * same identity resumes it; a different identity is refused unless `replace` is set.
+ */
+export class NodeFeatureFileStore implements FeatureStore {
+  private constructor(
+    readonly path: string,
+    readonly identity: FeatureIdentity,
+    private readonly byHash: Map<string, Float32Array>,
+    private readonly byName: Map<string, string>,
+  ) {}
+
+  /** How many records the file held when opened (resume information). */
+  resumedRecords = 0;
+
+  static async open(path: string, identity: FeatureIdentity, options: { replace?: boolean } = {}): Promise<NodeFeatureFileStore> {
+    const byHash = new Map<string, Float32Array>();
+    const byName = new Map<string, string>();
+    if ((await exists(path)) && !options.replace) {
+      const bytes = await readFile(path);
+      const contents = decodeFeatureFile(bytes, path);
+      if (!sameIdentity(contents, identity)) {
+        throw new FeatureFileError(
+          `${path} holds features of ${describeIdentity(contents)}, not ${describeIdentity(identity)}; ` +
+            'choose another output file or replace it (CLI: --force)',
+          'identity-mismatch',
+        );
+      }
+      if (contents.truncatedBytes > 0) await truncate(path, contents.validBytes);
+      for (const [name, vector] of contents.features) {
+        const hash = contents.hashes.get(name)!;
+        byHash.set(hash, vector);
+        byName.set(name, hash);
+      }
+      const store = new NodeFeatureFileStore(path, identity, byHash, byName);
+      store.resumedRecords = contents.features.size;
+      return store;
+    }
+    // Write the header to a temporary name first so a crash never leaves a header-less file behind.
+    const temporary = `${path}.tmp-${process.pid}`;
+    const handle = await open(temporary, 'w');
+    try {
+      await handle.write(encodeHeader(makeHeader(identity)));
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
+    await rename(temporary, path);
+    return new NodeFeatureFileStore(path, identity, byHash, byName);
+  }
+
+  async getByHash(sha256: string[]): Promise<Map<string, Float32Array>> {
+    const found = new Map<string, Float32Array>();
+    for (const hash of sha256) {
+      const vector = this.byHash.get(hash);
+      if (vector) found.set(hash, vector);
+    }
+    return found;
+  }
+
+  async names(): Promise<Map<string, string>> {
+    return new Map(this.byName);
+  }
+
+  async put(records: FeatureRecord[]): Promise<void> {
+    if (records.length === 0) return;
+    const handle = await open(this.path, 'a');
+    try {
+      await handle.write(encodeRecords(records, this.identity.featureDim));
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
+    for (const r of records) {
+      this.byHash.set(r.sha256, r.features);
+      this.byName.set(r.name, r.sha256);
+    }
+  }
+
+  async close(): Promise<void> {}
+}

@@ -1,0 +1,108 @@
+/**
+ * Backbones: `loadBackbone({ name, weights })` builds VGG16 or MobileNet v1 with Keras' layer names and fills
+ * it from a Layers model folder (files, URL, or — via loadWeightsNode.ts — a Node path) or at random.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { assignWeights, disposeWeights, readWeights, WeightsError, type LoadedWeights, type WeightsInput } from './loadWeights';
+import { buildMobileNetV1, mobilenetFeatureDim, mobilenetId, MOBILENET_FEATURE_LAYER, type MobileNetConfig } from './mobilenet';
+import { preprocessCaffe, preprocessTf } from './preprocess';
+import type { Backbone, BackboneName, WeightsSource } from './types';
+import { buildVgg16, VGG16_FEATURE_LAYER, VGG16_KERAS, vgg16Id, type Vgg16Config } from './vgg16';
+
+export type { Backbone, BackboneName, WeightsLocation, WeightsSource } from './types';
+export { WeightsError, type WeightsInput } from './loadWeights';
+export { VGG16_KERAS, vgg16LayerSpecs, type Vgg16Config } from './vgg16';
+export type { MobileNetConfig } from './mobilenet';
+
+export interface LoadBackboneOptions {
+  name: BackboneName;
+  /** Default: random, seed 42 (labelled as random everywhere). */
+  weights?: WeightsInput;
+  /** VGG16 only: a smaller VGG16 with the same names (tests); default Keras' VGG16. */
+  vgg16?: Vgg16Config;
+  /** MobileNet only: alpha (default: read from the weights' conv1, else 0.25), input size, classes. */
+  mobilenet?: Partial<MobileNetConfig>;
+}
+
+export const DEFAULT_RANDOM_SEED = 42;
+
+/** The features a backbone gives, without building it (for the UI and the CLI's help). */
+export function featureDimOf(name: BackboneName, alpha = 0.25): number {
+  return name === 'vgg16' ? VGG16_KERAS.fcUnits : mobilenetFeatureDim(alpha);
+}
+
+export async function loadBackbone(options: LoadBackboneOptions): Promise<Backbone> {
+  const weights = options.weights ?? { kind: 'random', seed: DEFAULT_RANDOM_SEED };
+  let loaded: LoadedWeights | null = null;
+  try {
+    if (weights.kind !== 'random') loaded = await readWeights(weights);
+    const init = weights.kind === 'random' ? { seed: weights.seed ?? DEFAULT_RANDOM_SEED } : ('zeros' as const);
+    const source: WeightsSource = loaded ? loaded.source : 'random';
+    const weightsId = loaded ? loaded.weightsId : `random:${init === 'zeros' ? 0 : init.seed}`;
+    if (options.name === 'vgg16') {
+      const config = options.vgg16 ?? VGG16_KERAS;
+      const model = buildVgg16(config, init);
+      if (loaded) assignOrDispose(model, loaded, 'VGG16');
+      return makeBackbone('vgg16', vgg16Id(config), model, VGG16_FEATURE_LAYER, config.inputSize, preprocessCaffe, source, weightsId);
+    }
+    const alpha = options.mobilenet?.alpha ?? (loaded ? inferAlpha(loaded) : 0.25);
+    const config: MobileNetConfig = { alpha, inputSize: options.mobilenet?.inputSize ?? 224, classes: options.mobilenet?.classes ?? inferClasses(loaded) };
+    const model = buildMobileNetV1(config, init);
+    if (loaded) assignOrDispose(model, loaded, `MobileNet v1 (alpha ${alpha})`);
+    return makeBackbone('mobilenet', mobilenetId(config), model, MOBILENET_FEATURE_LAYER, config.inputSize, preprocessTf, source, weightsId);
+  } finally {
+    if (loaded) disposeWeights(loaded);
+  }
+}
+
+function assignOrDispose(model: tf.LayersModel, loaded: LoadedWeights, label: string): void {
+  try {
+    assignWeights(model, loaded, label);
+  } catch (error) {
+    model.dispose();
+    throw error;
+  }
+}
+
+/** conv1 has 32·alpha filters. */
+function inferAlpha(loaded: LoadedWeights): number {
+  const key = Object.keys(loaded.tensors).find((k) => k === 'conv1/kernel' || k.endsWith('/conv1/kernel'));
+  if (!key) {
+    throw new WeightsError(
+      `the weights in ${loaded.source.kind} ${loaded.source.location} have no conv1/kernel, so they are not a Keras MobileNet v1`,
+    );
+  }
+  return (loaded.tensors[key].shape[3] ?? 32) / 32;
+}
+
+function inferClasses(loaded: LoadedWeights | null): number {
+  const key = loaded && Object.keys(loaded.tensors).find((k) => k === 'conv_preds/bias' || k.endsWith('/conv_preds/bias'));
+  return key ? loaded!.tensors[key].shape[0] : 1000;
+}
+
+function makeBackbone(
+  name: BackboneName,
+  id: string,
+  model: tf.LayersModel,
+  featureLayer: string,
+  inputSize: number,
+  preprocess: (rgb: tf.Tensor4D) => tf.Tensor4D,
+  weights: WeightsSource,
+  weightsId: string,
+): Backbone {
+  const featureModel = tf.model({ inputs: model.inputs, outputs: model.getLayer(featureLayer).output as tf.SymbolicTensor });
+  const featureDim = featureModel.outputs[0].shape[1] as number;
+  return {
+    name,
+    id,
+    featureDim,
+    inputSize,
+    weights,
+    weightsId,
+    model,
+    extract: (rgb) => tf.tidy(() => featureModel.predict(preprocess(rgb)) as tf.Tensor2D),
+    classify: (rgb) => tf.tidy(() => model.predict(preprocess(rgb)) as tf.Tensor2D),
+    // featureModel shares the layers (and so the weights) of model: disposing model frees them.
+    dispose: () => model.dispose(),
+  };
+}

@@ -1,0 +1,176 @@
+/**
+ * Weights for the backbones from a TensorFlow.js Layers model folder (model.json + weight shards, what
+ * `tensorflowjs_converter --input_format keras` writes), matched to our Keras-named layers by weight name.
+ * Only the weights are taken from the folder: the topology is ours, so a folder of the wrong network fails
+ * with a message naming the layer, the expected shape and what the folder holds instead.
+ */
+import * as tf from '@tensorflow/tfjs';
+import type { WeightsLocation, WeightsSource } from './types';
+
+/** Any tfjs IOHandler (Node folders come from loadWeightsNode.ts) plus how to report it. */
+export interface HandlerWeights {
+  kind: 'handler';
+  handler: tf.io.IOHandler;
+  source: Exclude<WeightsSource, 'random'>;
+}
+
+export type WeightsInput = WeightsLocation | HandlerWeights;
+
+export interface LoadedWeights {
+  /** Weight name (as in the manifest, `:0` suffixes removed) → tensor. The caller disposes them. */
+  tensors: tf.NamedTensorMap;
+  source: Exclude<WeightsSource, 'random'>;
+  /** `sha256:<hex>` of the manifest's names/shapes and the weight bytes. */
+  weightsId: string;
+}
+
+export class WeightsError extends Error {
+  constructor(
+    message: string,
+    readonly problems: WeightProblem[] = [],
+  ) {
+    super(message);
+    this.name = 'WeightsError';
+  }
+}
+
+export interface WeightProblem {
+  layer: string;
+  weight: string;
+  expected: number[];
+  /** Shape found in the folder, or null when the folder has no weight of that name. */
+  got: number[] | null;
+}
+
+function describeLocation(location: WeightsInput): Exclude<WeightsSource, 'random'> {
+  switch (location.kind) {
+    case 'handler':
+      return location.source;
+    case 'url':
+      return { kind: 'url', location: location.url };
+    case 'path':
+      return { kind: 'path', location: location.path };
+    case 'files': {
+      const json = location.files.find((f) => f.name.endsWith('.json'));
+      return { kind: 'files', location: `${json?.name ?? '(no model.json)'} + ${location.files.length - 1} shard file(s)` };
+    }
+    case 'random':
+      throw new Error('random weights have no location');
+  }
+}
+
+function toHandler(location: WeightsInput): tf.io.IOHandler {
+  switch (location.kind) {
+    case 'handler':
+      return location.handler;
+    case 'url':
+      return tf.io.http(location.url);
+    case 'files': {
+      const json = location.files.filter((f) => f.name.endsWith('.json'));
+      if (json.length !== 1) {
+        throw new WeightsError(`pick exactly one model.json together with its weight shards (got ${json.length} .json files)`);
+      }
+      return tf.io.browserFiles([json[0], ...location.files.filter((f) => f !== json[0])]);
+    }
+    case 'path':
+      throw new WeightsError('a weights path needs Node: resolve it with nodeWeights() from loadWeightsNode.ts');
+    case 'random':
+      throw new Error('random weights have no handler');
+  }
+}
+
+/** Reads and decodes every weight of a Layers model folder. */
+export async function readWeights(location: WeightsInput): Promise<LoadedWeights> {
+  const source = describeLocation(location);
+  const where = `${source.kind} ${source.location}`;
+  let artifacts: tf.io.ModelArtifacts;
+  try {
+    const handler = toHandler(location);
+    if (!handler.load) throw new WeightsError(`${where}: this handler cannot load`);
+    artifacts = await handler.load();
+  } catch (error) {
+    if (error instanceof WeightsError) throw error;
+    throw new WeightsError(`cannot read the weights folder (${where}): ${(error as Error).message}`);
+  }
+  if (!artifacts.weightSpecs || !artifacts.weightData) {
+    throw new WeightsError(`${where}: model.json has no weightsManifest (is it a TensorFlow.js Layers model folder?)`);
+  }
+  const buffer = tf.io.concatenateArrayBuffers(artifacts.weightData as ArrayBuffer | ArrayBuffer[]);
+  const specsBytes = new TextEncoder().encode(JSON.stringify(artifacts.weightSpecs.map((s) => [s.name, s.shape, s.dtype])));
+  const [specsHash, dataHash] = await Promise.all([
+    globalThis.crypto.subtle.digest('SHA-256', specsBytes),
+    globalThis.crypto.subtle.digest('SHA-256', buffer),
+  ]);
+  const combined = await globalThis.crypto.subtle.digest(
+    'SHA-256',
+    new Uint8Array([...new Uint8Array(specsHash), ...new Uint8Array(dataHash)]),
+  );
+  let decoded: tf.NamedTensorMap;
+  try {
+    decoded = tf.io.decodeWeights(buffer, artifacts.weightSpecs);
+  } catch (error) {
+    throw new WeightsError(`${where}: weight data does not match model.json's manifest: ${(error as Error).message}`);
+  }
+  const tensors: tf.NamedTensorMap = {};
+  for (const [name, tensor] of Object.entries(decoded)) tensors[name.replace(/:\d+$/, '')] = tensor;
+  return { tensors, source, weightsId: `sha256:${bytesToHex(new Uint8Array(combined))}` };
+}
+
+/** Finds `layer/weight` in the folder: exact, or under a model-name prefix (`vgg16/block1_conv1/kernel`). */
+function findWeight(tensors: tf.NamedTensorMap, name: string): string | undefined {
+  if (name in tensors) return name;
+  return Object.keys(tensors).find((key) => key.endsWith(`/${name}`));
+}
+
+/**
+ * Copies the folder's weights into `model` by name. Every weight of the model must be present with its exact
+ * shape; otherwise nothing is assigned and a WeightsError lists each problem (first ones in the message).
+ */
+export function assignWeights(model: tf.LayersModel, loaded: LoadedWeights, networkLabel: string): void {
+  const problems: WeightProblem[] = [];
+  const plan: { layer: tf.layers.Layer; values: tf.Tensor[] }[] = [];
+  const used = new Set<string>();
+  for (const layer of model.layers) {
+    if (layer.weights.length === 0) continue;
+    const values: tf.Tensor[] = [];
+    for (const variable of layer.weights) {
+      const expected = variable.shape as number[];
+      const key = findWeight(loaded.tensors, variable.originalName);
+      const tensor = key === undefined ? undefined : loaded.tensors[key];
+      if (key !== undefined) used.add(key);
+      if (!tensor) {
+        problems.push({ layer: layer.name, weight: variable.originalName, expected, got: null });
+      } else if (!tf.util.arraysEqual(tensor.shape, expected)) {
+        problems.push({ layer: layer.name, weight: variable.originalName, expected, got: tensor.shape });
+      } else {
+        values.push(tensor);
+      }
+    }
+    plan.push({ layer, values });
+  }
+  if (problems.length > 0) {
+    const unused = Object.keys(loaded.tensors).filter((k) => !used.has(k));
+    const lines = problems.slice(0, 6).map((p) =>
+      p.got === null
+        ? `layer ${p.layer}: no weight named ${p.weight} in the folder (expected shape [${p.expected.join(',')}])`
+        : `layer ${p.layer}: weight ${p.weight} has shape [${p.got.join(',')}], expected [${p.expected.join(',')}]`,
+    );
+    if (problems.length > 6) lines.push(`… and ${problems.length - 6} more`);
+    if (unused.length > 0) {
+      lines.push(`the folder also has weights no ${networkLabel} layer takes: ${unused.slice(0, 6).join(', ')}${unused.length > 6 ? ', …' : ''}`);
+    }
+    throw new WeightsError(
+      `the weights in ${loaded.source.kind} ${loaded.source.location} do not fit ${networkLabel}:\n  ${lines.join('\n  ')}`,
+      problems,
+    );
+  }
+  for (const { layer, values } of plan) layer.setWeights(values);
+}
+
+function bytesToHex(bytes: Uint8Array): string {
+  return Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('');
+}
+
+export function disposeWeights(loaded: LoadedWeights): void {
+  tf.dispose(Object.values(loaded.tensors));
+}

@@ -123,7 +123,7 @@ export function startReplicaHost(endpoint: ParentEndpoint, registry: ReplicaMode
           layout = gradientLayout(model.variables);
           fault = message.fault;
           configure(message.group);
-          post({ type: 'ready', id, backend, variableCount: model.variables.length, appliedSteps });
+          post({ type: 'ready', id, backend, variables: [...model.variables], appliedSteps });
           return;
         }
         case 'configureGroup':

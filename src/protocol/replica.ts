@@ -3,6 +3,7 @@
  * Everything here is structured-clone safe; typed arrays listed in a message's transfer list move, not copy.
  * Errors cross as SerializedError and are rebuilt as real Errors on the other side (never as bare strings).
  */
+import type { VariableInfo } from '../engine/replicaModel';
 import type { BackendName, ReplicaPhasesMs, SerializedError } from '../engine/trainer';
 
 /** Which model a worker builds: a key of the worker's model registry plus plain-data options. */
@@ -70,7 +71,7 @@ export interface StepReport {
 }
 
 export type FromReplica =
-  | { type: 'ready'; id: number; backend: BackendName; variableCount: number; appliedSteps: number }
+  | { type: 'ready'; id: number; backend: BackendName; variables: VariableInfo[]; appliedSteps: number }
   | { type: 'ok'; id: number }
   | { type: 'stepDone'; id: number; report: StepReport; appliedSteps: number }
   /** The step was given up because a peer failed; nothing was applied. */

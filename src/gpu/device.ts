@@ -53,6 +53,8 @@ export class GpuEngine {
   private destroying = false;
 
   constructor(
+    /** Held so the GPU instance (Dawn's in Node) lives as long as its device. */
+    readonly gpu: GPU,
     readonly device: GPUDevice,
     readonly adapterInfo: GPUAdapterInfo,
     readonly report: GpuDeviceReport,
@@ -160,7 +162,7 @@ export async function createGpuEngine(gpu: GPU, options: CreateGpuEngineOptions 
     shaderF16: device.features.has('shader-f16'),
     timestampQuery: device.features.has('timestamp-query'),
   };
-  return new GpuEngine(device, info, report);
+  return new GpuEngine(gpu, device, info, report);
 }
 
 /** One line naming the adapter, e.g. `mesa llvmpipe (software) f16 timestamp`. */

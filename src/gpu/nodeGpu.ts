@@ -9,6 +9,9 @@
  * Throws with a clear message when the package or its native binary cannot load.
  */
 export async function nodeGpu(): Promise<GPU> {
+  // One Dawn instance per process, kept alive here: when the GPU object is garbage-collected Dawn tears its
+  // instance down under live devices and the process aborts (seen as "std::system_error" / futex errors).
+  if (dawnGpu) return dawnGpu;
   let webgpu: { create: (flags: string[]) => GPU; globals: Record<string, unknown> };
   try {
     webgpu = (await import('webgpu')) as unknown as typeof webgpu;
@@ -16,5 +19,8 @@ export async function nodeGpu(): Promise<GPU> {
     throw new Error(`WebGPU for Node (npm package "webgpu", Dawn) could not be loaded: ${(error as Error).message}`);
   }
   Object.assign(globalThis, webgpu.globals);
-  return webgpu.create([]);
+  dawnGpu = webgpu.create([]);
+  return dawnGpu;
 }
+
+let dawnGpu: GPU | null = null;

@@ -1,0 +1,154 @@
+/**
+ * Tiled matmul in WGSL with optional transposes, fused bias and relu, in f32 or f16 compute.
+ * f16: operands are read as f32 (the weights stay f32, as in Keras mixed precision), rounded to f16 in
+ * workgroup memory, multiplied in f16 (so products overflow to Inf above 65504 exactly as on real f16
+ * hardware) and accumulated in f32. Output is f32.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { dispatch, hasShaderF16, newTensor, pipelineFor, webgpuBackend, type BackendInternals } from './dispatch';
+
+export type KernelPrecision = 'float32' | 'mixed_float16';
+
+export interface MatmulOptions {
+  transposeA?: boolean;
+  transposeB?: boolean;
+  /** bias [N], added to every row. */
+  bias?: tf.Tensor1D;
+  relu?: boolean;
+  precision?: KernelPrecision;
+}
+
+const tile = 64; // output tile per workgroup (each of 16x16 threads computes 4x4)
+const tileK = 16;
+
+export function matmulCode(transA: boolean, transB: boolean, hasBias: boolean, relu: boolean, f16: boolean): string {
+  const ct = f16 ? 'f16' : 'f32';
+  const biasBinding = hasBias ? '@group(0) @binding(2) var<storage, read> bias: array<f32>;' : '';
+  const outBinding = hasBias ? 3 : 2;
+  return `${f16 ? 'enable f16;' : ''}
+struct Dims { M: u32, N: u32, K: u32, pad: u32 }
+@group(0) @binding(0) var<storage, read> A: array<f32>;
+@group(0) @binding(1) var<storage, read> B: array<f32>;
+${biasBinding}
+@group(0) @binding(${outBinding}) var<storage, read_write> C: array<f32>;
+@group(0) @binding(${outBinding + 1}) var<uniform> dims: Dims;
+var<workgroup> As: array<array<${ct}, ${tile}>, ${tileK}>;
+var<workgroup> Bs: array<array<${ct}, ${tile}>, ${tileK}>;
+
+fn readA(m: u32, k: u32) -> f32 {
+  if (m >= dims.M || k >= dims.K) { return 0.0; }
+  return A[${transA ? 'k * dims.M + m' : 'm * dims.K + k'}];
+}
+fn readB(k: u32, n: u32) -> f32 {
+  if (k >= dims.K || n >= dims.N) { return 0.0; }
+  return B[${transB ? 'n * dims.K + k' : 'k * dims.N + n'}];
+}
+
+@compute @workgroup_size(16, 16)
+fn main(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_id) wid: vec3<u32>) {
+  let tileM = wid.y * ${tile}u;
+  let tileN = wid.x * ${tile}u;
+  let flat = lid.y * 16u + lid.x;
+  var acc: array<array<f32, 4>, 4>;
+  for (var k0 = 0u; k0 < dims.K; k0 += ${tileK}u) {
+    for (var i = 0u; i < 4u; i++) {
+      let e = flat * 4u + i;
+      let kk = e / ${tile}u;
+      let mm = e % ${tile}u;
+      As[kk][mm] = ${ct}(readA(tileM + mm, k0 + kk));
+      Bs[kk][mm] = ${ct}(readB(k0 + kk, tileN + mm));
+    }
+    workgroupBarrier();
+    for (var kk = 0u; kk < ${tileK}u; kk++) {
+      for (var i = 0u; i < 4u; i++) {
+        let a = As[kk][lid.y + 16u * i];
+        for (var j = 0u; j < 4u; j++) {
+          acc[i][j] += f32(a * Bs[kk][lid.x + 16u * j]);
+        }
+      }
+    }
+    workgroupBarrier();
+  }
+  for (var i = 0u; i < 4u; i++) {
+    let m = tileM + lid.y + 16u * i;
+    for (var j = 0u; j < 4u; j++) {
+      let n = tileN + lid.x + 16u * j;
+      if (m < dims.M && n < dims.N) {
+        var v = acc[i][j]${hasBias ? ' + bias[n]' : ''};
+        ${relu ? 'v = max(v, 0.0);' : ''}
+        C[m * dims.N + n] = v;
+      }
+    }
+  }
+}
+`;
+}
+
+/** Checks the precision against the device and returns whether f16 shaders are used. */
+export function useF16(backend: BackendInternals, precision: KernelPrecision | undefined): boolean {
+  if (precision !== 'mixed_float16') return false;
+  if (!hasShaderF16(backend)) {
+    throw new Error('mixed_float16 kernels need a WebGPU device with shader-f16; this adapter does not offer it');
+  }
+  return true;
+}
+
+/**
+ * C = op(A) @ op(B) (+ bias) (relu). No gradient: see fusedDense for the differentiable layer.
+ * @param a [M,K] (or [K,M] with transposeA)
+ * @param b [K,N] (or [N,K] with transposeB)
+ * @returns [M,N] float32
+ */
+export function gpuMatmul(a: tf.Tensor2D, b: tf.Tensor2D, options: MatmulOptions = {}): tf.Tensor2D {
+  const backend = webgpuBackend();
+  const f16 = useF16(backend, options.precision);
+  const transA = options.transposeA ?? false;
+  const transB = options.transposeB ?? false;
+  const [M, K] = transA ? [a.shape[1], a.shape[0]] : a.shape;
+  const [kB, N] = transB ? [b.shape[1], b.shape[0]] : b.shape;
+  if (K !== kB) throw new Error(`gpuMatmul: inner dimensions differ (${K} vs ${kB})`);
+  if (options.bias && options.bias.shape[0] !== N) throw new Error(`gpuMatmul: bias has ${options.bias.shape[0]} values, need ${N}`);
+  const hasBias = options.bias != null;
+  const relu = options.relu ?? false;
+  const key = `matmul:${+transA}${+transB}${+hasBias}${+relu}${f16 ? 'h' : 'f'}`;
+  const pipeline = pipelineFor(backend.device, key, () => matmulCode(transA, transB, hasBias, relu, f16));
+  const out = newTensor<tf.Rank.R2>(backend, [M, N]);
+  const inputs = hasBias ? [a, b, options.bias!, out] : [a, b, out];
+  if (M > 0 && N > 0) {
+    dispatch(backend, pipeline, inputs, [M, N, K, 0], [Math.ceil(N / tile), Math.ceil(M / tile), 1]);
+  }
+  return out;
+}
+
+/**
+ * Dense layer y = act(x @ w + b) as one dispatch, differentiable: the backward pass is two more matmul
+ * dispatches (dx = dy' @ wᵀ, dw = xᵀ @ dy') plus a column sum for db, all in the same precision.
+ * @param x [N,K] @param w [K,M] @param b [M] @returns y [N,M]
+ */
+export function fusedDense(
+  x: tf.Tensor2D,
+  w: tf.Tensor2D,
+  b: tf.Tensor1D,
+  options: { relu?: boolean; precision?: KernelPrecision } = {},
+): tf.Tensor2D {
+  const precision = options.precision ?? 'float32';
+  const relu = options.relu ?? false;
+  const op = tf.customGrad<tf.Tensor2D>((xIn, wIn, bIn, save) => {
+    const [xs, ws, bs] = [xIn as tf.Tensor2D, wIn as tf.Tensor2D, bIn as tf.Tensor1D];
+    const y = gpuMatmul(xs, ws, { bias: bs, relu, precision });
+    (save as tf.GradSaveFunc)([xs, ws, y]);
+    return {
+      value: y,
+      gradFunc: (dy, saved) => {
+        const [xSaved, wSaved, ySaved] = saved as [tf.Tensor2D, tf.Tensor2D, tf.Tensor2D];
+        const dyAct = (relu ? tf.mul(dy, tf.step(ySaved)) : dy) as tf.Tensor2D;
+        return [
+          gpuMatmul(dyAct, wSaved, { transposeB: true, precision }),
+          gpuMatmul(xSaved, dyAct, { transposeA: true, precision }),
+          tf.sum(dyAct, 0),
+        ];
+      },
+    };
+  });
+  return op(x, w, b);
+}

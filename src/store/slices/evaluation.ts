@@ -1,0 +1,90 @@
+/**
+ * Evaluation slice: BLEU-1..4 on the test split per protocol, the published figures to compare with, and the
+ * per-image results for the grid.
+ */
+import type { Protocol } from '../../core/data/types';
+import type { Bleu } from '../../engine/trainer';
+import type { StudioError } from './features';
+import type { SliceSet } from './sliceTypes';
+
+export interface ImageResult {
+  name: string;
+  prediction: string;
+  references: string[];
+  /** Sentence BLEU (the grid sorts by it), 0..1. */
+  score: number;
+}
+
+export interface ProtocolResult {
+  protocol: Protocol;
+  bleu: Bleu;
+  images: ImageResult[];
+  evaluatedAtMs: number;
+}
+
+export type EvaluationStatus = 'idle' | 'running' | 'done' | 'failed' | 'cancelled';
+
+export interface EvaluationData {
+  status: EvaluationStatus;
+  done: number;
+  total: number;
+  results: Partial<Record<Protocol, ProtocolResult>>;
+  sortBy: 'score-desc' | 'score-asc' | 'name';
+  error: StudioError | null;
+}
+
+export interface ReferenceLine {
+  label: string;
+  protocol: Protocol;
+  metric: keyof Bleu;
+  /** 0..1 (papers print BLEU×100). */
+  value: number;
+  /** For a published range (Show, Attend and Tell: soft vs hard attention). */
+  valueHigh?: number;
+  source: string;
+}
+
+/** The numbers a student compares with; values as 0..1. */
+export const referenceLines: ReferenceLine[] = [
+  { label: 'Notebook BLEU-1', protocol: 'kaggle', metric: 'bleu1', value: 0.517, source: 'the Kaggle notebook this studio follows' },
+  { label: 'Notebook BLEU-2', protocol: 'kaggle', metric: 'bleu2', value: 0.293, source: 'the Kaggle notebook this studio follows' },
+  { label: 'Show and Tell BLEU-1', protocol: 'standard', metric: 'bleu1', value: 0.63, source: 'Vinyals et al. 2015, Flickr8K' },
+  {
+    label: 'Show, Attend and Tell BLEU-4',
+    protocol: 'standard',
+    metric: 'bleu4',
+    value: 0.195,
+    valueHigh: 0.213,
+    source: 'Xu et al. 2015, Flickr8K (soft 19.5, hard 21.3)',
+  },
+];
+
+export interface EvaluationSlice {
+  evaluation: EvaluationData;
+  updateEvaluation(patch: Partial<EvaluationData>): void;
+  setProtocolResult(result: ProtocolResult): void;
+  setEvaluationSort(sortBy: EvaluationData['sortBy']): void;
+}
+
+export function initialEvaluationData(): EvaluationData {
+  return { status: 'idle', done: 0, total: 0, results: {}, sortBy: 'score-desc', error: null };
+}
+
+/** The grid's order; a new array, the input untouched. Ties keep name order so the grid does not jump. */
+export function sortImageResults(images: readonly ImageResult[], sortBy: EvaluationData['sortBy']): ImageResult[] {
+  const byName = (a: ImageResult, b: ImageResult) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0);
+  const copy = images.slice();
+  if (sortBy === 'name') return copy.sort(byName);
+  const sign = sortBy === 'score-desc' ? -1 : 1;
+  return copy.sort((a, b) => sign * (a.score - b.score) || byName(a, b));
+}
+
+export function createEvaluationSlice<T extends EvaluationSlice>(set: SliceSet<T>): EvaluationSlice {
+  const update = (f: (d: EvaluationData) => EvaluationData) => set((s) => ({ evaluation: f(s.evaluation) }) as Partial<T>);
+  return {
+    evaluation: initialEvaluationData(),
+    updateEvaluation: (patch) => update((d) => ({ ...d, ...patch })),
+    setProtocolResult: (result) => update((d) => ({ ...d, results: { ...d.results, [result.protocol]: result } })),
+    setEvaluationSort: (sortBy) => update((d) => ({ ...d, sortBy })),
+  };
+}

@@ -1,0 +1,89 @@
+/**
+ * Features slice: which backbone and weights, the extraction's progress (images/s, ETA) and the cache status.
+ * The work itself runs in engine/studioSession.ts; this is what the panel draws.
+ */
+import type { SliceSet } from './sliceTypes';
+
+export type BackboneChoice = 'vgg16' | 'mobilenet';
+export type WeightsChoice = 'random' | 'files' | 'url';
+export type ExtractionStatus = 'idle' | 'loading-weights' | 'running' | 'paused' | 'done' | 'aborted' | 'failed';
+
+export interface StudioError {
+  /** What a student reads: what happened and what to do. */
+  message: string;
+  /** One click away: the technical detail (error name, message, stack). */
+  detail?: string;
+}
+
+export interface FeaturesData {
+  backbone: BackboneChoice;
+  weights: WeightsChoice;
+  weightsUrl: string;
+  /** Names of the picked weight files (model.json + shards), for display only. */
+  weightsFiles: string[];
+  /** 'random (seed 42)' or where the weights came from, once loaded. */
+  weightsLabel: string | null;
+  status: ExtractionStatus;
+  done: number;
+  total: number;
+  /** Of `done`, how many came from the cache rather than the network. */
+  fromCache: number;
+  imagesPerSecond: number | null;
+  etaMs: number | null;
+  featureDim: number | null;
+  /** Images of the dataset that already have features for the chosen backbone and weights. */
+  cached: number | null;
+  error: StudioError | null;
+}
+
+export interface FeaturesSlice {
+  features: FeaturesData;
+  setFeatureOptions(patch: Partial<Pick<FeaturesData, 'backbone' | 'weights' | 'weightsUrl' | 'weightsFiles'>>): void;
+  updateExtraction(patch: Partial<FeaturesData>): void;
+  /** Progress from the extractor: computes images/s and ETA from the timing of successive reports. */
+  reportExtractionProgress(progress: { done: number; total: number; fromCache?: number; elapsedMs: number }): void;
+}
+
+export function initialFeaturesData(): FeaturesData {
+  return {
+    backbone: 'mobilenet',
+    weights: 'random',
+    weightsUrl: '',
+    weightsFiles: [],
+    weightsLabel: null,
+    status: 'idle',
+    done: 0,
+    total: 0,
+    fromCache: 0,
+    imagesPerSecond: null,
+    etaMs: null,
+    featureDim: null,
+    cached: null,
+    error: null,
+  };
+}
+
+/** images/s counts only images computed in this session (cache hits would flatter the rate). */
+export function extractionRates(p: { done: number; total: number; fromCache?: number; elapsedMs: number }): {
+  imagesPerSecond: number | null;
+  etaMs: number | null;
+} {
+  const computed = p.done - (p.fromCache ?? 0);
+  if (p.elapsedMs <= 0 || computed <= 0) return { imagesPerSecond: null, etaMs: null };
+  const imagesPerSecond = (computed * 1000) / p.elapsedMs;
+  const remaining = Math.max(p.total - p.done, 0);
+  return { imagesPerSecond, etaMs: (remaining / imagesPerSecond) * 1000 };
+}
+
+export function createFeaturesSlice<T extends FeaturesSlice>(set: SliceSet<T>): FeaturesSlice {
+  const update = (f: (d: FeaturesData) => FeaturesData) => set((s) => ({ features: f(s.features) }) as Partial<T>);
+  return {
+    features: initialFeaturesData(),
+    setFeatureOptions: (patch) =>
+      // Another backbone or other weights make the current features (and cache count) not apply.
+      update((d) => ({ ...d, ...patch, status: d.status === 'running' ? d.status : 'idle', cached: null, weightsLabel: null, error: null })),
+    updateExtraction: (patch) => update((d) => ({ ...d, ...patch })),
+    reportExtractionProgress: (p) =>
+      update((d) => ({ ...d, done: p.done, total: p.total, fromCache: p.fromCache ?? 0, ...extractionRates(p) })),
+  };
+}

@@ -1,0 +1,202 @@
+/**
+ * Training slice: the run's settings, its state and everything its charts draw, as plain data (no tensors,
+ * no workers). `applyTrainerEvents` is the one reducer from engine events to this state; bindTrainer.ts
+ * feeds it a frame's worth of events at a time.
+ */
+import {
+  defaultTrainConfig,
+  type BackendName,
+  type Bleu,
+  type ReplicaPhasesMs,
+  type SerializedError,
+  type TrainConfig,
+  type TrainerEvent,
+  type TrainerState,
+} from '../../engine/trainer';
+import type { SliceSet } from './sliceTypes';
+
+/** Per-step series, columnar so long runs stay cheap to append and to downsample. */
+export interface StepSeries {
+  /** Global step index across epochs (0-based, in arrival order). */
+  step: number[];
+  epoch: number[];
+  loss: number[];
+  tokensPerSecond: number[];
+  /** NaN where the run is not under mixed_float16. */
+  lossScale: number[];
+  /** 1 where the f16 step was skipped (non-finite gradient), else 0. */
+  skipped: number[];
+}
+
+export interface EpochPoint {
+  epoch: number;
+  trainLoss: number;
+  valLoss: number | null;
+  bleu: Bleu | null;
+  durationMs: number;
+}
+
+export interface TimelineSegment {
+  replica: number;
+  step: number;
+  startMs: number;
+  phasesMs: ReplicaPhasesMs;
+  bytesSent?: number;
+  bytesSavedBySparse?: number;
+}
+
+export interface TrainingData {
+  config: TrainConfig;
+  state: TrainerState;
+  stateReason: string | null;
+  steps: StepSeries;
+  epochs: EpochPoint[];
+  skippedSteps: number;
+  /** The last `timelineKeepSteps` steps of every replica (the Gantt chart shows a recent window). */
+  timeline: TimelineSegment[];
+  backend: { backend: BackendName; adapter?: string; fallbackReason?: string } | null;
+  mirrored: { replicas: number; replicaIds: number[]; allReduce: string; backend: BackendName; fallbackReason?: string } | null;
+  checksums: { step: number; identical: boolean } | null;
+  lastCheckpoint: { epoch: number; step: number; location: string } | null;
+  warnings: { message: string; replica?: number }[];
+  faults: { replica: number; step: number; cause: string; message: string }[];
+  error: (SerializedError & { replica?: number }) | null;
+  /** Epochs of this run known in advance (for ETA / progress bars); null before a start. */
+  startedAtMs: number | null;
+}
+
+export interface TrainingSlice {
+  training: TrainingData;
+  setTrainConfig(patch: Partial<TrainConfig>): void;
+  /** Clears the charts and errors for a fresh run (settings kept). */
+  resetTrainingRun(): void;
+  applyTrainerEvents(events: readonly TrainerEvent[]): void;
+  /** Restores a saved run (after a reload) as it was drawn. */
+  restoreTrainingRun(data: Pick<TrainingData, 'config' | 'steps' | 'epochs' | 'lastCheckpoint'>): void;
+  setTrainingError(error: SerializedError | null): void;
+}
+
+export const timelineKeepSteps = 40;
+export const maxWarnings = 50;
+
+export function emptySteps(): StepSeries {
+  return { step: [], epoch: [], loss: [], tokensPerSecond: [], lossScale: [], skipped: [] };
+}
+
+export function initialTrainingData(config: TrainConfig = defaultTrainConfig): TrainingData {
+  return {
+    config,
+    state: 'idle',
+    stateReason: null,
+    steps: emptySteps(),
+    epochs: [],
+    skippedSteps: 0,
+    timeline: [],
+    backend: null,
+    mirrored: null,
+    checksums: null,
+    lastCheckpoint: null,
+    warnings: [],
+    faults: [],
+    error: null,
+    startedAtMs: null,
+  };
+}
+
+/** Pure reducer: the state after a batch of events (one new object per batch, untouched parts shared). */
+export function reduceTrainerEvents(prev: TrainingData, events: readonly TrainerEvent[], nowMs = Date.now()): TrainingData {
+  if (events.length === 0) return prev;
+  const next: TrainingData = { ...prev };
+  let steps: StepSeries | null = null;
+  let timeline: TimelineSegment[] | null = null;
+  for (const e of events) {
+    switch (e.type) {
+      case 'stateChanged':
+        next.state = e.state;
+        next.stateReason = e.reason ?? null;
+        if (e.state === 'running' && next.startedAtMs === null) next.startedAtMs = nowMs;
+        break;
+      case 'stepCompleted': {
+        if (!steps) {
+          const s = next.steps;
+          // Copy once per batch, then push: appending N events costs one copy, not N.
+          steps = {
+            step: s.step.slice(),
+            epoch: s.epoch.slice(),
+            loss: s.loss.slice(),
+            tokensPerSecond: s.tokensPerSecond.slice(),
+            lossScale: s.lossScale.slice(),
+            skipped: s.skipped.slice(),
+          };
+        }
+        steps.step.push(steps.step.length);
+        steps.epoch.push(e.epoch);
+        steps.loss.push(e.skipped ? Number.NaN : e.loss);
+        steps.tokensPerSecond.push(e.tokensPerSecond);
+        steps.lossScale.push(e.lossScale ?? Number.NaN);
+        steps.skipped.push(e.skipped ? 1 : 0);
+        if (e.skipped) next.skippedSteps += 1;
+        break;
+      }
+      case 'epochCompleted': {
+        const point: EpochPoint = { epoch: e.epoch, trainLoss: e.trainLoss, valLoss: e.valLoss, bleu: e.bleu, durationMs: e.durationMs };
+        next.epochs = [...next.epochs.filter((p) => p.epoch !== e.epoch), point].sort((a, b) => a.epoch - b.epoch);
+        break;
+      }
+      case 'checkpointSaved':
+        next.lastCheckpoint = { epoch: e.epoch, step: e.step, location: e.location };
+        break;
+      case 'workerTimeline': {
+        if (!timeline) timeline = next.timeline.slice();
+        const { type: _type, ...segment } = e;
+        timeline.push(segment);
+        break;
+      }
+      case 'replicaChecksums':
+        next.checksums = { step: e.step, identical: e.identical };
+        break;
+      case 'backendChosen':
+        next.backend = { backend: e.backend, adapter: e.adapter, fallbackReason: e.fallbackReason };
+        break;
+      case 'runFailed':
+        next.error = { ...e.error, replica: e.replica };
+        break;
+      case 'mirroredSetup': {
+        const { type: _type, ...setup } = e;
+        next.mirrored = setup;
+        break;
+      }
+      case 'replicaFault':
+        next.faults = [...next.faults, { replica: e.replica, step: e.step, cause: e.cause, message: e.message }].slice(-maxWarnings);
+        break;
+      case 'warning':
+        next.warnings = [...next.warnings, { message: e.message, replica: e.replica }].slice(-maxWarnings);
+        break;
+    }
+  }
+  if (steps) next.steps = steps;
+  if (timeline) next.timeline = trimTimeline(timeline, timelineKeepSteps);
+  return next;
+}
+
+/** Keeps the segments of the last `keepSteps` distinct steps. */
+export function trimTimeline(segments: TimelineSegment[], keepSteps: number): TimelineSegment[] {
+  if (segments.length === 0) return segments;
+  let maxStep = -Infinity;
+  for (const s of segments) if (s.step > maxStep) maxStep = s.step;
+  const minStep = maxStep - keepSteps + 1;
+  return segments.some((s) => s.step < minStep) ? segments.filter((s) => s.step >= minStep) : segments;
+}
+
+export function createTrainingSlice<T extends TrainingSlice>(set: SliceSet<T>): TrainingSlice {
+  const update = (f: (t: TrainingData) => TrainingData) => set((s) => ({ training: f(s.training) }) as Partial<T>);
+  return {
+    training: initialTrainingData(),
+    setTrainConfig: (patch) => update((t) => ({ ...t, config: { ...t.config, ...patch } })),
+    resetTrainingRun: () => update((t) => ({ ...initialTrainingData(t.config) })),
+    applyTrainerEvents: (events) => update((t) => reduceTrainerEvents(t, events)),
+    restoreTrainingRun: (data) =>
+      update((t) => ({ ...initialTrainingData(data.config), ...data, state: 'stopped', stateReason: 'restored after a reload', backend: t.backend })),
+    setTrainingError: (error) => update((t) => ({ ...t, error })),
+  };
+}

@@ -36,6 +36,8 @@ export class MirroredTrainer<Batch = unknown> implements Trainer {
   private hubRound: HubRound | null = null;
   private readonly fallbackReason: string | undefined;
   private stopRequested = false;
+  /** Set by the abort signal: workers are already gone, nothing more is asked of them. */
+  private aborted = false;
   private pauseRequested = false;
   private wake: ((decision: Decision | null) => void) | null = null;
   private runStartMs = 0;
@@ -89,6 +91,7 @@ export class MirroredTrainer<Batch = unknown> implements Trainer {
           continue;
         }
         this.completedSteps = step + 1;
+        if (this.aborted) break;
         epochLossSum += outcome.lossSum;
         epochTokens += outcome.tokens;
         const epoch = Math.floor(step / data.stepsPerEpoch);
@@ -114,9 +117,9 @@ export class MirroredTrainer<Batch = unknown> implements Trainer {
       }
       const checkedAlready = config.checksumEvery > 0 && this.completedSteps % config.checksumEvery === 0;
       if (!this.stopRequested && !checkedAlready && config.checksumEvery > 0 && this.replicas.length > 1) await this.verifyChecksums(this.completedSteps);
-      this.setState(this.stopRequested ? 'stopped' : 'finished');
+      if (!this.aborted) this.setState(this.stopRequested ? 'stopped' : 'finished');
     } catch (error) {
-      if (this.state !== 'stopped') {
+      if (!this.aborted) {
         this.emit({ type: 'runFailed', error: serializeError(error), ...(error instanceof ReplicaFaultError ? { replica: error.replica } : {}) });
         this.setState('failed', error instanceof Error ? error.message : String(error));
       }
@@ -387,6 +390,7 @@ export class MirroredTrainer<Batch = unknown> implements Trainer {
 
   private async abortNow(reason: string): Promise<void> {
     this.stopRequested = true;
+    this.aborted = true;
     if (this.shared) abortRing(this.shared);
     this.wake?.({ mode: 'stop' });
     await this.terminateAll();

@@ -67,6 +67,7 @@ export class ReplicaHandle {
     transfer: Transferable[] = [],
   ): Promise<Extract<FromReplica, { type: T }>> {
     if (this.fault) return Promise.reject(this.fault);
+    if (this.terminating) return Promise.reject(new Error(`replica ${this.id} terminated`));
     const id = this.nextId++;
     return new Promise((resolve, reject) => {
       this.pending.set(id, { resolve: resolve as (m: FromReplica) => void, reject });

@@ -1,0 +1,247 @@
+/**
+ * The notebook's merge captioner, written as weights plus functional forward passes so the math is ours
+ * (layouts, gradients as sums over tokens, fused kernels plugging in later):
+ *
+ *   input_1 features [F] → dropout → dense (units, relu) ─┐
+ *   input_2 tokens → embedding (mask_zero) → dropout_1 → lstm (units) ─┴→ add → dense_1 (units, relu)
+ *                                                                          → dense_2 (vocab, softmax)
+ *
+ * Weight names are the Keras layer names of the notebook's functional model, so a converted notebook model
+ * loads by name (weightsIo.ts).
+ */
+import * as tf from '@tensorflow/tfjs';
+import { deriveSeed, mulberry32 } from '../core/rng';
+import type { PrefixArrays, SequenceArrays } from './batches';
+import { glorotUniform, orthogonal, uniform } from './init';
+import { crossEntropySum, dropout, gatherRows, lstmStep, lstmUnrolled, type LstmParams } from './ops';
+
+export interface CaptionModelConfig {
+  /** Tokenizer words + 1 (index 0 is padding), as the notebook's `vocab_size`. */
+  vocabSize: number;
+  /** Longest caption in tokens, markers included (the notebook's `max_length`; input_2's width). */
+  maxLength: number;
+  /** Width of the image features (4096 for VGG16 fc2; MobileNet: its pooled width). */
+  featureDim: number;
+  /** Width of dense, lstm and dense_1 (256 in the notebook; `add` needs dense and lstm equal). */
+  units: number;
+  /** Embedding width (256 in the notebook). */
+  embedDim: number;
+  /** Rate of both dropout layers (0.4 in the notebook). */
+  dropout: number;
+}
+
+export const notebookConfig = (vocabSize: number, maxLength: number, featureDim = 4096): CaptionModelConfig => ({
+  vocabSize,
+  maxLength,
+  featureDim,
+  units: 256,
+  embedDim: 256,
+  dropout: 0.4,
+});
+
+export interface ParamSpec {
+  /** `<keras layer>/<weight>`, e.g. `lstm/recurrent_kernel`. */
+  name: string;
+  layer: string;
+  weight: 'kernel' | 'bias' | 'embeddings' | 'recurrent_kernel';
+  shape: number[];
+}
+
+/** Trainable variables in their fixed order (the order of gradients and of saved weights). */
+export function paramSpecs(config: CaptionModelConfig): ParamSpec[] {
+  const { featureDim: f, units: u, embedDim: e, vocabSize: v } = config;
+  const spec = (layer: string, weight: ParamSpec['weight'], shape: number[]): ParamSpec => ({
+    name: `${layer}/${weight}`,
+    layer,
+    weight,
+    shape,
+  });
+  return [
+    spec('dense', 'kernel', [f, u]),
+    spec('dense', 'bias', [u]),
+    spec('embedding', 'embeddings', [v, e]),
+    spec('lstm', 'kernel', [e, 4 * u]),
+    spec('lstm', 'recurrent_kernel', [u, 4 * u]),
+    spec('lstm', 'bias', [4 * u]),
+    spec('dense_1', 'kernel', [u, u]),
+    spec('dense_1', 'bias', [u]),
+    spec('dense_2', 'kernel', [u, v]),
+    spec('dense_2', 'bias', [v]),
+  ];
+}
+
+export const EMBEDDING_PARAM_INDEX = 2;
+
+/** Keras' default initialisers, seeded: the same seed gives the same weights everywhere. */
+export function initialWeights(config: CaptionModelConfig, seed: number): Float32Array[] {
+  return paramSpecs(config).map((spec) => {
+    const rand = mulberry32(deriveSeed(seed, spec.name));
+    const size = spec.shape.reduce((a, b) => a * b, 1);
+    if (spec.weight === 'embeddings') return uniform(rand, size, 0.05);
+    if (spec.weight === 'recurrent_kernel') return orthogonal(rand, spec.shape[0], spec.shape[1]);
+    if (spec.weight === 'kernel') return glorotUniform(rand, spec.shape[0], spec.shape[1]);
+    const bias = new Float32Array(size);
+    // unit_forget_bias: the forget gate (second quarter, order i f c o) starts at 1.
+    if (spec.layer === 'lstm') bias.fill(1, size / 4, size / 2);
+    return bias;
+  });
+}
+
+/** The model's tensors, in paramSpecs order. */
+export interface Params {
+  denseKernel: tf.Tensor2D;
+  denseBias: tf.Tensor1D;
+  embeddings: tf.Tensor2D;
+  lstm: LstmParams;
+  dense1Kernel: tf.Tensor2D;
+  dense1Bias: tf.Tensor1D;
+  dense2Kernel: tf.Tensor2D;
+  dense2Bias: tf.Tensor1D;
+}
+
+export function asParams(list: readonly tf.Tensor[]): Params {
+  const [dk, db, emb, lk, lrk, lb, d1k, d1b, d2k, d2b] = list;
+  return {
+    denseKernel: dk as tf.Tensor2D,
+    denseBias: db as tf.Tensor1D,
+    embeddings: emb as tf.Tensor2D,
+    lstm: { kernel: lk as tf.Tensor2D, recurrentKernel: lrk as tf.Tensor2D, bias: lb as tf.Tensor1D },
+    dense1Kernel: d1k as tf.Tensor2D,
+    dense1Bias: d1b as tf.Tensor1D,
+    dense2Kernel: d2k as tf.Tensor2D,
+    dense2Bias: d2b as tf.Tensor1D,
+  };
+}
+
+export interface ForwardOptions {
+  /** Dropout rate; 0 (or not training) switches dropout off. */
+  dropout: number;
+  /** Seed of this step's dropout masks. */
+  seed?: number;
+}
+
+/** features [n, F] → dropout → dense relu → [n, units] */
+export function imageBranch(p: Params, features: tf.Tensor2D, options: ForwardOptions): tf.Tensor2D {
+  const dropped = dropout(features, options.dropout, options.seed === undefined ? undefined : options.seed + 1);
+  return tf.relu(tf.matMul(dropped, p.denseKernel).add(p.denseBias)) as tf.Tensor2D;
+}
+
+/** tokens [n, steps] int32 → embedding → dropout_1 → [n, steps, embed] */
+function embedTokens(p: Params, tokens: tf.Tensor2D, options: ForwardOptions): tf.Tensor3D {
+  const [n, steps] = tokens.shape;
+  const embedded = gatherRows(p.embeddings, tokens.reshape([n * steps]) as tf.Tensor1D).reshape([n, steps, -1]);
+  return dropout(embedded, options.dropout, options.seed === undefined ? undefined : options.seed + 2) as tf.Tensor3D;
+}
+
+/** Per-step [n, 1] masks from the token ids (null at steps where every row is real). */
+function stepMasks(tokens: Int32Array, n: number, steps: number): (tf.Tensor2D | null)[] {
+  const masks: (tf.Tensor2D | null)[] = [];
+  for (let t = 0; t < steps; t++) {
+    const column = new Float32Array(n);
+    let all = true;
+    for (let r = 0; r < n; r++) {
+      column[r] = tokens[r * steps + t] === 0 ? 0 : 1;
+      if (column[r] === 0) all = false;
+    }
+    masks.push(all ? null : tf.tensor2d(column, [n, 1]));
+  }
+  return masks;
+}
+
+/** add → dense_1 relu → dense_2: logits (softmax is folded into the loss and the decoders). */
+export function decoderLogits(p: Params, image: tf.Tensor2D, sequence: tf.Tensor2D): tf.Tensor2D {
+  const hidden = tf.relu(tf.matMul(image.add(sequence) as tf.Tensor2D, p.dense1Kernel).add(p.dense1Bias)) as tf.Tensor2D;
+  return tf.matMul(hidden, p.dense2Kernel).add(p.dense2Bias) as tf.Tensor2D;
+}
+
+/**
+ * Summed cross-entropy over the real targets, `sequence` layout.
+ * @param features [images, F]
+ */
+export function sequenceLossSum(p: Params, features: tf.Tensor2D, a: SequenceArrays, options: ForwardOptions): tf.Scalar {
+  const tokens = tf.tensor2d(a.inputs, [a.rows, a.steps], 'int32');
+  const image = gatherRows(imageBranch(p, features, options), tf.tensor1d(a.rowImage, 'int32')); // [rows, u]
+  const outputs = lstmUnrolled(embedTokens(p, tokens, options), stepMasks(a.inputs, a.rows, a.steps), p.lstm, true);
+  const units = p.lstm.recurrentKernel.shape[0];
+  const sequence = tf.stack(outputs, 1).reshape([a.rows * a.steps, units]) as tf.Tensor2D; // [rows·steps, u]
+  const positions = tf.tensor1d(a.targetPositions, 'int32');
+  const rowOfPosition = tf.tensor1d(a.targetPositions.map((p) => Math.floor(p / a.steps)), 'int32');
+  const logits = decoderLogits(p, gatherRows(image, rowOfPosition), gatherRows(sequence, positions));
+  return crossEntropySum(logits, tf.tensor1d(a.targets, 'int32'));
+}
+
+/** Summed cross-entropy over the samples, `prefix` layout. @param features [images, F] */
+export function prefixLossSum(p: Params, features: tf.Tensor2D, a: PrefixArrays, options: ForwardOptions): tf.Scalar {
+  const tokens = tf.tensor2d(a.inputs, [a.samples, a.steps], 'int32');
+  const image = gatherRows(imageBranch(p, features, options), tf.tensor1d(a.sampleImage, 'int32'));
+  const [last] = lstmUnrolled(embedTokens(p, tokens, options), stepMasks(a.inputs, a.samples, a.steps), p.lstm, false);
+  return crossEntropySum(decoderLogits(p, image, last), tf.tensor1d(a.targets, 'int32'));
+}
+
+/**
+ * One decoding step for a batch of rows: feed one token each, get the next-word distribution.
+ * @param image [n, units] (imageBranch output) @param tokens [n] int32 @param h,c [n, units]
+ * @returns probabilities [n, vocab] and the new state
+ */
+export function decodeStep(
+  p: Params,
+  image: tf.Tensor2D,
+  tokens: tf.Tensor1D,
+  h: tf.Tensor2D,
+  c: tf.Tensor2D,
+): { probs: tf.Tensor2D; h: tf.Tensor2D; c: tf.Tensor2D } {
+  const x = tf.gather(p.embeddings, tokens) as tf.Tensor2D;
+  const state = lstmStep(x, h, c, p.lstm);
+  return { probs: tf.softmax(decoderLogits(p, image, state.h)), ...state };
+}
+
+/** The weights held as tf.Variables in paramSpecs order, with their config. */
+export class CaptionModel {
+  readonly specs: ParamSpec[];
+  readonly variables: tf.Variable[];
+
+  constructor(
+    readonly config: CaptionModelConfig,
+    weights: Float32Array[],
+  ) {
+    this.specs = paramSpecs(config);
+    if (weights.length !== this.specs.length) {
+      throw new Error(`caption model needs ${this.specs.length} weight arrays, got ${weights.length}`);
+    }
+    this.variables = this.specs.map((spec, i) => {
+      const size = spec.shape.reduce((a, b) => a * b, 1);
+      if (weights[i].length !== size) {
+        throw new Error(`weight ${spec.name}: ${weights[i].length} values, expected ${size} for shape [${spec.shape}]`);
+      }
+      return tf.variable(tf.tensor(weights[i], spec.shape), true);
+    });
+  }
+
+  static random(config: CaptionModelConfig, seed: number): CaptionModel {
+    return new CaptionModel(config, initialWeights(config, seed));
+  }
+
+  get params(): Params {
+    return asParams(this.variables);
+  }
+
+  async getWeights(): Promise<Float32Array[]> {
+    return Promise.all(this.variables.map(async (v) => (await v.data()) as Float32Array));
+  }
+
+  setWeights(weights: Float32Array[]): void {
+    this.specs.forEach((spec, i) => {
+      const size = spec.shape.reduce((a, b) => a * b, 1);
+      if (weights[i].length !== size) throw new Error(`weight ${spec.name}: ${weights[i].length} values, expected ${size}`);
+      tf.tidy(() => this.variables[i].assign(tf.tensor(weights[i], spec.shape)));
+    });
+  }
+
+  parameterCount(): number {
+    return this.specs.reduce((sum, s) => sum + s.shape.reduce((a, b) => a * b, 1), 0);
+  }
+
+  dispose(): void {
+    this.variables.forEach((v) => v.dispose());
+  }
+}

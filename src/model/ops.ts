@@ -1,0 +1,112 @@
+/**
+ * Small differentiable building blocks of the caption model, written with stock tfjs ops so every backend
+ * (wasm, cpu, webgpu) can train them.
+ *
+ * `gatherRows` replaces tf.gather in the training graph: tf.gather's gradient is UnsortedSegmentSum, which
+ * the wasm backend does not register. Here the gradient is a ScatterNd (which sums duplicate indices, as
+ * the gradient of a gather must), registered on wasm, cpu and webgpu.
+ */
+import * as tf from '@tensorflow/tfjs';
+
+/**
+ * Rows of a table by index, with a gradient that every backend has.
+ * @param table [rows, width]
+ * @param indices [n] int32
+ * @returns [n, width]
+ */
+export function gatherRows(table: tf.Tensor2D, indices: tf.Tensor1D): tf.Tensor2D {
+  const rows = table.shape[0];
+  // The indices go in as an input and are saved: a tensor captured from the closure would be disposed with
+  // the forward scope before the backward pass runs.
+  const gather = tf.customGrad(((t: tf.Tensor, idx: tf.Tensor, save: tf.GradSaveFunc) => {
+    save([idx]);
+    return {
+      value: tf.gather(t, idx),
+      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => [
+        tf.scatterND(saved[0].expandDims(1), dy, [rows, t.shape[1] as number]),
+        tf.zerosLike(saved[0]),
+      ],
+    };
+  }) as unknown as Parameters<typeof tf.customGrad>[0]);
+  return gather(table, indices) as tf.Tensor2D;
+}
+
+export interface LstmParams {
+  /** [inputWidth, 4·units], gates in Keras order i, f, c, o */
+  kernel: tf.Tensor2D;
+  /** [units, 4·units] */
+  recurrentKernel: tf.Tensor2D;
+  /** [4·units] */
+  bias: tf.Tensor1D;
+}
+
+/**
+ * A Keras LSTM (sigmoid recurrent activation, tanh activation) unrolled over time with masking: at a
+ * masked step the state is carried through unchanged (Keras mask_zero semantics).
+ * @param inputs [n, steps, width]
+ * @param mask per step, a [n] 0/1 vector; null at a step where every row is real (saves the select)
+ * @returns the hidden state after every step, each [n, units]
+ */
+export function lstmUnrolled(
+  inputs: tf.Tensor3D,
+  mask: (tf.Tensor2D | null)[],
+  params: LstmParams,
+  returnSequences: boolean,
+): tf.Tensor2D[] {
+  const [n, steps, width] = inputs.shape;
+  const units = params.recurrentKernel.shape[0];
+  // One big matmul for the input projection of all steps, instead of one per step.
+  const projected = tf
+    .matMul(inputs.reshape([n * steps, width]), params.kernel)
+    .add(params.bias)
+    .reshape([n, steps, 4 * units]);
+  const perStep = tf.unstack(projected, 1) as tf.Tensor2D[];
+  let h: tf.Tensor2D = tf.zeros([n, units]);
+  let c: tf.Tensor2D = tf.zeros([n, units]);
+  const outputs: tf.Tensor2D[] = [];
+  for (let t = 0; t < steps; t++) {
+    const z = perStep[t].add(tf.matMul(h, params.recurrentKernel)) as tf.Tensor2D;
+    const [zi, zf, zc, zo] = tf.split(z, 4, 1);
+    const cNew = tf.sigmoid(zf).mul(c).add(tf.sigmoid(zi).mul(tf.tanh(zc))) as tf.Tensor2D;
+    const hNew = tf.sigmoid(zo).mul(tf.tanh(cNew)) as tf.Tensor2D;
+    const m = mask[t];
+    if (m) {
+      // m is [n, 1]: new state where real, old state where padding.
+      c = c.add(m.mul(cNew.sub(c))) as tf.Tensor2D;
+      h = h.add(m.mul(hNew.sub(h))) as tf.Tensor2D;
+    } else {
+      c = cNew;
+      h = hNew;
+    }
+    if (returnSequences) outputs.push(h);
+  }
+  return returnSequences ? outputs : [h];
+}
+
+/**
+ * One LSTM step for decoding (no mask: every decoding row is real).
+ * @param x [n, width] @param h [n, units] @param c [n, units]
+ */
+export function lstmStep(x: tf.Tensor2D, h: tf.Tensor2D, c: tf.Tensor2D, params: LstmParams): { h: tf.Tensor2D; c: tf.Tensor2D } {
+  const z = tf.matMul(x, params.kernel).add(params.bias).add(tf.matMul(h, params.recurrentKernel)) as tf.Tensor2D;
+  const [zi, zf, zc, zo] = tf.split(z, 4, 1);
+  const cNew = tf.sigmoid(zf).mul(c).add(tf.sigmoid(zi).mul(tf.tanh(zc))) as tf.Tensor2D;
+  const hNew = tf.sigmoid(zo).mul(tf.tanh(cNew)) as tf.Tensor2D;
+  return { h: hNew, c: cNew };
+}
+
+/** Inverted dropout as Keras applies it in training; identity when rate is 0 or not training. */
+export function dropout<T extends tf.Tensor>(x: T, rate: number, seed: number | undefined): T {
+  if (rate <= 0) return x;
+  return tf.dropout(x, rate, undefined, seed) as T;
+}
+
+/**
+ * Sum over rows of the cross-entropy of softmax(logits) against integer targets.
+ * @param logits [n, vocab] @param targets [n] int32 @returns scalar
+ */
+export function crossEntropySum(logits: tf.Tensor2D, targets: tf.Tensor1D): tf.Scalar {
+  const vocab = logits.shape[1];
+  const oneHot = tf.oneHot(targets, vocab).toFloat();
+  return tf.neg(tf.sum(tf.mul(oneHot, tf.logSoftmax(logits)))) as tf.Scalar;
+}

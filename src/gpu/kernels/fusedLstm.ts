@@ -1,0 +1,146 @@
+/**
+ * Fused LSTM layer for the tfjs webgpu backend, differentiable with tf.customGrad.
+ * Forward: 1 matmul dispatch for the input projection of all T steps (x@W + b), then T fused step dispatches.
+ * Backward: T fused step dispatches (recurrent matmul + cell backward) then 3 matmuls (dW, dU, dx) and a sum.
+ * Stock tfjs runs roughly 20 kernels per step forward and more backward. Keras semantics: gate order i, f, c, o;
+ * zero initial state; at a masked step (mask 0) h and c carry over and the output repeats the previous h.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { dispatch, newTensor, pipelineFor, webgpuBackend } from './dispatch';
+import { lstmBackwardStepCode, lstmForwardStepCode } from './lstmShaders';
+import { gpuMatmul, useF16, type KernelPrecision } from './matmul';
+
+export interface FusedLstmOptions {
+  /** mixed_float16: matmuls in f16 compute (needs shader-f16); weights, state and gradients stay f32. */
+  precision?: KernelPrecision;
+}
+
+interface Dims {
+  B: number;
+  T: number;
+  E: number;
+  H: number;
+}
+
+function checkShapes(x: tf.Tensor, mask: tf.Tensor, kernel: tf.Tensor, rk: tf.Tensor, bias: tf.Tensor): Dims {
+  const [B, T, E] = x.shape;
+  const H = rk.shape[0];
+  const ok =
+    x.rank === 3 && mask.rank === 2 && mask.shape[0] === B && mask.shape[1] === T &&
+    kernel.rank === 2 && kernel.shape[0] === E && kernel.shape[1] === 4 * H &&
+    rk.rank === 2 && rk.shape[1] === 4 * H && bias.rank === 1 && bias.shape[0] === 4 * H;
+  if (!ok) {
+    throw new Error(
+      `fusedLstm: shapes do not fit x [B,T,E], mask [B,T], kernel [E,4H], recurrentKernel [H,4H], bias [4H]: ` +
+        `got x ${x.shape}, mask ${mask.shape}, kernel ${kernel.shape}, recurrentKernel ${rk.shape}, bias ${bias.shape}`,
+    );
+  }
+  return { B, T, E, H };
+}
+
+function workgroups(d: Dims): [number, number, number] {
+  return [Math.ceil(d.H / 16), Math.ceil(d.B / 16), 1];
+}
+
+/** @returns [hSeq [B,T,H], cSeq [B,T,H], gates [B,T,4H] (activated)] */
+function forward(x: tf.Tensor3D, mask: tf.Tensor2D, kernel: tf.Tensor2D, rk: tf.Tensor2D, bias: tf.Tensor1D, d: Dims, f16: boolean) {
+  const backend = webgpuBackend();
+  const xw = gpuMatmul(tf.reshape(x, [d.B * d.T, d.E]), kernel, { bias, precision: f16 ? 'mixed_float16' : 'float32' });
+  const hSeq = newTensor<tf.Rank.R3>(backend, [d.B, d.T, d.H]);
+  const cSeq = newTensor<tf.Rank.R3>(backend, [d.B, d.T, d.H]);
+  const gates = newTensor<tf.Rank.R3>(backend, [d.B, d.T, 4 * d.H]);
+  const pipeline = pipelineFor(backend.device, `lstmForward:${f16 ? 'h' : 'f'}`, () => lstmForwardStepCode(f16));
+  for (let t = 0; t < d.T; t++) {
+    dispatch(backend, pipeline, [xw, rk, mask, hSeq, cSeq, gates], [d.B, d.T, d.H, t], workgroups(d));
+  }
+  xw.dispose();
+  return { hSeq, cSeq, gates };
+}
+
+/** @returns dZ [B*T, 4H]: gradients of the gate pre-activations */
+function backwardGates(
+  dhSeq: tf.Tensor3D, mask: tf.Tensor2D, rk: tf.Tensor2D, cSeq: tf.Tensor3D, gates: tf.Tensor3D, d: Dims, f16: boolean,
+): tf.Tensor2D {
+  const backend = webgpuBackend();
+  const dZ = newTensor<tf.Rank.R2>(backend, [d.B * d.T, 4 * d.H]);
+  const carry = newTensor<tf.Rank.R2>(backend, [d.B, 2 * d.H]);
+  const pipeline = pipelineFor(backend.device, `lstmBackward:${f16 ? 'h' : 'f'}`, () => lstmBackwardStepCode(f16));
+  for (let t = d.T - 1; t >= 0; t--) {
+    dispatch(backend, pipeline, [dZ, rk, mask, gates, cSeq, dhSeq, carry], [d.B, d.T, d.H, t], workgroups(d));
+  }
+  carry.dispose();
+  return dZ;
+}
+
+/**
+ * The LSTM layer over a whole padded batch, return_sequences=True.
+ * @param x [B,T,E] @param mask [B,T] 1 for real tokens, 0 for padding
+ * @param kernel [E,4H] @param recurrentKernel [H,4H] @param bias [4H]
+ * @returns hSeq [B,T,H]
+ */
+export function fusedLstm(
+  x: tf.Tensor3D,
+  mask: tf.Tensor2D,
+  kernel: tf.Tensor2D,
+  recurrentKernel: tf.Tensor2D,
+  bias: tf.Tensor1D,
+  options: FusedLstmOptions = {},
+): tf.Tensor3D {
+  const d = checkShapes(x, mask, kernel, recurrentKernel, bias);
+  const f16 = useF16(webgpuBackend(), options.precision);
+  const maskF32 = mask.dtype === 'float32' ? mask : tf.cast(mask, 'float32');
+  const op = tf.customGrad<tf.Tensor3D>((xIn, maskIn, kIn, rkIn, bIn, save) => {
+    const [xs, ms, ks, rks, bs] = [xIn, maskIn, kIn, rkIn, bIn] as [tf.Tensor3D, tf.Tensor2D, tf.Tensor2D, tf.Tensor2D, tf.Tensor1D];
+    const { hSeq, cSeq, gates } = forward(xs, ms, ks, rks, bs, d, f16);
+    (save as tf.GradSaveFunc)([xs, ms, ks, rks, hSeq, cSeq, gates]);
+    return {
+      value: hSeq,
+      gradFunc: (dy, saved) => {
+        const [xS, mS, kS, rkS, hS, cS, gS] = saved as [tf.Tensor3D, tf.Tensor2D, tf.Tensor2D, tf.Tensor2D, tf.Tensor3D, tf.Tensor3D, tf.Tensor3D];
+        const precision = f16 ? 'mixed_float16' : 'float32';
+        const dZ = backwardGates(dy, mS, rkS, cS, gS, d, f16);
+        // h_{t-1} for every step: hSeq shifted right by one step, zeros at t = 0.
+        const hPrev = tf.concat([tf.zeros([d.B, 1, d.H]), tf.slice(hS, [0, 0, 0], [d.B, d.T - 1, d.H])], 1);
+        const dx = gpuMatmul(dZ, kS, { transposeB: true, precision });
+        const dKernel = gpuMatmul(tf.reshape(xS, [d.B * d.T, d.E]), dZ, { transposeA: true, precision });
+        const dRecurrent = gpuMatmul(tf.reshape(hPrev, [d.B * d.T, d.H]), dZ, { transposeA: true, precision });
+        return [tf.reshape(dx, [d.B, d.T, d.E]), tf.zerosLike(mS), dKernel, dRecurrent, tf.sum(dZ, 0)];
+      },
+    };
+  });
+  // A non-float32 mask is cast here; the cast stays on the tape (call inside tf.tidy, or pass a float32 mask).
+  return op(x, maskF32, kernel, recurrentKernel, bias);
+}
+
+/**
+ * The same layer from stock tfjs ops (what tfjs-layers' LSTM computes), for any backend: the reference in
+ * tests and the "stock" side of the benchmark. Shapes as fusedLstm.
+ */
+export function lstmReference(
+  x: tf.Tensor3D,
+  mask: tf.Tensor2D,
+  kernel: tf.Tensor2D,
+  recurrentKernel: tf.Tensor2D,
+  bias: tf.Tensor1D,
+): tf.Tensor3D {
+  return tf.tidy(() => {
+    const d = checkShapes(x, mask, kernel, recurrentKernel, bias);
+    const xw = tf.reshape(tf.add(tf.matMul(tf.reshape(x, [d.B * d.T, d.E]), kernel), bias), [d.B, d.T, 4 * d.H]);
+    const maskF32 = tf.cast(mask, 'float32');
+    let h: tf.Tensor2D = tf.zeros([d.B, d.H]);
+    let c: tf.Tensor2D = tf.zeros([d.B, d.H]);
+    const outputs: tf.Tensor2D[] = [];
+    for (let t = 0; t < d.T; t++) {
+      const z = tf.add(tf.reshape(tf.slice(xw, [0, t, 0], [d.B, 1, 4 * d.H]), [d.B, 4 * d.H]), tf.matMul(h, recurrentKernel));
+      const [zi, zf, zg, zo] = tf.split(z, 4, 1);
+      const cNew = tf.add(tf.mul(tf.sigmoid(zf), c), tf.mul(tf.sigmoid(zi), tf.tanh(zg)));
+      const hNew = tf.mul(tf.sigmoid(zo), tf.tanh(cNew));
+      const m = tf.slice(maskF32, [0, t], [d.B, 1]);
+      const keep = tf.sub(1, m);
+      h = tf.add(tf.mul(hNew, m), tf.mul(h, keep)) as tf.Tensor2D;
+      c = tf.add(tf.mul(cNew, m), tf.mul(c, keep)) as tf.Tensor2D;
+      outputs.push(h);
+    }
+    return tf.stack(outputs, 1) as tf.Tensor3D;
+  });
+}

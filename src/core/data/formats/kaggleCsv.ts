@@ -91,7 +91,7 @@ function readRecords(text: string, file: string, problems: Problem[]): CsvRecord
     }
     if (badLine < 0 && failedAfter >= 0) badLine = firstLineAtOrAfter(text, starts, byteStarts, endByte);
     if (badLine < 0 || badLine > starts.length) break;
-    const lineText = text.slice(starts[badLine - 1], starts[badLine] ?? text.length);
+    const lineText = text.slice(starts[badLine - 1], starts[badLine] ?? text.length).replace(/[\r\n]+$/, '');
     problems.push({
       file,
       line: badLine,

@@ -1,4 +1,29 @@
-/** Keeps a dataset's problem list readable: a few of each kind in full, then one line with the count. */
+/**
+ * Problem codes of the data core, and capping the list so it stays readable.
+ *
+ * loadDataset (file, line where it has one):
+ *   unparsable-line          a caption line that does not parse (no comma / no `#N<TAB>`, unclosed quote)
+ *   empty-caption            a caption with no text (dropped)
+ *   unquoted-comma           CSV line with commas outside quotes (everything after the first kept as caption)
+ *   missing-header           captions.txt without its `image,caption` header (line 1 read as data)
+ *   unexpected-header        captions.txt header other than `image,caption` (skipped as a header)
+ *   duplicate-caption        same image, same caption text again (kept, so counts match the file)
+ *   malformed-key            token-file key like `2258277193_586949ec62.jpg.1#0` (repaired, caption kept)
+ *   unknown-split            Karpathy split other than train/restval/val/test (image left without split)
+ *   split-conflict           an image named by two split files (first kept)
+ *   split-image-uncaptioned  a split file names an image with no caption
+ *   image-missing            a captioned image not in the folder (captions kept, file: null)
+ *   no-images                the folder has no image at all (one problem instead of one per image)
+ *   image-uncaptioned        an image file no caption names
+ *   not-an-image             a file in an image folder that is not an image (by extension or magic bytes)
+ *   image-empty              a 0-byte image file
+ *   image-truncated          an image whose end is missing
+ * buildCorpus (Corpus.problems):
+ *   derived-split            standard protocol, dataset names no split: seeded 80/10/10
+ *   not-in-split             standard protocol: images in no split file, left out (one problem)
+ *   no-words                 standard protocol: a caption with no letters, left out
+ *   kaggle-unmatched-id      kaggle protocol: the notebook's comma split made ids that name no image
+ */
 import type { Problem } from './types.ts';
 
 /** Individual problems kept per code by default; the rest of that code become one summarizing problem. */

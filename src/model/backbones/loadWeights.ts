@@ -3,6 +3,19 @@
  * `tensorflowjs_converter --input_format keras` writes), matched to our Keras-named layers by weight name.
  * Only the weights are taken from the folder: the topology is ours, so a folder of the wrong network fails
  * with a message naming the layer, the expected shape and what the folder holds instead.
+ *
+ * Making the VGG16 folder (for the README), with Python and Keras 2 (TensorFlow ≤ 2.15):
+ *   1. pip install "tensorflow==2.15.*" tensorflowjs
+ *   2. python -c "from tensorflow.keras.applications import VGG16; VGG16(weights='imagenet').save('vgg16.h5')"
+ *      (downloads the 528 MB ImageNet weights once)
+ *   3. tensorflowjs_converter --input_format keras vgg16.h5 vgg16_tfjs
+ *      → vgg16_tfjs/model.json + group1-shard1of133 … (4 MB each; `--quantize_float16` halves them,
+ *        features then differ slightly and get another weights identity)
+ *   4. Node: `caption-studio extract <dataset> --backbone vgg16 --weights vgg16_tfjs --out vgg16.features`;
+ *      browser: pick model.json and every shard file together. MobileNet v1 folders are made the same way
+ *      from `keras.applications.MobileNet(alpha=…, weights='imagenet')`.
+ * Weight names are matched exactly (`block1_conv1/kernel`), or under a prefix (`vgg16/block1_conv1/kernel`),
+ * `:0` suffixes ignored; a converter that names weights otherwise gets an error listing the names it wrote.
  */
 import * as tf from '@tensorflow/tfjs';
 import type { WeightsLocation, WeightsSource } from './types';

@@ -104,7 +104,7 @@ describe.skipIf(!gpu.engine)(`WGSL matmul on ${gpu.adapter || 'no adapter'} ${gp
         const y = dense(tf.tensor2d(xData, [N, K]), tf.tensor2d(wData, [K, M]), tf.tensor1d(bData));
         return [y, ...g];
       };
-      const want = await onCpu(grads((x, w, b) => tf.relu(tf.add(tf.matMul(x, w), b))));
+      const want = await onCpu(grads((x, w, b) => tf.relu(tf.add(tf.matMul(x, w), b)) as tf.Tensor2D));
       const before = tf.memory().numTensors;
       const gotTensors = tf.tidy(grads((x, w, b) => fusedDense(x, w, b, { relu: true, precision })));
       const got = await Promise.all(gotTensors.map((t) => t.data()));

@@ -21,11 +21,11 @@ describe.skipIf(!!reason)(`mixed_float16 training with loss scaling on ${gpu.ada
   it('skips the overflowing step, halves the scale, then trains with finite weights', async () => {
     const [B, T, E, H, M] = [2, 3, 4, 8, 2];
     const variables = {
-      kernel: tf.variable(tf.tensor2d(randomArray(E * 4 * H, 21, 0.3), [E, 4 * H]), true, 'k'),
-      recurrent: tf.variable(tf.tensor2d(randomArray(H * 4 * H, 22, 0.3), [H, 4 * H]), true, 'r'),
-      bias: tf.variable(tf.zeros([4 * H]), true, 'b'),
-      dense: tf.variable(tf.fill([H, M], 10), true, 'w'),
-      denseBias: tf.variable(tf.zeros([M]), true, 'wb'),
+      kernel: tf.variable<tf.Rank.R2>(tf.tensor2d(randomArray(E * 4 * H, 21, 0.3), [E, 4 * H]), true, 'k'),
+      recurrent: tf.variable<tf.Rank.R2>(tf.tensor2d(randomArray(H * 4 * H, 22, 0.3), [H, 4 * H]), true, 'r'),
+      bias: tf.variable<tf.Rank.R1>(tf.zeros([4 * H]), true, 'b'),
+      dense: tf.variable<tf.Rank.R2>(tf.fill([H, M], 10), true, 'w'),
+      denseBias: tf.variable<tf.Rank.R1>(tf.zeros([M]), true, 'wb'),
     };
     const list = Object.values(variables);
     const x = tf.tensor3d(randomArray(B * T * E, 23), [B, T, E]);
@@ -33,7 +33,7 @@ describe.skipIf(!!reason)(`mixed_float16 training with loss scaling on ${gpu.ada
     const lossFn = () =>
       tf.tidy(() => {
         const h = fusedLstm(x, mask, variables.kernel, variables.recurrent, variables.bias, { precision: 'mixed_float16' });
-        const last = tf.reshape(tf.slice(h, [0, T - 1, 0], [B, 1, H]), [B, H]);
+        const last = tf.reshape(tf.slice(h, [0, T - 1, 0], [B, 1, H]), [B, H]) as tf.Tensor2D;
         return tf.mean(fusedDense(last, variables.dense, variables.denseBias, { precision: 'mixed_float16' })) as tf.Scalar;
       });
     const scaler = new LossScaler(); // 2^15, Keras defaults

@@ -43,6 +43,7 @@ export class MirroredTrainer<Batch = unknown> implements Trainer {
   private runStartMs = 0;
   private completedSteps = 0;
   private variables: VariableInfo[] = [];
+  private backendInfo: { adapter?: string; fallbackReason?: string } = {};
 
   constructor(private readonly options: MirroredTrainerOptions<Batch>) {
     this.backend = options.backend;
@@ -220,6 +221,7 @@ export class MirroredTrainer<Batch = unknown> implements Trainer {
       ...(fault ? { fault } : {}),
     });
     this.backend = ready.backend;
+    this.backendInfo = { adapter: ready.adapter, fallbackReason: ready.fallbackReason };
     return ready.variables;
   }
 
@@ -256,7 +258,12 @@ export class MirroredTrainer<Batch = unknown> implements Trainer {
       backend: this.backend,
       ...(this.fallbackReason ? { fallbackReason: this.fallbackReason } : {}),
     });
-    this.emit({ type: 'backendChosen', backend: this.backend });
+    this.emit({
+      type: 'backendChosen',
+      backend: this.backend,
+      ...(this.backendInfo.adapter ? { adapter: this.backendInfo.adapter } : {}),
+      ...(this.backendInfo.fallbackReason ? { fallbackReason: this.backendInfo.fallbackReason } : {}),
+    });
   }
 
   private async runStep(step: number): Promise<{ kind: 'ok'; lossSum: number; tokens: number } | { kind: 'fault'; fault: ReplicaFaultError }> {

@@ -1,17 +1,35 @@
 /**
- * Backend set-up inside a replica worker: each replica gets its own tfjs backend instance (and, for WebGPU,
- * its own adapter and GPUDevice, created by the backend in this thread).
+ * Backend set-up inside a replica worker: each replica gets its own tfjs backend instance and, for WebGPU,
+ * its own adapter and GPUDevice (created in this thread). Node workers reuse useNodeBackend (wasm, cpu or
+ * Dawn); browser workers use selectBackend with navigator.gpu and the bundled wasm binaries.
  */
 import * as tf from '@tensorflow/tfjs';
 import type { BackendName } from './trainer';
 
-export async function initReplicaBackend(name: BackendName): Promise<BackendName> {
-  if (name === 'wasm') await import('@tensorflow/tfjs-backend-wasm');
-  if (name === 'webgpu') await import('@tensorflow/tfjs-backend-webgpu');
-  const ok = await tf.setBackend(name);
-  if (!ok) throw Object.assign(new Error(`backend ${name} is not available in this replica`), { code: 'BACKEND_UNAVAILABLE' });
-  await tf.ready();
-  return tf.getBackend() as BackendName;
+export interface ReplicaBackend {
+  backend: BackendName;
+  adapter?: string;
+  fallbackReason?: string;
+}
+
+function isNode(): boolean {
+  const proc = (globalThis as { process?: { versions?: { node?: string } } }).process;
+  return typeof proc?.versions?.node === 'string';
+}
+
+export async function initReplicaBackend(requested: BackendName): Promise<ReplicaBackend> {
+  if (isNode()) {
+    const { useNodeBackend } = await import('./backend');
+    return useNodeBackend(requested);
+  }
+  const [{ selectBackend }, { prepareBrowserWasm }] = await Promise.all([import('../gpu/backendSelect'), import('./browserWasm')]);
+  const gpu = (globalThis as { navigator?: { gpu?: GPU } }).navigator?.gpu ?? null;
+  const choice = await selectBackend({ gpu, start: requested, prepareWasm: prepareBrowserWasm });
+  return {
+    backend: choice.backend,
+    ...(choice.adapter ? { adapter: choice.adapter } : {}),
+    ...(choice.fallbackReason ? { fallbackReason: choice.fallbackReason } : {}),
+  };
 }
 
 /** Calls `onLost` if this thread's WebGPU device is lost by anything other than our own destroy(). */

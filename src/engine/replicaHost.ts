@@ -113,7 +113,8 @@ export function startReplicaHost(endpoint: ParentEndpoint, registry: ReplicaMode
     try {
       switch (message.type) {
         case 'init': {
-          const backend = await initReplicaBackend(message.backend);
+          const chosen = await initReplicaBackend(message.backend);
+          const backend = chosen.backend;
           deviceWatch = watchDeviceLoss((text) =>
             post({ type: 'deviceLost', error: { name: 'GPUDeviceLostError', message: text, code: 'DEVICE_LOST' } }),
           );
@@ -123,7 +124,7 @@ export function startReplicaHost(endpoint: ParentEndpoint, registry: ReplicaMode
           layout = gradientLayout(model.variables);
           fault = message.fault;
           configure(message.group);
-          post({ type: 'ready', id, backend, variables: [...model.variables], appliedSteps });
+          post({ type: 'ready', id, ...chosen, variables: [...model.variables], appliedSteps });
           return;
         }
         case 'configureGroup':

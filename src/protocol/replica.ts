@@ -71,7 +71,15 @@ export interface StepReport {
 }
 
 export type FromReplica =
-  | { type: 'ready'; id: number; backend: BackendName; variables: VariableInfo[]; appliedSteps: number }
+  | {
+      type: 'ready';
+      id: number;
+      backend: BackendName;
+      adapter?: string;
+      fallbackReason?: string;
+      variables: VariableInfo[];
+      appliedSteps: number;
+    }
   | { type: 'ok'; id: number }
   | { type: 'stepDone'; id: number; report: StepReport; appliedSteps: number }
   /** The step was given up because a peer failed; nothing was applied. */

@@ -6,4 +6,5 @@ import type { ReplicaModelRegistry } from './replicaModel';
 
 export const replicaModelRegistry: ReplicaModelRegistry = {
   toy: async () => (await import('./toyReplicaModel')).createToyReplicaModel,
+  caption: async () => (await import('../model/replicaStep')).createCaptionReplicaModel,
 };

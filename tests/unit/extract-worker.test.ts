@@ -36,7 +36,7 @@ function fakeWorker() {
 }
 
 const png = (i: number): Blob =>
-  new Blob([encodePng({ width: 8, height: 8, data: new Uint8Array(192).fill(i * 40), channels: 3 })]);
+  new Blob([encodePng({ width: 8, height: 8, data: new Uint8Array(192).fill(i * 40), channels: 3 }) as Uint8Array<ArrayBuffer>]);
 
 describe('extraction worker protocol', () => {
   it('start → ready, progress, done with skipped images; features land in the store', async () => {

@@ -13,7 +13,7 @@
  * No DOM, no tfjs.
  */
 
-import type { Protocol } from '../data/types';
+import type { Protocol } from '../data/types.ts';
 
 /** Python's sys.float_info.min: the smallest positive normal double, which nltk substitutes for a zero precision. */
 const PY_FLOAT_MIN = 2.2250738585072014e-308;

@@ -1,0 +1,242 @@
+/**
+ * Saving and loading caption models as files (a Folder: a Node directory, picked browser files, memory,
+ * or IndexedDB through a CheckpointStore).
+ *
+ * Our format, `caption-studio-caption-model` v1, is tfjs-shaped so tools that read a weightsManifest can:
+ *   model.json      { format, version, config, meta, weightsManifest: [{ paths: ['weights.bin'], weights }] }
+ *   weights.bin     float32 little-endian, weights in paramSpecs order, named `<keras layer>/<weight>`
+ *   tokenizer.json  the Keras `tokenizer.to_json()` string
+ *
+ * A notebook model converted with `tensorflowjs_converter --input_format keras model.h5 out/` loads too:
+ * its weights are matched by Keras layer name (dense, embedding, lstm, dense_1, dense_2), or, when the
+ * notebook ran more than once and Keras numbered the layers differently, by their place in the topology.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { UserError } from '../core/errors';
+import type { Folder } from '../core/data/types';
+import { paramSpecs, type CaptionModelConfig, type ParamSpec } from './captionModel';
+
+export const MODEL_FORMAT = 'caption-studio-caption-model';
+export const MODEL_VERSION = 1;
+
+/** What else a saved model carries (protocol, backbone, training progress); free-form but JSON. */
+export interface ModelMeta {
+  protocol?: 'kaggle' | 'standard';
+  /** FeatureIdentity of the features it was trained on (backbone, weights). */
+  features?: unknown;
+  epochsTrained?: number;
+  [key: string]: unknown;
+}
+
+export interface LoadedCaptionModel {
+  config: CaptionModelConfig;
+  /** paramSpecs order */
+  weights: Float32Array[];
+  tokenizerJson: string | null;
+  meta: ModelMeta;
+  /** 'caption-studio' for our own folders, 'keras' for a converted notebook model. */
+  source: 'caption-studio' | 'keras';
+}
+
+interface ManifestEntry {
+  name: string;
+  shape: number[];
+  dtype: string;
+  quantization?: unknown;
+}
+interface ManifestGroup {
+  paths: string[];
+  weights: ManifestEntry[];
+}
+
+/** The files of a saved model. */
+export function encodeCaptionModel(
+  config: CaptionModelConfig,
+  weights: Float32Array[],
+  tokenizerJson: string | null,
+  meta: ModelMeta = {},
+): Record<string, Uint8Array | string> {
+  const specs = paramSpecs(config);
+  const total = weights.reduce((sum, w) => sum + w.length, 0);
+  const data = new Float32Array(total);
+  let offset = 0;
+  weights.forEach((w) => {
+    data.set(w, offset);
+    offset += w.length;
+  });
+  const modelJson = {
+    format: MODEL_FORMAT,
+    version: MODEL_VERSION,
+    config,
+    meta,
+    weightsManifest: [{ paths: ['weights.bin'], weights: specs.map((s) => ({ name: s.name, shape: s.shape, dtype: 'float32' })) }],
+  };
+  const files: Record<string, Uint8Array | string> = {
+    'model.json': JSON.stringify(modelJson, null, 1),
+    'weights.bin': new Uint8Array(data.buffer),
+  };
+  if (tokenizerJson !== null) files['tokenizer.json'] = tokenizerJson;
+  return files;
+}
+
+/** Reads a model folder (ours or a converted Keras model) and checks every weight against its layer. */
+export async function loadCaptionModel(folder: Folder, options: { maxLength?: number } = {}): Promise<LoadedCaptionModel> {
+  const entries = new Set((await folder.list()).map((e) => e.path));
+  if (!entries.has('model.json')) {
+    throw new UserError(`${folder.name}: no model.json here (a caption model folder holds model.json, its weight files and tokenizer.json)`);
+  }
+  let modelJson: Record<string, unknown>;
+  try {
+    modelJson = JSON.parse(new TextDecoder().decode(await folder.read('model.json')));
+  } catch {
+    throw new UserError('model.json is not valid JSON', { file: 'model.json' });
+  }
+  const groups = modelJson.weightsManifest as ManifestGroup[] | undefined;
+  if (!Array.isArray(groups)) throw new UserError('model.json has no weightsManifest', { file: 'model.json' });
+  const tensors = await readManifestWeights(folder, groups, entries);
+  const tokenizerJson = entries.has('tokenizer.json') ? new TextDecoder().decode(await folder.read('tokenizer.json')) : null;
+  try {
+    if (modelJson.format === MODEL_FORMAT) {
+      if (modelJson.version !== MODEL_VERSION) throw new UserError(`model.json: version ${String(modelJson.version)} is not supported`, { file: 'model.json' });
+      const config = modelJson.config as CaptionModelConfig;
+      const weights = paramSpecs(config).map((spec) => takeWeight(tensors, spec.name, spec));
+      return { config, weights, tokenizerJson, meta: (modelJson.meta as ModelMeta) ?? {}, source: 'caption-studio' };
+    }
+    return { ...kerasModel(modelJson, tensors, options.maxLength), tokenizerJson, meta: {}, source: 'keras' };
+  } finally {
+    Object.values(tensors).forEach((t) => t.dispose());
+  }
+}
+
+async function readManifestWeights(folder: Folder, groups: ManifestGroup[], entries: Set<string>): Promise<tf.NamedTensorMap> {
+  const map: tf.NamedTensorMap = {};
+  for (const group of groups) {
+    const parts: Uint8Array[] = [];
+    for (const path of group.paths) {
+      if (!entries.has(path)) throw new UserError(`model.json names the weight file ${path}, which is not in ${folder.name}`, { file: 'model.json' });
+      parts.push(await folder.read(path));
+    }
+    const bytes = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+    let offset = 0;
+    for (const part of parts) {
+      bytes.set(part, offset);
+      offset += part.length;
+    }
+    const expected = group.weights.reduce((n, w) => n + w.shape.reduce((a, b) => a * b, 1) * bytesPer(w), 0);
+    if (bytes.length < expected) {
+      throw new UserError(`weight files ${group.paths.join(', ')} hold ${bytes.length} bytes, the manifest needs ${expected}`, { file: group.paths[0] });
+    }
+    Object.assign(map, tf.io.decodeWeights(bytes.buffer, group.weights as tf.io.WeightsManifestEntry[]));
+  }
+  return map;
+}
+
+function bytesPer(entry: ManifestEntry): number {
+  const q = entry.quantization as { dtype?: string } | undefined;
+  if (q?.dtype === 'uint8') return 1;
+  if (q?.dtype === 'uint16' || q?.dtype === 'float16') return 2;
+  return 4;
+}
+
+function takeWeight(tensors: tf.NamedTensorMap, name: string | undefined, spec: ParamSpec): Float32Array {
+  const tensor = name === undefined ? undefined : tensors[name];
+  if (!tensor) {
+    throw new UserError(`layer ${spec.layer}: weight ${spec.weight} not found (expected shape [${spec.shape}]); the file has ${Object.keys(tensors).join(', ')}`, { file: 'model.json' });
+  }
+  if (tensor.shape.join(',') !== spec.shape.join(',')) {
+    throw new UserError(`layer ${spec.layer}: weight ${spec.weight} has shape [${tensor.shape}], expected [${spec.shape}]`, { file: 'model.json' });
+  }
+  return tensor.dataSync() as Float32Array;
+}
+
+interface KerasLayer {
+  class_name: string;
+  name?: string;
+  config: Record<string, unknown>;
+  inbound_nodes?: unknown;
+}
+
+/** Names of the layers feeding a layer (Keras 2 nested lists or Keras 3 keras_history). */
+function inboundNames(layer: KerasLayer): string[] {
+  const names: string[] = [];
+  const walk = (node: unknown): void => {
+    if (Array.isArray(node)) {
+      if (typeof node[0] === 'string' && typeof node[1] === 'number') names.push(node[0]);
+      else node.forEach(walk);
+    } else if (node && typeof node === 'object') {
+      const history = (node as { keras_history?: unknown[] }).keras_history;
+      if (Array.isArray(history) && typeof history[0] === 'string') names.push(history[0]);
+      else Object.values(node).forEach(walk);
+    }
+  };
+  walk(layer.inbound_nodes);
+  return names;
+}
+
+function layerName(layer: KerasLayer): string {
+  return (layer.name ?? layer.config.name) as string;
+}
+
+/** Maps our layer roles to the Keras model's layer names, and reads the config off the weights. */
+function kerasModel(
+  modelJson: Record<string, unknown>,
+  tensors: tf.NamedTensorMap,
+  maxLengthOverride?: number,
+): { config: CaptionModelConfig; weights: Float32Array[] } {
+  const topology = modelJson.modelTopology as Record<string, unknown> | undefined;
+  const modelConfig = (topology?.model_config ?? topology) as { config?: { layers?: KerasLayer[] } } | undefined;
+  const layers = modelConfig?.config?.layers ?? [];
+  const byName = new Map(layers.map((l) => [layerName(l), l]));
+  const roles: Record<string, string> = { dense: 'dense', embedding: 'embedding', lstm: 'lstm', dense_1: 'dense_1', dense_2: 'dense_2' };
+  let maxLength = maxLengthOverride;
+  if (layers.length) {
+    const ofClass = (c: string) => layers.filter((l) => l.class_name === c);
+    const fromInput = (l: KerasLayer): boolean =>
+      inboundNames(l).some((n) => {
+        const src = byName.get(n);
+        return src !== undefined && (src.class_name === 'InputLayer' || (src.class_name === 'Dropout' && fromInput(src)));
+      });
+    const embedding = ofClass('Embedding')[0];
+    const lstm = ofClass('LSTM')[0];
+    const denses = ofClass('Dense');
+    const image = denses.find(fromInput);
+    const output = denses.find((d) => (d.config.activation === 'softmax' || d === denses[denses.length - 1]) && d !== image);
+    const middle = denses.find((d) => d !== image && d !== output);
+    if (!embedding || !lstm || !image || !output || !middle) {
+      throw new UserError(
+        'model.json: this is not the notebook captioner (expected Input → Dropout → Dense, Input → Embedding → Dropout → LSTM, add → Dense → Dense; ' +
+          `found layers ${layers.map((l) => `${layerName(l)} (${l.class_name})`).join(', ')})`,
+        { file: 'model.json' },
+      );
+    }
+    Object.assign(roles, { dense: layerName(image), embedding: layerName(embedding), lstm: layerName(lstm), dense_1: layerName(middle), dense_2: layerName(output) });
+    const input = byName.get(inboundNames(embedding)[0]);
+    const shape = (input?.config.batch_input_shape ?? input?.config.batch_shape ?? embedding.config.batch_input_shape) as (number | null)[] | undefined;
+    maxLength ??= (shape?.[1] as number | undefined) ?? (embedding.config.input_length as number | undefined);
+  }
+  if (!maxLength) throw new UserError('model.json: cannot tell the caption length (input_2 shape); pass maxLength', { file: 'model.json' });
+  const find = (layer: string, weight: string): string | undefined =>
+    Object.keys(tensors).find((n) => {
+      const parts = n.replace(/:\d+$/, '').split('/');
+      return parts[0] === layer && parts[parts.length - 1] === weight;
+    });
+  const get = (role: string, weight: string) => tensors[find(roles[role], weight) ?? ''];
+  const denseKernel = get('dense', 'kernel');
+  const embeddings = get('embedding', 'embeddings');
+  if (!denseKernel || !embeddings) {
+    const missing = !denseKernel ? `layer ${roles.dense}: weight kernel` : `layer ${roles.embedding}: weight embeddings`;
+    throw new UserError(`${missing} not found; the file has ${Object.keys(tensors).join(', ')}`, { file: 'model.json' });
+  }
+  const config: CaptionModelConfig = {
+    vocabSize: embeddings.shape[0],
+    maxLength,
+    featureDim: denseKernel.shape[0] as number,
+    units: denseKernel.shape[1] as number,
+    embedDim: embeddings.shape[1] as number,
+    dropout: 0.4,
+  };
+  const weights = paramSpecs(config).map((spec) =>
+    takeWeight(tensors, find(roles[spec.layer], spec.weight), { ...spec, layer: roles[spec.layer] }),
+  );
+  return { config, weights };
+}

@@ -11,7 +11,8 @@ export function hasNativeDecode(): boolean {
 export const decodeImageNative: ImageDecoder = async (bytes, file) => {
   let bitmap: ImageBitmap;
   try {
-    bitmap = await createImageBitmap(new Blob([bytes as Uint8Array<ArrayBuffer>]));
+    // Raw pixel values, as PIL and the JS decoders give them: no colour management, no premultiplied alpha.
+    bitmap = await createImageBitmap(new Blob([bytes as Uint8Array<ArrayBuffer>]), { colorSpaceConversion: 'none', premultiplyAlpha: 'none' });
   } catch (error) {
     throw new ImageDecodeError(file, `the browser cannot decode it (${(error as Error).message || 'unknown format'})`);
   }

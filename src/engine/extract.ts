@@ -12,6 +12,8 @@ import { sha256Hex, type FeatureIdentity, type FeatureStore } from './featureCac
 export interface ExtractImage {
   /** Name the features are stored under (the caption file's image name). */
   name: string;
+  /** Where the bytes come from, for messages (e.g. `Images/x.jpg`); defaults to `name`. */
+  file?: string;
   read(): Promise<Uint8Array>;
 }
 
@@ -30,6 +32,8 @@ export interface ExtractProgress {
 
 export interface SkippedImage {
   name: string;
+  /** Path of the file that failed (ExtractImage.file, else the name). */
+  file: string;
   reason: string;
 }
 
@@ -111,7 +115,7 @@ export async function extractFeatures(
         const bytes = await image.read();
         hashed.push({ image, bytes, sha256: await sha256Hex(bytes) });
       } catch (error) {
-        skipped.push({ name: image.name, reason: `cannot read: ${(error as Error).message}` });
+        skipped.push({ name: image.name, file: image.file ?? image.name, reason: `cannot read: ${(error as Error).message}` });
       }
     }
     const hits = await store.getByHash(hashed.map((h) => h.sha256));
@@ -127,10 +131,11 @@ export async function extractFeatures(
         continue;
       }
       try {
-        misses.push({ name: image.name, sha256, pixels: await imageToInput(bytes, image.name, backbone.inputSize, { decode: options.decode }) });
+        const file = image.file ?? image.name;
+        misses.push({ name: image.name, sha256, pixels: await imageToInput(bytes, file, backbone.inputSize, { decode: options.decode }) });
       } catch (error) {
         const reason = error instanceof ImageDecodeError ? error.reason : (error as Error).message;
-        skipped.push({ name: image.name, reason });
+        skipped.push({ name: image.name, file: image.file ?? image.name, reason });
       }
     }
     const records = [...renamed];

@@ -126,12 +126,12 @@ describe('extractFeatures', () => {
   it('skips and reports unreadable images without stopping', async () => {
     const store = new MemoryFeatureStore(identityOf(backbone));
     const list = images(4, (i) => (i === 1 ? new TextEncoder().encode('not an image') : pngOf(i)));
-    list.push({ name: 'gone.png', read: async () => Promise.reject(new Error('ENOENT: no such file')) });
+    list.push({ name: 'gone.png', file: 'Images/gone.png', read: async () => Promise.reject(new Error('ENOENT: no such file')) });
     const result = await extractFeatures(backbone, list, store, { batchSize: 3 });
     expect(result.computed).toBe(3);
     expect(result.skipped).toEqual([
-      { name: 'img_1.png', reason: 'not a JPEG or PNG file (unrecognised signature)' },
-      { name: 'gone.png', reason: 'cannot read: ENOENT: no such file' },
+      { name: 'img_1.png', file: 'img_1.png', reason: 'not a JPEG or PNG file (unrecognised signature)' },
+      { name: 'gone.png', file: 'Images/gone.png', reason: 'cannot read: ENOENT: no such file' },
     ]);
   });
 

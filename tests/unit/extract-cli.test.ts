@@ -101,7 +101,7 @@ describe('extract on generated folders', () => {
     const summary = JSON.parse(io.stdout) as ExtractSummary;
     expect(summary.weights).toBe('random');
     expect(summary.images).toBe(11);
-    expect(summary.skipped).toEqual([{ name: pngs[3].split('/').pop(), reason: 'not a JPEG or PNG file (unrecognised signature)' }]);
+    expect(summary.skipped).toEqual([{ name: pngs[3].split('/').pop(), file: pngs[3], reason: 'not a JPEG or PNG file (unrecognised signature)' }]);
     const file = await readFeatureFile(join(dir, 'demo.features'));
     expect(file.weights).toBe('random');
     expect(file.features.size).toBe(11);

@@ -59,7 +59,7 @@ export interface ExtractSummary {
 
 /** Images to extract: the dataset's captioned images, or every image file when there is no caption file. */
 async function listImages(folder: Folder, io: CliIo): Promise<{ images: ExtractImage[]; missing: number }> {
-  const toImage = (name: string, path: string): ExtractImage => ({ name, read: () => folder.read(path) });
+  const toImage = (name: string, path: string): ExtractImage => ({ name, file: path, read: () => folder.read(path) });
   try {
     const dataset = await loadDataset(folder, { checkImages: false });
     const present = dataset.images.filter((record) => record.file !== null);
@@ -193,7 +193,7 @@ export async function extract(args: string[], io: CliIo, signal?: AbortSignal): 
       if (missing > 0) lines.push(`${missing} captioned images are not in the folder (nothing to extract)`);
       if (result.skipped.length > 0) {
         lines.push(`${result.skipped.length} images skipped:`);
-        for (const skip of result.skipped.slice(0, 20)) lines.push(`  ${skip.name}: ${skip.reason}`);
+        for (const skip of result.skipped.slice(0, 20)) lines.push(`  ${skip.file}: ${skip.reason}`);
         if (result.skipped.length > 20) lines.push(`  … and ${result.skipped.length - 20} more (--json lists all)`);
       }
       io.out(`${lines.join('\n')}\n`);

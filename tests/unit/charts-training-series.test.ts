@@ -70,3 +70,27 @@ describe('training chart series', () => {
     expect(shares.communication).toBeCloseTo(0.5);
   });
 });
+
+describe('ganttRows', () => {
+  it('stacks gap + phases per step so every replica row lines up in time', async () => {
+    const { ganttRows } = await import('../../src/ui/charts/trainingSeries');
+    const phases = { compute: 4, readback: 1, allReduceWait: 2, apply: 1, idle: 0 };
+    const { rows, series } = ganttRows(
+      [
+        { replica: 0, step: 0, startMs: 100, phasesMs: phases },
+        { replica: 1, step: 0, startMs: 102, phasesMs: phases },
+        { replica: 0, step: 1, startMs: 120, phasesMs: phases },
+        { replica: 1, step: 1, startMs: 120, phasesMs: phases },
+      ],
+      12,
+    );
+    expect(series.map((s) => s.key).slice(0, 5)).toEqual(['s0_gap', 's0_compute', 's0_communication', 's0_apply', 's0_idle']);
+    expect(rows[0]).toMatchObject({ replica: 'replica 0', s0_gap: 0, s0_compute: 5, s1_gap: 12 });
+    expect(rows[1]).toMatchObject({ replica: 'replica 1', s0_gap: 2, s1_gap: 10 });
+    // the start of step 1 is the same absolute time (20 ms after origin) in both rows
+    const startOfStep1 = (r: Record<string, number | string>) =>
+      ['s0_gap', 's0_compute', 's0_communication', 's0_apply', 's0_idle', 's1_gap'].reduce((t, k) => t + (r[k] as number), 0);
+    expect(startOfStep1(rows[0])).toBe(20);
+    expect(startOfStep1(rows[1])).toBe(20);
+  });
+});

@@ -170,3 +170,51 @@ export function phaseShares(bars: readonly GanttBar[]): Map<number, Record<Gantt
   }
   return out;
 }
+
+/** Per-step phases in a fixed order so stacked bars line up: gap (not drawn), then the four phases. */
+export const ganttKeys = ['gap', 'compute', 'communication', 'apply', 'idle'] as const;
+export type GanttKey = (typeof ganttKeys)[number];
+
+export interface GanttRow {
+  replica: string;
+  /** `s{step}_{key}` → milliseconds. */
+  [segment: string]: number | string;
+}
+
+/**
+ * Rows for a stacked horizontal bar chart (one row per replica): for each of the last `lastSteps` steps the
+ * wait since the previous segment ended ('gap', drawn transparent) then compute, communication, apply, idle.
+ * `series` lists the data keys in stacking order with their phase, for the chart's <Bar> elements.
+ */
+export function ganttRows(
+  segments: readonly TimelineSegment[],
+  lastSteps = 12,
+): { rows: GanttRow[]; series: { key: string; phase: GanttKey; step: number }[] } {
+  if (segments.length === 0) return { rows: [], series: [] };
+  const maxStep = Math.max(...segments.map((s) => s.step));
+  const shown = segments.filter((s) => s.step > maxStep - lastSteps);
+  const steps = [...new Set(shown.map((s) => s.step))].sort((a, b) => a - b);
+  const origin = Math.min(...shown.map((s) => s.startMs));
+  const replicas = [...new Set(shown.map((s) => s.replica))].sort((a, b) => a - b);
+  const series = steps.flatMap((step) => ganttKeys.map((phase) => ({ key: `s${step}_${phase}`, phase, step })));
+  const rows = replicas.map((replica) => {
+    const row: GanttRow = { replica: `replica ${replica}` };
+    let endMs = 0;
+    for (const step of steps) {
+      const seg = shown.find((s) => s.replica === replica && s.step === step);
+      const p = seg?.phasesMs;
+      const start = seg ? seg.startMs - origin : endMs;
+      const values: Record<GanttKey, number> = {
+        gap: Math.max(start - endMs, 0),
+        compute: p ? p.compute + p.readback : 0,
+        communication: p ? p.allReduceWait : 0,
+        apply: p ? p.apply : 0,
+        idle: p ? p.idle : 0,
+      };
+      for (const k of ganttKeys) row[`s${step}_${k}`] = values[k];
+      endMs = Math.max(start, endMs) + values.compute + values.communication + values.apply + values.idle;
+    }
+    return row;
+  });
+  return { rows, series };
+}

@@ -1,0 +1,126 @@
+/**
+ * The page's engines for StudioSession: what this build can do, wired to the model and engine modules.
+ * A capability whose module has not landed yet is left out with a reason (the panel shows it disabled).
+ * Feature extraction runs on the page's thread in batches (tfjs yields between batches).
+ */
+import { buildCorpus } from '../core/text/protocols';
+import type { Corpus, Folder, LoadedDataset, Protocol } from '../core/data/types';
+import { scoreCaptions } from '../core/metrics/bleu';
+import { selectBackend, type BackendChoice } from '../gpu/backendSelect';
+import type { BackendName } from './trainer';
+import type { Backbone } from '../model/backbones/types';
+import type { DatasetAccess, StudioEngines } from './studioPorts';
+
+/** `?backend=wasm` (tests, slow machines) starts the backend search there; default webgpu → webgl → wasm → cpu. */
+export function requestedBackend(): BackendName | undefined {
+  if (typeof location === 'undefined') return undefined;
+  const value = new URLSearchParams(location.search).get('backend');
+  return value === 'webgpu' || value === 'webgl' || value === 'wasm' || value === 'cpu' ? value : undefined;
+}
+
+let backendChoice: Promise<BackendChoice> | null = null;
+
+/** Chooses the page's tfjs backend once (extraction and in-page training share it). */
+export function pageBackend(): Promise<BackendChoice> {
+  backendChoice ??= selectBackend({
+    gpu: typeof navigator !== 'undefined' ? ((navigator as { gpu?: GPU }).gpu ?? null) : null,
+    start: requestedBackend(),
+  });
+  return backendChoice;
+}
+
+export function createStudioEngines(): StudioEngines {
+  let backbone: Backbone | null = null;
+  return {
+    async extract(options) {
+      const [{ loadBackbone }, { extractFeatures, identityOf }, { IdbFeatureStore }, { MemoryFeatureStore }, { defaultImageDecoder }] = await Promise.all([
+        import('../model/backbones/index'),
+        import('./extract'),
+        import('./featureCacheIdb'),
+        import('./featureCache'),
+        import('../model/imageDecodeBrowser'),
+      ]);
+      options.onStatus('loading-weights');
+      await pageBackend();
+      backbone?.dispose();
+      backbone = null;
+      const weights = options.weights.kind === 'random' ? { kind: 'random' as const } : options.weights;
+      const loaded = await loadBackbone({ name: options.backbone, weights });
+      backbone = loaded;
+      const identity = identityOf(loaded);
+      const store = typeof indexedDB !== 'undefined' ? await IdbFeatureStore.open(identity) : new MemoryFeatureStore(identity);
+      const startMs = performance.now();
+      options.onStatus('running');
+      try {
+        const result = await extractFeatures(loaded, options.images, store, {
+          signal: options.signal,
+          decode: defaultImageDecoder(),
+          batchSize: 8,
+          onProgress: (p) => options.onProgress({ done: p.done, total: p.total, cached: p.cached, elapsedMs: performance.now() - startMs }),
+        });
+        return {
+          features: result.features,
+          featureDim: loaded.featureDim,
+          weightsLabel: loaded.weights === 'random' ? `RANDOM weights (${loaded.weightsId}): captions will not describe the images` : `${loaded.weights.kind}: ${loaded.weights.location}`,
+          skipped: result.skipped,
+        };
+      } finally {
+        await store.close();
+      }
+    },
+    async featuresOf(images) {
+      if (!backbone) throw Object.assign(new Error('Extract the dataset features first (Features tab): the playground uses the same network.'), { name: 'NotReady' });
+      const [{ imageToInput }, { defaultImageDecoder }, tf] = await Promise.all([import('../model/imageDecode'), import('../model/imageDecodeBrowser'), import('@tensorflow/tfjs')]);
+      const net = backbone;
+      const out: Float32Array[] = [];
+      for (const image of images) {
+        const pixels = await imageToInput(image.bytes, image.name, net.inputSize, { decode: defaultImageDecoder() });
+        const input = tf.tensor4d(pixels, [1, net.inputSize, net.inputSize, 3]);
+        try {
+          const features = net.extract(input);
+          try {
+            out.push((await features.data()) as Float32Array);
+          } finally {
+            features.dispose();
+          }
+        } finally {
+          input.dispose();
+        }
+      }
+      return out;
+    },
+    score(protocol, references, hypotheses) {
+      const s = scoreCaptions({ protocol, references, hypotheses });
+      return { bleu1: s.bleu1, bleu2: s.bleu2, bleu3: s.bleu3, bleu4: s.bleu4 };
+    },
+    missingReasons: {
+      train: 'the caption trainer (InProcessTrainer) has not landed in this build yet',
+      mirrored: 'the mirrored trainer is not wired to the caption model in this build yet',
+      importArchive: 'model archives need the caption model save/load, not in this build yet',
+      importNotebook: 'notebook import needs the caption model weight loader, not in this build yet',
+      export: 'model export needs the caption model save/load, not in this build yet',
+    },
+  };
+}
+
+/**
+ * The dataset the Dataset panel loaded. The Dataset slice keeps its Folder out of the state and offers
+ * `loadedFolder()`; corpora are built once per (dataset, protocol).
+ */
+export function datasetAccessFor(store: object): DatasetAccess {
+  const getState = (store as { getState(): { loadedFolder?: () => { folder: Folder; dataset: LoadedDataset } | null } }).getState;
+  const corpora = new WeakMap<LoadedDataset, Map<Protocol, Corpus>>();
+  const loaded = () => getState().loadedFolder?.() ?? null;
+  return {
+    loaded,
+    corpus(protocol) {
+      const current = loaded();
+      if (!current) return null;
+      let byProtocol = corpora.get(current.dataset);
+      if (!byProtocol) corpora.set(current.dataset, (byProtocol = new Map()));
+      let corpus = byProtocol.get(protocol);
+      if (!corpus) byProtocol.set(protocol, (corpus = buildCorpus(current.dataset, protocol)));
+      return corpus;
+    },
+  };
+}

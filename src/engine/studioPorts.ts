@@ -1,0 +1,114 @@
+/**
+ * The page-side orchestration behind the Features, Training, Evaluation, Playground and Model panels: it owns
+ * what must not go into the store (backbone, feature map, trainer, captioner, abort controllers) and writes
+ * plain progress and results into the store's slices. Engines are injected (`StudioEngines`), so the session
+ * runs in Node tests with fakes, and a capability the build lacks is reported with a reason, not hidden.
+ */
+import type { Corpus, Folder, LoadedDataset, Protocol } from '../core/data/types';
+import type { FeaturesSlice, StudioError } from '../store/slices/features';
+import type { TrainingSlice } from '../store/slices/training';
+import type { EvaluationSlice, ImageResult } from '../store/slices/evaluation';
+import type { CaptionStep, PlaygroundSlice } from '../store/slices/playground';
+import type { ModelInfo, ModelSlice } from '../store/slices/model';
+import type { Bleu, TrainConfig, Trainer } from './trainer';
+
+export type PanelsState = FeaturesSlice & TrainingSlice & EvaluationSlice & PlaygroundSlice & ModelSlice;
+
+export interface PanelsStore {
+  getState(): PanelsState;
+}
+
+/** The dataset the Dataset panel loaded (folder kept out of the store). */
+export interface DatasetAccess {
+  loaded(): { folder: Folder; dataset: LoadedDataset } | null;
+  corpus(protocol: Protocol): Corpus | null;
+}
+
+export interface ExtractionRun {
+  /** Image name → feature vector [featureDim]. */
+  features: Map<string, Float32Array>;
+  featureDim: number;
+  weightsLabel: string;
+  skipped: { name: string; reason: string }[];
+}
+
+export interface DecodeOptions {
+  mode: 'greedy' | 'beam';
+  beamWidth: number;
+  topK: number;
+  /** Called as each word is chosen (greedy) or once per step of the best beam at the end (beam). */
+  onStep?(step: CaptionStep): void;
+  signal?: AbortSignal;
+}
+
+/** A trained or imported captioning model, held by the engine. */
+export interface Captioner {
+  readonly info: ModelInfo;
+  caption(features: Float32Array, options: DecodeOptions): Promise<{ caption: string; steps: CaptionStep[] }>;
+  /** One zip: tfjs model files + tokenizer JSON. */
+  exportArchive(): Promise<Uint8Array>;
+  dispose(): void;
+}
+
+export interface TrainingRun {
+  trainer: Trainer;
+  /** The model as trained so far (after a stop or at the end). */
+  captioner(): Promise<Captioner>;
+}
+
+/** What the page's build provides; absent members are capabilities shown disabled with `missingReasons`. */
+export interface StudioEngines {
+  extract?(
+    options: {
+      backbone: 'vgg16' | 'mobilenet';
+      weights: { kind: 'random' } | { kind: 'url'; url: string } | { kind: 'files'; files: File[] };
+      images: { name: string; read(): Promise<Uint8Array> }[];
+      signal: AbortSignal;
+      onProgress(p: { done: number; total: number; cached: number; elapsedMs: number }): void;
+      onStatus(status: 'loading-weights' | 'running'): void;
+    },
+  ): Promise<ExtractionRun>;
+  /** Features of images that are not in the dataset (playground): same backbone as the last extraction. */
+  featuresOf?(images: { name: string; bytes: Uint8Array }[]): Promise<Float32Array[]>;
+  createTraining?(inputs: { config: TrainConfig; corpus: Corpus; features: Map<string, Float32Array>; featureDim: number }): Promise<TrainingRun>;
+  importArchive?(bytes: Uint8Array, fileName: string): Promise<Captioner>;
+  importNotebook?(files: File[]): Promise<Captioner>;
+  /**
+   * BLEU-1..4 of captions under a protocol's rules (core/metrics scoreCaptions): image name → references as
+   * the corpus holds them, image name → the decoded caption (markers as the decoder returns them).
+   */
+  score?(protocol: Protocol, references: ReadonlyMap<string, readonly string[]>, hypotheses: ReadonlyMap<string, string>): Bleu;
+  /** Why a capability is missing, for the disabled control's label. */
+  missingReasons?: Partial<Record<Capability, string>>;
+}
+
+export type Capability =
+  | 'extract'
+  | 'train'
+  | 'mirrored'
+  | 'f16'
+  | 'fusedKernels'
+  | 'ringAllReduce'
+  | 'evaluate'
+  | 'playground'
+  | 'export'
+  | 'importArchive'
+  | 'importNotebook';
+
+/** A user's mistake or a bug, as a student reads it, with the technical detail one click away. */
+export function toStudioError(error: unknown, what: string): StudioError {
+  const e = error instanceof Error ? error : new Error(String(error));
+  const detail = `${e.name}: ${e.message}${e.stack ? `\n${e.stack}` : ''}`;
+  // Errors thrown for bad input already speak to the user (DatasetError, WeightsError, FeatureFileError).
+  const userFacing = /Error$/.test(e.name) && e.name !== 'Error' && e.name !== 'TypeError' && e.name !== 'RangeError';
+  return { message: userFacing ? `${what}: ${e.message}` : `${what} did not work. ${hintFor(e)}`, detail };
+}
+
+function hintFor(e: Error): string {
+  if (/fetch|network|Failed to load/i.test(e.message)) return 'The weights could not be downloaded: check the URL, or pick the files instead.';
+  if (/memory|OOM|allocation/i.test(e.message)) return 'The browser ran out of memory: try a smaller batch or the MobileNet backbone.';
+  if (/device.*lost/i.test(e.message)) return 'The GPU stopped responding: reload the page; your last checkpoint is kept.';
+  return 'Open the details below and share them with your instructor.';
+}
+
+export const isAbort = (error: unknown) => error instanceof Error && error.name === 'AbortError';

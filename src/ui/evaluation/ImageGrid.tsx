@@ -1,0 +1,69 @@
+import { useMemo, useState } from 'react';
+import type { Protocol } from '../../core/data/types';
+import { sortImageResults, type EvaluationData } from '../../store/slices/evaluation';
+import { usePanels, usePanelsStore } from '../panelKit/hooks.ts';
+import { fmt } from '../training/ChartBox.tsx';
+import { DatasetImage } from './DatasetImage.tsx';
+
+const PAGE = 24;
+
+/** Test images with the model's caption and the references, sortable by per-image BLEU-1. */
+export function ImageGrid() {
+  const results = usePanels((s) => s.evaluation.results);
+  const sortBy = usePanels((s) => s.evaluation.sortBy);
+  const setSort = usePanelsStore().getState().setEvaluationSort;
+  const available = (['standard', 'kaggle'] as const).filter((p) => results[p]);
+  const [protocol, setProtocol] = useState<Protocol | null>(null);
+  const [shown, setShown] = useState(PAGE);
+  const chosen = protocol && results[protocol] ? protocol : available[0];
+  const images = useMemo(() => (chosen ? sortImageResults(results[chosen]!.images, sortBy) : []), [results, chosen, sortBy]);
+  if (!chosen) return null;
+  return (
+    <section aria-label="Test images">
+      <div className="sp-actions">
+        <label>
+          References from{' '}
+          <select value={chosen} onChange={(e) => setProtocol(e.target.value as Protocol)}>
+            {available.map((p) => (
+              <option key={p} value={p}>{p}</option>
+            ))}
+          </select>
+        </label>
+        <label>
+          Sort by{' '}
+          <select data-testid="grid-sort" value={sortBy} onChange={(e) => setSort(e.target.value as EvaluationData['sortBy'])}>
+            <option value="score-desc">best BLEU-1 first</option>
+            <option value="score-asc">worst BLEU-1 first</option>
+            <option value="name">image name</option>
+          </select>
+        </label>
+      </div>
+      <ul className="sp-images" data-testid="eval-grid">
+        {images.slice(0, shown).map((r) => {
+          return (
+            <li key={r.name} data-score={r.score}>
+              <DatasetImage name={r.name} />
+              <p className="sp-caption">{r.prediction || '(empty caption)'}</p>
+              <p>
+                BLEU-1 {fmt(r.score, 2)} · <code>{r.name}</code>
+              </p>
+              <details>
+                <summary>{r.references.length} references</summary>
+                <ul>
+                  {r.references.map((ref, i) => (
+                    <li key={i}>{ref}</li>
+                  ))}
+                </ul>
+              </details>
+            </li>
+          );
+        })}
+      </ul>
+      {shown < images.length ? (
+        <button type="button" onClick={() => setShown((n) => n + PAGE)}>
+          Show {Math.min(PAGE, images.length - shown)} more of {images.length - shown}
+        </button>
+      ) : null}
+    </section>
+  );
+}

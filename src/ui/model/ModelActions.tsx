@@ -1,0 +1,70 @@
+import { useRef } from 'react';
+import { downloadBytes } from './downloadBytes.ts';
+import { useSession, usePanels } from '../panelKit/hooks.ts';
+
+/** Export the current model as one zip; import one back; import a notebook model converted for tfjs. */
+export function ModelActions() {
+  const session = useSession();
+  const m = usePanels((s) => s.model);
+  const archiveInput = useRef<HTMLInputElement>(null);
+  const notebookInput = useRef<HTMLInputElement>(null);
+  const busy = m.operation !== 'idle';
+  const exportReason = session.unavailable('export') ?? (m.info ? null : 'train or import a model first');
+  const archiveReason = session.unavailable('importArchive');
+  const notebookReason = session.unavailable('importNotebook');
+  return (
+    <div>
+      <div className="sp-actions">
+        <button
+          type="button"
+          data-testid="model-export"
+          disabled={busy || Boolean(exportReason)}
+          onClick={async () => {
+            const out = await session.exportModel();
+            if (out) downloadBytes(out.fileName, out.bytes, 'application/zip');
+          }}
+        >
+          Export model (.zip)
+        </button>
+        {exportReason ? <span className="sp-reason">Unavailable: {exportReason}</span> : null}
+      </div>
+      <div className="sp-actions">
+        <button type="button" data-testid="model-import" disabled={busy || Boolean(archiveReason)} onClick={() => archiveInput.current?.click()}>
+          Import a model archive…
+        </button>
+        <input
+          ref={archiveInput}
+          type="file"
+          accept=".zip,application/zip"
+          hidden
+          data-testid="model-import-input"
+          onChange={async (e) => {
+            const file = e.target.files?.[0];
+            e.target.value = '';
+            if (file) await session.importArchive({ name: file.name, bytes: new Uint8Array(await file.arrayBuffer()) });
+          }}
+        />
+        {archiveReason ? <span className="sp-reason">Unavailable: {archiveReason}</span> : null}
+      </div>
+      <div className="sp-actions">
+        <button type="button" data-testid="model-import-notebook" disabled={busy || Boolean(notebookReason)} onClick={() => notebookInput.current?.click()}>
+          Import a notebook model (tensorflowjs_converter output + tokenizer.json)…
+        </button>
+        <input
+          ref={notebookInput}
+          type="file"
+          multiple
+          accept=".json,.bin"
+          hidden
+          data-testid="model-import-notebook-input"
+          onChange={async (e) => {
+            const files = [...(e.target.files ?? [])];
+            e.target.value = '';
+            if (files.length) await session.importNotebook(files);
+          }}
+        />
+        {notebookReason ? <span className="sp-reason">Unavailable: {notebookReason}</span> : null}
+      </div>
+    </div>
+  );
+}

@@ -1,0 +1,38 @@
+import { BleuComparison } from '../evaluation/BleuComparison.tsx';
+import { ImageGrid } from '../evaluation/ImageGrid.tsx';
+import { ErrorNote } from '../panelKit/ErrorNote.tsx';
+import { ProgressBar } from '../panelKit/ProgressBar.tsx';
+import { usePanels, useSession } from '../panelKit/hooks.ts';
+import '../panelKit/panels.css';
+
+export function EvaluationPanel() {
+  const session = useSession();
+  const e = usePanels((s) => s.evaluation);
+  const hasModel = usePanels((s) => s.model.info !== null);
+  const unavailable = session.unavailable('evaluate') ?? (hasModel ? null : 'train a model or import one first');
+  return (
+    <section className="panel sp-panel" aria-labelledby="panel-title-evaluation">
+      <h2 id="panel-title-evaluation">Evaluation</h2>
+      <p className="sp-lead">
+        BLEU counts how many words and word pairs (up to 4) of the model's caption appear in the human captions. The same model is scored
+        under both protocols: they clean the captions differently, so their numbers differ.
+      </p>
+      <div className="sp-actions">
+        <button type="button" data-testid="eval-start" disabled={e.status === 'running' || Boolean(unavailable)} onClick={() => void session.evaluate()}>
+          Evaluate on the test split
+        </button>
+        <button type="button" data-testid="eval-cancel" disabled={e.status !== 'running'} onClick={() => session.cancelEvaluation()}>
+          Cancel
+        </button>
+        {unavailable ? <span className="sp-reason">Unavailable: {unavailable}</span> : null}
+      </div>
+      {e.status === 'running' ? <ProgressBar label="Captioning test images" done={e.done} total={e.total} testId="eval-progress" /> : null}
+      <p className="sp-status" data-testid="eval-status" data-status={e.status} aria-live="polite">
+        {e.status === 'done' ? 'Evaluation finished.' : e.status === 'cancelled' ? 'Evaluation cancelled.' : ''}
+      </p>
+      <ErrorNote error={e.error} testId="eval-error" />
+      <BleuComparison />
+      <ImageGrid />
+    </section>
+  );
+}

@@ -1,0 +1,139 @@
+import { useRef, useState } from 'react';
+import { ErrorNote } from '../panelKit/ErrorNote.tsx';
+import { ProgressBar } from '../panelKit/ProgressBar.tsx';
+import { Choice, Setting } from '../panelKit/Setting.tsx';
+import { usePanels, usePanelsStore, useSession } from '../panelKit/hooks.ts';
+import { WeightsRecipe } from '../features/WeightsRecipe.tsx';
+import '../panelKit/panels.css';
+
+
+export function FeaturesPanel() {
+  const store = usePanelsStore();
+  const session = useSession();
+  const f = usePanels((s) => s.features);
+  const files = useRef<File[]>([]);
+  const [, setPicked] = useState(0);
+  const busy = f.status === 'running' || f.status === 'loading-weights';
+  const unavailable = session.unavailable('extract');
+  const set = store.getState().setFeatureOptions;
+
+  return (
+    <section className="panel sp-panel" aria-labelledby="panel-title-features">
+      <h2 id="panel-title-features">Features</h2>
+      <p className="sp-lead">A pretrained image network turns every picture into a list of numbers once; the captioner learns from those numbers.</p>
+      <Setting label="Backbone" explain="VGG16 is the notebook's network (4096 numbers per image, slow); MobileNet is small and fast (256 numbers).">
+        {(p) => (
+          <Choice
+            name="Backbone"
+            value={f.backbone}
+            disabled={busy || p.disabled}
+            onChange={(backbone) => set({ backbone })}
+            options={[
+              { value: 'vgg16', label: 'VGG16 (notebook)' },
+              { value: 'mobilenet', label: 'MobileNet (fast)' },
+            ]}
+          />
+        )}
+      </Setting>
+      <Setting label="Weights" explain="Random weights run without a download but see nothing: captions will not match the pictures. Real weights come from the README's recipe.">
+        {(p) => (
+          <div>
+            <Choice
+              name="Weights"
+              value={f.weights}
+              disabled={busy || p.disabled}
+              onChange={(weights) => set({ weights })}
+              options={[
+                { value: 'random', label: 'Random (for trying things out)' },
+                { value: 'files', label: 'Files (model.json + shards)' },
+                { value: 'url', label: 'URL' },
+              ]}
+            />
+            {f.weights === 'files' ? (
+              <input
+                type="file"
+                multiple
+                accept=".json,.bin"
+                aria-label="Weight files"
+                disabled={busy}
+                onChange={(e) => {
+                  files.current = [...(e.target.files ?? [])];
+                  set({ weightsFiles: files.current.map((x) => x.name) });
+                  setPicked((n) => n + 1);
+                }}
+              />
+            ) : null}
+            {f.weights === 'url' ? (
+              <input
+                type="url"
+                aria-label="URL of model.json"
+                placeholder="https://…/model.json"
+                value={f.weightsUrl}
+                disabled={busy}
+                onChange={(e) => set({ weightsUrl: e.target.value })}
+              />
+            ) : null}
+            <WeightsRecipe />
+          </div>
+        )}
+      </Setting>
+      <div className="sp-actions">
+        <button
+          type="button"
+          data-testid="extract-start"
+          disabled={busy || Boolean(unavailable) || (f.weights === 'url' && !f.weightsUrl) || (f.weights === 'files' && f.weightsFiles.length === 0)}
+          onClick={() => void session.extractFeatures(files.current)}
+        >
+          {f.status === 'aborted' || (f.status === 'done' && f.done < f.total) ? 'Resume extraction' : 'Extract features'}
+        </button>
+        <button type="button" data-testid="extract-abort" disabled={!busy} onClick={() => session.abortExtraction()}>
+          Abort
+        </button>
+        {unavailable ? <span className="sp-reason">Unavailable: {unavailable}</span> : null}
+      </div>
+      {f.status !== 'idle' ? (
+        <ProgressBar
+          label={f.status === 'loading-weights' ? 'Loading the network' : 'Images'}
+          done={f.done}
+          total={f.total}
+          rate={f.imagesPerSecond != null ? `${f.imagesPerSecond.toFixed(1)} images/s` : null}
+          etaMs={f.etaMs}
+          testId="extract-progress"
+        />
+      ) : null}
+      <p className="sp-status" data-testid="features-status" data-status={f.status} aria-live="polite">
+        {statusText(f.status)}
+        {f.cached != null ? ` · ${f.cached} images have features` : ''}
+        {f.fromCache ? ` (${f.fromCache} from the cache)` : ''}
+        {f.featureDim ? ` · ${f.featureDim} numbers per image` : ''}
+      </p>
+      {f.weightsLabel ? (
+        <p className={f.weightsLabel.startsWith('RANDOM') ? 'sp-warning' : 'sp-status'} data-testid="features-weights">
+          Weights: {f.weightsLabel}
+        </p>
+      ) : null}
+      <ErrorNote error={f.error} testId="features-error" />
+    </section>
+  );
+}
+
+function statusText(status: string): string {
+  switch (status) {
+    case 'idle':
+      return 'No features extracted yet.';
+    case 'loading-weights':
+      return 'Loading the network…';
+    case 'running':
+      return 'Extracting…';
+    case 'paused':
+      return 'Paused.';
+    case 'done':
+      return 'Features ready.';
+    case 'aborted':
+      return 'Stopped. Finished images are cached: extracting again resumes where it stopped.';
+    case 'failed':
+      return 'Extraction failed.';
+    default:
+      return status;
+  }
+}

@@ -1,0 +1,62 @@
+import { maxBeamWidth } from '../../store/slices/playground';
+import { CaptionCard } from '../playground/CaptionSteps.tsx';
+import { ImageDrop } from '../playground/ImageDrop.tsx';
+import { Choice, Setting } from '../panelKit/Setting.tsx';
+import { usePanels, usePanelsStore, useSession } from '../panelKit/hooks.ts';
+import '../panelKit/panels.css';
+
+export function PlaygroundPanel() {
+  const session = useSession();
+  const p = usePanels((s) => s.playground);
+  const hasModel = usePanels((s) => s.model.info !== null);
+  const actions = usePanelsStore().getState();
+  const unavailable = session.unavailable('playground') ?? (hasModel ? null : 'train a model or import one first (Training or Model tab)');
+  return (
+    <section className="panel sp-panel" aria-labelledby="panel-title-playground">
+      <h2 id="panel-title-playground">Playground</h2>
+      <Setting label="Decoding" explain="Greedy takes the most likely word each time; beam search keeps several candidate captions and returns the best whole one.">
+        {(props) => (
+          <Choice
+            name="Decoding"
+            value={p.decoding}
+            disabled={props.disabled}
+            onChange={(decoding) => actions.setDecoding({ decoding })}
+            options={[
+              { value: 'greedy', label: 'Greedy (notebook)' },
+              { value: 'beam', label: 'Beam search' },
+            ]}
+          />
+        )}
+      </Setting>
+      <Setting label={`Beam width: ${p.beamWidth}`} explain="How many candidate captions beam search keeps at each step." disabledReason={p.decoding === 'beam' ? null : 'only for beam search'}>
+        {(props) => (
+          <input {...props} type="range" min={1} max={maxBeamWidth} value={p.beamWidth} onChange={(e) => actions.setDecoding({ beamWidth: Number(e.target.value) })} />
+        )}
+      </Setting>
+      {unavailable ? <p className="sp-reason">Unavailable: {unavailable}</p> : null}
+      <ImageDrop
+        disabled={Boolean(unavailable)}
+        onImages={(images) => void session.captionImages(images)}
+      />
+      {p.items.length ? (
+        <div className="sp-actions">
+          <button type="button" onClick={() => actions.clearPlayground()}>
+            Clear all
+          </button>
+        </div>
+      ) : null}
+      <ul className="sp-images" data-testid="playground-items">
+        {p.items.map((item) => (
+          <CaptionCard
+            key={item.id}
+            item={item}
+            onRemove={() => {
+              if (item.imageUrl) URL.revokeObjectURL(item.imageUrl);
+              actions.removePlaygroundItem(item.id);
+            }}
+          />
+        ))}
+      </ul>
+    </section>
+  );
+}

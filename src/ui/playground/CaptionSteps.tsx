@@ -1,0 +1,39 @@
+import type { PlaygroundItem } from '../../store/slices/playground';
+import { ErrorNote } from '../panelKit/ErrorNote.tsx';
+
+/** One image and its caption as it forms: at each step the chosen word and the runners-up with probabilities. */
+export function CaptionCard({ item, onRemove }: { item: PlaygroundItem; onRemove(): void }) {
+  return (
+    <li data-testid="playground-item" data-status={item.status}>
+      {item.imageUrl ? <img src={item.imageUrl} alt={item.name} /> : null}
+      <p className="sp-caption" data-testid="playground-caption" aria-live="polite">
+        {item.caption ?? (item.status === 'failed' ? '' : item.steps.map((s) => s.word).join(' ') + (item.status === 'captioning' ? ' …' : ''))}
+      </p>
+      <ErrorNote error={item.error} />
+      {item.steps.length ? (
+        <details open>
+          <summary>Top words at each step</summary>
+          <ol className="sp-steps">
+            {item.steps.map((step, i) => (
+              <li key={i} className="sp-step">
+                <b>{step.word}</b>
+                {step.top.map((t) => (
+                  <div key={t.word}>
+                    <span className="sp-bar" style={{ width: `${Math.max(t.probability * 4, 0.1)}rem` }} />
+                    {t.word} {(t.probability * 100).toFixed(1)}%
+                  </div>
+                ))}
+              </li>
+            ))}
+          </ol>
+        </details>
+      ) : null}
+      <p>
+        <code>{item.name}</code>{' '}
+        <button type="button" onClick={onRemove} aria-label={`Remove ${item.name}`}>
+          Remove
+        </button>
+      </p>
+    </li>
+  );
+}

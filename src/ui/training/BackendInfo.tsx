@@ -1,0 +1,46 @@
+import { usePanels } from '../panelKit/hooks.ts';
+
+/** Which tfjs backend and adapter the run uses, and why it fell back when it did. */
+export function BackendInfo() {
+  const backend = usePanels((s) => s.training.backend);
+  const mirrored = usePanels((s) => s.training.mirrored);
+  const checksums = usePanels((s) => s.training.checksums);
+  const warnings = usePanels((s) => s.training.warnings);
+  const faults = usePanels((s) => s.training.faults);
+  const skipped = usePanels((s) => s.training.skippedSteps);
+  if (!backend && !mirrored) return null;
+  return (
+    <div className="sp-status" data-testid="training-backend">
+      {backend ? (
+        <p>
+          Backend: <b>{backend.backend}</b>
+          {backend.adapter ? ` on ${backend.adapter}` : ''}
+          {backend.fallbackReason ? <span className="sp-reason"> (fell back: {backend.fallbackReason})</span> : null}
+        </p>
+      ) : null}
+      {mirrored ? (
+        <p>
+          {mirrored.replicas} replicas ({mirrored.backend}), all-reduce: <b>{mirrored.allReduce}</b>
+          {mirrored.fallbackReason ? <span className="sp-reason"> ({mirrored.fallbackReason})</span> : null}
+          {checksums ? ` · weights ${checksums.identical ? 'identical' : 'DIFFER'} at step ${checksums.step}` : ''}
+        </p>
+      ) : null}
+      {skipped > 0 ? <p>{skipped} float16 steps skipped (gradient overflow; the loss scale went down).</p> : null}
+      {faults.length || warnings.length ? (
+        <ul className="sp-warnings">
+          {faults.map((f, i) => (
+            <li key={`f${i}`} className="sp-warning">
+              Replica {f.replica} {f.cause} at step {f.step}: {f.message}
+            </li>
+          ))}
+          {warnings.map((w, i) => (
+            <li key={`w${i}`} className="sp-warning">
+              {w.replica !== undefined ? `Replica ${w.replica}: ` : ''}
+              {w.message}
+            </li>
+          ))}
+        </ul>
+      ) : null}
+    </div>
+  );
+}

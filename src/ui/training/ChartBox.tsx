@@ -1,0 +1,36 @@
+import type { ReactNode } from 'react';
+import { ResponsiveContainer } from 'recharts';
+
+/** A titled chart frame; `summary` is the chart's numbers in words for screen readers and tests. */
+export function ChartBox({
+  title,
+  testId,
+  summary,
+  empty,
+  data,
+  children,
+}: {
+  title: string;
+  testId: string;
+  summary: string;
+  empty: string | null;
+  data?: Record<string, string | number>;
+  children: ReactNode;
+}) {
+  const dataAttrs = Object.fromEntries(Object.entries(data ?? {}).map(([k, v]) => [`data-${k}`, String(v)]));
+  return (
+    <figure className="sp-chart" data-testid={testId} {...dataAttrs}>
+      <h3>{title}</h3>
+      {empty ? (
+        <p className="sp-empty">{empty}</p>
+      ) : (
+        <ResponsiveContainer width="100%" height={240}>
+          {children as React.ReactElement}
+        </ResponsiveContainer>
+      )}
+      <figcaption className="visually-hidden">{summary}</figcaption>
+    </figure>
+  );
+}
+
+export const fmt = (v: number | null | undefined, digits = 3) => (v == null || !Number.isFinite(v) ? '–' : v.toFixed(digits));

@@ -1,0 +1,54 @@
+import { CartesianGrid, ComposedChart, Line, LineChart, Scatter, Tooltip, XAxis, YAxis } from 'recharts';
+import { hasLossScale, lossScaleRows, throughputRows } from '../charts/trainingSeries';
+import { usePanels } from '../panelKit/hooks.ts';
+import { ChartBox, fmt } from './ChartBox.tsx';
+
+export function ThroughputChart() {
+  const steps = usePanels((s) => s.training.steps);
+  const rows = throughputRows(steps);
+  const last = rows.length ? rows[rows.length - 1].tokensPerSecond : null;
+  return (
+    <ChartBox
+      title="Tokens per second"
+      testId="chart-throughput"
+      empty={rows.length ? null : 'Training speed in caption words per second.'}
+      summary={`Latest speed ${fmt(last, 0)} tokens per second.`}
+      data={{ points: rows.length }}
+    >
+      <LineChart data={rows}>
+        <CartesianGrid strokeDasharray="3 3" />
+        <XAxis dataKey="step" type="number" domain={['dataMin', 'dataMax']} />
+        <YAxis />
+        <Tooltip formatter={(v) => fmt(v as number, 0)} />
+        <Line dataKey="tokensPerSecond" name="tokens/s" stroke="#26a269" dot={false} isAnimationActive={false} />
+      </LineChart>
+    </ChartBox>
+  );
+}
+
+/** Mixed precision only: the loss scale over steps, skipped steps marked in red. */
+export function LossScaleChart() {
+  const steps = usePanels((s) => s.training.steps);
+  const skipped = usePanels((s) => s.training.skippedSteps);
+  const precision = usePanels((s) => s.training.config.precision);
+  const rows = lossScaleRows(steps);
+  const shown = hasLossScale(steps);
+  return (
+    <ChartBox
+      title="Loss scale and skipped steps (float16)"
+      testId="chart-loss-scale"
+      empty={shown ? null : precision === 'float32' ? 'Only used with mixed float16 precision.' : 'Appears once float16 training starts.'}
+      summary={`${skipped} steps skipped.`}
+      data={{ skipped }}
+    >
+      <ComposedChart data={rows}>
+        <CartesianGrid strokeDasharray="3 3" />
+        <XAxis dataKey="step" type="number" domain={['dataMin', 'dataMax']} />
+        <YAxis scale="log" domain={['auto', 'auto']} allowDataOverflow />
+        <Tooltip />
+        <Line dataKey="lossScale" name="loss scale" stroke="#9141ac" dot={false} isAnimationActive={false} type="stepAfter" />
+        <Scatter dataKey="skippedAt" name="skipped" fill="#c01c28" isAnimationActive={false} />
+      </ComposedChart>
+    </ChartBox>
+  );
+}

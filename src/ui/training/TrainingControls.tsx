@@ -1,0 +1,59 @@
+import { ErrorNote } from '../panelKit/ErrorNote.tsx';
+import { usePanels, useSession } from '../panelKit/hooks.ts';
+
+const STATE_TEXT: Record<string, string> = {
+  idle: 'Not started.',
+  running: 'Training…',
+  paused: 'Paused: resume to go on from the same step.',
+  stopped: 'Stopped. The last checkpoint is kept.',
+  finished: 'Finished.',
+  failed: 'Training stopped because of an error.',
+};
+
+export function TrainingControls() {
+  const session = useSession();
+  const state = usePanels((s) => s.training.state);
+  const reason = usePanels((s) => s.training.stateReason);
+  const error = usePanels((s) => s.training.error);
+  const epochsDone = usePanels((s) => s.training.epochs.length);
+  const epochs = usePanels((s) => s.training.config.epochs);
+  const steps = usePanels((s) => s.training.steps.step.length);
+  const features = usePanels((s) => s.features.status);
+  const unavailable = session.unavailable('train');
+  const active = state === 'running' || state === 'paused';
+  const notReady = features !== 'done' ? 'extract the features first (Features tab)' : null;
+  return (
+    <div>
+      <div className="sp-actions">
+        <button type="button" data-testid="train-start" disabled={active || Boolean(unavailable) || Boolean(notReady)} onClick={() => void session.startTraining()}>
+          Start training
+        </button>
+        <button type="button" data-testid="train-pause" disabled={state !== 'running'} onClick={() => session.pauseTraining()}>
+          Pause
+        </button>
+        <button type="button" data-testid="train-resume" disabled={state !== 'paused'} onClick={() => session.resumeTraining()}>
+          Resume
+        </button>
+        <button type="button" data-testid="train-stop" disabled={!active} onClick={() => void session.stopTraining()}>
+          Stop
+        </button>
+        {unavailable || notReady ? <span className="sp-reason">Unavailable: {unavailable ?? notReady}</span> : null}
+      </div>
+      <p className="sp-status" aria-live="polite" data-testid="training-state" data-state={state} data-steps={steps}>
+        {STATE_TEXT[state] ?? state}
+        {reason && state !== 'running' ? ` (${reason})` : ''} · epoch {Math.min(epochsDone + (active ? 1 : 0), epochs)} of {epochs} · {steps} steps
+      </p>
+      <ErrorNote
+        error={error ? { message: studentMessage(error.message, error.replica), detail: `${error.name}: ${error.message}${error.stack ? `\n${error.stack}` : ''}` } : null}
+        testId="training-error"
+      />
+    </div>
+  );
+}
+
+function studentMessage(message: string, replica?: number): string {
+  const where = replica !== undefined ? `Replica ${replica} failed. ` : '';
+  if (/device.*lost/i.test(message)) return `${where}The GPU stopped responding. Reload the page: the last checkpoint is kept.`;
+  if (/memory/i.test(message)) return `${where}The browser ran out of memory: try a smaller batch size.`;
+  return `${where}${message}`;
+}

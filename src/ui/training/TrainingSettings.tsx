@@ -1,0 +1,83 @@
+import type { TrainConfig } from '../../engine/trainer';
+import { Choice, Setting } from '../panelKit/Setting.tsx';
+import { usePanels, usePanelsStore, useSession } from '../panelKit/hooks.ts';
+
+function sharedMemoryReason(): string | null {
+  if (typeof SharedArrayBuffer === 'undefined') return 'this browser offers no SharedArrayBuffer';
+  if (typeof crossOriginIsolated !== 'undefined' && !crossOriginIsolated) return 'the page is not cross-origin isolated';
+  return null;
+}
+
+/** Every knob of a run, each with the sentence an instructor reads aloud. Locked while a run is going. */
+export function TrainingSettings() {
+  const config = usePanels((s) => s.training.config);
+  const state = usePanels((s) => s.training.state);
+  const session = useSession();
+  const set = usePanelsStore().getState().setTrainConfig;
+  const locked = state === 'running' || state === 'paused';
+  const num = (key: keyof TrainConfig, min: number, max: number, step = 1) => (props: { id: string; disabled: boolean; 'aria-describedby': string }) => (
+    <input
+      {...props}
+      type="number"
+      min={min}
+      max={max}
+      step={step}
+      value={config[key] as number}
+      disabled={props.disabled || locked}
+      onChange={(e) => {
+        const value = Number(e.target.value);
+        if (Number.isFinite(value)) set({ [key]: Math.min(Math.max(value, min), max) } as Partial<TrainConfig>);
+      }}
+    />
+  );
+  const mirrored = session.unavailable('mirrored');
+  const ring = session.unavailable('ringAllReduce') ?? sharedMemoryReason();
+  return (
+    <fieldset className="sp-settings" disabled={locked} data-testid="training-settings">
+      <legend>Settings of the run</legend>
+      <Setting label="Epochs" explain="How many times the model sees every training image.">
+        {num('epochs', 1, 200)}
+      </Setting>
+      <Setting label="Batch size" explain="Images per step; all captions of an image travel together. Bigger is faster per image but needs more memory.">
+        {num('batchSize', 1, 1024)}
+      </Setting>
+      <Setting label="Learning rate" explain="How big a step Adam takes; the notebook uses 0.001.">
+        {num('learningRate', 1e-5, 1, 0.0001)}
+      </Setting>
+      <Setting label="Layout" explain="Prefix: the notebook's one sample per caption prefix. Sequence: whole captions at once, same maths, far fewer steps.">
+        {(p) => (
+          <Choice name="Layout" value={config.layout} disabled={p.disabled || locked} onChange={(layout) => set({ layout })}
+            options={[{ value: 'prefix', label: 'Prefix (notebook)' }, { value: 'sequence', label: 'Sequence' }]} />
+        )}
+      </Setting>
+      <Setting label="Protocol" explain="Kaggle: the notebook's cleaning and splits, bugs included. Standard: the published Flickr8K splits and cleaning.">
+        {(p) => (
+          <Choice name="Protocol" value={config.protocol} disabled={p.disabled || locked} onChange={(protocol) => set({ protocol })}
+            options={[{ value: 'kaggle', label: 'Kaggle notebook' }, { value: 'standard', label: 'Standard' }]} />
+        )}
+      </Setting>
+      <Setting label="Precision" explain="Float16 halves memory and can be faster on a GPU; a loss scale keeps small gradients from vanishing." disabledReason={session.unavailable('f16')}>
+        {(p) => (
+          <Choice name="Precision" value={config.precision} disabled={p.disabled || locked} onChange={(precision) => set({ precision })}
+            options={[{ value: 'float32', label: 'float32' }, { value: 'mixed_float16', label: 'mixed float16' }]} />
+        )}
+      </Setting>
+      <Setting label="Fused kernels" explain="Our own WebGPU kernels for the hot layers instead of stock tfjs ops (WebGPU only)." disabledReason={session.unavailable('fusedKernels')}>
+        {(p) => <input {...p} type="checkbox" checked={config.fusedKernels} disabled={p.disabled || locked} onChange={(e) => set({ fusedKernels: e.target.checked })} />}
+      </Setting>
+      <Setting label="Replicas" explain="1 trains on this page; 2 to 8 train copies of the model in workers that average their gradients every step." disabledReason={mirrored}>
+        {num('replicas', 1, 8)}
+      </Setting>
+      <Setting label="All-reduce" explain="How replicas share gradients: a ring over shared memory, or messages through the page." disabledReason={config.replicas > 1 ? null : 'only used with 2 or more replicas'}>
+        {(p) => (
+          <Choice name="All-reduce" value={config.allReduce} disabled={p.disabled || locked} onChange={(allReduce) => set({ allReduce })}
+            disabledOptions={ring ? { ring } : {}}
+            options={[{ value: 'ring', label: 'Ring (shared memory)' }, { value: 'postMessage', label: 'postMessage' }]} />
+        )}
+      </Setting>
+      <Setting label="Seed" explain="Same seed, same settings: the same run, number for number.">
+        {num('seed', 0, 2 ** 31 - 1)}
+      </Setting>
+    </fieldset>
+  );
+}

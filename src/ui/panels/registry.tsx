@@ -1,0 +1,22 @@
+import type { ComponentType } from 'react';
+import type { PanelId } from '../../store/uiSlice.ts';
+import { DatasetPanel } from './DatasetPanel.tsx';
+
+export interface PanelEntry {
+  id: PanelId;
+  title: string;
+  /** Null for a panel that is announced but not built yet. */
+  component: ComponentType | null;
+  /** What the panel will do, shown while it is a placeholder. */
+  blurb: string;
+}
+
+/** The studio's panels in tab order. A later issue adds its panel by giving its entry a component. */
+export const PANELS: readonly PanelEntry[] = [
+  { id: 'dataset', title: 'Dataset', component: DatasetPanel, blurb: 'Load Flickr8K or the demo set; statistics and warnings.' },
+  { id: 'features', title: 'Features', component: null, blurb: 'Image features from VGG16 or MobileNet, cached.' },
+  { id: 'training', title: 'Training', component: null, blurb: 'Train the CNN + LSTM captioner on WebGPU.' },
+  { id: 'evaluation', title: 'Evaluation', component: null, blurb: 'BLEU-1..4 on the test split.' },
+  { id: 'playground', title: 'Playground', component: null, blurb: 'Caption your own images.' },
+  { id: 'model', title: 'Model', component: null, blurb: 'Layers, parameters, weights import and export.' },
+];

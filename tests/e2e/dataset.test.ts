@@ -1,0 +1,109 @@
+/**
+ * The Dataset panel in a real browser: the built app served by `vite preview`, opened in headless Debian
+ * Chromium; the demo dataset loaded by a click and charted; a broken folder loaded through the folder input
+ * and its problems listed, without a crash or a console error.
+ */
+import { mkdtemp, mkdir, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { encode } from 'fast-png';
+import type { Browser } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildApp, launchChromium, openPage, screenshot, serveApp, type Served } from './harness.ts';
+
+let served: Served;
+let browser: Browser;
+let brokenDir: string;
+
+function png(width: number, height: number): Uint8Array {
+  return encode({ width, height, data: new Uint8Array(width * height * 4).fill(200), channels: 4 });
+}
+
+beforeAll(async () => {
+  served = await serveApp(await buildApp());
+  browser = await launchChromium();
+  // A folder with one of each problem the panel must list, plus enough good rows to stay usable.
+  brokenDir = await mkdtemp(join(tmpdir(), 'caption-studio-broken-'));
+  await mkdir(join(brokenDir, 'Images'));
+  await writeFile(join(brokenDir, 'Images', 'good1.png'), png(40, 30));
+  await writeFile(join(brokenDir, 'Images', 'good2.png'), png(30, 40));
+  await writeFile(join(brokenDir, 'Images', 'uncaptioned.png'), png(20, 20));
+  await writeFile(join(brokenDir, 'Images', 'notimage.png'), 'this is text, not a picture');
+  await writeFile(join(brokenDir, 'Images', 'empty.png'), new Uint8Array(0));
+  await writeFile(
+    join(brokenDir, 'captions.txt'),
+    [
+      'image,caption',
+      'good1.png,a red circle above a blue square',
+      'good1.png,a circle and a square',
+      'good2.png,',
+      'good2.png,a green triangle',
+      'ghost.png,a caption for an image that is not there',
+      'notimage.png,a caption for a text file',
+      'empty.png,a caption for an empty file',
+      '',
+    ].join('\n'),
+  );
+});
+
+afterAll(async () => {
+  await browser?.close();
+  await served?.close();
+  if (brokenDir) await rm(brokenDir, { recursive: true, force: true });
+});
+
+describe('Dataset panel in Chromium', () => {
+  it('loads the demo dataset by a click and draws its charts, cross-origin isolated, without errors', async () => {
+    const { page, errors } = await openPage(browser, `${served.url}?empty`);
+    await expect.poll(() => page.getByTestId('dataset-status').getAttribute('data-status')).toBe('empty');
+    await page.getByTestId('load-demo').click();
+    await page.locator('[data-testid=dataset-status][data-status=ready]').waitFor({ timeout: 120_000 });
+
+    // Every chart card has drawn SVG paths (bars, lines or dots) inside a recharts surface.
+    const cards = page.locator('[data-testid^=chart-]');
+    await expect.poll(() => cards.count()).toBeGreaterThanOrEqual(6);
+    for (const card of await cards.all()) {
+      await card.locator('svg.recharts-surface path, svg.recharts-surface circle').first().waitFor({ timeout: 20_000 });
+    }
+    await expect.poll(() => page.locator('[data-testid=samples] img').count()).toBeGreaterThan(0);
+    const firstImageLoaded = await page
+      .locator('[data-testid=samples] img')
+      .first()
+      .evaluate((img: HTMLImageElement) => img.decode().then(() => img.naturalWidth > 0));
+    expect(firstImageLoaded).toBe(true);
+
+    expect(await page.evaluate(() => crossOriginIsolated)).toBe(true);
+    await expect.poll(() => page.getByTestId('isolation-badge').textContent()).toBe('cross-origin isolated');
+    expect(await page.getByTestId('dataset-format').textContent()).toContain('captions.txt');
+
+    // Switching the protocol recomputes the statistics in place.
+    await page.getByTestId('protocol-kaggle').check();
+    await page.locator('[data-testid=dataset-status][data-status=ready]').waitFor();
+    await screenshot(page, 'dataset-demo.png');
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+
+  it('lists the problems of a broken folder loaded through the folder input, and keeps working', async () => {
+    const { page, errors } = await openPage(browser, `${served.url}?empty`);
+    await page.getByTestId('folder-input').setInputFiles(brokenDir);
+    await page.locator('[data-testid=dataset-status][data-status=ready]').waitFor({ timeout: 60_000 });
+
+    const rows = page.getByTestId('warning-row');
+    await expect.poll(() => rows.count()).toBeGreaterThanOrEqual(4);
+    const text = (await page.getByTestId('warnings').textContent()) ?? '';
+    expect(text).toContain('captions.txt');
+    expect(text).toContain('notimage.png');
+    expect(text).toContain('empty.png');
+    expect(text).toContain('ghost.png');
+    expect(text).toContain('uncaptioned.png');
+    // The caption-file problems carry their line: the empty caption of good2.png is on line 4.
+    const lines = await rows.locator('td:nth-child(2)').allTextContents();
+    expect(lines).toContain('4');
+
+    await page.locator('[data-testid^=chart-] svg.recharts-surface path').first().waitFor({ timeout: 20_000 });
+    await screenshot(page, 'dataset-broken.png');
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+});

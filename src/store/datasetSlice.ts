@@ -47,6 +47,11 @@ export interface DatasetSlice {
   loadFolder(folder: Folder, kind?: DatasetSource['kind']): Promise<void>;
   setProtocol(protocol: Protocol): void;
   clearDataset(): void;
+  /**
+   * The loaded folder and dataset (not state: a Folder is not plain data), for engines that read images and
+   * captions (feature extraction, training). Null while nothing is loaded.
+   */
+  loadedFolder(): LoadedFolder | null;
 }
 
 const MIME_BY_EXTENSION: Record<string, string> = {
@@ -181,6 +186,8 @@ export const createDatasetSlice =
         if (loaded === null || get().datasetStatus === 'loading') set({ protocol });
         else set(applyProtocol(loaded, protocol));
       },
+
+      loadedFolder: () => loaded,
 
       clearDataset: () => {
         loadId++;

@@ -61,6 +61,7 @@ describe('studio store: dataset slice', () => {
     expect(state.samples.length).toBe(SAMPLE_COUNT);
     expect(state.samples.every((sample) => sample.url !== null && live.has(sample.url))).toBe(true);
     expect(live.size).toBe(SAMPLE_COUNT);
+    expect(state.loadedFolder()?.dataset.images).toHaveLength(30);
     // Everything in the state is data (functions are the actions): it survives a JSON round trip.
     const data = Object.fromEntries(Object.entries(state).filter(([, value]) => typeof value !== 'function'));
     expect(JSON.parse(JSON.stringify(data))).toEqual(data);

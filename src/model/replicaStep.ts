@@ -54,11 +54,15 @@ export class CaptionReplicaModel implements ReplicaModel<CaptionBatch> {
     this.optimizer.learningRate = rate;
   }
 
-  /** Gradient sums as tensors (the in-process trainer keeps them on the device). Caller disposes. */
-  gradientTensors(batch: CaptionBatch, training = true): { lossSum: tf.Scalar; gradients: tf.Tensor[]; tokenCount: number } {
+  /**
+   * Gradient sums as tensors (the in-process trainer keeps them on the device). Caller disposes.
+   * @param step seeds this step's dropout masks (with the rank); a resumed run passes the global step so it
+   *   draws the masks the uninterrupted run would have.
+   */
+  gradientTensors(batch: CaptionBatch, step?: number): { lossSum: tf.Scalar; gradients: tf.Tensor[]; tokenCount: number } {
     this.dropoutStep += 1;
-    const rate = training ? this.options.config.dropout : 0;
-    const seed = deriveSeed(this.options.seed, `dropout/${this.rank}/${this.dropoutStep}`);
+    const rate = this.options.config.dropout;
+    const seed = deriveSeed(this.options.seed, `dropout/${this.rank}/${step ?? this.dropoutStep}`);
     return lossAndGradientSums(this.model.variables, this.options.config, batch, { layout: this.options.layout, dropout: rate, seed });
   }
 

@@ -1,0 +1,312 @@
+/**
+ * The in-process Trainer: one caption-model replica on this thread (Node, the page's fallback, tests).
+ * Each step: gradient sums of the batch → divided by its real-token count (mean per token) → Adam. After
+ * every epoch: validation loss, BLEU-1..4 of greedy captions on a validation sample, and a checkpoint.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { memoryFolder } from '../core/data/folders';
+import { scoreCaptions } from '../core/metrics/bleu';
+import { deriveSeed, mulberry32, shuffle } from '../core/rng';
+import { batchTokenCount, makeCaptionBatch, type CaptionBatch } from '../model/batches';
+import type { CaptionModelConfig } from '../model/captionModel';
+import { greedyDecode } from '../model/decode';
+import { lossSum } from '../model/gradients';
+import { CaptionReplicaModel } from '../model/replicaStep';
+import { encodeCaptionModel, loadCaptionModel, type ModelMeta } from '../model/weightsIo';
+import type { CaptionDataset, CaptionExample } from './captionData';
+import type { CheckpointStore } from './checkpoint';
+import { prefetch } from './pipeline';
+import type { Bleu, Trainer, TrainConfig, TrainerEvent, TrainerListener, TrainerState } from './trainer';
+
+export interface InProcessTrainerOptions {
+  data: CaptionDataset;
+  config: TrainConfig;
+  /** Model size overrides (tests, benches); the notebook's 256/256 otherwise. */
+  model?: Partial<Pick<CaptionModelConfig, 'units' | 'embedDim'>>;
+  store?: CheckpointStore | null;
+  /** Saved with every checkpoint (e.g. the feature identity). */
+  meta?: ModelMeta;
+  /** Start from these weights (e.g. a loaded model) instead of a seeded init. */
+  initialWeights?: Float32Array[];
+}
+
+interface Progress {
+  /** Epochs completed. */
+  epoch: number;
+  step: number;
+}
+
+export class InProcessTrainer implements Trainer {
+  state: TrainerState = 'idle';
+  readonly replica: CaptionReplicaModel;
+  readonly modelConfig: CaptionModelConfig;
+  private readonly listeners = new Set<TrainerListener>();
+  private progress: Progress = { epoch: 0, step: 0 };
+  private stopRequested = false;
+  private pauseGate: { promise: Promise<void>; release: () => void } | null = null;
+  private running: Promise<void> | null = null;
+
+  constructor(private readonly options: InProcessTrainerOptions) {
+    const { data, config } = options;
+    this.modelConfig = {
+      vocabSize: data.vocabSize,
+      maxLength: data.maxLength,
+      featureDim: data.featureDim,
+      units: options.model?.units ?? 256,
+      embedDim: options.model?.embedDim ?? 256,
+      dropout: config.dropout,
+    };
+    this.replica = new CaptionReplicaModel({
+      config: this.modelConfig,
+      layout: config.layout,
+      learningRate: config.learningRate,
+      seed: config.seed,
+      weights: options.initialWeights,
+    });
+  }
+
+  on(listener: TrainerListener): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  private emit(event: TrainerEvent): void {
+    for (const listener of this.listeners) listener(event);
+  }
+
+  private setState(state: TrainerState, reason?: string): void {
+    this.state = state;
+    this.emit({ type: 'stateChanged', state, ...(reason ? { reason } : {}) });
+  }
+
+  /** Steps taken and epochs completed so far. */
+  get position(): Readonly<Progress> {
+    return this.progress;
+  }
+
+  start(options: { resume?: boolean; signal?: AbortSignal } = {}): Promise<void> {
+    if (this.running) return this.running;
+    this.stopRequested = false;
+    this.running = this.run(options).finally(() => {
+      this.running = null;
+    });
+    return this.running;
+  }
+
+  pause(): void {
+    if (this.state !== 'running' || this.pauseGate) return;
+    let release!: () => void;
+    const promise = new Promise<void>((resolve) => (release = resolve));
+    this.pauseGate = { promise, release };
+    this.setState('paused');
+  }
+
+  resume(): void {
+    if (!this.pauseGate) return;
+    this.pauseGate.release();
+    this.pauseGate = null;
+    this.setState('running');
+  }
+
+  async stop(): Promise<void> {
+    this.stopRequested = true;
+    this.resume();
+    await this.running;
+  }
+
+  private async run(options: { resume?: boolean; signal?: AbortSignal }): Promise<void> {
+    const { config } = this.options;
+    try {
+      if (options.resume) await this.restore();
+      this.setState('running');
+      for (let epoch = this.progress.epoch; epoch < config.epochs; epoch++) {
+        const epochStart = performance.now();
+        let lossTotal = 0;
+        let tokenTotal = 0;
+        for await (const batch of prefetch(this.epochBatches(epoch), 2)) {
+          if (this.pauseGate) await this.pauseGate.promise;
+          if (this.stopRequested || options.signal?.aborted) break;
+          const { loss, tokens } = await this.trainStep(batch, epoch);
+          lossTotal += loss * tokens;
+          tokenTotal += tokens;
+        }
+        if (this.stopRequested || options.signal?.aborted) {
+          this.setState('stopped', options.signal?.aborted ? 'aborted' : 'stopped by request');
+          return;
+        }
+        const evaluation = await this.evaluateExamples(this.validationExamples(), config.validationSample);
+        this.progress = { epoch: epoch + 1, step: this.progress.step };
+        this.emit({
+          type: 'epochCompleted',
+          epoch: epoch + 1,
+          trainLoss: tokenTotal ? lossTotal / tokenTotal : NaN,
+          valLoss: evaluation.loss,
+          bleu: evaluation.bleu,
+          durationMs: performance.now() - epochStart,
+        });
+        await this.checkpoint();
+      }
+      this.setState('finished');
+    } catch (error) {
+      const e = error as Error & { code?: string };
+      this.emit({ type: 'runFailed', error: { name: e.name, message: e.message, stack: e.stack, code: e.code } });
+      this.setState('failed', e.message);
+      throw error;
+    }
+  }
+
+  /** Seeded per epoch, so a resumed run sees the same order the uninterrupted one would. */
+  private *epochBatches(epoch: number): Generator<CaptionBatch> {
+    const { data, config } = this.options;
+    const order = shuffle(mulberry32(deriveSeed(config.seed, `epoch/${epoch}`)), data.train.map((_, i) => i));
+    for (let i = 0; i < order.length; i += config.batchSize) {
+      const images = order.slice(i, i + config.batchSize).map((k) => data.train[k]);
+      yield makeCaptionBatch(images, data.featureDim);
+    }
+  }
+
+  private async trainStep(batch: CaptionBatch, epoch: number): Promise<{ loss: number; tokens: number }> {
+    const started = performance.now();
+    const { lossSum: sum, gradients, tokenCount } = this.replica.gradientTensors(batch, this.progress.step);
+    let loss: number;
+    try {
+      const means = tf.tidy(() => gradients.map((g) => g.div(tokenCount)));
+      this.replica.optimizer.apply(means);
+      tf.dispose(means);
+      loss = (await sum.data())[0] / tokenCount;
+    } finally {
+      sum.dispose();
+      tf.dispose(gradients);
+    }
+    this.progress.step += 1;
+    const durationMs = performance.now() - started;
+    this.emit({
+      type: 'stepCompleted',
+      epoch: epoch + 1,
+      step: this.progress.step,
+      loss,
+      tokens: tokenCount,
+      durationMs,
+      tokensPerSecond: (tokenCount / durationMs) * 1000,
+    });
+    return { loss, tokens: tokenCount };
+  }
+
+  private validationExamples(): CaptionExample[] {
+    const { data } = this.options;
+    return data.val.length ? data.val : data.test;
+  }
+
+  /** Mean loss per real token, and BLEU-1..4 of greedy captions of the first `bleuLimit` images. */
+  private async evaluateExamples(examples: CaptionExample[], bleuLimit: number): Promise<{ loss: number | null; bleu: Bleu | null }> {
+    if (examples.length === 0) return { loss: null, bleu: null };
+    const { data, config } = this.options;
+    let total = 0;
+    let tokens = 0;
+    for (let i = 0; i < examples.length; i += config.batchSize) {
+      const batch = makeCaptionBatch(examples.slice(i, i + config.batchSize), data.featureDim);
+      if (batchTokenCount(batch) === 0) continue;
+      const sum = lossSum(this.replica.model.variables, this.modelConfig, batch, config.layout);
+      total += (await sum.data())[0];
+      sum.dispose();
+      tokens += batchTokenCount(batch);
+    }
+    const bleu = bleuLimit > 0 ? await this.bleuOf(examples.slice(0, bleuLimit)) : null;
+    return { loss: tokens ? total / tokens : null, bleu };
+  }
+
+  /** Greedy captions of the examples, as text with the markers the protocol scores. */
+  async captionTexts(examples: CaptionExample[]): Promise<Map<string, string>> {
+    const { data } = this.options;
+    const texts = new Map<string, string>();
+    const chunk = 128;
+    for (let i = 0; i < examples.length; i += chunk) {
+      const part = examples.slice(i, i + chunk);
+      const features = new Float32Array(part.length * data.featureDim);
+      part.forEach((e, k) => features.set(e.features, k * data.featureDim));
+      const decoded = await greedyDecode(this.replica.model.variables, this.modelConfig, features, {
+        startId: data.startId,
+        endId: data.endId,
+        maxSteps: data.maxLength,
+      });
+      decoded.forEach((d, k) => {
+        const words = d.tokens.map((id) => data.tokenizer.indexWord.get(id) ?? '');
+        texts.set(part[k].name, [data.startToken, ...words].join(' '));
+      });
+    }
+    return texts;
+  }
+
+  private async bleuOf(examples: CaptionExample[]): Promise<Bleu> {
+    const { data } = this.options;
+    const score = scoreCaptions({
+      references: new Map(examples.map((e) => [e.name, e.references])),
+      hypotheses: await this.captionTexts(examples),
+      protocol: data.protocol,
+      startToken: data.startToken,
+      endToken: data.endToken,
+    });
+    return { bleu1: score.bleu1, bleu2: score.bleu2, bleu3: score.bleu3, bleu4: score.bleu4 };
+  }
+
+  async evaluate(split: 'val' | 'test', options: { limit?: number } = {}): Promise<{ loss: number; bleu: Bleu }> {
+    const examples = this.options.data[split].slice(0, options.limit ?? Infinity);
+    const result = await this.evaluateExamples(examples, examples.length);
+    return { loss: result.loss ?? NaN, bleu: result.bleu ?? { bleu1: 0, bleu2: 0, bleu3: 0, bleu4: 0 } };
+  }
+
+  /** The model folder's files (weightsIo format) for the current weights. */
+  async modelFiles(): Promise<Record<string, Uint8Array | string>> {
+    const { data } = this.options;
+    return encodeCaptionModel(this.modelConfig, await this.replica.getWeights(), data.tokenizer.toJSON(), {
+      ...this.options.meta,
+      protocol: data.protocol,
+      startToken: data.startToken,
+      endToken: data.endToken,
+      epochsTrained: this.progress.epoch,
+    });
+  }
+
+  private async checkpoint(): Promise<void> {
+    const store = this.options.store;
+    if (!store) return;
+    const adam = await this.replica.optimizer.getState();
+    const moments = [...adam.firstMoments, ...adam.secondMoments];
+    const optimizer = new Float32Array(moments.reduce((n, m) => n + m.length, 0));
+    let offset = 0;
+    for (const m of moments) {
+      optimizer.set(m, offset);
+      offset += m.length;
+    }
+    await store.save({
+      ...(await this.modelFiles()),
+      'optimizer.bin': new Uint8Array(optimizer.buffer),
+      'trainer.json': JSON.stringify({ ...this.progress, adamStep: adam.step, config: this.options.config }),
+    });
+    this.emit({ type: 'checkpointSaved', epoch: this.progress.epoch, step: this.progress.step, location: store.location });
+  }
+
+  private async restore(): Promise<void> {
+    const files = await this.options.store?.load();
+    if (!files) return;
+    const loaded = await loadCaptionModel(memoryFolder('checkpoint', files));
+    this.replica.setWeights(loaded.weights);
+    const trainer = JSON.parse(new TextDecoder().decode(files['trainer.json'])) as Progress & { adamStep: number };
+    const bytes = files['optimizer.bin'];
+    const flat = new Float32Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength));
+    const sizes = this.replica.model.specs.map((s) => s.shape.reduce((a, b) => a * b, 1));
+    const moments: Float32Array[] = [];
+    let offset = 0;
+    for (const size of [...sizes, ...sizes]) {
+      moments.push(flat.slice(offset, offset + size));
+      offset += size;
+    }
+    this.replica.optimizer.setState({ step: trainer.adamStep, firstMoments: moments.slice(0, sizes.length), secondMoments: moments.slice(sizes.length) });
+    this.progress = { epoch: trainer.epoch, step: trainer.step };
+  }
+
+  async dispose(): Promise<void> {
+    await this.stop();
+    this.replica.dispose();
+  }
+}

@@ -18,13 +18,19 @@ export interface MatmulOptions {
   precision?: KernelPrecision;
 }
 
-const tile = 64; // output tile per workgroup (each of 16x16 threads computes 4x4)
-const tileK = 16;
+// Shaped like tfjs' own vec4 matmul, which suits both GPUs and CPU emulations (lavapipe, SwiftShader run a
+// workgroup as SIMD loops, so few invocations with vec4 work each beat many scalar ones): 8x8 invocations,
+// each computing 4 rows x one vec4 of columns, a 32x32 output tile and K chunks of 32.
+const tile = 32;
 
 export function matmulCode(transA: boolean, transB: boolean, hasBias: boolean, relu: boolean, f16: boolean): string {
   const ct = f16 ? 'f16' : 'f32';
   const biasBinding = hasBias ? '@group(0) @binding(2) var<storage, read> bias: array<f32>;' : '';
   const outBinding = hasBias ? 3 : 2;
+  // f16: the four products of a vec4 step are formed in f16 and each converted to f32 before the sum.
+  const fma = f16
+    ? (b: string, a: string) => `vec4<f32>(${b} * ${a})`
+    : (b: string, a: string) => `${b} * ${a}`;
   return `${f16 ? 'enable f16;' : ''}
 struct Dims { M: u32, N: u32, K: u32, pad: u32 }
 @group(0) @binding(0) var<storage, read> A: array<f32>;
@@ -32,8 +38,8 @@ struct Dims { M: u32, N: u32, K: u32, pad: u32 }
 ${biasBinding}
 @group(0) @binding(${outBinding}) var<storage, read_write> C: array<f32>;
 @group(0) @binding(${outBinding + 1}) var<uniform> dims: Dims;
-var<workgroup> As: array<array<${ct}, ${tile}>, ${tileK}>;
-var<workgroup> Bs: array<array<${ct}, ${tile}>, ${tileK}>;
+var<workgroup> As: array<array<vec4<${ct}>, 8>, 32>;   // [m][k/4]
+var<workgroup> Bs: array<array<vec4<${ct}>, 8>, 32>;   // [k][n/4]
 
 fn readA(m: u32, k: u32) -> f32 {
   if (m >= dims.M || k >= dims.K) { return 0.0; }
@@ -44,35 +50,39 @@ fn readB(k: u32, n: u32) -> f32 {
   return B[${transB ? 'n * dims.K + k' : 'k * dims.N + n'}];
 }
 
-@compute @workgroup_size(16, 16)
+@compute @workgroup_size(8, 8)
 fn main(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_id) wid: vec3<u32>) {
   let tileM = wid.y * ${tile}u;
   let tileN = wid.x * ${tile}u;
-  let flat = lid.y * 16u + lid.x;
-  var acc: array<array<f32, 4>, 4>;
-  for (var k0 = 0u; k0 < dims.K; k0 += ${tileK}u) {
+  var acc: array<vec4<f32>, 4>;
+  for (var k0 = 0u; k0 < dims.K; k0 += 32u) {
+    // 64 invocations load 32x8 vec4 of each operand: 4 each.
     for (var i = 0u; i < 4u; i++) {
-      let e = flat * 4u + i;
-      let kk = e / ${tile}u;
-      let mm = e % ${tile}u;
-      As[kk][mm] = ${ct}(readA(tileM + mm, k0 + kk));
-      Bs[kk][mm] = ${ct}(readB(k0 + kk, tileN + mm));
+      let row = lid.y * 4u + i;
+      let m = tileM + row;
+      let ka = k0 + lid.x * 4u;
+      As[row][lid.x] = vec4<${ct}>(vec4<f32>(readA(m, ka), readA(m, ka + 1u), readA(m, ka + 2u), readA(m, ka + 3u)));
+      let kb = k0 + row;
+      let n = tileN + lid.x * 4u;
+      Bs[row][lid.x] = vec4<${ct}>(vec4<f32>(readB(kb, n), readB(kb, n + 1u), readB(kb, n + 2u), readB(kb, n + 3u)));
     }
     workgroupBarrier();
-    for (var kk = 0u; kk < ${tileK}u; kk++) {
+    for (var kq = 0u; kq < 8u; kq++) {
+      let b0 = Bs[kq * 4u][lid.x];
+      let b1 = Bs[kq * 4u + 1u][lid.x];
+      let b2 = Bs[kq * 4u + 2u][lid.x];
+      let b3 = Bs[kq * 4u + 3u][lid.x];
       for (var i = 0u; i < 4u; i++) {
-        let a = As[kk][lid.y + 16u * i];
-        for (var j = 0u; j < 4u; j++) {
-          acc[i][j] += f32(a * Bs[kk][lid.x + 16u * j]);
-        }
+        let a = As[lid.y * 4u + i][kq];
+        acc[i] += ${fma('b0', 'a.x')} + ${fma('b1', 'a.y')} + ${fma('b2', 'a.z')} + ${fma('b3', 'a.w')};
       }
     }
     workgroupBarrier();
   }
   for (var i = 0u; i < 4u; i++) {
-    let m = tileM + lid.y + 16u * i;
+    let m = tileM + lid.y * 4u + i;
     for (var j = 0u; j < 4u; j++) {
-      let n = tileN + lid.x + 16u * j;
+      let n = tileN + lid.x * 4u + j;
       if (m < dims.M && n < dims.N) {
         var v = acc[i][j]${hasBias ? ' + bias[n]' : ''};
         ${relu ? 'v = max(v, 0.0);' : ''}

@@ -7,7 +7,7 @@ import { buildCorpus } from '../core/text/protocols';
 import type { Corpus, Folder, LoadedDataset, Protocol } from '../core/data/types';
 import { scoreCaptions } from '../core/metrics/bleu';
 import { selectBackend, type BackendChoice } from '../gpu/backendSelect';
-import type { BackendName } from './trainer';
+import type { BackendName, TrainerEvent } from './trainer';
 import type { Backbone } from '../model/backbones/types';
 import type { DatasetAccess, StudioEngines } from './studioPorts';
 
@@ -25,8 +25,16 @@ export function pageBackend(): Promise<BackendChoice> {
   backendChoice ??= selectBackend({
     gpu: typeof navigator !== 'undefined' ? ((navigator as { gpu?: GPU }).gpu ?? null) : null,
     start: requestedBackend(),
+    prepareWasm: async () => (await import('./browserWasm')).prepareBrowserWasm(),
   });
   return backendChoice;
+}
+
+/** `?units=16` shrinks the caption model (256 in the notebook) for quick demos and browser tests. */
+function modelSizeOverride(): { units: number; embedDim: number } | undefined {
+  if (typeof location === 'undefined') return undefined;
+  const units = Number(new URLSearchParams(location.search).get('units'));
+  return Number.isInteger(units) && units > 0 ? { units, embedDim: units } : undefined;
 }
 
 export function createStudioEngines(): StudioEngines {
@@ -93,12 +101,39 @@ export function createStudioEngines(): StudioEngines {
       const s = scoreCaptions({ protocol, references, hypotheses });
       return { bleu1: s.bleu1, bleu2: s.bleu2, bleu3: s.bleu3, bleu4: s.bleu4 };
     },
+    async createTraining(inputs) {
+      const choice = await pageBackend();
+      const [{ createStudioTraining }, { IdbCheckpointStore }, { spawnBrowserReplica }] = await Promise.all([
+        import('./studioTraining'),
+        import('./checkpointIdb'),
+        import('./browserReplicas'),
+      ]);
+      const checkpoints = typeof indexedDB !== 'undefined' ? await IdbCheckpointStore.open('studio') : undefined;
+      const run = createStudioTraining({
+        ...inputs,
+        model: modelSizeOverride(),
+        checkpoints,
+        // Workers pick their own device; webgl has no canvas there, so they start the search at wasm.
+        replicaBackend: choice.backend === 'webgl' ? 'wasm' : choice.backend,
+        spawnReplica: spawnBrowserReplica,
+      });
+      const initialEvents: TrainerEvent[] =
+        inputs.config.replicas <= 1 ? [{ type: 'backendChosen', backend: choice.backend, adapter: choice.adapter, fallbackReason: choice.fallbackReason }] : [];
+      return { ...run, initialEvents };
+    },
+    async importArchive(bytes, fileName) {
+      const { captionerFromFiles, unzipModelArchive } = await import('./studioCaptioner');
+      return captionerFromFiles(unzipModelArchive(bytes, fileName), fileName.replace(/\.zip$/i, ''), 'archive');
+    },
+    async importNotebook(files) {
+      const { captionerFromFiles } = await import('./studioCaptioner');
+      // The converter writes model.json + group*-shard*.bin; the notebook's tokenizer.to_json() goes beside them.
+      const entries = await Promise.all(files.map(async (f) => [f.name, new Uint8Array(await f.arrayBuffer())] as const));
+      return captionerFromFiles(Object.fromEntries(entries), 'notebook model', 'notebook');
+    },
     missingReasons: {
-      train: 'the caption trainer (InProcessTrainer) has not landed in this build yet',
-      mirrored: 'the mirrored trainer is not wired to the caption model in this build yet',
-      importArchive: 'model archives need the caption model save/load, not in this build yet',
-      importNotebook: 'notebook import needs the caption model weight loader, not in this build yet',
-      export: 'model export needs the caption model save/load, not in this build yet',
+      f16: 'mixed float16 is not wired into the trainers yet (and needs a WebGPU adapter with shader-f16)',
+      fusedKernels: 'the fused kernels are not wired into the trainers yet',
     },
   };
 }

@@ -10,7 +10,7 @@ import type { TrainingSlice } from '../store/slices/training';
 import type { EvaluationSlice, ImageResult } from '../store/slices/evaluation';
 import type { CaptionStep, PlaygroundSlice } from '../store/slices/playground';
 import type { ModelInfo, ModelSlice } from '../store/slices/model';
-import type { Bleu, TrainConfig, Trainer } from './trainer';
+import type { Bleu, TrainConfig, Trainer, TrainerEvent } from './trainer';
 
 export type PanelsState = FeaturesSlice & TrainingSlice & EvaluationSlice & PlaygroundSlice & ModelSlice;
 
@@ -52,6 +52,8 @@ export interface Captioner {
 
 export interface TrainingRun {
   trainer: Trainer;
+  /** Events the store should see before the trainer's own (e.g. the page's backendChosen). */
+  initialEvents?: TrainerEvent[];
   /** The model as trained so far (after a stop or at the end). */
   captioner(): Promise<Captioner>;
 }

@@ -137,6 +137,7 @@ export class StudioSession {
     try {
       const run = await this.engines.createTraining({ config, corpus, features: this.extraction.features, featureDim: this.extraction.featureDim });
       this.run = run;
+      if (run.initialEvents?.length) this.store.getState().applyTrainerEvents(run.initialEvents);
       this.unbind = bindTrainer(run.trainer, () => this.store.getState());
       await run.trainer.start();
       this.unbind?.();

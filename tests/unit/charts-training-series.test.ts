@@ -50,6 +50,9 @@ describe('training chart series', () => {
   it('numbers epochs from 1 and spreads BLEU', () => {
     const rows = epochRows([{ epoch: 0, trainLoss: 4, valLoss: null, bleu: { bleu1: 0.4, bleu2: 0.2, bleu3: 0.1, bleu4: 0.05 }, durationMs: 1 }]);
     expect(rows).toEqual([{ epoch: 1, trainLoss: 4, valLoss: null, bleu1: 0.4, bleu2: 0.2, bleu3: 0.1, bleu4: 0.05 }]);
+    // 1-based series (in-process trainer) stay as they are; NaN validation loss is drawn as a gap
+    const oneBased = epochRows([{ epoch: 1, trainLoss: 4, valLoss: Number.NaN, bleu: null, durationMs: 1 }]);
+    expect(oneBased[0]).toMatchObject({ epoch: 1, valLoss: null });
   });
 
   it('lays out Gantt bars per replica from the window start', () => {

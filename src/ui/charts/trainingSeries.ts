@@ -104,12 +104,17 @@ export interface EpochRow {
   bleu4: number | null;
 }
 
-/** Epochs are few (tens): no downsampling, numbered from 1 for people. */
+/**
+ * Epochs are few (tens): no downsampling, numbered from 1 for people. The in-process trainer counts epochs
+ * from 1 and the mirrored one from 0; a series that contains epoch 0 is shifted by one.
+ */
 export function epochRows(epochs: readonly EpochPoint[]): EpochRow[] {
+  const shift = epochs.some((e) => e.epoch === 0) ? 1 : 0;
+  const finite = (v: number | null) => (v !== null && Number.isFinite(v) ? v : null);
   return epochs.map((e) => ({
-    epoch: e.epoch + 1,
+    epoch: e.epoch + shift,
     trainLoss: e.trainLoss,
-    valLoss: e.valLoss,
+    valLoss: finite(e.valLoss),
     bleu1: e.bleu?.bleu1 ?? null,
     bleu2: e.bleu?.bleu2 ?? null,
     bleu3: e.bleu?.bleu3 ?? null,

@@ -1,0 +1,129 @@
+/**
+ * Page-side training for the studio: the InProcessTrainer for one replica, the MirroredTrainer with module
+ * Web Worker replicas for 2..8, both over the same CaptionDataset, and a Captioner of the result.
+ */
+import { memoryFolder } from '../core/data/folders';
+import { deriveSeed, mulberry32, shuffle } from '../core/rng';
+import type { Corpus } from '../core/data/types';
+import { scoreCaptions } from '../core/metrics/bleu';
+import { imageTokenCounts, makeCaptionBatch, sliceCaptionBatch, type CaptionBatch } from '../model/batches';
+import { paramSpecs, type CaptionModelConfig } from '../model/captionModel';
+import { loadCaptionModel } from '../model/weightsIo';
+import { buildCaptionDataset, type CaptionDataset } from './captionData';
+import { MemoryCheckpointStore, type CheckpointStore } from './checkpoint';
+import { InProcessTrainer } from './inProcessTrainer';
+import { MirroredTrainer } from './mirroredTrainer';
+import type { MirroredCheckpoint } from './mirroredTypes';
+import { createCaptioner } from './studioCaptioner';
+import type { TrainingRun } from './studioPorts';
+import type { BackendName, Bleu, TrainConfig } from './trainer';
+
+export interface StudioTrainingOptions {
+  config: TrainConfig;
+  corpus: Corpus;
+  features: Map<string, Float32Array>;
+  /** Model size overrides (tests use tiny models); the notebook's 256/256 otherwise. */
+  model?: Partial<Pick<CaptionModelConfig, 'units' | 'embedDim'>>;
+  /** Where in-process checkpoints go (IndexedDB in the page). */
+  checkpoints?: CheckpointStore;
+  /** Mirrored only: the backend each replica worker uses, and how to start one. */
+  replicaBackend?: BackendName;
+  spawnReplica?: () => import('./endpoint').WorkerEndpoint;
+  meta?: Record<string, unknown>;
+}
+
+export function createStudioTraining(options: StudioTrainingOptions): TrainingRun {
+  const { config } = options;
+  const data = buildCaptionDataset(options.corpus, options.features);
+  const label = `${data.protocol} run, seed ${config.seed}`;
+  const meta = { ...options.meta, protocol: data.protocol, startToken: data.startToken, endToken: data.endToken };
+  if (config.replicas <= 1) {
+    const trainer = new InProcessTrainer({ data, config, model: options.model, store: options.checkpoints ?? new MemoryCheckpointStore(), meta });
+    return {
+      trainer,
+      async captioner() {
+        const loaded = await loadCaptionModel(memoryFolder('trained', await trainer.modelFiles()));
+        return createCaptioner(loaded, label, 'trained');
+      },
+    };
+  }
+  if (!options.spawnReplica) throw new Error('mirrored training needs a way to start replica workers');
+  const modelConfig: CaptionModelConfig = {
+    vocabSize: data.vocabSize,
+    maxLength: data.maxLength,
+    featureDim: data.featureDim,
+    units: options.model?.units ?? 256,
+    embedDim: options.model?.embedDim ?? 256,
+    dropout: config.dropout,
+  };
+  const paramCount = paramSpecs(modelConfig).length;
+  let latest: MirroredCheckpoint | null = null;
+  const checkpoints = {
+    async save(checkpoint: MirroredCheckpoint) {
+      latest = checkpoint;
+      return `memory:step-${checkpoint.step}`;
+    },
+    async loadLatest() {
+      return latest;
+    },
+  };
+  const stepsPerEpoch = Math.max(1, Math.ceil(data.train.length / config.batchSize));
+  const orders = new Map<number, number[]>();
+  const orderOf = (epoch: number) => {
+    let order = orders.get(epoch);
+    if (!order) orders.set(epoch, (order = shuffle(mulberry32(deriveSeed(config.seed, `epoch/${epoch}`)), data.train.map((_, i) => i))));
+    return order;
+  };
+  const trainer = new MirroredTrainer<CaptionBatch>({
+    config,
+    model: { kind: 'caption', options: { config: modelConfig, layout: config.layout, learningRate: config.learningRate, seed: config.seed } },
+    data: {
+      stepsPerEpoch,
+      batch: (epoch, step) =>
+        makeCaptionBatch(
+          orderOf(epoch)
+            .slice(step * config.batchSize, (step + 1) * config.batchSize)
+            .map((k) => data.train[k]),
+          data.featureDim,
+        ),
+      exampleTokens: imageTokenCounts,
+      slice: sliceCaptionBatch,
+    },
+    backend: options.replicaBackend ?? 'wasm',
+    spawn: options.spawnReplica,
+    checkpoints,
+    evaluate: (split, state, opts) => evaluateWeights(data, modelConfig, state.slice(0, paramCount), split, opts?.limit ?? config.validationSample, label),
+  });
+  return {
+    trainer,
+    async captioner() {
+      if (!latest) throw new Error('the mirrored run saved no checkpoint: it stopped before its first epoch ended');
+      return createCaptioner({ config: modelConfig, weights: latest.state.slice(0, paramCount), tokenizerJson: data.tokenizer.toJSON(), meta }, label, 'trained');
+    },
+  };
+}
+
+/** Validation BLEU of a mirrored run's weights, decoded on the page (loss is not recomputed: NaN). */
+async function evaluateWeights(
+  data: CaptionDataset,
+  config: CaptionModelConfig,
+  weights: Float32Array[],
+  split: 'val' | 'test',
+  limit: number,
+  label: string,
+): Promise<{ loss: number; bleu: Bleu }> {
+  const examples = (data[split].length ? data[split] : data.test).slice(0, Math.max(limit, 0));
+  if (examples.length === 0) return { loss: Number.NaN, bleu: { bleu1: 0, bleu2: 0, bleu3: 0, bleu4: 0 } };
+  const captioner = createCaptioner({ config, weights, tokenizerJson: data.tokenizer.toJSON(), meta: { startToken: data.startToken, endToken: data.endToken } }, label, 'trained');
+  try {
+    const hypotheses = new Map<string, string>();
+    for (const e of examples) {
+      const { caption } = await captioner.caption(e.features, { mode: 'greedy', beamWidth: 1, topK: 0 });
+      hypotheses.set(e.name, `${data.startToken} ${caption} ${data.endToken}`);
+    }
+    const s = scoreCaptions({ references: new Map(examples.map((e) => [e.name, e.references])), hypotheses, protocol: data.protocol, startToken: data.startToken, endToken: data.endToken });
+    return { loss: Number.NaN, bleu: { bleu1: s.bleu1, bleu2: s.bleu2, bleu3: s.bleu3, bleu4: s.bleu4 } };
+  } finally {
+    captioner.dispose();
+  }
+}

@@ -4,17 +4,22 @@
  * by side: tokens/s, speedup, scaling efficiency, and the split of replica time between compute (forward,
  * backward, read-back), communication (all-reduce incl. waiting for peers) and the optimizer update.
  *
- *   npx tsx tests/bench/replicas.bench.ts [--steps 12] [--warmup 2] [--replicas 1,2,4] [--allreduce ring]
+ *   npx tsx tests/bench/replicas.bench.ts [--model caption|toy] [--vocab 8000] [--batch 64] [--steps 8]
+ *        [--warmup 2] [--replicas 1,2,4] [--allreduce ring|postMessage]
  *
- * Model: the toy bag-of-words model sized like the notebook's head (embedding 256, hidden 256, vocab 4000),
- * global batch 256 examples. Not collected by `vitest run` (tests/**\/*.test.ts only).
+ * Default model: the notebook's caption model (vocab 4000; Flickr8K's is ~8000 with --vocab 8000), global batch 32 images × 5
+ * captions, synthetic features. Not collected by `vitest run` (tests/**\/*.test.ts only).
  */
 import os from 'node:os';
 import { pathToFileURL } from 'node:url';
 import { MirroredTrainer } from '../../src/engine/mirroredTrainer';
 import { nodeWorkerEndpoint } from '../../src/engine/nodeEndpoint';
+import type { ModelSpec } from '../../src/protocol/replica';
 import type { ToyBatch, ToyModelOptions } from '../../src/engine/toyReplicaModel';
-import { makeToyBatch, sliceToyBatch, toyExampleTokens } from '../../src/engine/toyReplicaModel';
+import { makeToyBatch, mulberry32, sliceToyBatch, toyExampleTokens } from '../../src/engine/toyReplicaModel';
+import { imageTokenCounts, makeCaptionBatch, sliceCaptionBatch, type CaptionBatch } from '../../src/model/batches';
+import { notebookConfig } from '../../src/model/captionModel';
+import type { CaptionReplicaOptions } from '../../src/model/replicaStep';
 import { defaultTrainConfig, type AllReduceAlgorithm, type TrainerEvent } from '../../src/engine/trainer';
 
 export interface BenchRow {
@@ -30,25 +35,69 @@ export interface BenchRow {
   bytesSavedBySparsePerReplicaStep: number;
 }
 
-export async function benchReplicas(options: {
+/** A model to benchmark: its spec for the workers and its global batches. */
+export interface BenchWorkload<Batch> {
+  model: ModelSpec;
+  batch(step: number): Batch;
+  exampleTokens(batch: Batch): number[];
+  slice(batch: Batch, start: number, end: number): Batch;
+}
+
+export function toyWorkload(model: ToyModelOptions, batchExamples: number): BenchWorkload<ToyBatch> {
+  return {
+    model: { kind: 'toy', options: model },
+    batch: (step) => makeToyBatch(500 + step, batchExamples, model.vocabSize, 8, 12),
+    exampleTokens: toyExampleTokens,
+    slice: sliceToyBatch,
+  };
+}
+
+/**
+ * The notebook's model (VGG16 fc2 4096 → 256, embedding 256, LSTM 256, vocab as given), `sequence` layout,
+ * dropout off, on synthetic features and captions of 8-20 tokens, 5 per image.
+ */
+export function captionWorkload(vocabSize: number, images: number): BenchWorkload<CaptionBatch> {
+  const config = { ...notebookConfig(vocabSize, 22), dropout: 0 };
+  const options: CaptionReplicaOptions = { config, layout: 'sequence', learningRate: 1e-3, seed: 1 };
+  return {
+    model: { kind: 'caption', options },
+    batch: (step) => {
+      const random = mulberry32(900 + step);
+      return makeCaptionBatch(
+        Array.from({ length: images }, () => ({
+          features: Float32Array.from({ length: config.featureDim }, () => random()),
+          captions: Array.from({ length: 5 }, () => {
+            const length = 8 + Math.floor(random() * 13);
+            return [1, ...Array.from({ length: length - 2 }, () => 3 + Math.floor(random() * (vocabSize - 3))), 2];
+          }),
+        })),
+        config.featureDim,
+      );
+    },
+    exampleTokens: imageTokenCounts,
+    slice: sliceCaptionBatch,
+  };
+}
+
+export async function benchReplicas<Batch>(options: {
   replicaCounts: number[];
   steps: number;
   warmupSteps: number;
   allReduce: AllReduceAlgorithm;
-  model: ToyModelOptions;
-  batchExamples: number;
+  workload: BenchWorkload<Batch>;
 }): Promise<BenchRow[]> {
   const rows: BenchRow[] = [];
+  const { workload } = options;
   for (const replicas of options.replicaCounts) {
     const events: TrainerEvent[] = [];
-    const trainer = new MirroredTrainer<ToyBatch>({
+    const trainer = new MirroredTrainer<Batch>({
       config: { ...defaultTrainConfig, replicas, allReduce: options.allReduce, dropout: 0, checksumEvery: 0, epochs: 1 },
-      model: { kind: 'toy', options: options.model },
+      model: workload.model,
       data: {
         stepsPerEpoch: options.steps + options.warmupSteps,
-        batch: (_epoch, step) => makeToyBatch(500 + step, options.batchExamples, options.model.vocabSize, 8, 12),
-        exampleTokens: toyExampleTokens,
-        slice: sliceToyBatch,
+        batch: (_epoch, step) => workload.batch(step),
+        exampleTokens: workload.exampleTokens,
+        slice: workload.slice,
       },
       backend: 'wasm',
       spawn: () => nodeWorkerEndpoint(),
@@ -100,17 +149,26 @@ function argument(name: string, fallback: string): string {
 
 async function main(): Promise<void> {
   const allReduce = argument('allreduce', 'ring') as AllReduceAlgorithm;
-  const model: ToyModelOptions = { vocabSize: Number(argument('vocab', '4000')), embeddingDim: 256, hiddenDim: 256, seed: 1, learningRate: 1e-3 };
-  const rows = await benchReplicas({
+  const kind = argument('model', 'caption');
+  const vocabSize = Number(argument('vocab', kind === 'caption' ? '4000' : '4000'));
+  const batchSize = Number(argument('batch', kind === 'caption' ? '32' : '256'));
+  const common = {
     replicaCounts: argument('replicas', '1,2,4').split(',').map(Number),
-    steps: Number(argument('steps', '12')),
-    warmupSteps: Number(argument('warmup', '2')),
+    steps: Number(argument('steps', '4')),
+    warmupSteps: Number(argument('warmup', '1')),
     allReduce,
-    model,
-    batchExamples: Number(argument('batch', '256')),
-  });
-  console.log(`Machine: ${os.cpus().length} × ${os.cpus()[0]?.model ?? 'unknown CPU'}, Node ${process.version}, tfjs wasm backend, ${allReduce} all-reduce`);
-  console.log(`Model: toy (vocab ${model.vocabSize}, embedding ${model.embeddingDim}, hidden ${model.hiddenDim}), global batch ${argument('batch', '256')} examples`);
+  };
+  const rows =
+    kind === 'caption'
+      ? await benchReplicas({ ...common, workload: captionWorkload(vocabSize, batchSize) })
+      : await benchReplicas({ ...common, workload: toyWorkload({ vocabSize, embeddingDim: 256, hiddenDim: 256, seed: 1, learningRate: 1e-3 }, batchSize) });
+  const [load1] = os.loadavg();
+  console.log(`Machine: ${os.cpus().length} × ${os.cpus()[0]?.model ?? 'unknown CPU'}, Node ${process.version}, tfjs wasm backend (one thread per replica), ${allReduce} all-reduce, load average ${load1.toFixed(1)} at the end`);
+  console.log(
+    kind === 'caption'
+      ? `Model: notebook caption model (4096 → 256, embedding 256, LSTM 256, vocab ${vocabSize}), global batch ${batchSize} images × 5 captions, ${common.steps} measured steps`
+      : `Model: toy (vocab ${vocabSize}, embedding 256, hidden 256), global batch ${batchSize} examples, ${common.steps} measured steps`,
+  );
   console.log(formatBenchTable(rows));
   console.log(JSON.stringify(rows));
 }

@@ -7,7 +7,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { Backbone } from '../model/backbones/types';
 import { imageToInput, ImageDecodeError, type ImageDecoder } from '../model/imageDecode';
-import { sha256Hex, type FeatureIdentity, type FeatureStore } from './featureCache';
+import { sha256Hex, type FeatureIdentity, type FeatureRecord, type FeatureStore } from './featureCache';
 
 export interface ExtractImage {
   /** Name the features are stored under (the caption file's image name). */
@@ -106,62 +106,127 @@ export async function extractFeatures(
     });
   };
   report();
-  for (let start = 0; start < images.length; start += batchSize) {
-    if (options.signal?.aborted) throw abortError(options.signal);
-    const batch = images.slice(start, start + batchSize);
-    const hashed: { image: ExtractImage; bytes: Uint8Array; sha256: string }[] = [];
-    for (const image of batch) {
-      try {
-        const bytes = await image.read();
-        hashed.push({ image, bytes, sha256: await sha256Hex(bytes) });
-      } catch (error) {
-        skipped.push({ name: image.name, file: image.file ?? image.name, reason: `cannot read: ${(error as Error).message}` });
-      }
+  /** Vectors of this run by content hash: duplicates met later (even in a prefetched batch) reuse them. */
+  const byHash = new Map<string, Float32Array>();
+  const batches: ExtractImage[][] = [];
+  for (let start = 0; start < images.length; start += batchSize) batches.push(images.slice(start, start + batchSize));
+  // Decoding of batch i+1 overlaps the backbone call of batch i where the decoder works off this thread (a
+  // worker pool in Node, createImageBitmap in browsers): its reads and cache lookups are awaited first, so
+  // the decode jobs are already dispatched when the (synchronous) forward pass starts.
+  const decoder = options.decode;
+  let next: Promise<PreparedBatch> | null =
+    batches.length > 0 ? decodeBatch(await lookupBatch(batches[0], store), backbone.inputSize, decoder) : null;
+  for (let b = 0; b < batches.length; b++) {
+    if (options.signal?.aborted) {
+      next?.catch(() => undefined);
+      throw abortError(options.signal);
     }
-    const hits = await store.getByHash(hashed.map((h) => h.sha256));
-    const misses: { name: string; sha256: string; pixels: Float32Array }[] = [];
-    const renamed: { name: string; sha256: string; features: Float32Array }[] = [];
-    for (const { image, bytes, sha256 } of hashed) {
-      const hit = hits.get(sha256);
-      if (hit) {
-        features.set(image.name, hit);
-        cached++;
-        // Same content under a new name: record the name too, so the file lists every image it serves.
-        if (storedNames.get(image.name) !== sha256) renamed.push({ name: image.name, sha256, features: hit });
-        continue;
-      }
-      try {
-        const file = image.file ?? image.name;
-        misses.push({ name: image.name, sha256, pixels: await imageToInput(bytes, file, backbone.inputSize, { decode: options.decode }) });
-      } catch (error) {
-        const reason = error instanceof ImageDecodeError ? error.reason : (error as Error).message;
-        skipped.push({ name: image.name, file: image.file ?? image.name, reason });
-      }
+    const prepared = await next!;
+    next = b + 1 < batches.length ? decodeBatch(await lookupBatch(batches[b + 1], store), backbone.inputSize, decoder) : null;
+    skipped.push(...prepared.skipped);
+    const records: FeatureRecord[] = [];
+    const useCached = (name: string, sha256: string, vector: Float32Array): void => {
+      features.set(name, vector);
+      cached++;
+      // Same content under a new name: record the name too, so the store lists every image it serves.
+      if (storedNames.get(name) !== sha256) records.push({ name, sha256, features: vector });
+    };
+    for (const hit of prepared.hits) useCached(hit.name, hit.sha256, hit.features);
+    const toCompute: PreparedBatch['misses'] = [];
+    const sameContent: PreparedBatch['misses'] = [];
+    for (const miss of prepared.misses) {
+      const known = byHash.get(miss.sha256);
+      if (known) useCached(miss.name, miss.sha256, known);
+      else if (toCompute.some((m) => m.sha256 === miss.sha256)) sameContent.push(miss);
+      else toCompute.push(miss);
     }
-    const records = [...renamed];
-    if (misses.length > 0) {
+    if (toCompute.length > 0) {
       const size = backbone.inputSize;
-      const input = tf.tensor4d(concatPixels(misses.map((m) => m.pixels)), [misses.length, size, size, 3]);
+      const input = tf.tensor4d(concatPixels(toCompute.map((m) => m.pixels)), [toCompute.length, size, size, 3]);
       let output: tf.Tensor2D | null = null;
       try {
         output = backbone.extract(input);
         const values = await output.data<'float32'>();
-        misses.forEach((miss, i) => {
+        toCompute.forEach((miss, i) => {
           const vector = values.slice(i * backbone.featureDim, (i + 1) * backbone.featureDim);
           features.set(miss.name, vector);
+          byHash.set(miss.sha256, vector);
           records.push({ name: miss.name, sha256: miss.sha256, features: vector });
         });
       } finally {
         input.dispose();
         output?.dispose();
       }
-      computed += misses.length;
+      computed += toCompute.length;
     }
+    for (const miss of sameContent) useCached(miss.name, miss.sha256, byHash.get(miss.sha256)!);
     await store.put(records);
     for (const r of records) storedNames.set(r.name, r.sha256);
     report();
   }
   return { features, computed, cached, skipped, durationMs: performance.now() - startMs };
+}
+
+interface PreparedBatch {
+  hits: FeatureRecord[];
+  /** Decoded and resized: [inputSize, inputSize, 3] RGB 0..255 each. */
+  misses: { name: string; sha256: string; pixels: Float32Array }[];
+  skipped: SkippedImage[];
+}
+
+interface LookedUpBatch {
+  batch: ExtractImage[];
+  hits: FeatureRecord[];
+  toDecode: { image: ExtractImage; bytes: Uint8Array; sha256: string }[];
+  skipped: SkippedImage[];
+}
+
+const fileOf = (image: ExtractImage): string => image.file ?? image.name;
+
+/** Reads and hashes one batch (concurrently) and looks the hashes up in the store. */
+async function lookupBatch(batch: ExtractImage[], store: FeatureStore): Promise<LookedUpBatch> {
+  const skipped: SkippedImage[] = [];
+  const read = await Promise.all(
+    batch.map(async (image) => {
+      try {
+        const bytes = await image.read();
+        return { image, bytes, sha256: await sha256Hex(bytes) };
+      } catch (error) {
+        skipped.push({ name: image.name, file: fileOf(image), reason: `cannot read: ${(error as Error).message}` });
+        return null;
+      }
+    }),
+  );
+  const hashed = read.filter((entry) => entry !== null);
+  const found = await store.getByHash(hashed.map((h) => h.sha256));
+  const hits: FeatureRecord[] = [];
+  const toDecode: LookedUpBatch['toDecode'] = [];
+  for (const entry of hashed) {
+    const vector = found.get(entry.sha256);
+    if (vector) hits.push({ name: entry.image.name, sha256: entry.sha256, features: vector });
+    else toDecode.push(entry);
+  }
+  return { batch, hits, toDecode, skipped };
+}
+
+/** Decodes and resizes the misses; every decode job is dispatched before this returns its promise. */
+function decodeBatch(lookedUp: LookedUpBatch, inputSize: number, decode?: ImageDecoder): Promise<PreparedBatch> {
+  const { batch, hits, skipped } = lookedUp;
+  const jobs = lookedUp.toDecode.map(async ({ image, bytes, sha256 }) => {
+    try {
+      return { name: image.name, sha256, pixels: await imageToInput(bytes, fileOf(image), inputSize, { decode }) };
+    } catch (error) {
+      const reason = error instanceof ImageDecodeError ? error.reason : (error as Error).message;
+      skipped.push({ name: image.name, file: fileOf(image), reason });
+      return null;
+    }
+  });
+  return Promise.all(jobs).then((decoded) => {
+    // Skips in batch order, whatever order the reads and decodes finished in.
+    const order = new Map(batch.map((image, i) => [image.name, i]));
+    skipped.sort((a, b) => order.get(a.name)! - order.get(b.name)!);
+    return { hits, misses: decoded.filter((entry) => entry !== null), skipped };
+  });
 }
 
 function concatPixels(parts: Float32Array[]): Float32Array {

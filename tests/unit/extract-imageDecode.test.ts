@@ -3,6 +3,7 @@ import { encode as encodePng } from 'fast-png';
 import jpeg from 'jpeg-js';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { decodeImageJs, ImageDecodeError, imageToInput, resizeRgb, type RgbImage } from '../../src/model/imageDecode.ts';
+import { createNodeDecoderPool } from '../../src/model/imageDecodeNode.ts';
 
 beforeAll(async () => {
   await tf.setBackend('cpu');
@@ -74,5 +75,27 @@ describe('resizing', () => {
     expect(out[0]).toBe(0);
     expect(out[3 * 3]).toBe(10);
     expect(out[(3 * 4 + 3) * 3]).toBe(30);
+  });
+});
+
+describe('Node decoder pool (worker threads)', () => {
+  it('decodes JPEGs exactly as the JS decoder, passes PNGs through, and reports broken files by name', async () => {
+    const pool = createNodeDecoderPool(2);
+    try {
+      const rgba = new Uint8Array(24 * 16 * 4).map((_, i) => (i * 13) % 256);
+      const jpegBytes = new Uint8Array(jpeg.encode({ width: 24, height: 16, data: rgba }, 90).data);
+      const [a, b] = await Promise.all([pool.decode(jpegBytes, 'a.jpg'), pool.decode(jpegBytes.slice(), 'b.jpg')]);
+      const reference = decodeImageJs(jpegBytes);
+      expect([a.width, a.height]).toEqual([24, 16]);
+      expect(Array.from(a.data)).toEqual(Array.from(reference.data));
+      expect(Array.from(b.data)).toEqual(Array.from(reference.data));
+      const png = await pool.decode(encodePng({ width: 1, height: 1, data: new Uint8Array([1, 2, 3]), channels: 3 }), 'c.png');
+      expect(Array.from(png.data)).toEqual([1, 2, 3]);
+      const broken = await pool.decode(jpegBytes.slice(0, 200), 'Images/broken.jpg').catch((e: unknown) => e);
+      expect(broken).toBeInstanceOf(ImageDecodeError);
+      expect((broken as Error).message).toMatch(/^Images\/broken\.jpg: cannot decode JPEG: /);
+    } finally {
+      await pool.close();
+    }
   });
 });

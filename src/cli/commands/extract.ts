@@ -15,6 +15,7 @@ import { NodeFeatureFileStore } from '../../engine/featureCacheNode.ts';
 import { extractFeatures, identityOf, type ExtractImage, type ExtractProgress, type SkippedImage } from '../../engine/extract.ts';
 import { loadBackbone, WeightsError, type Backbone, type BackboneName } from '../../model/backbones/index.ts';
 import { nodeWeights } from '../../model/backbones/loadWeightsNode.ts';
+import { createNodeDecoderPool } from '../../model/imageDecodeNode.ts';
 import { choiceOption, integerOption, parseCommandArgs, positionals } from '../args.ts';
 import type { Command } from '../command.ts';
 import { EXIT, UsageError } from '../errors.ts';
@@ -154,8 +155,9 @@ export async function extract(args: string[], io: CliIo, signal?: AbortSignal): 
       }
     };
     let result;
+    const decoders = createNodeDecoderPool();
     try {
-      result = await extractFeatures(backbone, images, store, { batchSize, signal, onProgress });
+      result = await extractFeatures(backbone, images, store, { batchSize, signal, onProgress, decode: decoders.decode });
     } catch (error) {
       if ((error as Error).name === 'AbortError') {
         const saved = (await store.names()).size;
@@ -164,7 +166,7 @@ export async function extract(args: string[], io: CliIo, signal?: AbortSignal): 
       }
       throw error;
     } finally {
-      await store.close();
+      await Promise.all([store.close(), decoders.close()]);
     }
     const summary: ExtractSummary = {
       out: outPath,

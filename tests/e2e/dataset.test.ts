@@ -55,6 +55,8 @@ afterAll(async () => {
 describe('Dataset panel in Chromium', () => {
   it('loads the demo dataset by a click and draws its charts, cross-origin isolated, without errors', async () => {
     const { page, errors } = await openPage(browser, `${served.url}?empty`);
+    const workerUrls: string[] = [];
+    page.on('worker', (worker) => workerUrls.push(worker.url()));
     await expect.poll(() => page.getByTestId('dataset-status').getAttribute('data-status')).toBe('empty');
     await page.getByTestId('load-demo').click();
     await page.locator('[data-testid=dataset-status][data-status=ready]').waitFor({ timeout: 120_000 });
@@ -72,6 +74,8 @@ describe('Dataset panel in Chromium', () => {
       .evaluate((img: HTMLImageElement) => img.decode().then(() => img.naturalWidth > 0));
     expect(firstImageLoaded).toBe(true);
 
+    // The demo was drawn in its module worker, not on the page's thread.
+    expect(workerUrls.some((url) => url.includes('demo.worker'))).toBe(true);
     expect(await page.evaluate(() => crossOriginIsolated)).toBe(true);
     await expect.poll(() => page.getByTestId('isolation-badge').textContent()).toBe('cross-origin isolated');
     expect(await page.getByTestId('dataset-format').textContent()).toContain('captions.txt');
@@ -103,6 +107,43 @@ describe('Dataset panel in Chromium', () => {
 
     await page.locator('[data-testid^=chart-] svg.recharts-surface path').first().waitFor({ timeout: 20_000 });
     await screenshot(page, 'dataset-broken.png');
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+
+  it('loads loose files dropped onto the page', async () => {
+    const { page, errors } = await openPage(browser, `${served.url}?empty`);
+    const files = [
+      { name: 'captions.txt', base64: Buffer.from('image,caption\none.png,a grey square\ntwo.png,another grey square\n').toString('base64') },
+      { name: 'one.png', base64: Buffer.from(png(16, 16)).toString('base64') },
+      { name: 'two.png', base64: Buffer.from(png(24, 16)).toString('base64') },
+    ];
+    // A script-built DataTransfer has files but no directory entries: the panel takes them as a flat folder.
+    const dataTransfer = await page.evaluateHandle((list) => {
+      const transfer = new DataTransfer();
+      for (const file of list) {
+        const bytes = Uint8Array.from(atob(file.base64), (char) => char.charCodeAt(0));
+        transfer.items.add(new File([bytes], file.name));
+      }
+      return transfer;
+    }, files);
+    await page.locator('.drop-zone').dispatchEvent('drop', { dataTransfer });
+    await page.locator('[data-testid=dataset-status][data-status=ready]').waitFor({ timeout: 30_000 });
+    expect(await page.getByTestId('key-numbers').textContent()).toContain('2images');
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+
+  it('switches panels with the keyboard (arrow keys on the tabs)', async () => {
+    const { page, errors } = await openPage(browser, `${served.url}?empty`);
+    await page.getByRole('tab', { name: 'Dataset' }).focus();
+    await page.keyboard.press('ArrowRight');
+    const features = page.getByRole('tab', { name: /Features/ });
+    await expect.poll(() => features.getAttribute('aria-selected')).toBe('true');
+    expect(await page.evaluate(() => document.activeElement?.id)).toBe('tab-features');
+    await page.keyboard.press('ArrowLeft');
+    await expect.poll(() => page.getByRole('tab', { name: 'Dataset' }).getAttribute('aria-selected')).toBe('true');
+    await page.getByTestId('load-demo').waitFor();
     expect(errors).toEqual([]);
     await page.close();
   });

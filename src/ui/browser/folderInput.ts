@@ -68,15 +68,23 @@ async function collect(entry: FileSystemEntry, prefix: string, into: File[]): Pr
  * The dropped folder (or loose files) as a Folder. The entries must be taken from the DataTransfer during
  * the drop event itself (the browser empties it afterwards), hence the two steps.
  */
-export function entriesOfDrop(dataTransfer: DataTransfer): FileSystemEntry[] {
-  return [...dataTransfer.items].flatMap((item) => {
+export interface DroppedItems {
+  entries: FileSystemEntry[];
+  /** The plain files, for drops whose items give no entries (a DataTransfer built by a script). */
+  files: File[];
+}
+
+export function takeDroppedItems(dataTransfer: DataTransfer): DroppedItems {
+  const entries = [...dataTransfer.items].flatMap((item) => {
     const entry = item.kind === 'file' ? item.webkitGetAsEntry() : null;
     return entry ? [entry] : [];
   });
+  return { entries, files: [...dataTransfer.files] };
 }
 
-export async function folderFromDrop(entries: FileSystemEntry[]): Promise<Folder | null> {
+export async function folderFromDrop(dropped: DroppedItems): Promise<Folder | null> {
   const files: File[] = [];
-  for (const entry of entries) await collect(entry, '', files);
+  for (const entry of dropped.entries) await collect(entry, '', files);
+  if (files.length === 0) files.push(...dropped.files);
   return files.length > 0 ? fileListFolder(files) : null;
 }

@@ -1,11 +1,12 @@
 import { useState, type DragEvent, type ReactNode } from 'react';
-import { entriesOfDrop, folderFromDrop } from '../browser/folderInput.ts';
+import { folderFromDrop, takeDroppedItems } from '../browser/folderInput.ts';
 import { useStudio } from '../storeContext.tsx';
 
 /** Accepts a folder (or loose files) dropped anywhere inside it and loads it as the dataset. */
 export function DropZone({ children }: { children: ReactNode }) {
   const loadFolder = useStudio((state) => state.loadFolder);
   const [over, setOver] = useState(false);
+  const [dropError, setDropError] = useState<string | null>(null);
 
   function onDragOver(event: DragEvent) {
     if (![...event.dataTransfer.types].includes('Files')) return;
@@ -18,8 +19,11 @@ export function DropZone({ children }: { children: ReactNode }) {
     event.preventDefault();
     setOver(false);
     // Entries must be taken now: the DataTransfer is emptied once this handler returns.
-    const entries = entriesOfDrop(event.dataTransfer);
-    void folderFromDrop(entries).then((folder) => (folder ? loadFolder(folder) : undefined));
+    const dropped = takeDroppedItems(event.dataTransfer);
+    setDropError(null);
+    folderFromDrop(dropped)
+      .then((folder) => (folder ? loadFolder(folder) : undefined))
+      .catch((error: unknown) => setDropError(`Could not read the dropped folder: ${error instanceof Error ? error.message : String(error)}`));
   }
 
   return (
@@ -32,6 +36,7 @@ export function DropZone({ children }: { children: ReactNode }) {
       onDrop={onDrop}
     >
       {over ? <div className="drop-hint" aria-hidden="true">Drop the dataset folder to load it</div> : null}
+      {dropError ? <p role="alert" className="error">{dropError}</p> : null}
       {children}
     </div>
   );

@@ -1,0 +1,164 @@
+/**
+ * StudioSession end to end in Node (wasm backend, tiny caption model): features → train → charts in the
+ * store → evaluation in both protocols → playground caption with top words → export → reload (fresh store
+ * and session, saved run restored) → import the archive → same caption again.
+ */
+import { beforeAll, describe, expect, it } from 'vitest';
+import { createStore } from 'zustand/vanilla';
+import { demoFolder } from '../../src/core/data/demo';
+import { loadDataset } from '../../src/core/data/load';
+import type { Corpus, LoadedDataset, Protocol } from '../../src/core/data/types';
+import { buildCorpus } from '../../src/core/text/protocols';
+import { scoreCaptions } from '../../src/core/metrics/bleu';
+import { useNodeBackend } from '../../src/engine/backend';
+import { StudioSession } from '../../src/engine/studioSession';
+import type { PanelsState, StudioEngines } from '../../src/engine/studioPorts';
+import { captionerFromFiles, unzipModelArchive } from '../../src/engine/studioCaptioner';
+import { createStudioTraining } from '../../src/engine/studioTraining';
+import { memoryRunPersistence } from '../../src/engine/studioRunStore';
+import { createTrainingSlice } from '../../src/store/slices/training';
+import { createFeaturesSlice } from '../../src/store/slices/features';
+import { createEvaluationSlice } from '../../src/store/slices/evaluation';
+import { createPlaygroundSlice } from '../../src/store/slices/playground';
+import { createModelSlice } from '../../src/store/slices/model';
+import { mulberry32 } from '../../src/core/rng';
+
+const featureDim = 12;
+
+const makeStore = () =>
+  createStore<PanelsState>()((set) => ({
+    ...createTrainingSlice<PanelsState>(set),
+    ...createFeaturesSlice<PanelsState>(set),
+    ...createEvaluationSlice<PanelsState>(set),
+    ...createPlaygroundSlice<PanelsState>(set),
+    ...createModelSlice<PanelsState>(set),
+  }));
+
+function fakeFeatures(name: string): Float32Array {
+  let seed = 0;
+  for (const ch of name) seed = (seed * 31 + ch.charCodeAt(0)) >>> 0;
+  const r = mulberry32(seed);
+  return Float32Array.from({ length: featureDim }, () => r());
+}
+
+function engines(): StudioEngines {
+  return {
+    async extract(o) {
+      o.onStatus('running');
+      const features = new Map<string, Float32Array>();
+      for (const [i, im] of o.images.entries()) {
+        features.set(im.name, fakeFeatures(im.name));
+        o.onProgress({ done: i + 1, total: o.images.length, cached: 0, elapsedMs: i + 1 });
+      }
+      return { features, featureDim, weightsLabel: 'RANDOM weights (test)', skipped: [] };
+    },
+    async featuresOf(images) {
+      return images.map((im) => fakeFeatures(im.name));
+    },
+    async createTraining(inputs) {
+      return createStudioTraining({ ...inputs, model: { units: 8, embedDim: 8 } });
+    },
+    score(protocol, references, hypotheses) {
+      const s = scoreCaptions({ protocol, references, hypotheses });
+      return { bleu1: s.bleu1, bleu2: s.bleu2, bleu3: s.bleu3, bleu4: s.bleu4 };
+    },
+    async importArchive(bytes, name) {
+      return captionerFromFiles(unzipModelArchive(bytes, name), name, 'archive');
+    },
+  };
+}
+
+let loaded: { folder: ReturnType<typeof demoFolder>; dataset: LoadedDataset };
+const access = () => {
+  const corpora = new Map<Protocol, Corpus>();
+  return {
+    loaded: () => loaded,
+    corpus: (p: Protocol) => corpora.get(p) ?? corpora.set(p, buildCorpus(loaded.dataset, p)).get(p)!,
+  };
+};
+
+beforeAll(async () => {
+  await useNodeBackend('wasm');
+  const folder = demoFolder({ images: 40, seed: 3 });
+  loaded = { folder, dataset: await loadDataset(folder) };
+});
+
+describe('StudioSession (Node, wasm, tiny model)', () => {
+  it('runs the new-user path and a reload restores the run and its model', async () => {
+    const persistence = memoryRunPersistence();
+    const store = makeStore();
+    const session = new StudioSession(store, access(), engines(), persistence);
+    expect(session.unavailable('train')).toBeNull();
+    expect(session.unavailable('importNotebook')).toMatch(/not part of this build/);
+
+    await session.extractFeatures();
+    expect(store.getState().features).toMatchObject({ status: 'done', done: 40, total: 40, featureDim });
+
+    store.getState().setTrainConfig({ epochs: 3, batchSize: 8, learningRate: 0.02, dropout: 0, validationSample: 4, replicas: 1 });
+    await session.startTraining();
+    const t = store.getState().training;
+    expect(t.error).toBeNull();
+    expect(t.state).toBe('finished');
+    expect(t.steps.loss.length).toBeGreaterThanOrEqual(3);
+    expect(t.epochs).toHaveLength(3);
+    expect(t.epochs[2].trainLoss).toBeLessThan(t.epochs[0].trainLoss); // loss falls
+    expect(t.backend).toBeNull(); // the page engines add backendChosen; these test engines do not
+    expect(store.getState().model.info).toMatchObject({ source: 'trained', featureDim });
+
+    await session.evaluate(['kaggle', 'standard']);
+    const ev = store.getState().evaluation;
+    expect(ev.error).toBeNull();
+    expect(ev.status).toBe('done');
+    expect(ev.results.kaggle?.images.length).toBeGreaterThan(0);
+    expect(ev.results.standard?.bleu.bleu1).toBeGreaterThanOrEqual(0);
+
+    store.getState().setDecoding({ decoding: 'greedy', topK: 3 });
+    await session.captionImages([{ name: 'x.png', bytes: new Uint8Array(), imageUrl: null }]);
+    const item = store.getState().playground.items[0];
+    expect(item.status).toBe('done');
+    expect(item.steps.length).toBeGreaterThan(0);
+    expect(item.steps[0].top).toHaveLength(3);
+    const probs = item.steps[0].top.map((w) => w.probability);
+    expect([...probs].sort((a, b) => b - a)).toEqual(probs);
+
+    store.getState().setDecoding({ decoding: 'beam', beamWidth: 3 });
+    await session.captionImages([{ name: 'x.png', bytes: new Uint8Array(), imageUrl: null }]);
+    expect(store.getState().playground.items[1].status).toBe('done');
+
+    const exported = await session.exportModel();
+    expect(exported?.bytes.byteLength).toBeGreaterThan(100);
+    expect(store.getState().model.savedRun?.steps).toBe(t.steps.loss.length);
+
+    // "Reload": a fresh store and session on the same persistence.
+    const store2 = makeStore();
+    const session2 = new StudioSession(store2, access(), engines(), persistence);
+    expect(await session2.restoreLastRun()).toBe(true);
+    expect(store2.getState().training.steps.loss).toEqual(t.steps.loss);
+    expect(store2.getState().training.epochs).toHaveLength(3);
+    expect(store2.getState().model.info?.source).toBe('trained');
+
+    await session2.importArchive({ name: exported!.fileName, bytes: exported!.bytes });
+    expect(store2.getState().model.error).toBeNull();
+    expect(store2.getState().model.info?.source).toBe('archive');
+    store2.getState().setDecoding({ decoding: 'greedy' });
+    await session2.captionImages([{ name: 'x.png', bytes: new Uint8Array(), imageUrl: null }]);
+    expect(store2.getState().playground.items[0].caption).toBe(item.caption);
+    await session.dispose();
+    await session2.dispose();
+  });
+
+  it('explains what is missing instead of failing', async () => {
+    const store = makeStore();
+    const session = new StudioSession(store, { loaded: () => null, corpus: () => null }, engines());
+    await session.extractFeatures();
+    expect(store.getState().features.error?.message).toMatch(/Load a dataset first/);
+    await session.startTraining();
+    expect(store.getState().training.error?.message).toMatch(/Load a dataset first/);
+    await session.evaluate();
+    expect(store.getState().evaluation.error?.message).toMatch(/Train a model or import one/);
+    await session.importArchive({ name: 'junk.zip', bytes: new Uint8Array([1, 2, 3]) });
+    const err = store.getState().model.error!;
+    expect(err.message).toMatch(/junk\.zip is not a zip archive/);
+    expect(err.detail).toMatch(/UserError|Error/);
+  });
+});

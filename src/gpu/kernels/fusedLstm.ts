@@ -39,7 +39,7 @@ function checkShapes(x: tf.Tensor, mask: tf.Tensor, kernel: tf.Tensor, rk: tf.Te
 }
 
 function workgroups(d: Dims): [number, number, number] {
-  return [Math.ceil(d.H / 16), Math.ceil(d.B / 16), 1];
+  return [Math.ceil(d.H / 8), Math.ceil(d.B / 32), 1];
 }
 
 /** @returns [hSeq [B,T,H], cSeq [B,T,H], gates [B,T,4H] (activated)] */

@@ -2,8 +2,9 @@
  * WGSL for the fused LSTM: one dispatch per time step forward and one per step backward. Each invocation owns
  * one (batch row b, hidden unit j) and computes all four gates of unit j (Keras order i, f, c, o: columns j,
  * H+j, 2H+j, 3H+j), so the recurrent matmul, bias (already in xw), activations and the cell update happen in
- * one kernel without writing pre-activations out. Tiles: 16 units x 16 batch rows per workgroup, K chunks of
- * 16 through workgroup memory. With f16 the matmul operands are rounded to f16 in workgroup memory and
+ * one kernel without writing pre-activations out. The four gates of a unit travel as one vec4, so the
+ * recurrent matmul is the vec4 pattern of matmul.ts: 8x8 invocations, each owning 4 batch rows of one unit
+ * (a tile of 8 units x 32 rows), K chunks of 32 through workgroup memory. With f16 the matmul operands are rounded to f16 in workgroup memory and
  * multiplied in f16; sums, activations and the cell state stay f32 (the cell state is a long running sum).
  */
 
@@ -18,6 +19,7 @@ fn tanhSafe(x: f32) -> f32 { return select(tanh(x), sign(x), abs(x) > 15.0); }
 /** Forward step t: gates = xw[:, t] + h_{t-1} @ U, then c_t, h_t; masked rows carry h and c unchanged. */
 export function lstmForwardStepCode(f16: boolean): string {
   const ct = f16 ? 'f16' : 'f32';
+  const prod = f16 ? (u: string, h: string) => `vec4<f32>(${u} * ${h})` : (u: string, h: string) => `${u} * ${h}`;
   return `${common(f16)}
 @group(0) @binding(0) var<storage, read> xw: array<f32>;            // [B,T,4H] x@W + b
 @group(0) @binding(1) var<storage, read> U: array<f32>;             // [H,4H]
@@ -26,66 +28,78 @@ export function lstmForwardStepCode(f16: boolean): string {
 @group(0) @binding(4) var<storage, read_write> cSeq: array<f32>;    // [B,T,H]
 @group(0) @binding(5) var<storage, read_write> gates: array<f32>;   // [B,T,4H] activated i,f,g,o
 @group(0) @binding(6) var<uniform> dims: Dims;
-var<workgroup> Hs: array<array<${ct}, 16>, 16>;   // [k][b]
-var<workgroup> Us: array<array<${ct}, 64>, 16>;   // [k][gate*16 + unit]
+var<workgroup> Hs: array<array<vec4<${ct}>, 8>, 32>;   // [row][k/4]
+var<workgroup> Us: array<array<vec4<${ct}>, 8>, 32>;   // [k][unit]: (i, f, g, o) columns of unit
 
 fn hPrev(b: u32, k: u32) -> f32 {
   if (b >= dims.B || k >= dims.H) { return 0.0; }
   return hSeq[(b * dims.T + dims.t - 1u) * dims.H + k];
 }
+fn uGates(k: u32, unit: u32) -> vec4<f32> {
+  if (k >= dims.H || unit >= dims.H) { return vec4<f32>(0.0); }
+  let base = k * 4u * dims.H + unit;
+  return vec4<f32>(U[base], U[base + dims.H], U[base + 2u * dims.H], U[base + 3u * dims.H]);
+}
 
-@compute @workgroup_size(16, 16)
+@compute @workgroup_size(8, 8)
 fn main(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_id) wid: vec3<u32>) {
   let H = dims.H;
   let G = 4u * H;
-  let j0 = wid.x * 16u;
-  let b0 = wid.y * 16u;
-  let j = j0 + lid.x;
-  let b = b0 + lid.y;
-  var acc = vec4<f32>(0.0);
+  let j = wid.x * 8u + lid.x;
+  let rowBase = wid.y * 32u;
+  var acc: array<vec4<f32>, 4>;
   if (dims.t > 0u) {
-    for (var k0 = 0u; k0 < H; k0 += 16u) {
-      Hs[lid.x][lid.y] = ${ct}(hPrev(b0 + lid.y, k0 + lid.x));
-      for (var q = 0u; q < 4u; q++) {
-        let e = (lid.y * 16u + lid.x) * 4u + q;
-        let kk = e / 64u;
-        let col = e % 64u;
-        let unit = j0 + col % 16u;
-        var u = 0.0;
-        if (k0 + kk < H && unit < H) { u = U[(k0 + kk) * G + (col / 16u) * H + unit]; }
-        Us[kk][col] = ${ct}(u);
+    for (var k0 = 0u; k0 < H; k0 += 32u) {
+      for (var i = 0u; i < 4u; i++) {
+        let r = lid.y * 4u + i;
+        let b = rowBase + r;
+        let k = k0 + lid.x * 4u;
+        Hs[r][lid.x] = vec4<${ct}>(vec4<f32>(hPrev(b, k), hPrev(b, k + 1u), hPrev(b, k + 2u), hPrev(b, k + 3u)));
+        // 32 k x 8 units of U: invocation (x, y) loads rows y*4+i of unit x.
+        Us[r][lid.x] = vec4<${ct}>(uGates(k0 + r, wid.x * 8u + lid.x));
       }
       workgroupBarrier();
-      for (var kk = 0u; kk < 16u; kk++) {
-        let hv = Hs[kk][lid.y];
-        acc += vec4<f32>(f32(hv * Us[kk][lid.x]), f32(hv * Us[kk][16u + lid.x]),
-                         f32(hv * Us[kk][32u + lid.x]), f32(hv * Us[kk][48u + lid.x]));
+      for (var kq = 0u; kq < 8u; kq++) {
+        let u0 = Us[kq * 4u][lid.x];
+        let u1 = Us[kq * 4u + 1u][lid.x];
+        let u2 = Us[kq * 4u + 2u][lid.x];
+        let u3 = Us[kq * 4u + 3u][lid.x];
+        for (var i = 0u; i < 4u; i++) {
+          let h = Hs[lid.y * 4u + i][kq];
+          acc[i] += ${prod('u0', 'h.x')} + ${prod('u1', 'h.y')} + ${prod('u2', 'h.z')} + ${prod('u3', 'h.w')};
+        }
       }
       workgroupBarrier();
     }
   }
-  if (b >= dims.B || j >= H) { return; }
-  let row = b * dims.T + dims.t;
-  let zb = row * G;
-  let i = sigmoid(acc.x + xw[zb + j]);
-  let f = sigmoid(acc.y + xw[zb + H + j]);
-  let g = tanhSafe(acc.z + xw[zb + 2u * H + j]);
-  let o = sigmoid(acc.w + xw[zb + 3u * H + j]);
-  var cPrev = 0.0;
-  var hPrevJ = 0.0;
-  if (dims.t > 0u) {
-    cPrev = cSeq[(row - 1u) * H + j];
-    hPrevJ = hSeq[(row - 1u) * H + j];
+  if (j >= H) { return; }
+  for (var i = 0u; i < 4u; i++) {
+    let b = rowBase + lid.y * 4u + i;
+    if (b < dims.B) {
+      let row = b * dims.T + dims.t;
+      let zb = row * G;
+      let z = acc[i] + vec4<f32>(xw[zb + j], xw[zb + H + j], xw[zb + 2u * H + j], xw[zb + 3u * H + j]);
+      let ig = sigmoid(z.x);
+      let fg = sigmoid(z.y);
+      let gg = tanhSafe(z.z);
+      let og = sigmoid(z.w);
+      var cPrev = 0.0;
+      var hPrevJ = 0.0;
+      if (dims.t > 0u) {
+        cPrev = cSeq[(row - 1u) * H + j];
+        hPrevJ = hSeq[(row - 1u) * H + j];
+      }
+      let c = fg * cPrev + ig * gg;
+      let h = og * tanhSafe(c);
+      let real = mask[row] > 0.5;
+      hSeq[row * H + j] = select(hPrevJ, h, real);
+      cSeq[row * H + j] = select(cPrev, c, real);
+      gates[zb + j] = ig;
+      gates[zb + H + j] = fg;
+      gates[zb + 2u * H + j] = gg;
+      gates[zb + 3u * H + j] = og;
+    }
   }
-  let c = f * cPrev + i * g;
-  let h = o * tanhSafe(c);
-  let real = mask[row] > 0.5;
-  hSeq[row * H + j] = select(hPrevJ, h, real);
-  cSeq[row * H + j] = select(cPrev, c, real);
-  gates[zb + j] = i;
-  gates[zb + H + j] = f;
-  gates[zb + 2u * H + j] = g;
-  gates[zb + 3u * H + j] = o;
 }
 `;
 }
@@ -97,6 +111,7 @@ fn main(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_id) wid
  */
 export function lstmBackwardStepCode(f16: boolean): string {
   const ct = f16 ? 'f16' : 'f32';
+  const dotp = f16 ? (a: string, b: string) => `dot(vec4<f32>(${a} * ${b}), vec4<f32>(1.0))` : (a: string, b: string) => `dot(${a}, ${b})`;
   return `${common(f16)}
 @group(0) @binding(0) var<storage, read_write> dZ: array<f32>;      // [B,T,4H]
 @group(0) @binding(1) var<storage, read> U: array<f32>;             // [H,4H]
@@ -106,69 +121,83 @@ export function lstmBackwardStepCode(f16: boolean): string {
 @group(0) @binding(5) var<storage, read> dhSeq: array<f32>;         // [B,T,H] upstream gradient
 @group(0) @binding(6) var<storage, read_write> carry: array<f32>;   // [B,2H]
 @group(0) @binding(7) var<uniform> dims: Dims;
-var<workgroup> Ds: array<array<${ct}, 16>, 16>;   // [k][b]
-var<workgroup> Us: array<array<${ct}, 16>, 16>;   // [k][unit]
+var<workgroup> Ds: array<array<vec4<${ct}>, 8>, 32>;   // [row][k/4] of dz_{t+1}
+var<workgroup> Us: array<array<vec4<${ct}>, 8>, 8>;    // [unit][k/4] of U
 
-@compute @workgroup_size(16, 16)
+fn dzNext(b: u32, k: u32) -> f32 {
+  if (b >= dims.B || k >= 4u * dims.H) { return 0.0; }
+  return dZ[(b * dims.T + dims.t + 1u) * 4u * dims.H + k];
+}
+fn uAt(unit: u32, k: u32) -> f32 {
+  if (unit >= dims.H || k >= 4u * dims.H) { return 0.0; }
+  return U[unit * 4u * dims.H + k];
+}
+
+@compute @workgroup_size(8, 8)
 fn main(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_id) wid: vec3<u32>) {
   let H = dims.H;
   let G = 4u * H;
-  let j0 = wid.x * 16u;
-  let b0 = wid.y * 16u;
-  let j = j0 + lid.x;
-  let b = b0 + lid.y;
+  let j = wid.x * 8u + lid.x;
+  let rowBase = wid.y * 32u;
   let notLast = dims.t + 1u < dims.T;
-  var r = 0.0;
+  var r = vec4<f32>(0.0);
   if (notLast) {
-    for (var k0 = 0u; k0 < G; k0 += 16u) {
-      let bl = b0 + lid.y;
-      var d = 0.0;
-      if (bl < dims.B) { d = dZ[(bl * dims.T + dims.t + 1u) * G + k0 + lid.x]; }
-      Ds[lid.x][lid.y] = ${ct}(d);
-      let unit = j0 + lid.x;
-      var u = 0.0;
-      if (unit < H) { u = U[unit * G + k0 + lid.y]; }
-      Us[lid.y][lid.x] = ${ct}(u);
+    for (var k0 = 0u; k0 < G; k0 += 32u) {
+      let k = k0 + lid.x * 4u;
+      for (var i = 0u; i < 4u; i++) {
+        let b = rowBase + lid.y * 4u + i;
+        Ds[lid.y * 4u + i][lid.x] = vec4<${ct}>(vec4<f32>(dzNext(b, k), dzNext(b, k + 1u), dzNext(b, k + 2u), dzNext(b, k + 3u)));
+      }
+      // 8 units x 8 vec4 of U rows: invocation (x, y) loads unit y, k-quad x.
+      let unit = wid.x * 8u + lid.y;
+      Us[lid.y][lid.x] = vec4<${ct}>(vec4<f32>(uAt(unit, k), uAt(unit, k + 1u), uAt(unit, k + 2u), uAt(unit, k + 3u)));
       workgroupBarrier();
-      for (var kk = 0u; kk < 16u; kk++) {
-        r += f32(Ds[kk][lid.y] * Us[kk][lid.x]);
+      for (var kq = 0u; kq < 8u; kq++) {
+        let u = Us[lid.x][kq];
+        r += vec4<f32>(${dotp('Ds[lid.y * 4u][kq]', 'u')}, ${dotp('Ds[lid.y * 4u + 1u][kq]', 'u')},
+                       ${dotp('Ds[lid.y * 4u + 2u][kq]', 'u')}, ${dotp('Ds[lid.y * 4u + 3u][kq]', 'u')});
       }
       workgroupBarrier();
     }
   }
-  if (b >= dims.B || j >= H) { return; }
-  let cb = b * 2u * H;
-  var dhCarry = 0.0;
-  var dcCarry = 0.0;
-  if (notLast) {
-    dhCarry = select(carry[cb + j], r, mask[b * dims.T + dims.t + 1u] > 0.5);
-    dcCarry = carry[cb + H + j];
-  }
-  let row = b * dims.T + dims.t;
-  let gb = row * G;
-  let dhTot = dhSeq[row * H + j] + dhCarry;
-  if (mask[row] > 0.5) {
-    let i = gates[gb + j];
-    let f = gates[gb + H + j];
-    let g = gates[gb + 2u * H + j];
-    let o = gates[gb + 3u * H + j];
-    let tc = tanhSafe(cSeq[row * H + j]);
-    var cPrev = 0.0;
-    if (dims.t > 0u) { cPrev = cSeq[(row - 1u) * H + j]; }
-    let dc = dcCarry + dhTot * o * (1.0 - tc * tc);
-    dZ[gb + j] = dc * g * i * (1.0 - i);
-    dZ[gb + H + j] = dc * cPrev * f * (1.0 - f);
-    dZ[gb + 2u * H + j] = dc * i * (1.0 - g * g);
-    dZ[gb + 3u * H + j] = dhTot * tc * o * (1.0 - o);
-    carry[cb + j] = 0.0;
-    carry[cb + H + j] = dc * f;
-  } else {
-    dZ[gb + j] = 0.0;
-    dZ[gb + H + j] = 0.0;
-    dZ[gb + 2u * H + j] = 0.0;
-    dZ[gb + 3u * H + j] = 0.0;
-    carry[cb + j] = dhTot;
-    carry[cb + H + j] = dcCarry;
+  if (j >= H) { return; }
+  for (var i = 0u; i < 4u; i++) {
+    let b = rowBase + lid.y * 4u + i;
+    if (b < dims.B) {
+      let cb = b * 2u * H;
+      var dhCarry = 0.0;
+      var dcCarry = 0.0;
+      if (notLast) {
+        dhCarry = select(carry[cb + j], r[i], mask[b * dims.T + dims.t + 1u] > 0.5);
+        dcCarry = carry[cb + H + j];
+      }
+      let row = b * dims.T + dims.t;
+      let gb = row * G;
+      let dhTot = dhSeq[row * H + j] + dhCarry;
+      if (mask[row] > 0.5) {
+        let ig = gates[gb + j];
+        let fg = gates[gb + H + j];
+        let gg = gates[gb + 2u * H + j];
+        let og = gates[gb + 3u * H + j];
+        let tc = tanhSafe(cSeq[row * H + j]);
+        var cPrev = 0.0;
+        if (dims.t > 0u) { cPrev = cSeq[(row - 1u) * H + j]; }
+        let dc = dcCarry + dhTot * og * (1.0 - tc * tc);
+        dZ[gb + j] = dc * gg * ig * (1.0 - ig);
+        dZ[gb + H + j] = dc * cPrev * fg * (1.0 - fg);
+        dZ[gb + 2u * H + j] = dc * ig * (1.0 - gg * gg);
+        dZ[gb + 3u * H + j] = dhTot * tc * og * (1.0 - og);
+        carry[cb + j] = 0.0;
+        carry[cb + H + j] = dc * fg;
+      } else {
+        dZ[gb + j] = 0.0;
+        dZ[gb + H + j] = 0.0;
+        dZ[gb + 2u * H + j] = 0.0;
+        dZ[gb + 3u * H + j] = 0.0;
+        carry[cb + j] = dhTot;
+        carry[cb + H + j] = dcCarry;
+      }
+    }
   }
 }
 `;

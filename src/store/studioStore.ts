@@ -7,8 +7,13 @@ import { createStore, type StoreApi } from 'zustand/vanilla';
 import { createDatasetSlice, type DatasetSlice } from './datasetSlice.ts';
 import { defaultDeps, type StudioDeps } from './deps.ts';
 import { createUiSlice, type UiSlice } from './uiSlice.ts';
+import { createEvaluationSlice, type EvaluationSlice } from './slices/evaluation.ts';
+import { createFeaturesSlice, type FeaturesSlice } from './slices/features.ts';
+import { createModelSlice, type ModelSlice } from './slices/model.ts';
+import { createPlaygroundSlice, type PlaygroundSlice } from './slices/playground.ts';
+import { createTrainingSlice, type TrainingSlice } from './slices/training.ts';
 
-export type StudioState = UiSlice & DatasetSlice;
+export type StudioState = UiSlice & DatasetSlice & FeaturesSlice & TrainingSlice & EvaluationSlice & PlaygroundSlice & ModelSlice;
 export type StudioStore = StoreApi<StudioState>;
 
 export function createStudioStore(deps: Partial<StudioDeps> = {}): StudioStore {
@@ -16,5 +21,10 @@ export function createStudioStore(deps: Partial<StudioDeps> = {}): StudioStore {
   return createStore<StudioState>()((...args) => ({
     ...createUiSlice(...args),
     ...createDatasetSlice(fullDeps)(...args),
+    ...createFeaturesSlice<StudioState>(args[0]),
+    ...createTrainingSlice<StudioState>(args[0]),
+    ...createEvaluationSlice<StudioState>(args[0]),
+    ...createPlaygroundSlice<StudioState>(args[0]),
+    ...createModelSlice<StudioState>(args[0]),
   }));
 }

@@ -68,7 +68,7 @@ export interface FeatureFileContents extends FeatureIdentity {
 export class FeatureFileError extends Error {
   constructor(
     message: string,
-    readonly code: 'not-a-feature-file' | 'unsupported-version' | 'identity-mismatch' | 'corrupt',
+    readonly code: 'not-a-feature-file' | 'unsupported-version' | 'identity-mismatch' | 'corrupt' | 'unreadable' | 'unwritable',
   ) {
     super(message);
     this.name = 'FeatureFileError';

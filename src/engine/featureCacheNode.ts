@@ -22,7 +22,7 @@ export async function readFeatureFile(path: string): Promise<FeatureFileContents
   try {
     bytes = await readFile(path);
   } catch (error) {
-    throw new FeatureFileError(`cannot read feature file ${path}: ${(error as Error).message}`, 'corrupt');
+    throw new FeatureFileError(`cannot read feature file ${path}: ${(error as Error).message}`, 'unreadable');
   }
   const { validBytes: _validBytes, ...contents } = decodeFeatureFile(bytes, path);
   return contents;
@@ -77,7 +77,9 @@ export class NodeFeatureFileStore implements FeatureStore {
     }
     // Write the header to a temporary name first so a crash never leaves a header-less file behind.
     const temporary = `${path}.tmp-${process.pid}`;
-    const handle = await open(temporary, 'w');
+    const handle = await open(temporary, 'w').catch((error: Error) => {
+      throw new FeatureFileError(`cannot write feature file ${path}: ${error.message}`, 'unwritable');
+    });
     try {
       await handle.write(encodeHeader(makeHeader(identity)));
       await handle.sync();

@@ -172,3 +172,13 @@ describe('extractFeatures', () => {
     expect(file.featureDim).toBe(256);
   });
 });
+
+describe('feature file errors', () => {
+  it('a missing file or an unwritable path is a FeatureFileError naming the path', async () => {
+    await expect(readFeatureFile(join(dir, 'none.features'))).rejects.toThrow(/cannot read feature file .*none\.features/);
+    const error = await NodeFeatureFileStore.open(join(dir, 'no-such-dir', 'x.features'), identity).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(FeatureFileError);
+    expect((error as FeatureFileError).code).toBe('unwritable');
+    expect((error as Error).message).toMatch(/cannot write feature file .*no-such-dir\/x\.features/);
+  });
+});

@@ -5,11 +5,16 @@
  */
 import { mkdtemp, mkdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { existsSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import { encode } from 'fast-png';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildApp, launchChromium, openPage, screenshot, serveApp, type Served } from './harness.ts';
+import { buildApp, launchChromium, openPage, repoRoot, screenshot, serveApp, type Served } from './harness.ts';
+
+const flickr8k = resolve(repoRoot, '..', 'shared', 'datasets', 'flickr8k');
+const hasFlickr8k = existsSync(join(flickr8k, 'captions.txt'));
+if (!hasFlickr8k) console.warn(`skipping the real-data browser test: ${flickr8k} is absent`);
 
 let served: Served;
 let browser: Browser;
@@ -144,6 +149,21 @@ describe('Dataset panel in Chromium', () => {
     await page.keyboard.press('ArrowLeft');
     await expect.poll(() => page.getByRole('tab', { name: 'Dataset' }).getAttribute('aria-selected')).toBe('true');
     await page.getByTestId('load-demo').waitFor();
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+
+  it.skipIf(!hasFlickr8k)('loads the real Flickr8K folder (../shared/datasets/flickr8k) through the folder input', async () => {
+    const { page, errors } = await openPage(browser, `${served.url}?empty`);
+    await page.getByTestId('folder-input').setInputFiles(flickr8k);
+    await page.locator('[data-testid=dataset-status][data-status=ready]').waitFor({ timeout: 120_000 });
+    const numbers = (await page.getByTestId('key-numbers').textContent()) ?? '';
+    expect(numbers).toContain('8,000images'); // standard protocol: the official 6000/1000/1000 split
+    await page.getByTestId('protocol-kaggle').check();
+    await expect.poll(() => page.getByTestId('key-numbers').textContent()).toContain('8,091images');
+    expect(await page.getByTestId('key-numbers').textContent()).toContain('35max length');
+    await expect.poll(() => page.locator('[data-testid=samples] img').count()).toBeGreaterThan(0);
+    await screenshot(page, 'dataset-flickr8k.png');
     expect(errors).toEqual([]);
     await page.close();
   });

@@ -60,7 +60,7 @@ export function ImageSizesChart({ stats }: { stats: DatasetStats }) {
       <BarChart data={data} layout="vertical" margin={{ top: 8, right: 16, bottom: 8, left: 8 }}>
         <CartesianGrid stroke={CHART.grid} horizontal={false} />
         <XAxis type="number" tick={CHART.tick} tickFormatter={thousands} allowDecimals={false} />
-        <YAxis type="category" dataKey="size" tick={CHART.tick} width={96} />
+        <YAxis type="category" dataKey="size" tick={CHART.tick} width={96} interval={0} />
         <Tooltip formatter={(value) => [thousands(Number(value)), 'images']} />
         <Bar dataKey="images" fill={CHART.bar} isAnimationActive={false} />
       </BarChart>

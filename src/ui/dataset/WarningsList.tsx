@@ -9,6 +9,8 @@ export const WARNINGS_PER_PAGE = 25;
 export function WarningsList() {
   const warnings = useStudio((state) => state.warnings);
   const sourceName = useStudio((state) => state.datasetSource?.name ?? 'dataset');
+  // The loader lists a few problems per kind and summarises the rest in one line; stats count them all.
+  const total = useStudio((state) => state.stats?.warnings.total ?? null);
   const [page, setPage] = useState(0);
   const pages = Math.max(1, Math.ceil(warnings.length / WARNINGS_PER_PAGE));
   const current = Math.min(page, pages - 1);
@@ -32,6 +34,12 @@ export function WarningsList() {
           </div>
         ) : null}
       </div>
+      {total !== null && total > warnings.length ? (
+        <p className="note" data-testid="warnings-summarised">
+          {warnings.length} listed; {total.toLocaleString('en-US')} in all. Repeats of one kind of problem are summarised in a
+          single line after the first few.
+        </p>
+      ) : null}
       {warnings.length === 0 ? (
         <p className="muted">No problems found.</p>
       ) : (

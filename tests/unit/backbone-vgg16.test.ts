@@ -147,3 +147,17 @@ describe('VGG16 weights folder', () => {
     expect((missing as Error).message).toMatch(/no model\.json at .*nope/);
   });
 });
+
+describe('weights of another network', () => {
+  it('says in one sentence that the folder holds another network, listing what it has', async () => {
+    const mobilenet = await loadBackbone({ name: 'mobilenet', mobilenet: { alpha: 0.25, inputSize: 32, classes: 3 } });
+    const folder = join(dir, 'mobilenet');
+    await saveModelToFolder(mobilenet.model, folder);
+    mobilenet.dispose();
+    const error = await loadBackbone({ name: 'vgg16', vgg16: TINY, weights: nodeWeights(folder) }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(WeightsError);
+    expect((error as Error).message).toMatch(
+      /are not VGG16 weights: none of its 32 weights \(block1_conv1\/kernel, .*\) is there; the folder has conv1\/kernel, conv1_bn\/gamma/,
+    );
+  });
+});

@@ -163,19 +163,24 @@ export function assignWeights(model: tf.LayersModel, loaded: LoadedWeights, netw
   }
   if (problems.length > 0) {
     const unused = Object.keys(loaded.tensors).filter((k) => !used.has(k));
+    const sample = (names: string[]): string => `${names.slice(0, 6).join(', ')}${names.length > 6 ? ', …' : ''}`;
+    const where = `${loaded.source.kind} ${loaded.source.location}`;
+    const expectedCount = plan.reduce((sum, p) => sum + p.layer.weights.length, 0);
+    if (problems.length === expectedCount && problems.every((p) => p.got === null)) {
+      throw new WeightsError(
+        `the weights in ${where} are not ${networkLabel} weights: none of its ${expectedCount} weights ` +
+          `(${sample(problems.map((p) => p.weight))}) is there; the folder has ${sample(unused)}`,
+        problems,
+      );
+    }
     const lines = problems.slice(0, 6).map((p) =>
       p.got === null
         ? `layer ${p.layer}: no weight named ${p.weight} in the folder (expected shape [${p.expected.join(',')}])`
         : `layer ${p.layer}: weight ${p.weight} has shape [${p.got.join(',')}], expected [${p.expected.join(',')}]`,
     );
     if (problems.length > 6) lines.push(`… and ${problems.length - 6} more`);
-    if (unused.length > 0) {
-      lines.push(`the folder also has weights no ${networkLabel} layer takes: ${unused.slice(0, 6).join(', ')}${unused.length > 6 ? ', …' : ''}`);
-    }
-    throw new WeightsError(
-      `the weights in ${loaded.source.kind} ${loaded.source.location} do not fit ${networkLabel}:\n  ${lines.join('\n  ')}`,
-      problems,
-    );
+    if (unused.length > 0) lines.push(`the folder also has weights no ${networkLabel} layer takes: ${sample(unused)}`);
+    throw new WeightsError(`the weights in ${where} do not fit ${networkLabel}:\n  ${lines.join(';\n  ')}`, problems);
   }
   for (const { layer, values } of plan) layer.setWeights(values);
 }

@@ -96,9 +96,9 @@ export class GpuEngine {
    */
   async useAsTfjsBackend(priority = 3): Promise<WebGPUBackend> {
     ensureNavigatorGpu();
-    if (tf.findBackend('webgpu') != null || tf.engine().registryFactory['webgpu'] != null) {
-      tf.removeBackend('webgpu');
-    }
+    // Not tf.findBackend: it throws for a registered async factory that has not run yet (what importing
+    // tfjs-backend-webgpu in a page registers).
+    if (tf.engine().registryFactory['webgpu'] != null) tf.removeBackend('webgpu');
     tf.registerBackend('webgpu', () => new WebGPUBackend(this.device, this.adapterInfo), priority);
     const ok = await tf.setBackend('webgpu');
     if (!ok) throw new Error('tfjs could not initialise the webgpu backend on this device');

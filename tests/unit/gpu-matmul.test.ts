@@ -22,6 +22,7 @@ describe.skipIf(!gpu.engine)(`WGSL matmul on ${gpu.adapter || 'no adapter'} ${gp
     [70, 33, 130, true, false],
     [64, 64, 64, false, true],
     [17, 90, 65, true, true],
+    [33, 36, 68, false, false], // vec4 loads of both operands, ragged M tile
   ];
   for (const [M, K, N, transA, transB] of cases) {
     it(`f32 ${M}x${K}x${N} transA=${transA} transB=${transB} with bias+relu matches cpu to 1e-5`, async () => {

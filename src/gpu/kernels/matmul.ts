@@ -23,8 +23,18 @@ export interface MatmulOptions {
 // each computing 4 rows x one vec4 of columns, a 32x32 output tile and K chunks of 32.
 const tile = 32;
 
-export function matmulCode(transA: boolean, transB: boolean, hasBias: boolean, relu: boolean, f16: boolean): string {
+export function matmulCode(
+  transA: boolean, transB: boolean, hasBias: boolean, relu: boolean, f16: boolean, vecA = false, vecB = false,
+): string {
   const ct = f16 ? 'f16' : 'f32';
+  // vecA/vecB: the operand's rows are contiguous along the loaded axis and a multiple of 4 long, so a quad is
+  // one vec4 load (wholly in or out of bounds) instead of four guarded scalar loads.
+  const loadA = vecA
+    ? `select(vec4<f32>(0.0), A4[(m * dims.K + ka) / 4u], m < dims.M && ka < dims.K)`
+    : `vec4<f32>(readA(m, ka), readA(m, ka + 1u), readA(m, ka + 2u), readA(m, ka + 3u))`;
+  const loadB = vecB
+    ? `select(vec4<f32>(0.0), B4[(kb * dims.N + n) / 4u], kb < dims.K && n < dims.N)`
+    : `vec4<f32>(readB(kb, n), readB(kb, n + 1u), readB(kb, n + 2u), readB(kb, n + 3u))`;
   const biasBinding = hasBias ? '@group(0) @binding(2) var<storage, read> bias: array<f32>;' : '';
   const outBinding = hasBias ? 3 : 2;
   // f16: the four products of a vec4 step are formed in f16 and each converted to f32 before the sum.
@@ -33,22 +43,22 @@ export function matmulCode(transA: boolean, transB: boolean, hasBias: boolean, r
     : (b: string, a: string) => `${b} * ${a}`;
   return `${f16 ? 'enable f16;' : ''}
 struct Dims { M: u32, N: u32, K: u32, pad: u32 }
-@group(0) @binding(0) var<storage, read> A: array<f32>;
-@group(0) @binding(1) var<storage, read> B: array<f32>;
+@group(0) @binding(0) var<storage, read> ${vecA ? 'A4: array<vec4<f32>>' : 'A: array<f32>'};
+@group(0) @binding(1) var<storage, read> ${vecB ? 'B4: array<vec4<f32>>' : 'B: array<f32>'};
 ${biasBinding}
 @group(0) @binding(${outBinding}) var<storage, read_write> C: array<f32>;
 @group(0) @binding(${outBinding + 1}) var<uniform> dims: Dims;
 var<workgroup> As: array<array<vec4<${ct}>, 8>, 32>;   // [m][k/4]
 var<workgroup> Bs: array<array<vec4<${ct}>, 8>, 32>;   // [k][n/4]
 
-fn readA(m: u32, k: u32) -> f32 {
+${vecA ? '' : `fn readA(m: u32, k: u32) -> f32 {
   if (m >= dims.M || k >= dims.K) { return 0.0; }
   return A[${transA ? 'k * dims.M + m' : 'm * dims.K + k'}];
-}
-fn readB(k: u32, n: u32) -> f32 {
+}`}
+${vecB ? '' : `fn readB(k: u32, n: u32) -> f32 {
   if (k >= dims.K || n >= dims.N) { return 0.0; }
   return B[${transB ? 'n * dims.K + k' : 'k * dims.N + n'}];
-}
+}`}
 
 @compute @workgroup_size(8, 8)
 fn main(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_id) wid: vec3<u32>) {
@@ -61,10 +71,10 @@ fn main(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_id) wid
       let row = lid.y * 4u + i;
       let m = tileM + row;
       let ka = k0 + lid.x * 4u;
-      As[row][lid.x] = vec4<${ct}>(vec4<f32>(readA(m, ka), readA(m, ka + 1u), readA(m, ka + 2u), readA(m, ka + 3u)));
+      As[row][lid.x] = vec4<${ct}>(${loadA});
       let kb = k0 + row;
       let n = tileN + lid.x * 4u;
-      Bs[row][lid.x] = vec4<${ct}>(vec4<f32>(readB(kb, n), readB(kb, n + 1u), readB(kb, n + 2u), readB(kb, n + 3u)));
+      Bs[row][lid.x] = vec4<${ct}>(${loadB});
     }
     workgroupBarrier();
     for (var kq = 0u; kq < 8u; kq++) {
@@ -120,8 +130,10 @@ export function gpuMatmul(a: tf.Tensor2D, b: tf.Tensor2D, options: MatmulOptions
   if (options.bias && options.bias.shape[0] !== N) throw new Error(`gpuMatmul: bias has ${options.bias.shape[0]} values, need ${N}`);
   const hasBias = options.bias != null;
   const relu = options.relu ?? false;
-  const key = `matmul:${+transA}${+transB}${+hasBias}${+relu}${f16 ? 'h' : 'f'}`;
-  const pipeline = pipelineFor(backend.device, key, () => matmulCode(transA, transB, hasBias, relu, f16));
+  const vecA = !transA && K % 4 === 0;
+  const vecB = !transB && N % 4 === 0;
+  const key = `matmul:${+transA}${+transB}${+hasBias}${+relu}${f16 ? 'h' : 'f'}${+vecA}${+vecB}`;
+  const pipeline = pipelineFor(backend.device, key, () => matmulCode(transA, transB, hasBias, relu, f16, vecA, vecB));
   const out = newTensor<tf.Rank.R2>(backend, [M, N]);
   const inputs = hasBias ? [a, b, options.bias!, out] : [a, b, out];
   if (M > 0 && N > 0) {

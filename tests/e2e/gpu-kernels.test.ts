@@ -1,0 +1,47 @@
+/**
+ * The fused f32 WGSL kernels in headless Chromium (SwiftShader WebGPU, no shader-f16): a standalone page
+ * (tests/e2e/gpuKernels) trains a tiny LSTM → Dense model 3 steps in the page and in a module worker, and
+ * must match the stock-op losses (cpu backend, same page) with no WebGPU validation error.
+ */
+import { join } from 'node:path';
+import type { Browser } from 'playwright-core';
+import { build, preview, type PreviewServer } from 'vite';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { CheckResult } from './gpuKernels/check';
+import { launchChromium, openPage, repoRoot } from './harness.ts';
+
+const root = join(repoRoot, 'tests', 'e2e', 'gpuKernels');
+const outDir = join(repoRoot, '.cache', 'e2e-gpu-kernels-dist');
+let server: PreviewServer;
+let browser: Browser;
+
+beforeAll(async () => {
+  await build({ root, configFile: false, logLevel: 'warn', worker: { format: 'es' }, build: { outDir, emptyOutDir: true } });
+  server = await preview({ root, configFile: false, logLevel: 'warn', build: { outDir }, preview: { host: '127.0.0.1', port: 0 } });
+  browser = await launchChromium();
+});
+
+afterAll(async () => {
+  await browser?.close();
+  await server?.close();
+});
+
+describe('fused WebGPU kernels in Chromium', () => {
+  it('train a tiny model in a page and a worker with the same losses as stock ops, without validation errors', async () => {
+    const url = server.resolvedUrls?.local[0];
+    expect(url).toBeTruthy();
+    const { page, errors } = await openPage(browser, url!);
+    await page.waitForFunction(() => (window as { gpuCheck?: unknown }).gpuCheck != null, undefined, { timeout: 280_000 });
+    const results = (await page.evaluate(() => (window as unknown as { gpuCheck: unknown }).gpuCheck)) as Record<string, CheckResult>;
+    for (const result of Object.values(results)) {
+      expect(result.error, `${result.where}: ${result.error}`).toBeUndefined();
+      expect(result.gpuErrors, result.where).toEqual([]);
+      expect(result.fusedLosses).toHaveLength(3);
+      result.fusedLosses.forEach((loss, i) => expect(loss).toBeCloseTo(result.stockLosses[i], 4));
+      // Training moved: the losses are not all equal.
+      expect(new Set(result.fusedLosses.map((l) => l.toFixed(6))).size).toBeGreaterThan(1);
+    }
+    console.log(`Chromium adapter: ${results.page.adapter}; page losses ${results.page.fusedLosses.join(', ')}`);
+    expect(errors).toEqual([]);
+  }, 300_000);
+});

@@ -1,0 +1,3 @@
+import { runCheck } from './check';
+
+void runCheck('worker').then((result) => postMessage(result));

@@ -42,6 +42,26 @@ export const COMMANDS: readonly CommandEntry[] = [
     summary: 'image features (VGG16 fc2 or MobileNet) of a dataset folder into a feature file, resumable',
     load: async () => (await import('./commands/extract.ts')).extractCommand,
   },
+  {
+    name: 'train',
+    summary: 'train the caption model on a dataset folder and its extracted features',
+    load: async () => (await import('./commands/train.ts')).trainCommand,
+  },
+  {
+    name: 'caption',
+    summary: 'caption images with a trained model (greedy or beam search)',
+    load: async () => (await import('./commands/caption.ts')).captionCommand,
+  },
+  {
+    name: 'evaluate',
+    summary: 'BLEU-1..4 of a trained model on the test split of a dataset folder',
+    load: async () => (await import('./commands/evaluate.ts')).evaluateCommand,
+  },
+  {
+    name: 'info',
+    summary: 'the backends this machine offers (WebGPU adapter and features where present)',
+    load: async () => (await import('./commands/info.ts')).infoCommand,
+  },
 ];
 
 export function overview(): string {

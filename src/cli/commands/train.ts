@@ -1,0 +1,212 @@
+/**
+ * `caption-studio train <folder> --features <file> --out <model-dir> [...]`: trains the notebook's caption
+ * model on a dataset folder with features from `extract`. Progress goes to stderr; the model folder is
+ * rewritten (atomically) after every epoch, so Ctrl-C keeps the last finished epoch and `--resume` goes on.
+ */
+import { isAbsolute, resolve } from 'node:path';
+import { UserError } from '../../core/errors.ts';
+import { loadDataset } from '../../core/data/load.ts';
+import { nodeFolder } from '../../core/data/nodeFolder.ts';
+import { buildCorpus } from '../../core/text/protocols.ts';
+import { Tokenizer } from '../../core/text/tokenizer.ts';
+import { useNodeBackend } from '../../engine/backend.ts';
+import { buildCaptionDataset } from '../../engine/captionData.ts';
+import { NodeCheckpointStore } from '../../engine/checkpointNode.ts';
+import { describeIdentity, FeatureFileError } from '../../engine/featureCache.ts';
+import { readFeatureFile } from '../../engine/featureCacheNode.ts';
+import { InProcessTrainer } from '../../engine/inProcessTrainer.ts';
+import { defaultTrainConfig, type Bleu, type TrainConfig } from '../../engine/trainer.ts';
+import { choiceOption, integerOption, parseCommandArgs, positionals } from '../args.ts';
+import type { Command } from '../command.ts';
+import { EXIT, UsageError } from '../errors.ts';
+import type { CliIo } from '../io.ts';
+
+const usage = `Usage: caption-studio train <folder> --features <file> --out <model-dir> [options]
+
+Trains the notebook's CNN+LSTM caption model on the dataset in <folder> with image features from
+\`caption-studio extract\`. The model folder is saved after every epoch (Ctrl-C keeps the last one).
+  --features F      feature file written by \`caption-studio extract\` (required)
+  --out D           model folder to write: model.json, weights.bin, tokenizer.json (+ optimizer state)
+  --layout L        sequence (whole captions, default) or prefix (the notebook's one sample per prefix)
+  --epochs N        passes over the training split (default ${defaultTrainConfig.epochs})
+  --batch N         images per step, all their captions included (default ${defaultTrainConfig.batchSize})
+  --lr X            Adam learning rate (default ${defaultTrainConfig.learningRate})
+  --protocol P      standard (default: dataset splits, markers stripped for BLEU) or kaggle (the notebook's)
+  --dropout X       rate of both dropout layers (default 0.4)
+  --units N         LSTM/dense width (default 256);  --embed N  embedding width (default 256)
+  --val-sample N    validation images captioned for BLEU after each epoch (default ${defaultTrainConfig.validationSample})
+  --seed N          seed of weights, shuffling and dropout (default ${defaultTrainConfig.seed})
+  --resume          continue from the checkpoint in --out
+  --backend B       wasm (default), cpu or webgpu
+  --json            end with one JSON summary on stdout
+`;
+
+export interface TrainSummary {
+  backend: string;
+  layout: TrainConfig['layout'];
+  protocol: TrainConfig['protocol'];
+  precision: TrainConfig['precision'];
+  replicas: number;
+  epochs: number;
+  steps: number;
+  tokensPerSecond: number;
+  finalLoss: number;
+  valLoss: number | null;
+  bleu: Bleu;
+  bleuSplit: 'val' | 'test';
+  bleuImages: number;
+  trainImages: number;
+  vocabSize: number;
+  maxLength: number;
+  featureDim: number;
+  out: string;
+  durationMs: number;
+  stopped: boolean;
+}
+
+function numberOption(value: string | undefined, name: string, fallback: number, min: number, max: number): number {
+  if (value === undefined) return fallback;
+  const parsed = Number(value);
+  if (!Number.isFinite(parsed) || parsed < min || parsed > max) throw new UsageError(`--${name} must be a number from ${min} to ${max}, got '${value}'`);
+  return parsed;
+}
+
+export async function train(args: string[], io: CliIo, signal?: AbortSignal): Promise<number> {
+  const { values, positionals: rest } = parseCommandArgs(args, {
+    features: { type: 'string' },
+    out: { type: 'string' },
+    layout: { type: 'string' },
+    epochs: { type: 'string' },
+    batch: { type: 'string' },
+    lr: { type: 'string' },
+    protocol: { type: 'string' },
+    dropout: { type: 'string' },
+    units: { type: 'string' },
+    embed: { type: 'string' },
+    'val-sample': { type: 'string' },
+    seed: { type: 'string' },
+    resume: { type: 'boolean' },
+    backend: { type: 'string' },
+    json: { type: 'boolean' },
+  });
+  const [folderArg] = positionals(rest, ['folder']);
+  if (values.features === undefined) throw new UsageError('missing --features <file> (make one with `caption-studio extract`)');
+  if (values.out === undefined) throw new UsageError('missing --out <model-dir>');
+  const config: TrainConfig = {
+    ...defaultTrainConfig,
+    layout: choiceOption(values.layout, 'layout', ['sequence', 'prefix'] as const, defaultTrainConfig.layout),
+    epochs: integerOption(values.epochs, 'epochs', defaultTrainConfig.epochs, 1, 100000),
+    batchSize: integerOption(values.batch, 'batch', defaultTrainConfig.batchSize, 1, 100000),
+    learningRate: numberOption(values.lr, 'lr', defaultTrainConfig.learningRate, 1e-7, 10),
+    protocol: choiceOption(values.protocol, 'protocol', ['standard', 'kaggle'] as const, defaultTrainConfig.protocol),
+    dropout: numberOption(values.dropout, 'dropout', defaultTrainConfig.dropout, 0, 0.95),
+    validationSample: integerOption(values['val-sample'], 'val-sample', defaultTrainConfig.validationSample, 0, 1000000),
+    seed: integerOption(values.seed, 'seed', defaultTrainConfig.seed, 0, 2 ** 31 - 1),
+    replicas: 1,
+    precision: 'float32',
+  };
+  const model = { units: integerOption(values.units, 'units', 256, 1, 8192), embedDim: integerOption(values.embed, 'embed', 256, 1, 8192) };
+  const backendName = choiceOption(values.backend, 'backend', ['wasm', 'cpu', 'webgpu'] as const, 'wasm');
+  const at = (path: string): string => (isAbsolute(path) ? path : resolve(io.cwd, path));
+  const outPath = at(values.out);
+  const started = performance.now();
+
+  const backend = await useNodeBackend(backendName);
+  if (backend.fallbackReason) io.err(`train: ${backend.fallbackReason}\n`);
+  let features;
+  try {
+    features = await readFeatureFile(at(values.features));
+  } catch (error) {
+    if (error instanceof FeatureFileError) throw new UserError(error.message, { file: values.features });
+    throw error;
+  }
+  if (features.weights === 'random') io.err(`train: WARNING: the features come from a RANDOMLY initialised ${features.backboneId}\n`);
+  const corpus = buildCorpus(await loadDataset(nodeFolder(at(folderArg))), config.protocol);
+  const store = new NodeCheckpointStore(outPath);
+  const checkpoint = values.resume ? await store.load() : null;
+  if (values.resume && !checkpoint) io.err(`train: --resume: no checkpoint in ${values.out}; starting from scratch\n`);
+  const tokenizer = checkpoint?.['tokenizer.json'] ? Tokenizer.fromJSON(new TextDecoder().decode(checkpoint['tokenizer.json'])) : undefined;
+  const data = buildCaptionDataset(corpus, features.features, { tokenizer });
+  if (data.missingFeatures.length) io.err(`train: ${data.missingFeatures.length} images have no features and are left out (e.g. ${data.missingFeatures[0]})\n`);
+  io.err(
+    `train: ${data.train.length} train / ${data.val.length} val / ${data.test.length} test images, vocabulary ${data.vocabSize}, ` +
+      `max length ${data.maxLength}, features ${describeIdentity(features)}, ${backend.backend}, layout ${config.layout}\n`,
+  );
+
+  const trainer = new InProcessTrainer({ data, config, model, store, meta: { features: features.header } });
+  let steps = 0;
+  let tokens = 0;
+  let stepMs = 0;
+  let finalLoss = NaN;
+  let lastPrint = 0;
+  trainer.on((event) => {
+    if (event.type === 'stepCompleted') {
+      steps++;
+      tokens += event.tokens;
+      stepMs += event.durationMs;
+      if (performance.now() - lastPrint > 2000) {
+        lastPrint = performance.now();
+        io.err(`train: epoch ${event.epoch} step ${event.step} loss ${event.loss.toFixed(4)} ${event.tokensPerSecond.toFixed(0)} tokens/s\n`);
+      }
+    } else if (event.type === 'epochCompleted') {
+      finalLoss = event.trainLoss;
+      const bleu = event.bleu ? ` BLEU-1..4 ${[event.bleu.bleu1, event.bleu.bleu2, event.bleu.bleu3, event.bleu.bleu4].map((b) => b.toFixed(3)).join('/')}` : '';
+      io.err(`train: epoch ${event.epoch}/${config.epochs} loss ${event.trainLoss.toFixed(4)} val ${event.valLoss?.toFixed(4) ?? '-'}${bleu} (${(event.durationMs / 1000).toFixed(1)} s)\n`);
+    } else if (event.type === 'checkpointSaved') {
+      io.err(`train: saved epoch ${event.epoch} to ${values.out}\n`);
+    }
+  });
+  const controller = new AbortController();
+  signal?.addEventListener('abort', () => controller.abort());
+  const onSigint = () => controller.abort();
+  process.once('SIGINT', onSigint);
+  try {
+    await trainer.start({ resume: values.resume === true, signal: controller.signal });
+  } finally {
+    process.off('SIGINT', onSigint);
+  }
+  const stopped = trainer.state === 'stopped';
+  if (stopped) io.err(`train: stopped; ${values.out} holds epoch ${trainer.position.epoch}. Add --resume to continue.\n`);
+  const bleuSplit = data.val.length ? 'val' : 'test';
+  const evaluation = await trainer.evaluate(bleuSplit);
+  await trainer.dispose();
+  const summary: TrainSummary = {
+    backend: backend.backend,
+    layout: config.layout,
+    protocol: config.protocol,
+    precision: config.precision,
+    replicas: 1,
+    epochs: trainer.position.epoch,
+    steps,
+    tokensPerSecond: stepMs ? (tokens / stepMs) * 1000 : 0,
+    finalLoss,
+    valLoss: Number.isFinite(evaluation.loss) ? evaluation.loss : null,
+    bleu: evaluation.bleu,
+    bleuSplit,
+    bleuImages: data[bleuSplit].length,
+    trainImages: data.train.length,
+    vocabSize: data.vocabSize,
+    maxLength: data.maxLength,
+    featureDim: data.featureDim,
+    out: outPath,
+    durationMs: Math.round(performance.now() - started),
+    stopped,
+  };
+  if (values.json) io.out(`${JSON.stringify(summary)}\n`);
+  else {
+    const b = summary.bleu;
+    io.out(
+      `trained ${summary.epochs} epochs (${steps} steps, ${summary.tokensPerSecond.toFixed(0)} tokens/s on ${summary.backend}, layout ${summary.layout}); ` +
+        `final loss ${finalLoss.toFixed(4)}\n${bleuSplit} BLEU-1 ${b.bleu1.toFixed(4)} BLEU-2 ${b.bleu2.toFixed(4)} BLEU-3 ${b.bleu3.toFixed(4)} BLEU-4 ${b.bleu4.toFixed(4)} ` +
+        `(${summary.bleuImages} images, ${config.protocol} protocol)\nmodel saved in ${values.out}\n`,
+    );
+  }
+  return stopped ? 130 : EXIT.ok;
+}
+
+export const trainCommand: Command = {
+  name: 'train',
+  summary: 'train the caption model on a dataset folder and its extracted features',
+  usage,
+  run: (args, io) => train(args, io),
+};

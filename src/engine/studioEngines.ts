@@ -9,7 +9,7 @@ import { scoreCaptions } from '../core/metrics/bleu';
 import { selectBackend, type BackendChoice } from '../gpu/backendSelect';
 import type { BackendName, TrainerEvent } from './trainer';
 import type { Backbone } from '../model/backbones/types';
-import type { DatasetAccess, StudioEngines } from './studioPorts';
+import type { BackboneRequest, DatasetAccess, StudioEngines } from './studioPorts';
 
 /** `?backend=wasm` (tests, slow machines) starts the backend search there; default webgpu → webgl → wasm → cpu. */
 export function requestedBackend(): BackendName | undefined {
@@ -39,22 +39,25 @@ function modelSizeOverride(): { units: number; embedDim: number } | undefined {
 
 export function createStudioEngines(): StudioEngines {
   let backbone: Backbone | null = null;
+  /** Loads the requested backbone, replacing the one held (one network in memory at a time). */
+  async function useBackbone(request: BackboneRequest): Promise<Backbone> {
+    const { loadBackbone } = await import('../model/backbones/index');
+    await pageBackend();
+    backbone?.dispose();
+    backbone = null;
+    backbone = await loadBackbone({ name: request.backbone, weights: request.weights.kind === 'random' ? { kind: 'random' } : request.weights });
+    return backbone;
+  }
   return {
     async extract(options) {
-      const [{ loadBackbone }, { extractFeatures, identityOf }, { IdbFeatureStore }, { MemoryFeatureStore }, { defaultImageDecoder }] = await Promise.all([
-        import('../model/backbones/index'),
+      const [{ extractFeatures, identityOf }, { IdbFeatureStore }, { MemoryFeatureStore }, { defaultImageDecoder }] = await Promise.all([
         import('./extract'),
         import('./featureCacheIdb'),
         import('./featureCache'),
         import('../model/imageDecodeBrowser'),
       ]);
       options.onStatus('loading-weights');
-      await pageBackend();
-      backbone?.dispose();
-      backbone = null;
-      const weights = options.weights.kind === 'random' ? { kind: 'random' as const } : options.weights;
-      const loaded = await loadBackbone({ name: options.backbone, weights });
-      backbone = loaded;
+      const loaded = await useBackbone(options);
       const identity = identityOf(loaded);
       const store = typeof indexedDB !== 'undefined' ? await IdbFeatureStore.open(identity) : new MemoryFeatureStore(identity);
       const startMs = performance.now();
@@ -76,8 +79,14 @@ export function createStudioEngines(): StudioEngines {
         await store.close();
       }
     },
-    async featuresOf(images) {
-      if (!backbone) throw Object.assign(new Error('Extract the dataset features first (Features tab): the playground uses the same network.'), { name: 'NotReady' });
+    async featuresOf(images, request) {
+      if (!backbone) {
+        if (request.weights.kind === 'files' && request.weights.files.length === 0) {
+          throw Object.assign(new Error('Pick the backbone weight files again in the Features tab (a reload forgets picked files).'), { name: 'NotReady' });
+        }
+        await useBackbone(request);
+      }
+      if (!backbone) throw new Error('no backbone');
       const [{ imageToInput }, { defaultImageDecoder }, tf] = await Promise.all([import('../model/imageDecode'), import('../model/imageDecodeBrowser'), import('@tensorflow/tfjs')]);
       const net = backbone;
       const out: Float32Array[] = [];

@@ -59,19 +59,25 @@ export interface TrainingRun {
 }
 
 /** What the page's build provides; absent members are capabilities shown disabled with `missingReasons`. */
+export interface BackboneRequest {
+  backbone: 'vgg16' | 'mobilenet';
+  weights: { kind: 'random' } | { kind: 'url'; url: string } | { kind: 'files'; files: File[] };
+}
+
 export interface StudioEngines {
   extract?(
-    options: {
-      backbone: 'vgg16' | 'mobilenet';
-      weights: { kind: 'random' } | { kind: 'url'; url: string } | { kind: 'files'; files: File[] };
+    options: BackboneRequest & {
       images: { name: string; read(): Promise<Uint8Array> }[];
       signal: AbortSignal;
       onProgress(p: { done: number; total: number; cached: number; elapsedMs: number }): void;
       onStatus(status: 'loading-weights' | 'running'): void;
     },
   ): Promise<ExtractionRun>;
-  /** Features of images that are not in the dataset (playground): same backbone as the last extraction. */
-  featuresOf?(images: { name: string; bytes: Uint8Array }[]): Promise<Float32Array[]>;
+  /**
+   * Features of images that are not in the dataset (playground): with the backbone of the last extraction,
+   * or, after a reload, the one the Features panel names (loaded on first use).
+   */
+  featuresOf?(images: { name: string; bytes: Uint8Array }[], backbone: BackboneRequest): Promise<Float32Array[]>;
   createTraining?(inputs: { config: TrainConfig; corpus: Corpus; features: Map<string, Float32Array>; featureDim: number }): Promise<TrainingRun>;
   importArchive?(bytes: Uint8Array, fileName: string): Promise<Captioner>;
   importNotebook?(files: File[]): Promise<Captioner>;

@@ -8,6 +8,7 @@ import { bindTrainer } from '../store/bindTrainer';
 import type { ImageResult } from '../store/slices/evaluation';
 import {
   isAbort,
+  type BackboneRequest,
   toStudioError,
   type Capability,
   type Captioner,
@@ -35,6 +36,7 @@ export class StudioSession {
   private captioner: Captioner | null = null;
   private evalAbort: AbortController | null = null;
   private playgroundCount = 0;
+  private weightsFiles: File[] = [];
   /** Object URLs of dataset images shown in the evaluation grid, per loaded dataset. */
   private imageUrls = new Map<string, Promise<string | null>>();
   private imageUrlsOf: unknown = null;
@@ -83,15 +85,14 @@ export class StudioSession {
     this.extractAbort?.abort();
     const abort = new AbortController();
     this.extractAbort = abort;
-    const { backbone, weights, weightsUrl } = s.features;
+    this.weightsFiles = weightsFiles;
     const images = loaded.dataset.images
       .filter((image) => image.file !== null)
       .map((image) => ({ name: image.name, read: () => loaded.folder.read(image.file as string) }));
     s.updateExtraction({ status: 'loading-weights', done: 0, total: images.length, fromCache: 0, error: null, imagesPerSecond: null, etaMs: null });
     try {
       const run = await this.engines.extract({
-        backbone,
-        weights: weights === 'url' ? { kind: 'url', url: weightsUrl } : weights === 'files' ? { kind: 'files', files: weightsFiles } : { kind: 'random' },
+        ...this.backboneRequest(),
         images,
         signal: abort.signal,
         onStatus: (status) => this.store.getState().updateExtraction({ status }),
@@ -115,6 +116,14 @@ export class StudioSession {
     } finally {
       if (this.extractAbort === abort) this.extractAbort = null;
     }
+  }
+
+  private backboneRequest(): BackboneRequest {
+    const { backbone, weights, weightsUrl } = this.store.getState().features;
+    return {
+      backbone,
+      weights: weights === 'url' ? { kind: 'url', url: weightsUrl } : weights === 'files' ? { kind: 'files', files: this.weightsFiles } : { kind: 'random' },
+    };
   }
 
   abortExtraction(): void {
@@ -282,7 +291,7 @@ export class StudioSession {
       }
       try {
         update({ status: 'captioning' });
-        const [features] = await this.engines.featuresOf([images[i]]);
+        const [features] = await this.engines.featuresOf([images[i]], this.backboneRequest());
         const { decoding, beamWidth, topK } = this.store.getState().playground;
         const result = await captioner.caption(features, {
           mode: decoding,

@@ -1,11 +1,13 @@
 import { ModelActions } from '../model/ModelActions.tsx';
 import { ErrorNote } from '../panelKit/ErrorNote.tsx';
-import { usePanels } from '../panelKit/hooks.ts';
+import { usePanels, useSession } from '../panelKit/hooks.ts';
 import '../panelKit/panels.css';
 
 const SOURCE: Record<string, string> = { trained: 'trained in this studio', archive: 'imported archive', notebook: 'converted notebook model' };
 
 export function ModelPanel() {
+  // Makes the page's session (if no other panel did), which brings back the run saved before a reload.
+  useSession();
   const m = usePanels((s) => s.model);
   return (
     <section className="panel sp-panel" aria-labelledby="panel-title-model">

@@ -1,0 +1,34 @@
+/**
+ * The studio in a real browser (built app, `vite preview`, headless Debian Chromium): a new user's path
+ * through every panel on the demo dataset, once in-process and once with 2 mirrored replicas in workers.
+ * Training runs on tfjs wasm (see studioFlow.ts for why); screenshots go to test-results/studio-*.png.
+ */
+import type { Browser } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildApp, launchChromium, serveApp, type Served } from './harness.ts';
+import { newUserPath } from './studioFlow.ts';
+
+let served: Served;
+let browser: Browser;
+
+beforeAll(async () => {
+  served = await serveApp(await buildApp());
+  browser = await launchChromium();
+});
+
+afterAll(async () => {
+  await browser?.close();
+  await served?.close();
+});
+
+describe('studio new-user path in Chromium', () => {
+  it('demo → features → train → evaluate → caption → export → reload → import → caption again', { timeout: 15 * 60_000 }, async () => {
+    const { errors } = await newUserPath(browser, served.url, { replicas: 1, tag: 'r1' });
+    expect(errors).toEqual([]);
+  });
+
+  it('the same path with 2 mirrored replicas', { timeout: 15 * 60_000 }, async () => {
+    const { errors } = await newUserPath(browser, served.url, { replicas: 2, tag: 'r2' });
+    expect(errors).toEqual([]);
+  });
+});

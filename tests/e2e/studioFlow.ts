@@ -1,0 +1,134 @@
+/**
+ * The new user's path through every panel, shared by the 1-replica and 2-replica browser tests.
+ * Settings: `?backend=wasm` (training and extraction on tfjs wasm: SwiftShader's WebGPU needs minutes per
+ * first step, see ../shared/WEBGPU.md) and `?units=16` (a tiny caption model), MobileNet 0.25 with random
+ * weights (no download), 2 epochs.
+ */
+import { mkdtemp, readFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { encode } from 'fast-png';
+import type { Browser, Page } from 'playwright-core';
+import { expect } from 'vitest';
+import { openPage, screenshot } from './harness.ts';
+
+const MINUTE = 60_000;
+
+function testPng(): Uint8Array {
+  const size = 64;
+  const data = new Uint8Array(size * size * 4);
+  for (let i = 0; i < size * size; i++) {
+    const x = i % size;
+    const y = Math.floor(i / size);
+    const inside = (x - 32) ** 2 + (y - 32) ** 2 < 300;
+    data.set(inside ? [220, 30, 30, 255] : [240, 240, 240, 255], i * 4);
+  }
+  return encode({ width: size, height: size, data, channels: 4 });
+}
+
+async function tab(page: Page, name: string): Promise<void> {
+  await page.getByRole('tab', { name: new RegExp(`^${name}`) }).click();
+}
+
+async function setNumber(page: Page, label: string, value: number): Promise<void> {
+  const input = page.getByLabel(label, { exact: true });
+  await input.fill(String(value));
+  await input.blur();
+}
+
+export async function newUserPath(browser: Browser, baseUrl: string, options: { replicas: number; tag: string }): Promise<{ errors: string[] }> {
+  const url = `${baseUrl}?backend=wasm&units=16`;
+  const { page, errors } = await openPage(browser, url);
+  const shot = (name: string) => screenshot(page, `studio-${options.tag}-${name}.png`);
+
+  // Dataset: the demo loads by itself; its statistics are drawn.
+  await page.locator('[data-testid=dataset-status][data-status=ready]').waitFor({ timeout: 2 * MINUTE });
+  await page.locator('[data-testid^=chart-] svg.recharts-surface path').first().waitFor({ timeout: 20_000 });
+  await shot('1-dataset');
+
+  // Features: MobileNet with random weights, labelled as random.
+  await tab(page, 'Features');
+  await page.getByRole('radio', { name: /MobileNet/ }).check();
+  await page.getByRole('radio', { name: /Random/ }).check();
+  await page.getByTestId('extract-start').click();
+  await page.locator('[data-testid=features-status][data-status=done]').waitFor({ timeout: 4 * MINUTE });
+  expect(await page.getByTestId('features-weights').textContent()).toContain('RANDOM');
+  await shot('2-features');
+
+  // Training: a small configuration; the loss chart gains points and falls.
+  await tab(page, 'Training');
+  await setNumber(page, 'Epochs', 3);
+  await setNumber(page, 'Batch size', 32);
+  await setNumber(page, 'Learning rate', 0.01);
+  await setNumber(page, 'Replicas', options.replicas);
+  if (options.replicas > 1) await page.getByRole('radio', { name: /postMessage/ }).check();
+  await page.getByTestId('train-start').click();
+  const lossChart = page.getByTestId('chart-step-loss');
+  await expect.poll(async () => Number(await lossChart.getAttribute('data-points')), { timeout: 3 * MINUTE, interval: 250 }).toBeGreaterThan(0);
+  const early = Number(await lossChart.getAttribute('data-points'));
+  await page.locator('[data-testid=training-state][data-state=finished]').waitFor({ timeout: 6 * MINUTE });
+  const points = Number(await lossChart.getAttribute('data-points'));
+  expect(points).toBeGreaterThan(early);
+  const first = Number(await lossChart.getAttribute('data-first'));
+  const last = Number(await lossChart.getAttribute('data-last'));
+  expect(last).toBeLessThan(first);
+  expect(Number(await page.getByTestId('chart-epoch-loss').getAttribute('data-points'))).toBe(3);
+  await page.locator('[data-testid=chart-step-loss] svg.recharts-surface path.recharts-curve').first().waitFor();
+  if (options.replicas > 1) expect(Number(await page.getByTestId('chart-gantt').getAttribute('data-replicas'))).toBe(options.replicas);
+  else expect(await page.getByTestId('training-backend').textContent()).toContain('wasm');
+  await shot('3-training');
+
+  // Evaluation: BLEU in both protocols.
+  await tab(page, 'Evaluation');
+  await page.getByTestId('eval-start').click();
+  await page.locator('[data-testid=eval-status][data-status=done]').waitFor({ timeout: 3 * MINUTE });
+  for (const protocol of ['kaggle', 'standard']) {
+    const bleu1 = Number(await page.getByTestId(`chart-bleu-${protocol}`).getAttribute('data-bleu1'));
+    expect(bleu1).toBeGreaterThanOrEqual(0);
+    expect(bleu1).toBeLessThanOrEqual(1);
+  }
+  await expect.poll(() => page.locator('[data-testid=eval-grid] li[data-score]').count()).toBeGreaterThan(0);
+  await shot('4-evaluation');
+
+  // Playground: pick an image, read its caption with the top words per step.
+  const dir = await mkdtemp(join(tmpdir(), 'studio-e2e-'));
+  const imagePath = join(dir, 'red-circle.png');
+  await (await import('node:fs/promises')).writeFile(imagePath, testPng());
+  await tab(page, 'Playground');
+  await page.getByTestId('playground-input').setInputFiles(imagePath);
+  await page.locator('[data-testid=playground-item][data-status=done]').first().waitFor({ timeout: MINUTE });
+  const caption = ((await page.getByTestId('playground-caption').first().textContent()) ?? '').trim();
+  expect(caption.length).toBeGreaterThan(0);
+  await expect.poll(() => page.locator('.sp-step').count()).toBeGreaterThan(0);
+  await shot('5-playground');
+
+  // Model: export as one archive.
+  await tab(page, 'Model');
+  const downloadPromise = page.waitForEvent('download');
+  await page.getByTestId('model-export').click();
+  const download = await downloadPromise;
+  const archivePath = join(dir, download.suggestedFilename());
+  await download.saveAs(archivePath);
+  const archive = await readFile(archivePath);
+  expect(archive.subarray(0, 2).toString('latin1')).toBe('PK');
+  await page.getByTestId('model-saved-run').waitFor({ timeout: 30_000 });
+  await shot('6-model');
+
+  // Reload: the run's charts and its model come back; importing the archive gives the same caption.
+  await page.reload();
+  await tab(page, 'Model');
+  await page.locator('[data-testid=model-info][data-source=trained]').waitFor({ timeout: MINUTE });
+  await tab(page, 'Training');
+  expect(Number(await page.getByTestId('chart-step-loss').getAttribute('data-points'))).toBe(points);
+  await tab(page, 'Model');
+  await page.getByTestId('model-import-input').setInputFiles(archivePath);
+  await page.locator('[data-testid=model-info][data-source=archive]').waitFor({ timeout: MINUTE });
+  await shot('7-model-imported');
+  await tab(page, 'Playground');
+  await page.getByTestId('playground-input').setInputFiles(imagePath);
+  await page.locator('[data-testid=playground-item][data-status=done]').first().waitFor({ timeout: 2 * MINUTE });
+  expect(((await page.getByTestId('playground-caption').first().textContent()) ?? '').trim()).toBe(caption);
+  await shot('8-playground-after-reload');
+  await page.close();
+  return { errors };
+}

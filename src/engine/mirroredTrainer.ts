@@ -404,8 +404,13 @@ export class MirroredTrainer<Batch = unknown> implements Trainer {
     this.setState('stopped', reason);
   }
 
+  /** Lets live replicas release their model and GPU device (briefly), then ends every worker. */
   private async terminateAll(): Promise<void> {
     const all = this.replicas;
+    if (!this.aborted) {
+      const grace = new Promise((resolve) => setTimeout(resolve, 1000));
+      await Promise.all(all.filter((r) => r.alive).map((r) => Promise.race([r.request({ type: 'dispose' }).catch(() => undefined), grace])));
+    }
     await Promise.all(all.map((r) => r.terminate()));
   }
 }

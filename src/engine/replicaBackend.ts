@@ -1,9 +1,10 @@
 /**
  * Backend set-up inside a replica worker: each replica gets its own tfjs backend instance and, for WebGPU,
- * its own adapter and GPUDevice (created in this thread). Node workers reuse useNodeBackend (wasm, cpu or
- * Dawn); browser workers use selectBackend with navigator.gpu and the bundled wasm binaries.
+ * its own adapter and GPUDevice (created in this thread). Replicas never use WebGL: where WebGPU is absent
+ * they fall back to wasm, then cpu, and say why. Node workers reuse useNodeBackend (wasm, cpu or Dawn).
  */
 import * as tf from '@tensorflow/tfjs';
+import type { GpuEngine } from '../gpu/device';
 import type { BackendName } from './trainer';
 
 export interface ReplicaBackend {
@@ -12,32 +13,59 @@ export interface ReplicaBackend {
   fallbackReason?: string;
 }
 
+/** GPU trouble after start-up: device loss, or an uncaptured WebGPU error (the op's output is then wrong). */
+export type GpuTroubleListener = (kind: 'deviceLost' | 'gpuError', message: string) => void;
+
 function isNode(): boolean {
   const proc = (globalThis as { process?: { versions?: { node?: string } } }).process;
   return typeof proc?.versions?.node === 'string';
 }
 
-export async function initReplicaBackend(requested: BackendName): Promise<ReplicaBackend> {
+let engine: GpuEngine | null = null;
+
+export async function initReplicaBackend(requested: BackendName, onTrouble: GpuTroubleListener): Promise<ReplicaBackend> {
   if (isNode()) {
-    const { useNodeBackend } = await import('./backend');
+    // A variable specifier keeps Vite from bundling the Node-only backend (and Dawn) into browser workers.
+    const nodeBackendModule = './backend';
+    const { useNodeBackend } = (await import(/* @vite-ignore */ nodeBackendModule)) as typeof import('./backend');
     return useNodeBackend(requested);
   }
   const [{ selectBackend }, { prepareBrowserWasm }] = await Promise.all([import('../gpu/backendSelect'), import('./browserWasm')]);
-  const gpu = (globalThis as { navigator?: { gpu?: GPU } }).navigator?.gpu ?? null;
-  const choice = await selectBackend({ gpu, start: requested, prepareWasm: prepareBrowserWasm });
-  return {
-    backend: choice.backend,
-    ...(choice.adapter ? { adapter: choice.adapter } : {}),
-    ...(choice.fallbackReason ? { fallbackReason: choice.fallbackReason } : {}),
-  };
+  let fallbackReason: string | undefined;
+  if (requested === 'webgpu' || requested === 'webgl') {
+    const gpu = (globalThis as { navigator?: { gpu?: GPU } }).navigator?.gpu ?? null;
+    const reason = gpu ? await startWebGpu(gpu, onTrouble) : 'this worker has no WebGPU (navigator.gpu is missing)';
+    if (typeof reason !== 'string') return reason;
+    fallbackReason = `webgpu: ${reason}`;
+  }
+  const choice = await selectBackend({ gpu: null, start: requested === 'cpu' ? 'cpu' : 'wasm', prepareWasm: () => prepareBrowserWasm(false) });
+  const reasons = [fallbackReason, choice.fallbackReason].filter(Boolean).join('; ');
+  return { backend: choice.backend, ...(reasons ? { fallbackReason: reasons } : {}) };
 }
 
-/** Calls `onLost` if this thread's WebGPU device is lost by anything other than our own destroy(). */
-export function watchDeviceLoss(onLost: (message: string) => void): { deliberate(): void } {
-  let deliberate = false;
-  const backend = tf.backend() as unknown as { device?: { lost?: Promise<{ reason: string; message: string }> } };
-  backend.device?.lost?.then((info) => {
-    if (!deliberate && info.reason !== 'destroyed') onLost(info.message || 'GPU device lost');
+async function startWebGpu(gpu: GPU, onTrouble: GpuTroubleListener): Promise<ReplicaBackend | string> {
+  const { createGpuEngine, describeAdapter } = await import('../gpu/device');
+  try {
+    // The webgpu package registers its own async factory on import; left in place, useAsTfjsBackend's
+    // findBackend starts that factory in a worker and setBackend then fails ("not yet been initialized").
+    if (tf.engine().registryFactory['webgpu']) tf.removeBackend('webgpu');
+    engine = await createGpuEngine(gpu);
+    if (!engine) return 'WebGPU offered no adapter';
+    await engine.useAsTfjsBackend();
+  } catch (error) {
+    engine?.destroy();
+    engine = null;
+    return `the WebGPU device could not start: ${(error as Error).message}`;
+  }
+  engine.on((event) => {
+    if (event.type === 'deviceLost' && !event.deliberate) onTrouble('deviceLost', event.message || `GPU device lost (${event.reason})`);
+    if (event.type === 'uncapturedError') onTrouble('gpuError', `WebGPU ${event.kind} error: ${event.message}`);
   });
-  return { deliberate: () => void (deliberate = true) };
+  return { backend: 'webgpu', adapter: describeAdapter(engine.report) };
+}
+
+/** Destroys this replica's GPUDevice on purpose (not reported as a loss). */
+export function releaseReplicaBackend(): void {
+  engine?.destroy();
+  engine = null;
 }

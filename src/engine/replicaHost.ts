@@ -7,7 +7,7 @@ import type { FromReplica, GroupConfig, ToReplica, FaultInjection, SparseRowsWir
 import { serializeError } from '../protocol/replica';
 import type { ParentEndpoint } from './endpoint';
 import type { ReplicaModel, ReplicaModelRegistry } from './replicaModel';
-import { initReplicaBackend, watchDeviceLoss } from './replicaBackend';
+import { initReplicaBackend, releaseReplicaBackend } from './replicaBackend';
 import type { GradientLayout, SparseRows } from './allReduce/gradientLayout';
 import { extractSparseRows, flattenDense, gradientLayout, meanGradients } from './allReduce/gradientLayout';
 import { AllReduceAbortedError, RingAllReduce } from './allReduce/ring';
@@ -21,7 +21,6 @@ export function startReplicaHost(endpoint: ParentEndpoint, registry: ReplicaMode
   let ring: RingAllReduce | null = null;
   let fault: FaultInjection | undefined;
   let appliedSteps = 0;
-  let deviceWatch: { deliberate(): void } | null = null;
   /** postMessage all-reduce: the step waiting for the hub's answer. */
   let pendingReduce: { step: number; resolve(r: { dense: Float32Array; sparse: SparseRowsWire[] }): void; reject(e: Error): void } | null = null;
   let queue: Promise<void> = Promise.resolve();
@@ -113,11 +112,13 @@ export function startReplicaHost(endpoint: ParentEndpoint, registry: ReplicaMode
     try {
       switch (message.type) {
         case 'init': {
-          const chosen = await initReplicaBackend(message.backend);
-          const backend = chosen.backend;
-          deviceWatch = watchDeviceLoss((text) =>
-            post({ type: 'deviceLost', error: { name: 'GPUDeviceLostError', message: text, code: 'DEVICE_LOST' } }),
+          const chosen = await initReplicaBackend(message.backend, (kind, text) =>
+            post({
+              type: 'deviceLost',
+              error: { name: kind === 'deviceLost' ? 'GPUDeviceLostError' : 'GPUError', message: text, code: kind === 'deviceLost' ? 'DEVICE_LOST' : 'GPU_ERROR' },
+            }),
           );
+          const backend = chosen.backend;
           const factory = registry[message.model.kind];
           if (!factory) throw new Error(`unknown model kind "${message.model.kind}"`);
           model = await (await factory())(message.model.options, { backend, rank: message.group.rank });
@@ -160,9 +161,9 @@ export function startReplicaHost(endpoint: ParentEndpoint, registry: ReplicaMode
           post({ type: 'ok', id });
           return;
         case 'dispose':
-          deviceWatch?.deliberate();
           model?.dispose();
           model = null;
+          releaseReplicaBackend();
           post({ type: 'ok', id });
           return;
         default:

@@ -5,7 +5,7 @@
  * One pass over the captions; about 0.1 s for Flickr8K's 40k captions. No DOM, no tfjs.
  */
 
-import type { CaptionFormat, Corpus, LoadedDataset, Protocol } from './data/types.ts';
+import type { CaptionFormat, Corpus, LoadedDataset, Problem, Protocol } from './data/types.ts';
 import { textToWordSequence } from './text/tokenizer.ts';
 
 export interface Summary {
@@ -205,19 +205,10 @@ export function computeStats(
   };
 }
 
-/**
- * Problems per code. The loader caps each code's list and adds one summarising problem whose message says
- * "(N in all; …)"; that N is the code's real count.
- */
-function countProblems(problems: readonly { code: string; line?: number; message: string }[]): Record<string, number> {
+/** Problems per code: listed ones plus those a summary problem (`omitted`) stands for. */
+function countProblems(problems: readonly Problem[]): Record<string, number> {
   const byCode: Record<string, number> = {};
-  const totals: Record<string, number> = {};
-  for (const p of problems) {
-    const summary = p.line === undefined ? /\((\d+) in all;/.exec(p.message) : null;
-    if (summary) totals[p.code] = Number(summary[1]);
-    else byCode[p.code] = (byCode[p.code] ?? 0) + 1;
-  }
-  for (const [code, total] of Object.entries(totals)) byCode[code] = Math.max(total, byCode[code] ?? 0);
+  for (const p of problems) byCode[p.code] = (byCode[p.code] ?? 0) + (p.omitted ?? 1);
   return byCode;
 }
 

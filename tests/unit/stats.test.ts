@@ -119,7 +119,7 @@ describe('computeStats on a hand-built dataset', () => {
     const capped = tiny();
     capped.ds.problems = [
       { file: 'captions.txt', code: 'image-missing', line: 2, message: 'x.jpg missing' },
-      { file: 'captions.txt', code: 'image-missing', message: '…and 7990 more captioned images that are not in the folder (7991 in all; only the first 1 are listed)' },
+      { file: 'captions.txt', code: 'image-missing', omitted: 7990, message: '…and 7990 more captioned images that are not in the folder (7991 in all; only the first 1 are listed)' },
     ];
     const s = computeStats(capped.ds, capped.corpus);
     expect(s.warnings.byCode['image-missing']).toBe(7991);

@@ -64,6 +64,7 @@ export function capProblems(problems: Problem[], maxPerCode = DEFAULT_MAX_PROBLE
       kept.push({
         file: problem.file,
         code: problem.code,
+        omitted: more,
         message: `…and ${more} more ${what} (${total} in all; only the first ${maxPerCode} are listed)`,
       });
     }

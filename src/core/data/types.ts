@@ -14,6 +14,11 @@ export interface Problem {
   message: string;
   /** A machine-readable kind, stable for tests and the UI (e.g. 'unparsable-line', 'empty-caption'). */
   code: string;
+  /**
+   * Set only on a summary problem that stands for repeats of its code left out of the list: how many were
+   * left out. Counting problems by code is then `listed + omitted`, with no parsing of messages.
+   */
+  omitted?: number;
 }
 
 /** One entry of a folder, path relative to the folder root with '/' separators. */

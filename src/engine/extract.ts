@@ -6,7 +6,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { Backbone } from '../model/backbones/types';
-import { imageToInput, ImageDecodeError, type ImageDecoder } from '../model/imageDecode';
+import { imageToInput, ImageDecodeError, type ImageDecoder, type ResizeMethod } from '../model/imageDecode';
 import { sha256Hex, type FeatureIdentity, type FeatureRecord, type FeatureStore } from './featureCache';
 
 export interface ExtractImage {
@@ -55,8 +55,10 @@ export interface ExtractOptions {
   decode?: ImageDecoder;
 }
 
-export function identityOf(backbone: Backbone): FeatureIdentity {
+/** The cache identity of features from `backbone` with images resized by `resize` (default bilinear). */
+export function identityOf(backbone: Backbone, resize: ResizeMethod = 'bilinear'): FeatureIdentity {
   return {
+    resize,
     backbone: backbone.name,
     backboneId: backbone.id,
     weights: backbone.weights,
@@ -84,6 +86,11 @@ export async function extractFeatures(
   options: ExtractOptions = {},
 ): Promise<ExtractResult> {
   const batchSize = Math.max(1, options.batchSize ?? 16);
+  if (store.identity.backboneId !== backbone.id || store.identity.weightsId !== backbone.weightsId) {
+    throw new Error(`the feature store holds ${store.identity.backboneId} / ${store.identity.weightsId}, not ${backbone.id} / ${backbone.weightsId}`);
+  }
+  // The store's identity says how its images were resized; new ones must match.
+  const resize = store.identity.resize ?? 'bilinear';
   const startMs = performance.now();
   const features = new Map<string, Float32Array>();
   const skipped: SkippedImage[] = [];
@@ -115,14 +122,14 @@ export async function extractFeatures(
   // the decode jobs are already dispatched when the (synchronous) forward pass starts.
   const decoder = options.decode;
   let next: Promise<PreparedBatch> | null =
-    batches.length > 0 ? decodeBatch(await lookupBatch(batches[0], store), backbone.inputSize, decoder) : null;
+    batches.length > 0 ? decodeBatch(await lookupBatch(batches[0], store), backbone.inputSize, resize, decoder) : null;
   for (let b = 0; b < batches.length; b++) {
     if (options.signal?.aborted) {
       next?.catch(() => undefined);
       throw abortError(options.signal);
     }
     const prepared = await next!;
-    next = b + 1 < batches.length ? decodeBatch(await lookupBatch(batches[b + 1], store), backbone.inputSize, decoder) : null;
+    next = b + 1 < batches.length ? decodeBatch(await lookupBatch(batches[b + 1], store), backbone.inputSize, resize, decoder) : null;
     skipped.push(...prepared.skipped);
     const records: FeatureRecord[] = [];
     const useCached = (name: string, sha256: string, vector: Float32Array): void => {
@@ -210,11 +217,11 @@ async function lookupBatch(batch: ExtractImage[], store: FeatureStore): Promise<
 }
 
 /** Decodes and resizes the misses; every decode job is dispatched before this returns its promise. */
-function decodeBatch(lookedUp: LookedUpBatch, inputSize: number, decode?: ImageDecoder): Promise<PreparedBatch> {
+function decodeBatch(lookedUp: LookedUpBatch, inputSize: number, resize: ResizeMethod, decode?: ImageDecoder): Promise<PreparedBatch> {
   const { batch, hits, skipped } = lookedUp;
   const jobs = lookedUp.toDecode.map(async ({ image, bytes, sha256 }) => {
     try {
-      return { name: image.name, sha256, pixels: await imageToInput(bytes, fileOf(image), inputSize, { decode }) };
+      return { name: image.name, sha256, pixels: await imageToInput(bytes, fileOf(image), inputSize, { decode, resize }) };
     } catch (error) {
       const reason = error instanceof ImageDecodeError ? error.reason : (error as Error).message;
       skipped.push({ name: image.name, file: fileOf(image), reason });

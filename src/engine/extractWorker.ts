@@ -6,7 +6,7 @@
  */
 import { serializeError } from '../protocol/replica';
 import { loadBackbone, type BackboneName } from '../model/backbones/index';
-import type { ImageDecoder } from '../model/imageDecode';
+import type { ImageDecoder, ResizeMethod } from '../model/imageDecode';
 import { extractFeatures, identityOf, type ExtractProgress, type SkippedImage } from './extract';
 import type { FeatureIdentity, FeatureStore } from './featureCache';
 import type { SerializedError } from './trainer';
@@ -22,6 +22,8 @@ export type ToExtractWorker =
       alpha?: number;
       images: { name: string; blob: Blob }[];
       batchSize?: number;
+      /** Default bilinear; 'nearest' is Keras' load_img default (the notebook). */
+      resize?: ResizeMethod;
     }
   | { type: 'abort' };
 
@@ -67,7 +69,7 @@ export function serveExtraction(scope: ExtractWorkerScope, deps: ExtractWorkerDe
         mobilenet: request.alpha === undefined ? undefined : { alpha: request.alpha },
       });
       try {
-        const identity = identityOf(backbone);
+        const identity = identityOf(backbone, request.resize);
         scope.postMessage({ type: 'ready', identity });
         const store = await deps.openStore(identity);
         try {

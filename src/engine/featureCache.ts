@@ -14,7 +14,7 @@
  *   bytes 12..12+H  header JSON (UTF-8), space-padded so that 12+H is a multiple of 4:
  *                   { format: "caption-studio-features", version: 1, backbone: "vgg16"|"mobilenet",
  *                     backboneId, weights: "random"|{kind,location}, weightsId, featureDim, inputSize,
- *                     createdAt }
+ *                     resize: "bilinear"|"nearest", createdAt }
  *   then records, each a multiple of 4 bytes:
  *     uint32        nameBytes N
  *     N bytes       image name (UTF-8, as the caption file names it), zero-padded to a multiple of 4
@@ -25,6 +25,7 @@
  * renamed copy does): the last record wins.
  */
 import type { BackboneName, WeightsSource } from '../model/backbones/types';
+import type { ResizeMethod } from '../model/imageDecode';
 
 export const FEATURE_FILE_MAGIC = 'CSFEAT01';
 export const FEATURE_FILE_FORMAT = 'caption-studio-features';
@@ -38,6 +39,11 @@ export interface FeatureIdentity {
   weightsId: string;
   featureDim: number;
   inputSize: number;
+  /**
+   * How images were resized to inputSize: 'bilinear' (default; absent means bilinear) or 'nearest' (Keras'
+   * `load_img(target_size=…)` default, i.e. the notebook's exact preprocessing).
+   */
+  resize?: ResizeMethod;
 }
 
 export interface FeatureFileHeader extends FeatureIdentity {
@@ -92,13 +98,15 @@ export function sameIdentity(a: FeatureIdentity, b: FeatureIdentity): boolean {
     a.backboneId === b.backboneId &&
     a.weightsId === b.weightsId &&
     a.featureDim === b.featureDim &&
-    a.inputSize === b.inputSize
+    a.inputSize === b.inputSize &&
+    (a.resize ?? 'bilinear') === (b.resize ?? 'bilinear')
   );
 }
 
 export function describeIdentity(id: FeatureIdentity): string {
   const weights = id.weights === 'random' ? 'RANDOM weights' : `weights ${id.weights.kind} ${id.weights.location}`;
-  return `${id.backboneId} (${id.featureDim}-d, ${weights}, ${id.weightsId.slice(0, 19)})`;
+  const resize = (id.resize ?? 'bilinear') === 'bilinear' ? '' : `, ${id.resize} resize`;
+  return `${id.backboneId} (${id.featureDim}-d, ${weights}, ${id.weightsId.slice(0, 19)}${resize})`;
 }
 
 /** Lower-case hex SHA-256 via WebCrypto (Node ≥ 20 and every browser, workers included). */
@@ -127,7 +135,7 @@ export function makeHeader(identity: FeatureIdentity, createdAt = new Date().toI
 
 function pickIdentity(id: FeatureIdentity): FeatureIdentity {
   const { backbone, backboneId, weights, weightsId, featureDim, inputSize } = id;
-  return { backbone, backboneId, weights, weightsId, featureDim, inputSize };
+  return { backbone, backboneId, weights, weightsId, featureDim, inputSize, resize: id.resize ?? 'bilinear' };
 }
 
 /** The header block: magic, length, padded JSON. */

@@ -10,7 +10,7 @@ export const FEATURE_DB_NAME = 'caption-studio-features';
 interface StoredFeature {
   /** `${backboneId}|${weightsId}|${sha256}` */
   key: string;
-  /** `${backboneId}|${weightsId}`: the index used to list or clear one identity. */
+  /** `${backboneId}|${weightsId}` (+ `|nearest`): the index used to list or clear one identity. */
   identityKey: string;
   sha256: string;
   /** Every name this content was extracted under. */
@@ -23,7 +23,8 @@ interface FeatureDb extends DBSchema {
 }
 
 export function identityKey(identity: FeatureIdentity): string {
-  return `${identity.backboneId}|${identity.weightsId}`;
+  const resize = (identity.resize ?? 'bilinear') === 'bilinear' ? '' : `|${identity.resize}`;
+  return `${identity.backboneId}|${identity.weightsId}${resize}`;
 }
 
 export class IdbFeatureStore implements FeatureStore {

@@ -119,6 +119,8 @@ describe('extractFeatures', () => {
     const input = tf.tensor4d(await imageToInput(pngOf(3), 'img_3.png', 32), [1, 32, 32, 3]);
     const direct = backbone.extract(input);
     const expected = direct.dataSync();
+    // Random features must have a usable scale, or the comparison below proves nothing.
+    expect(Math.max(...expected)).toBeGreaterThan(0.01);
     result.features.get('img_3.png')!.forEach((v, i) => expect(v).toBeCloseTo(expected[i], 4));
     tf.dispose([input, direct]);
   });
@@ -180,5 +182,20 @@ describe('feature file errors', () => {
     expect(error).toBeInstanceOf(FeatureFileError);
     expect((error as FeatureFileError).code).toBe('unwritable');
     expect((error as Error).message).toMatch(/cannot write feature file .*no-such-dir\/x\.features/);
+  });
+});
+
+describe('resize method', () => {
+  it('nearest (Keras load_img default) is part of the identity and changes the features', async () => {
+    const list = images(2);
+    const bilinear = await extractFeatures(backbone, list, new MemoryFeatureStore(identityOf(backbone)));
+    const path = join(dir, 'nearest.features');
+    const store = await NodeFeatureFileStore.open(path, identityOf(backbone, 'nearest'));
+    const nearest = await extractFeatures(backbone, list, store);
+    const a = bilinear.features.get('img_0.png')!;
+    const b = nearest.features.get('img_0.png')!;
+    expect(a.some((v, i) => Math.abs(v - b[i]) > 1e-3)).toBe(true);
+    expect((await readFeatureFile(path)).header.resize).toBe('nearest');
+    await expect(NodeFeatureFileStore.open(path, identityOf(backbone, 'bilinear'))).rejects.toThrow(/nearest resize/);
   });
 });

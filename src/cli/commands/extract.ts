@@ -33,6 +33,7 @@ a caption file works too: every image is extracted). Rerun the same command to r
   --batch N         images per backbone call (default 16)
   --alpha A         MobileNet width without --weights (default 0.25; with --weights it is read from them)
   --seed N          seed of the random initialisation (default 42)
+  --resize R        bilinear (default) or nearest (Keras load_img's default: the notebook's exact input)
   --backend B       wasm (default) or cpu
   --json            print one JSON object with the summary instead of text
 Progress goes to stderr. Unreadable images are skipped and listed, never fatal.
@@ -47,6 +48,7 @@ export interface ExtractSummary {
   weights: Backbone['weights'];
   weightsId: string;
   featureDim: number;
+  resize: 'bilinear' | 'nearest';
   backend: string;
   images: number;
   computed: number;
@@ -104,6 +106,7 @@ export async function extract(args: string[], io: CliIo, signal?: AbortSignal): 
     alpha: { type: 'string' },
     seed: { type: 'string' },
     backend: { type: 'string' },
+    resize: { type: 'string' },
     json: { type: 'boolean' },
   });
   const [folderArg] = positionals(rest, ['folder']);
@@ -114,6 +117,7 @@ export async function extract(args: string[], io: CliIo, signal?: AbortSignal): 
   const seed = integerOption(values.seed, 'seed', 42, 0, 2 ** 31 - 1);
   const alpha = values.alpha === undefined ? undefined : Number(values.alpha);
   if (alpha !== undefined && !(alpha > 0 && alpha <= 4)) throw new UsageError(`--alpha must be a number in (0, 4], got '${values.alpha}'`);
+  const resize = choiceOption(values.resize, 'resize', ['bilinear', 'nearest'] as const, 'bilinear');
   const backendName = choiceOption(values.backend, 'backend', ['wasm', 'cpu'] as const, 'wasm');
   const at = (path: string): string => (isAbsolute(path) ? path : resolve(io.cwd, path));
   const outPath = at(values.out);
@@ -139,7 +143,7 @@ export async function extract(args: string[], io: CliIo, signal?: AbortSignal): 
     }
     let store: NodeFeatureFileStore;
     try {
-      store = await NodeFeatureFileStore.open(outPath, identityOf(backbone), { replace: values.force === true });
+      store = await NodeFeatureFileStore.open(outPath, identityOf(backbone, resize), { replace: values.force === true });
     } catch (error) {
       if (error instanceof FeatureFileError) throw new UserError(error.message, { file: values.out });
       throw error;
@@ -175,6 +179,7 @@ export async function extract(args: string[], io: CliIo, signal?: AbortSignal): 
       weights: backbone.weights,
       weightsId: backbone.weightsId,
       featureDim: backbone.featureDim,
+      resize,
       backend,
       images: result.features.size,
       computed: result.computed,
@@ -189,7 +194,7 @@ export async function extract(args: string[], io: CliIo, signal?: AbortSignal): 
     } else {
       const lines = [
         `${summary.images} feature vectors in ${values.out} (${summary.computed} computed, ${summary.cached} from the file)`,
-        `backbone ${describeIdentity(identityOf(backbone))} on ${backend}`,
+        `backbone ${describeIdentity(identityOf(backbone, resize))} on ${backend}`,
         `${summary.imagesPerSecond.toFixed(1)} images/s computed, ${(summary.durationMs / 1000).toFixed(1)} s`,
       ];
       if (missing > 0) lines.push(`${missing} captioned images are not in the folder (nothing to extract)`);

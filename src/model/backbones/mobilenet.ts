@@ -35,7 +35,13 @@ export function mobilenetId(config: MobileNetConfig): string {
  */
 export function buildMobileNetV1(config: MobileNetConfig, init: 'zeros' | { seed: number } = 'zeros'): tf.LayersModel {
   let seedOffset = 0;
-  const kernelInit = () => (init === 'zeros' ? tf.initializers.zeros() : tf.initializers.glorotUniform({ seed: init.seed + seedOffset++ }));
+  // Random init is He (fan-in, ×2) rather than Keras' Glorot: with Glorot the 27 conv/relu6 layers shrink
+  // activations to ~1e-17, leaving random features useless even as a baseline.
+  const kernelInit = (depthwiseChannels = 1) =>
+    init === 'zeros'
+      ? tf.initializers.zeros()
+      : // tfjs counts a depthwise kernel's fan-in as 3·3·channels, but each output sees one channel: scale back.
+        tf.initializers.varianceScaling({ scale: 2 * depthwiseChannels, mode: 'fanIn', distribution: 'uniform', seed: init.seed + seedOffset++ });
   const { alpha } = config;
   const input = tf.input({ shape: [config.inputSize, config.inputSize, 3], name: 'input_1' });
   const bnRelu = (x: tf.SymbolicTensor, name: string): tf.SymbolicTensor => {
@@ -46,6 +52,7 @@ export function buildMobileNetV1(config: MobileNetConfig, init: 'zeros' | { seed
     .conv2d({ name: 'conv1', filters: Math.floor(32 * alpha), kernelSize: 3, strides: 2, padding: 'same', useBias: false, kernelInitializer: kernelInit() })
     .apply(input) as tf.SymbolicTensor;
   x = bnRelu(x, 'conv1');
+  let channels = Math.floor(32 * alpha);
   POINTWISE_FILTERS.forEach((filters, i) => {
     const block = i + 1;
     x = tf.layers
@@ -56,7 +63,7 @@ export function buildMobileNetV1(config: MobileNetConfig, init: 'zeros' | { seed
         padding: 'same',
         depthMultiplier: 1,
         useBias: false,
-        depthwiseInitializer: kernelInit(),
+        depthwiseInitializer: kernelInit(channels),
       })
       .apply(x) as tf.SymbolicTensor;
     x = bnRelu(x, `conv_dw_${block}`);
@@ -64,6 +71,7 @@ export function buildMobileNetV1(config: MobileNetConfig, init: 'zeros' | { seed
       .conv2d({ name: `conv_pw_${block}`, filters: Math.floor(filters * alpha), kernelSize: 1, padding: 'same', useBias: false, kernelInitializer: kernelInit() })
       .apply(x) as tf.SymbolicTensor;
     x = bnRelu(x, `conv_pw_${block}`);
+    channels = Math.floor(filters * alpha);
   });
   const featureDim = mobilenetFeatureDim(alpha);
   x = tf.layers.globalAveragePooling2d({ name: MOBILENET_FEATURE_LAYER }).apply(x) as tf.SymbolicTensor;

@@ -78,13 +78,17 @@ export function vgg16LayerSpecs(config: Vgg16Config = VGG16_KERAS): LayerSpec[] 
 
 /**
  * Builds the Keras-named VGG16. `init: 'zeros'` skips random initialisation (fast) when weights are loaded
- * right after; `{ seed }` gives seeded Glorot-uniform kernels and zero biases, as Keras initialises.
+ * right after; `{ seed }` gives seeded He-uniform kernels and zero biases.
  * @returns model input [batch, size, size, 3] (caffe-preprocessed BGR) → predictions [batch, classes].
  */
 export function buildVgg16(config: Vgg16Config = VGG16_KERAS, init: 'zeros' | { seed: number } = 'zeros'): tf.LayersModel {
   let layerIndex = 0;
+  // Random init is He (fan-in, ×2), not Keras' Glorot, so activations keep their scale through the 15 relu
+  // layers and random features stay usable as a baseline.
   const kernelInitializer = (): ReturnType<typeof tf.initializers.zeros> =>
-    init === 'zeros' ? tf.initializers.zeros() : tf.initializers.glorotUniform({ seed: init.seed + layerIndex++ });
+    init === 'zeros'
+      ? tf.initializers.zeros()
+      : tf.initializers.varianceScaling({ scale: 2, mode: 'fanIn', distribution: 'uniform', seed: init.seed + layerIndex++ });
   const specs = vgg16LayerSpecs(config);
   const input = tf.input({ shape: specs[0].outputShape, name: specs[0].name });
   let x: tf.SymbolicTensor = input;

@@ -49,11 +49,13 @@ function forward(x: tf.Tensor3D, mask: tf.Tensor2D, kernel: tf.Tensor2D, rk: tf.
   const hSeq = newTensor<tf.Rank.R3>(backend, [d.B, d.T, d.H]);
   const cSeq = newTensor<tf.Rank.R3>(backend, [d.B, d.T, d.H]);
   const gates = newTensor<tf.Rank.R3>(backend, [d.B, d.T, 4 * d.H]);
+  // U regrouped so the four gate columns of one unit are one vec4: [H,4H] → [H,4,H] → [H,H,4].
+  const uq = tf.transpose(tf.reshape(rk, [d.H, 4, d.H]), [0, 2, 1]);
   const pipeline = pipelineFor(backend.device, `lstmForward:${f16 ? 'h' : 'f'}`, () => lstmForwardStepCode(f16));
   for (let t = 0; t < d.T; t++) {
-    dispatch(backend, pipeline, [xw, rk, mask, hSeq, cSeq, gates], [d.B, d.T, d.H, t], workgroups(d));
+    dispatch(backend, pipeline, [xw, uq, mask, hSeq, cSeq, gates], [d.B, d.T, d.H, t], workgroups(d));
   }
-  xw.dispose();
+  tf.dispose([xw, uq]);
   return { hSeq, cSeq, gates };
 }
 

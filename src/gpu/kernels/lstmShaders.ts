@@ -22,7 +22,7 @@ export function lstmForwardStepCode(f16: boolean): string {
   const prod = f16 ? (u: string, h: string) => `vec4<f32>(${u} * ${h})` : (u: string, h: string) => `${u} * ${h}`;
   return `${common(f16)}
 @group(0) @binding(0) var<storage, read> xw: array<f32>;            // [B,T,4H] x@W + b
-@group(0) @binding(1) var<storage, read> U: array<f32>;             // [H,4H]
+@group(0) @binding(1) var<storage, read> Uq: array<vec4<f32>>;     // [H,H] of (i,f,g,o): U regrouped by unit
 @group(0) @binding(2) var<storage, read> mask: array<f32>;          // [B,T]
 @group(0) @binding(3) var<storage, read_write> hSeq: array<f32>;    // [B,T,H]
 @group(0) @binding(4) var<storage, read_write> cSeq: array<f32>;    // [B,T,H]
@@ -37,8 +37,7 @@ fn hPrev(b: u32, k: u32) -> f32 {
 }
 fn uGates(k: u32, unit: u32) -> vec4<f32> {
   if (k >= dims.H || unit >= dims.H) { return vec4<f32>(0.0); }
-  let base = k * 4u * dims.H + unit;
-  return vec4<f32>(U[base], U[base + dims.H], U[base + 2u * dims.H], U[base + 3u * dims.H]);
+  return Uq[k * dims.H + unit];
 }
 
 @compute @workgroup_size(8, 8)
@@ -114,7 +113,7 @@ export function lstmBackwardStepCode(f16: boolean): string {
   const dotp = f16 ? (a: string, b: string) => `dot(vec4<f32>(${a} * ${b}), vec4<f32>(1.0))` : (a: string, b: string) => `dot(${a}, ${b})`;
   return `${common(f16)}
 @group(0) @binding(0) var<storage, read_write> dZ: array<f32>;      // [B,T,4H]
-@group(0) @binding(1) var<storage, read> U: array<f32>;             // [H,4H]
+@group(0) @binding(1) var<storage, read> U4: array<vec4<f32>>;     // [H,4H] as quads along 4H
 @group(0) @binding(2) var<storage, read> mask: array<f32>;          // [B,T]
 @group(0) @binding(3) var<storage, read> gates: array<f32>;         // [B,T,4H]
 @group(0) @binding(4) var<storage, read> cSeq: array<f32>;          // [B,T,H]
@@ -128,9 +127,9 @@ fn dzNext(b: u32, k: u32) -> f32 {
   if (b >= dims.B || k >= 4u * dims.H) { return 0.0; }
   return dZ[(b * dims.T + dims.t + 1u) * 4u * dims.H + k];
 }
-fn uAt(unit: u32, k: u32) -> f32 {
-  if (unit >= dims.H || k >= 4u * dims.H) { return 0.0; }
-  return U[unit * 4u * dims.H + k];
+fn uQuad(unit: u32, k: u32) -> vec4<f32> {
+  if (unit >= dims.H || k >= 4u * dims.H) { return vec4<f32>(0.0); }
+  return U4[(unit * 4u * dims.H + k) / 4u];
 }
 
 @compute @workgroup_size(8, 8)
@@ -150,7 +149,7 @@ fn main(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_id) wid
       }
       // 8 units x 8 vec4 of U rows: invocation (x, y) loads unit y, k-quad x.
       let unit = wid.x * 8u + lid.y;
-      Us[lid.y][lid.x] = vec4<${ct}>(vec4<f32>(uAt(unit, k), uAt(unit, k + 1u), uAt(unit, k + 2u), uAt(unit, k + 3u)));
+      Us[lid.y][lid.x] = vec4<${ct}>(uQuad(unit, k));
       workgroupBarrier();
       for (var kq = 0u; kq < 8u; kq++) {
         let u = Us[lid.x][kq];

@@ -11,6 +11,7 @@ import { batchTokenCount, makeCaptionBatch, type CaptionBatch } from '../model/b
 import type { CaptionModelConfig } from '../model/captionModel';
 import { greedyDecode } from '../model/decode';
 import { lossSum } from '../model/gradients';
+import { useSequenceLstm } from '../model/ops';
 import { CaptionReplicaModel } from '../model/replicaStep';
 import { encodeCaptionModel, loadCaptionModel, type ModelMeta } from '../model/weightsIo';
 import type { CaptionDataset, CaptionExample } from './captionData';
@@ -118,6 +119,7 @@ export class InProcessTrainer implements Trainer {
     const { config } = this.options;
     try {
       if (options.resume) await this.restore();
+      await this.chooseLstm();
       this.setState('running');
       for (let epoch = this.progress.epoch; epoch < config.epochs; epoch++) {
         const epochStart = performance.now();
@@ -152,6 +154,19 @@ export class InProcessTrainer implements Trainer {
       this.emit({ type: 'runFailed', error: { name: e.name, message: e.message, stack: e.stack, code: e.code } });
       this.setState('failed', e.message);
       throw error;
+    }
+  }
+
+  /**
+   * On webgpu with fusedKernels, the training LSTM runs as H6's fused WGSL kernel. It runs in float32 here:
+   * mixed_float16 needs dynamic loss scaling around the step, which this trainer does not do yet.
+   */
+  private async chooseLstm(): Promise<void> {
+    if (tf.getBackend() === 'webgpu' && this.options.config.fusedKernels) {
+      const { fusedLstm } = await import('../gpu/kernels/fusedLstm');
+      useSequenceLstm((x, mask, kernel, recurrent, bias) => fusedLstm(x, mask, kernel, recurrent, bias, { precision: 'float32' }));
+    } else {
+      useSequenceLstm(null);
     }
   }
 

@@ -13,7 +13,7 @@ import * as tf from '@tensorflow/tfjs';
 import { deriveSeed, mulberry32 } from '../core/rng';
 import type { PrefixArrays, SequenceArrays } from './batches';
 import { glorotUniform, orthogonal, uniform } from './init';
-import { crossEntropySum, dropout, gatherRows, lstmStep, lstmUnrolled, type LstmParams } from './ops';
+import { crossEntropySum, dropout, gatherRows, lstmLayer, lstmStep, type LstmParams } from './ops';
 
 export interface CaptionModelConfig {
   /** Tokenizer words + 1 (index 0 is padding), as the notebook's `vocab_size`. */
@@ -133,21 +133,6 @@ function embedTokens(p: Params, tokens: tf.Tensor2D, options: ForwardOptions): t
   return dropout(embedded, options.dropout, options.seed === undefined ? undefined : options.seed + 2) as tf.Tensor3D;
 }
 
-/** Per-step [n, 1] masks from the token ids (null at steps where every row is real). */
-function stepMasks(tokens: Int32Array, n: number, steps: number): (tf.Tensor2D | null)[] {
-  const masks: (tf.Tensor2D | null)[] = [];
-  for (let t = 0; t < steps; t++) {
-    const column = new Float32Array(n);
-    let all = true;
-    for (let r = 0; r < n; r++) {
-      column[r] = tokens[r * steps + t] === 0 ? 0 : 1;
-      if (column[r] === 0) all = false;
-    }
-    masks.push(all ? null : tf.tensor2d(column, [n, 1]));
-  }
-  return masks;
-}
-
 /** add → dense_1 relu → dense_2: logits (softmax is folded into the loss and the decoders). */
 export function decoderLogits(p: Params, image: tf.Tensor2D, sequence: tf.Tensor2D): tf.Tensor2D {
   const hidden = tf.relu(tf.matMul(image.add(sequence) as tf.Tensor2D, p.dense1Kernel).add(p.dense1Bias)) as tf.Tensor2D;
@@ -161,9 +146,9 @@ export function decoderLogits(p: Params, image: tf.Tensor2D, sequence: tf.Tensor
 export function sequenceLossSum(p: Params, features: tf.Tensor2D, a: SequenceArrays, options: ForwardOptions): tf.Scalar {
   const tokens = tf.tensor2d(a.inputs, [a.rows, a.steps], 'int32');
   const image = gatherRows(imageBranch(p, features, options), tf.tensor1d(a.rowImage, 'int32')); // [rows, u]
-  const outputs = lstmUnrolled(embedTokens(p, tokens, options), stepMasks(a.inputs, a.rows, a.steps), p.lstm, true);
   const units = p.lstm.recurrentKernel.shape[0];
-  const sequence = tf.stack(outputs, 1).reshape([a.rows * a.steps, units]) as tf.Tensor2D; // [rows·steps, u]
+  const hSeq = lstmLayer(embedTokens(p, tokens, options), a.inputs, p.lstm, true); // [rows, steps, u]
+  const sequence = hSeq.reshape([a.rows * a.steps, units]) as tf.Tensor2D;
   const positions = tf.tensor1d(a.targetPositions, 'int32');
   const rowOfPosition = tf.tensor1d(a.targetPositions.map((p) => Math.floor(p / a.steps)), 'int32');
   const logits = decoderLogits(p, gatherRows(image, rowOfPosition), gatherRows(sequence, positions));
@@ -174,7 +159,7 @@ export function sequenceLossSum(p: Params, features: tf.Tensor2D, a: SequenceArr
 export function prefixLossSum(p: Params, features: tf.Tensor2D, a: PrefixArrays, options: ForwardOptions): tf.Scalar {
   const tokens = tf.tensor2d(a.inputs, [a.samples, a.steps], 'int32');
   const image = gatherRows(imageBranch(p, features, options), tf.tensor1d(a.sampleImage, 'int32'));
-  const [last] = lstmUnrolled(embedTokens(p, tokens, options), stepMasks(a.inputs, a.samples, a.steps), p.lstm, false);
+  const last = lstmLayer(embedTokens(p, tokens, options), a.inputs, p.lstm, false) as tf.Tensor2D;
   return crossEntropySum(decoderLogits(p, image, last), tf.tensor1d(a.targets, 'int32'));
 }
 

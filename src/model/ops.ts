@@ -84,6 +84,46 @@ export function lstmUnrolled(
 }
 
 /**
+ * A whole-sequence LSTM from another implementation (H6's fused WebGPU kernel, src/gpu/kernels/fusedLstm.ts):
+ * same semantics as lstmUnrolled (at a masked step h and c carry over and the output repeats h).
+ * @param x [n, steps, width] @param mask [n, steps] float 0/1 @returns hSeq [n, steps, units]
+ */
+export type SequenceLstm = (x: tf.Tensor3D, mask: tf.Tensor2D, kernel: tf.Tensor2D, recurrentKernel: tf.Tensor2D, bias: tf.Tensor1D) => tf.Tensor3D;
+
+let sequenceLstm: SequenceLstm | null = null;
+
+/** Routes the caption model's training LSTM through `impl` (null: back to stock ops). Per thread. */
+export function useSequenceLstm(impl: SequenceLstm | null): void {
+  sequenceLstm = impl;
+}
+
+/**
+ * The LSTM over token inputs, whichever implementation is active.
+ * @param x [n, steps, width] @param tokens [n·steps] ids (0 = masked)
+ * @returns hSeq [n, steps, units] when returnSequences, else the final state [n, units]
+ */
+export function lstmLayer(x: tf.Tensor3D, tokens: Int32Array, params: LstmParams, returnSequences: boolean): tf.Tensor {
+  const [n, steps] = x.shape;
+  if (sequenceLstm) {
+    const mask = tf.tensor2d(Float32Array.from(tokens, (t) => (t === 0 ? 0 : 1)), [n, steps]);
+    const hSeq = sequenceLstm(x, mask, params.kernel, params.recurrentKernel, params.bias);
+    return returnSequences ? hSeq : hSeq.slice([0, steps - 1, 0], [n, 1, -1]).reshape([n, -1]);
+  }
+  const masks: (tf.Tensor2D | null)[] = [];
+  for (let t = 0; t < steps; t++) {
+    const column = new Float32Array(n);
+    let all = true;
+    for (let r = 0; r < n; r++) {
+      column[r] = tokens[r * steps + t] === 0 ? 0 : 1;
+      if (column[r] === 0) all = false;
+    }
+    masks.push(all ? null : tf.tensor2d(column, [n, 1]));
+  }
+  const outputs = lstmUnrolled(x, masks, params, returnSequences);
+  return returnSequences ? tf.stack(outputs, 1) : outputs[0];
+}
+
+/**
  * One LSTM step for decoding (no mask: every decoding row is real).
  * @param x [n, width] @param h [n, units] @param c [n, units]
  */

@@ -83,7 +83,7 @@ describe('VGG16 weights folder', () => {
     const images = randomImages(3, TINY.inputSize, 3);
     try {
       expect(random.weights).toBe('random');
-      expect(random.weightsId).toBe('random:7');
+      expect(random.weightsId).toBe('random-he:7');
       expect(loaded.weights).toEqual({ kind: 'path', location: folder });
       expect(loaded.weightsId).toMatch(/^sha256:[0-9a-f]{64}$/);
       expect(loaded.featureDim).toBe(16);

@@ -109,9 +109,9 @@ describe('extract on generated folders', () => {
     // Same folder, different backbone weights, same --out: refused, then replaced with --force.
     const refused = await extract(['demo', '--backbone', 'mobilenet', '--seed', '7', '--out', 'demo.features'], captureIo()).catch((e: unknown) => e);
     expect(refused).toBeInstanceOf(UserError);
-    expect((refused as Error).message).toMatch(/holds features of .*random:42.*not .*random:7.*--force/);
+    expect((refused as Error).message).toMatch(/holds features of .*random-he:42.*not .*random-he:7.*--force/);
     expect(await extract(['demo', '--backbone', 'mobilenet', '--seed', '7', '--out', 'demo.features', '--force'], captureIo())).toBe(0);
-    expect((await readFeatureFile(join(dir, 'demo.features'))).weightsId).toBe('random:7');
+    expect((await readFeatureFile(join(dir, 'demo.features'))).weightsId).toBe('random-he:7');
   });
 
   it('a folder of images without captions: every image file is extracted', async () => {

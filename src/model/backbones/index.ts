@@ -38,7 +38,7 @@ export async function loadBackbone(options: LoadBackboneOptions): Promise<Backbo
     if (weights.kind !== 'random') loaded = await readWeights(weights);
     const init = weights.kind === 'random' ? { seed: weights.seed ?? DEFAULT_RANDOM_SEED } : ('zeros' as const);
     const source: WeightsSource = loaded ? loaded.source : 'random';
-    const weightsId = loaded ? loaded.weightsId : `random:${init === 'zeros' ? 0 : init.seed}`;
+    const weightsId = loaded ? loaded.weightsId : `random-he:${init === 'zeros' ? 0 : init.seed}`;
     if (options.name === 'vgg16') {
       const config = options.vgg16 ?? VGG16_KERAS;
       const model = buildVgg16(config, init);

@@ -36,7 +36,7 @@ export interface Backbone {
   readonly inputSize: number;
   readonly weights: WeightsSource;
   /**
-   * Content identity of the weights: `sha256:<hex>` of the weight bytes, or `random:<seed>` for random init.
+   * Content identity of the weights: `sha256:<hex>` of the weight bytes, or `random-he:<seed>` for random init (He-uniform, seeded).
    * Part of every feature cache key.
    */
   readonly weightsId: string;

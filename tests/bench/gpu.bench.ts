@@ -1,0 +1,171 @@
+/**
+ * GPU engine benchmark: `npx tsx tests/bench/gpu.bench.ts [--batch 64] [--steps 3] [--vocab 8485] [--only lstm]`
+ * Notebook sizes: batch 64 captions (sequence layout), T = 35 steps, embedding E = 256, LSTM H = 256, the
+ * Dense 256 relu and the ~8.5k-word softmax. Two workloads, each a full training step (forward, backward,
+ * gradients for every weight; the optimizer update is left out as it is the same for all rows):
+ *   lstm:    x [B,T,E] → LSTM → Σ hSeq·r (the recurrent layer alone)
+ *   decoder: x [B,T,E] → LSTM → Dense 256 relu → Dense vocab → softmax cross-entropy (mean over tokens)
+ * Rows: stock tfjs ops vs fused WGSL kernels, f32 vs f16, webgpu (Dawn in Node) vs wasm. Tokens = B·T.
+ * The adapter is printed with the table: on lavapipe/SwiftShader these are CPU-emulated GPU numbers.
+ */
+import * as tf from '@tensorflow/tfjs';
+import '@tensorflow/tfjs-backend-wasm';
+import { createGpuEngine, describeAdapter } from '../../src/gpu/device';
+import { nodeGpu } from '../../src/gpu/nodeGpu';
+import { fusedLstm, lstmReference } from '../../src/gpu/kernels/fusedLstm';
+import { fusedDense } from '../../src/gpu/kernels/matmul';
+import os from 'node:os';
+
+const args = process.argv.slice(2);
+const arg = (name: string, fallback: number) => {
+  const i = args.indexOf(`--${name}`);
+  return i >= 0 ? Number(args[i + 1]) : fallback;
+};
+const only = args.includes('--only') ? args[args.indexOf('--only') + 1] : null;
+const B = arg('batch', 64);
+const T = arg('steps-per-caption', 35);
+const E = 256;
+const H = 256;
+const V = arg('vocab', 8485);
+const measuredSteps = arg('steps', 3);
+
+type Variant = 'stock' | 'fused-f32' | 'fused-f16';
+
+function seeded(shape: number[], seed: number, scale: number): tf.Tensor {
+  return tf.randomUniform(shape, -scale, scale, 'float32', seed);
+}
+
+interface Weights {
+  kernel: tf.Tensor2D;
+  recurrent: tf.Tensor2D;
+  bias: tf.Tensor1D;
+  dense: tf.Tensor2D;
+  denseBias: tf.Tensor1D;
+  out: tf.Tensor2D;
+  outBias: tf.Tensor1D;
+}
+
+function makeWeights(): Weights {
+  return {
+    kernel: seeded([E, 4 * H], 1, 0.08) as tf.Tensor2D,
+    recurrent: seeded([H, 4 * H], 2, 0.08) as tf.Tensor2D,
+    bias: tf.zeros([4 * H]),
+    dense: seeded([H, 256], 3, 0.1) as tf.Tensor2D,
+    denseBias: tf.zeros([256]),
+    out: seeded([256, V], 4, 0.1) as tf.Tensor2D,
+    outBias: tf.zeros([V]),
+  };
+}
+
+function lstmOf(variant: Variant) {
+  return (x: tf.Tensor3D, m: tf.Tensor2D, k: tf.Tensor2D, r: tf.Tensor2D, b: tf.Tensor1D) =>
+    variant === 'stock'
+      ? lstmReference(x, m, k, r, b)
+      : fusedLstm(x, m, k, r, b, { precision: variant === 'fused-f16' ? 'mixed_float16' : 'float32' });
+}
+
+function denseOf(variant: Variant) {
+  return (x: tf.Tensor2D, w: tf.Tensor2D, b: tf.Tensor1D, relu: boolean) =>
+    variant === 'stock'
+      ? (tf.tidy(() => {
+          const y = tf.add(tf.matMul(x, w), b);
+          return relu ? tf.relu(y) : y;
+        }) as tf.Tensor2D)
+      : fusedDense(x, w, b, { relu, precision: variant === 'fused-f16' ? 'mixed_float16' : 'float32' });
+}
+
+/** One training step's gradients; returns the loss (read back, so the GPU work is finished). */
+async function step(workload: 'lstm' | 'decoder', variant: Variant, w: Weights, x: tf.Tensor3D, mask: tf.Tensor2D, target: tf.Tensor) {
+  const lstm = lstmOf(variant);
+  const dense = denseOf(variant);
+  const { value, grads } = tf.tidy(() => {
+    const inputs = workload === 'lstm' ? [w.kernel, w.recurrent, w.bias] : Object.values(w);
+    return tf.valueAndGrads((...ws: tf.Tensor[]) => {
+      const [k, r, b] = ws as [tf.Tensor2D, tf.Tensor2D, tf.Tensor1D];
+      const h = lstm(x, mask, k, r, b);
+      if (workload === 'lstm') return tf.sum(tf.mul(h, target)) as tf.Scalar;
+      const [, , , d, db, o, ob] = ws as [tf.Tensor, tf.Tensor, tf.Tensor, tf.Tensor2D, tf.Tensor1D, tf.Tensor2D, tf.Tensor1D];
+      const hidden = dense(tf.reshape(h, [B * T, H]), d, db, true);
+      const logits = dense(hidden, o, ob, false);
+      return tf.losses.softmaxCrossEntropy(target, logits) as tf.Scalar;
+    })(inputs);
+  });
+  const loss = (await value.data())[0];
+  await Promise.all(grads.map((g) => g.data()));
+  tf.dispose([value, ...grads]);
+  return loss;
+}
+
+interface Row {
+  workload: string;
+  backend: string;
+  variant: Variant;
+  firstStepMs: number;
+  msPerStep: number;
+  tokensPerSecond: number;
+  loss: number;
+}
+
+async function measure(workload: 'lstm' | 'decoder', backend: string, variant: Variant): Promise<Row> {
+  const w = makeWeights();
+  const x = seeded([B, T, E], 5, 1) as tf.Tensor3D;
+  // Pre-padded like the notebook's pad_sequences: caption lengths 8..35.
+  const lengths = Array.from({ length: B }, (_, b) => 8 + ((b * 7) % (T - 7)));
+  const mask = tf.tensor2d(lengths.flatMap((len) => Array.from({ length: T }, (_, t) => (t >= T - len ? 1 : 0))), [B, T]);
+  const target =
+    workload === 'lstm'
+      ? seeded([B, T, H], 6, 1)
+      : tf.oneHot(tf.tensor1d(Array.from({ length: B * T }, (_, i) => (i * 7919) % V), 'int32'), V).toFloat();
+  try {
+    let start = performance.now();
+    await step(workload, variant, w, x, mask, target);
+    const firstStepMs = performance.now() - start;
+    let loss = 0;
+    const stepMs: number[] = [];
+    for (let i = 0; i < measuredSteps; i++) {
+      start = performance.now();
+      loss = await step(workload, variant, w, x, mask, target);
+      stepMs.push(performance.now() - start);
+    }
+    // Median: other processes share the CPU that emulates the GPU; one slow step should not move the row.
+    const msPerStep = stepMs.sort((a, b) => a - b)[Math.floor(stepMs.length / 2)];
+    return { workload, backend, variant, firstStepMs, msPerStep, tokensPerSecond: (B * T * 1000) / msPerStep, loss };
+  } finally {
+    tf.dispose([...Object.values(w), x, mask, target]);
+  }
+}
+
+async function main() {
+  const engine = await createGpuEngine(await nodeGpu());
+  const rows: Row[] = [];
+  const adapter = engine ? describeAdapter(engine.report) : 'none';
+  const workloads = (only ? [only] : ['lstm', 'decoder']) as Array<'lstm' | 'decoder'>;
+  for (const workload of workloads) {
+    if (engine) {
+      await engine.useAsTfjsBackend();
+      tf.env().set('WEBGPU_CPU_FORWARD', false);
+      const variants: Variant[] = ['stock', 'fused-f32', ...(engine.shaderF16 ? (['fused-f16'] as const) : [])];
+      for (const variant of variants) {
+        rows.push(await measure(workload, 'webgpu', variant));
+        console.error(JSON.stringify(rows.at(-1)));
+        engine.assertNoErrors();
+      }
+    }
+    await tf.setBackend('wasm');
+    rows.push(await measure(workload, 'wasm', 'stock'));
+    console.error(JSON.stringify(rows.at(-1)));
+  }
+  const cpu = `${os.cpus()[0]?.model ?? 'cpu'} x${os.cpus().length}`;
+  console.log(`\nGPU engine bench — B=${B} captions, T=${T}, E=H=${H}, vocab=${V}, median of ${measuredSteps} steps after 1 warm-up`);
+  console.log(`machine: ${cpu}, load average ${os.loadavg()[0].toFixed(1)}; webgpu adapter: ${adapter} (Dawn in Node); wasm: tfjs-backend-wasm in Node\n`);
+  console.log('| workload | backend | kernels | first step ms | ms/step | tokens/s | loss |');
+  console.log('|---|---|---|---:|---:|---:|---:|');
+  for (const r of rows) {
+    console.log(
+      `| ${r.workload} | ${r.backend} | ${r.variant} | ${r.firstStepMs.toFixed(0)} | ${r.msPerStep.toFixed(0)} | ${r.tokensPerSecond.toFixed(0)} | ${r.loss.toPrecision(5)} |`,
+    );
+  }
+  engine?.destroy();
+}
+
+await main();

@@ -55,9 +55,12 @@ export class NodeFeatureFileStore implements FeatureStore {
   static async open(path: string, identity: FeatureIdentity, options: { replace?: boolean } = {}): Promise<NodeFeatureFileStore> {
     const byHash = new Map<string, Float32Array>();
     const byName = new Map<string, string>();
-    if ((await exists(path)) && !options.replace) {
+    if (await exists(path)) {
       const bytes = await readFile(path);
+      if (bytes.length === 0) return NodeFeatureFileStore.create(path, identity);
+      // Throws for anything that is not a feature file: --force never overwrites, say, a captions file.
       const contents = decodeFeatureFile(bytes, path);
+      if (options.replace) return NodeFeatureFileStore.create(path, identity);
       if (!sameIdentity(contents, identity)) {
         throw new FeatureFileError(
           `${path} holds features of ${describeIdentity(contents)}, not ${describeIdentity(identity)}; ` +
@@ -75,6 +78,10 @@ export class NodeFeatureFileStore implements FeatureStore {
       store.resumedRecords = contents.features.size;
       return store;
     }
+    return NodeFeatureFileStore.create(path, identity);
+  }
+
+  private static async create(path: string, identity: FeatureIdentity): Promise<NodeFeatureFileStore> {
     // Write the header to a temporary name first so a crash never leaves a header-less file behind.
     const temporary = `${path}.tmp-${process.pid}`;
     const handle = await open(temporary, 'w').catch((error: Error) => {
@@ -87,7 +94,7 @@ export class NodeFeatureFileStore implements FeatureStore {
       await handle.close();
     }
     await rename(temporary, path);
-    return new NodeFeatureFileStore(path, identity, byHash, byName);
+    return new NodeFeatureFileStore(path, identity, new Map(), new Map());
   }
 
   async getByHash(sha256: string[]): Promise<Map<string, Float32Array>> {

@@ -199,3 +199,16 @@ describe('resize method', () => {
     await expect(NodeFeatureFileStore.open(path, identityOf(backbone, 'bilinear'))).rejects.toThrow(/nearest resize/);
   });
 });
+
+describe('replacing a file', () => {
+  it('replace never overwrites a file that is not a feature file; an empty file is fine', async () => {
+    const captions = join(dir, 'captions.txt');
+    await writeFile(captions, 'image,caption\na.jpg,a dog\n');
+    await expect(NodeFeatureFileStore.open(captions, identity, { replace: true })).rejects.toThrow(/is not a caption-studio feature file/);
+    expect(await readFile(captions, 'utf8')).toBe('image,caption\na.jpg,a dog\n');
+    const empty = join(dir, 'empty.features');
+    await writeFile(empty, '');
+    await NodeFeatureFileStore.open(empty, identity);
+    expect((await readFeatureFile(empty)).backboneId).toBe(identity.backboneId);
+  });
+});

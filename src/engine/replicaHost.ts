@@ -23,6 +23,8 @@ export function startReplicaHost(endpoint: ParentEndpoint, registry: ReplicaMode
   let appliedSteps = 0;
   /** postMessage all-reduce: the step waiting for the hub's answer. */
   let pendingReduce: { step: number; resolve(r: { dense: Float32Array; sparse: SparseRowsWire[] }): void; reject(e: Error): void } | null = null;
+  /** postMessage all-reduce: an abort can arrive before this replica has even sent its gradients. */
+  let abortedStep = -1;
   let queue: Promise<void> = Promise.resolve();
 
   const post = (message: FromReplica, transfer: Transferable[] = []) => endpoint.postMessage(message, transfer);
@@ -70,6 +72,7 @@ export function startReplicaHost(endpoint: ParentEndpoint, registry: ReplicaMode
       bytesSent = result.bytesSent;
       bytesSavedBySparse = (2 * (worldSize - 1) * embeddingDenseBytes) / worldSize - result.sparseBytesSent;
     } else {
+      if (abortedStep === message.step) throw new AllReduceAbortedError();
       const answer = new Promise<{ dense: Float32Array; sparse: SparseRowsWire[] }>((resolve, reject) => {
         pendingReduce = { step: message.step, resolve, reject };
       });
@@ -182,6 +185,7 @@ export function startReplicaHost(endpoint: ParentEndpoint, registry: ReplicaMode
       return;
     }
     if (message.type === 'abortStep') {
+      abortedStep = message.step;
       if (pendingReduce?.step === message.step) pendingReduce.reject(new AllReduceAbortedError());
       return;
     }

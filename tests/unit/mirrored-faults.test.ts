@@ -90,6 +90,20 @@ describe('mirrored training integrity and faults', () => {
     expect(spawner.exited).toEqual([true, true]);
   });
 
+  test('a new run resumes from the last checkpoint and continues exactly', async () => {
+    const reference = await referenceRun(6);
+    const first = makeTrainer({ replicas: 2, allReduce: 'ring' }, { maxSteps: 2 });
+    await first.trainer.start();
+    expect(first.store.saved.at(-1)!.step).toBe(2);
+    const second = makeTrainer({ replicas: 3, allReduce: 'postMessage' });
+    second.store.saved = first.store.saved;
+    await second.trainer.start({ resume: true });
+    expect(second.trainer.state).toBe('finished');
+    const losses = stepLosses(second.events);
+    expect([...losses.keys()]).toEqual([2, 3, 4, 5]);
+    for (const [step, loss] of losses) expect(loss).toBeCloseTo(reference.losses[step], 5);
+  });
+
   test('an abort signal terminates every worker mid-run', async () => {
     const { trainer, spawner } = makeTrainer({ replicas: 2, allReduce: 'postMessage', epochs: 50 });
     const controller = new AbortController();

@@ -31,6 +31,8 @@ export function startReplicaHost(endpoint: ParentEndpoint, registry: ReplicaMode
 
   const configure = (next: GroupConfig) => {
     group = next;
+    // A new group redoes the aborted step; the old abort must not cancel it.
+    abortedStep = -1;
     ring = next.algorithm === 'ring' && next.shared && layout ? new RingAllReduce(next.shared, layout, next.rank, next.worldSize) : null;
   };
 

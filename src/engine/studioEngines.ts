@@ -3,6 +3,7 @@
  * A capability whose module has not landed yet is left out with a reason (the panel shows it disabled).
  * Feature extraction runs on the page's thread in batches (tfjs yields between batches).
  */
+import * as tf from '@tensorflow/tfjs';
 import { buildCorpus } from '../core/text/protocols';
 import type { Corpus, Folder, LoadedDataset, Protocol } from '../core/data/types';
 import { scoreCaptions } from '../core/metrics/bleu';
@@ -87,7 +88,7 @@ export function createStudioEngines(): StudioEngines {
         await useBackbone(request);
       }
       if (!backbone) throw new Error('no backbone');
-      const [{ imageToInput }, { defaultImageDecoder }, tf] = await Promise.all([import('../model/imageDecode'), import('../model/imageDecodeBrowser'), import('@tensorflow/tfjs')]);
+      const [{ imageToInput }, { defaultImageDecoder }] = await Promise.all([import('../model/imageDecode'), import('../model/imageDecodeBrowser')]);
       const net = backbone;
       const out: Float32Array[] = [];
       for (const image of images) {
@@ -131,10 +132,13 @@ export function createStudioEngines(): StudioEngines {
       return { ...run, initialEvents };
     },
     async importArchive(bytes, fileName) {
+      // The model's tensors live on the page's backend: choose it first (tfjs would otherwise pick its own).
+      await pageBackend();
       const { captionerFromFiles, unzipModelArchive } = await import('./studioCaptioner');
       return captionerFromFiles(unzipModelArchive(bytes, fileName), fileName.replace(/\.zip$/i, ''), 'archive');
     },
     async importNotebook(files) {
+      await pageBackend();
       const { captionerFromFiles } = await import('./studioCaptioner');
       // The converter writes model.json + group*-shard*.bin; the notebook's tokenizer.to_json() goes beside them.
       const entries = await Promise.all(files.map(async (f) => [f.name, new Uint8Array(await f.arrayBuffer())] as const));

@@ -117,7 +117,12 @@ export async function newUserPath(browser: Browser, baseUrl: string, options: { 
   // Reload: the run's charts and its model come back; importing the archive gives the same caption.
   await page.reload();
   await tab(page, 'Model');
-  await page.locator('[data-testid=model-info][data-source=trained]').waitFor({ timeout: MINUTE });
+  try {
+    await page.locator('[data-testid=model-info][data-source=trained]').waitFor({ timeout: MINUTE });
+  } catch (error) {
+    await shot('reload-failure');
+    throw new Error(`the saved run did not come back after a reload: ${await page.locator('main').textContent()} / ${errors.join(' | ')}`, { cause: error });
+  }
   await tab(page, 'Training');
   expect(Number(await page.getByTestId('chart-step-loss').getAttribute('data-points'))).toBe(points);
   await tab(page, 'Model');

@@ -89,6 +89,20 @@ describe.skipIf(!gpu.engine)(`fused LSTM on ${gpu.adapter || 'no adapter'} ${gpu
     });
   }
 
+  it('takes an int32 mask (tfjs casts it by sharing the int32 buffer; the op materialises f32)', async () => {
+    const [a, b] = tf.tidy(() => {
+      const x = tf.tensor3d(data.x, [B, T, E]);
+      const args = [tf.tensor2d(data.kernel, [E, 4 * H]), tf.tensor2d(data.recurrent, [H, 4 * H]), tf.tensor1d(data.bias)] as const;
+      return [
+        fusedLstm(x, tf.tensor2d(data.mask, [B, T]), ...args),
+        fusedLstm(x, tf.tensor2d(Int32Array.from(data.mask), [B, T], 'int32'), ...args),
+      ];
+    });
+    expect(Array.from(await b.data())).toEqual(Array.from(await a.data()));
+    tf.dispose([a, b]);
+    gpu.engine!.assertNoErrors();
+  });
+
   it('rejects shapes that do not fit, naming them', () => {
     expect(() =>
       tf.tidy(() => fusedLstm(tf.zeros([2, 3, 4]), tf.zeros([2, 3]), tf.zeros([4, 8]), tf.zeros([3, 8]), tf.zeros([8]))),

@@ -10,6 +10,8 @@ import type { WebGPUBackend } from '@tensorflow/tfjs-backend-webgpu';
 
 interface TensorData {
   resource?: GPUBuffer | null;
+  /** The dtype of the data in the buffer, which can differ from the tensor's (see float32Data). */
+  dtype: tf.DataType;
 }
 
 /** The parts of WebGPUBackend 4.22 that custom kernels rely on. */
@@ -40,9 +42,24 @@ export function hasShaderF16(backend: BackendInternals): boolean {
   return backend.device.features.has('shader-f16');
 }
 
+/**
+ * A float32 tensor whose GPU buffer really holds f32. tfjs-webgpu 4.22 implements cast int32 → float32 by
+ * sharing the int32 buffer (its own shaders read the buffer's dtype); our WGSL reads array<f32>, so such a
+ * tensor is materialised with one elementwise op.
+ */
+export function float32Data<T extends tf.Tensor>(tensor: T): T {
+  const backend = webgpuBackend();
+  const cast = tensor.dtype === 'float32' ? tensor : (tf.cast(tensor, 'float32') as T);
+  if (backend.tensorMap.get(cast.dataId).dtype === 'float32') return cast;
+  return tf.mul(cast, tf.scalar(1, 'float32')) as T;
+}
+
 /** The GPUBuffer holding a tensor's data (uploaded first when it still lives on the CPU). */
 export function bufferOf(backend: BackendInternals, tensor: tf.TensorInfo): GPUBuffer {
-  if (tensor.dtype !== 'float32') throw new Error(`custom kernels take float32 tensors, got ${tensor.dtype}`);
+  const stored = backend.tensorMap.get(tensor.dataId).dtype;
+  if (tensor.dtype !== 'float32' || stored !== 'float32') {
+    throw new Error(`custom kernels take float32 data, got ${tensor.dtype} (stored as ${stored}); use float32Data()`);
+  }
   backend.uploadToGPU(tensor.dataId);
   const resource = backend.tensorMap.get(tensor.dataId).resource;
   if (!(resource && 'mapAsync' in resource)) throw new Error('tensor data is not in a GPUBuffer');

@@ -6,7 +6,7 @@
  * zero initial state; at a masked step (mask 0) h and c carry over and the output repeats the previous h.
  */
 import * as tf from '@tensorflow/tfjs';
-import { dispatch, newTensor, pipelineFor, webgpuBackend } from './dispatch';
+import { dispatch, float32Data, newTensor, pipelineFor, webgpuBackend } from './dispatch';
 import { lstmBackwardStepCode, lstmForwardStepCode } from './lstmShaders';
 import { gpuMatmul, useF16, type KernelPrecision } from './matmul';
 
@@ -90,7 +90,7 @@ export function fusedLstm(
 ): tf.Tensor3D {
   const d = checkShapes(x, mask, kernel, recurrentKernel, bias);
   const f16 = useF16(webgpuBackend(), options.precision);
-  const maskF32 = mask.dtype === 'float32' ? mask : tf.cast(mask, 'float32');
+  const maskF32 = float32Data(mask);
   const op = tf.customGrad<tf.Tensor3D>((xIn, maskIn, kIn, rkIn, bIn, save) => {
     const [xs, ms, ks, rks, bs] = [xIn, maskIn, kIn, rkIn, bIn] as [tf.Tensor3D, tf.Tensor2D, tf.Tensor2D, tf.Tensor2D, tf.Tensor1D];
     const { hSeq, cSeq, gates } = forward(xs, ms, ks, rks, bs, d, f16);

@@ -61,7 +61,8 @@ export async function newUserPath(browser: Browser, baseUrl: string, options: { 
   await setNumber(page, 'Batch size', 32);
   await setNumber(page, 'Learning rate', 0.01);
   await setNumber(page, 'Replicas', options.replicas);
-  if (options.replicas > 1) await page.getByRole('radio', { name: /postMessage/ }).check();
+  // The page is cross-origin isolated, so the ring all-reduce over SharedArrayBuffer is available.
+  if (options.replicas > 1) await page.getByRole('radio', { name: /Ring/ }).check();
   await page.getByTestId('train-start').click();
   const lossChart = page.getByTestId('chart-step-loss');
   await expect.poll(async () => Number(await lossChart.getAttribute('data-points')), { timeout: 3 * MINUTE, interval: 250 }).toBeGreaterThan(0);
@@ -74,7 +75,13 @@ export async function newUserPath(browser: Browser, baseUrl: string, options: { 
   expect(last).toBeLessThan(first);
   expect(Number(await page.getByTestId('chart-epoch-loss').getAttribute('data-points'))).toBe(3);
   await page.locator('[data-testid=chart-step-loss] svg.recharts-surface path.recharts-curve').first().waitFor();
-  if (options.replicas > 1) expect(Number(await page.getByTestId('chart-gantt').getAttribute('data-replicas'))).toBe(options.replicas);
+  if (options.replicas > 1) {
+    expect(Number(await page.getByTestId('chart-gantt').getAttribute('data-replicas'))).toBe(options.replicas);
+    const group = (await page.getByTestId('training-backend').textContent()) ?? '';
+    expect(group).toContain(`${options.replicas} replicas`);
+    expect(group).toContain('all-reduce: ring');
+    expect(group).toContain('weights identical');
+  }
   else expect(await page.getByTestId('training-backend').textContent()).toContain('wasm');
   await shot('3-training');
 

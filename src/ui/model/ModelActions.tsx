@@ -28,6 +28,7 @@ export function ModelActions() {
         </button>
         {exportReason ? <span className="sp-reason">Unavailable: {exportReason}</span> : null}
       </div>
+      <p className="sp-explain">One .zip with the weights (tfjs model.json + weights.bin) and the tokenizer: share it, or import it here later.</p>
       <div className="sp-actions">
         <button type="button" data-testid="model-import" disabled={busy || Boolean(archiveReason)} onClick={() => archiveInput.current?.click()}>
           Import a model archive…
@@ -46,6 +47,7 @@ export function ModelActions() {
         />
         {archiveReason ? <span className="sp-reason">Unavailable: {archiveReason}</span> : null}
       </div>
+      <p className="sp-explain">A .zip exported from this studio, on this or another computer.</p>
       <div className="sp-actions">
         <button type="button" data-testid="model-import-notebook" disabled={busy || Boolean(notebookReason)} onClick={() => notebookInput.current?.click()}>
           Import a notebook model (tensorflowjs_converter output + tokenizer.json)…
@@ -65,6 +67,10 @@ export function ModelActions() {
         />
         {notebookReason ? <span className="sp-reason">Unavailable: {notebookReason}</span> : null}
       </div>
+      <p className="sp-explain">
+        The notebook's model.h5 after <code>tensorflowjs_converter --input_format keras model.h5 out/</code>: pick model.json, every .bin shard and the
+        notebook's tokenizer saved with <code>tokenizer.to_json()</code> as tokenizer.json. Extract features with the backbone it was trained on (VGG16).
+      </p>
     </div>
   );
 }

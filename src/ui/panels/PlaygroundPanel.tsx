@@ -45,7 +45,7 @@ export function PlaygroundPanel() {
           </button>
         </div>
       ) : null}
-      <ul className="sp-images" data-testid="playground-items">
+      <ul className="sp-playground" data-testid="playground-items">
         {p.items.map((item) => (
           <CaptionCard
             key={item.id}

@@ -5,7 +5,8 @@ import { ErrorNote } from '../panelKit/ErrorNote.tsx';
 export function CaptionCard({ item, onRemove }: { item: PlaygroundItem; onRemove(): void }) {
   return (
     <li data-testid="playground-item" data-status={item.status}>
-      {item.imageUrl ? <img src={item.imageUrl} alt={item.name} /> : null}
+      {item.imageUrl ? <img src={item.imageUrl} alt={item.name} /> : <div className="sp-noimg" aria-hidden="true" />}
+      <div>
       <p className="sp-caption" data-testid="playground-caption" aria-live="polite">
         {item.caption ?? (item.status === 'failed' ? '' : item.steps.map((s) => s.word).join(' ') + (item.status === 'captioning' ? ' …' : ''))}
       </p>
@@ -19,7 +20,8 @@ export function CaptionCard({ item, onRemove }: { item: PlaygroundItem; onRemove
                 <b>{step.word}</b>
                 {step.top.map((t) => (
                   <div key={t.word}>
-                    <span className="sp-bar" style={{ width: `${Math.max(t.probability * 4, 0.1)}rem` }} />
+                    {/* Bars relative to the step's best word, so a flat distribution still reads. */}
+                    <span className="sp-bar" style={{ width: `${Math.max((t.probability / Math.max(step.top[0]?.probability ?? 1, 1e-9)) * 4, 0.15)}rem` }} />
                     {t.word} {(t.probability * 100).toFixed(1)}%
                   </div>
                 ))}
@@ -34,6 +36,7 @@ export function CaptionCard({ item, onRemove }: { item: PlaygroundItem; onRemove
           Remove
         </button>
       </p>
+      </div>
     </li>
   );
 }

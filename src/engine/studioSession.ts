@@ -152,7 +152,15 @@ export class StudioSession {
       this.unbind?.();
       this.unbind = null;
       if (run.trainer.state === 'failed') return;
-      await this.adoptCaptioner(await run.captioner(), { source: 'trained' });
+      let captioner: Captioner;
+      try {
+        captioner = await run.captioner();
+      } catch (error) {
+        // The run itself went fine (e.g. stopped before its first checkpoint): only the model is missing.
+        this.store.getState().updateModel({ error: toStudioError(error, 'Keeping the trained model') });
+        return;
+      }
+      await this.adoptCaptioner(captioner, { source: 'trained' });
       await this.saveRun();
     } catch (error) {
       this.unbind?.();

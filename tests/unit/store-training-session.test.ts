@@ -147,6 +147,33 @@ describe('StudioSession (Node, wasm, tiny model)', () => {
     await session2.dispose();
   });
 
+  it('pauses, resumes and stops a run from the session', async () => {
+    const store = makeStore();
+    const session = new StudioSession(store, access(), engines());
+    await session.extractFeatures();
+    store.getState().setTrainConfig({ epochs: 50, batchSize: 4, dropout: 0, validationSample: 0, replicas: 1 });
+    const states: string[] = [];
+    store.subscribe((s, prev) => {
+      if (s.training.state !== prev.training.state) states.push(s.training.state);
+    });
+    const run = session.startTraining();
+    await expect.poll(() => store.getState().training.steps.loss.length, { timeout: 20_000 }).toBeGreaterThan(0);
+    session.pauseTraining();
+    await expect.poll(() => store.getState().training.state).toBe('paused');
+    const stepsWhilePaused = store.getState().training.steps.loss.length;
+    await new Promise((r) => setTimeout(r, 100));
+    expect(store.getState().training.steps.loss.length).toBeLessThanOrEqual(stepsWhilePaused + 1);
+    session.resumeTraining();
+    await expect.poll(() => store.getState().training.state).toBe('running');
+    await session.stopTraining();
+    await run;
+    expect(store.getState().training.state).toBe('stopped');
+    expect(states).toEqual(expect.arrayContaining(['running', 'paused', 'stopped']));
+    // A run stopped early still leaves a model to caption with.
+    expect(store.getState().model.info?.source).toBe('trained');
+    await session.dispose();
+  });
+
   it('explains what is missing instead of failing', async () => {
     const store = makeStore();
     const session = new StudioSession(store, { loaded: () => null, corpus: () => null }, engines());

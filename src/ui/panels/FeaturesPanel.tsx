@@ -3,6 +3,7 @@ import { ErrorNote } from '../panelKit/ErrorNote.tsx';
 import { ProgressBar } from '../panelKit/ProgressBar.tsx';
 import { Choice, Setting } from '../panelKit/Setting.tsx';
 import { usePanels, usePanelsStore, useSession } from '../panelKit/hooks.ts';
+import { WeightsFilesPicker } from '../features/WeightsFilesPicker.tsx';
 import { WeightsRecipe } from '../features/WeightsRecipe.tsx';
 import '../panelKit/panels.css';
 
@@ -45,20 +46,17 @@ export function FeaturesPanel() {
               onChange={(weights) => set({ weights })}
               options={[
                 { value: 'random', label: 'Random (for trying things out)' },
-                { value: 'files', label: 'Files (model.json + shards)' },
+                { value: 'files', label: 'Files or folder (model.json + shards)' },
                 { value: 'url', label: 'URL' },
               ]}
             />
             {f.weights === 'files' ? (
-              <input
-                type="file"
-                multiple
-                accept=".json,.bin"
-                aria-label="Weight files"
+              <WeightsFilesPicker
                 disabled={busy}
-                onChange={(e) => {
-                  files.current = [...(e.target.files ?? [])];
-                  set({ weightsFiles: files.current.map((x) => x.name) });
+                picked={f.weightsFiles}
+                onPick={(picked) => {
+                  files.current = picked;
+                  set({ weightsFiles: picked.map((x) => x.name) });
                   setPicked((n) => n + 1);
                 }}
               />

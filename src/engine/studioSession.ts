@@ -30,6 +30,8 @@ function stripMarkers(caption: string, corpus: { startToken: string; endToken: s
 
 export class StudioSession {
   private extraction: ExtractionRun | null = null;
+  /** The dataset the features were extracted from (identity of the loaded dataset object). */
+  private extractionOf: unknown = null;
   private extractAbort: AbortController | null = null;
   private run: TrainingRun | null = null;
   private unbind: (() => void) | null = null;
@@ -65,7 +67,22 @@ export class StudioSession {
   }
 
   get hasFeatures(): boolean {
-    return this.extraction !== null;
+    return this.currentExtraction() !== null;
+  }
+
+  /**
+   * The features of the dataset loaded now; null (and the Features panel reset) when another dataset was
+   * loaded since the extraction, whose features do not fit it.
+   */
+  private currentExtraction(): ExtractionRun | null {
+    if (!this.extraction) return null;
+    if (this.extractionOf !== this.dataset.loaded()?.dataset) {
+      this.extraction = null;
+      this.extractionOf = null;
+      this.store.getState().updateExtraction({ status: 'idle', done: 0, total: 0, fromCache: 0, cached: null, etaMs: null, imagesPerSecond: null });
+      return null;
+    }
+    return this.extraction;
   }
 
   get hasModel(): boolean {
@@ -99,6 +116,7 @@ export class StudioSession {
         onProgress: (p) => this.store.getState().reportExtractionProgress({ done: p.done, total: p.total, fromCache: p.cached, elapsedMs: p.elapsedMs }),
       });
       this.extraction = run;
+      this.extractionOf = loaded.dataset;
       this.store.getState().updateExtraction({
         status: 'done',
         featureDim: run.featureDim,
@@ -136,15 +154,16 @@ export class StudioSession {
     const s = this.store.getState();
     const config = s.training.config;
     const corpus = this.dataset.corpus(config.protocol);
-    if (!this.extraction || !corpus) {
-      s.setTrainingError({ name: 'NotReady', message: !corpus ? 'Load a dataset first (Dataset tab).' : 'Extract the image features first (Features tab).' });
+    const extraction = this.currentExtraction();
+    if (!extraction || !corpus) {
+      s.setTrainingError({ name: 'NotReady', message: !corpus ? 'Load a dataset first (Dataset tab).' : 'Extract the image features of this dataset first (Features tab).' });
       return;
     }
     if (!this.engines.createTraining) return;
     await this.disposeRun();
     s.resetTrainingRun();
     try {
-      const run = await this.engines.createTraining({ config, corpus, features: this.extraction.features, featureDim: this.extraction.featureDim });
+      const run = await this.engines.createTraining({ config, corpus, features: extraction.features, featureDim: extraction.featureDim });
       this.run = run;
       if (run.initialEvents?.length) this.store.getState().applyTrainerEvents(run.initialEvents);
       this.unbind = bindTrainer(run.trainer, () => this.store.getState());
@@ -212,7 +231,7 @@ export class StudioSession {
     const abort = new AbortController();
     this.evalAbort = abort;
     try {
-      const features = this.extraction?.features;
+      const features = this.currentExtraction()?.features;
       const plans = protocols.flatMap((protocol) => {
         const corpus = this.dataset.corpus(protocol);
         if (!corpus || !features) return [];

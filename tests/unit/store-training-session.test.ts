@@ -174,6 +174,22 @@ describe('StudioSession (Node, wasm, tiny model)', () => {
     await session.dispose();
   });
 
+  it('forgets features of a dataset that was replaced', async () => {
+    const store = makeStore();
+    const session = new StudioSession(store, access(), engines());
+    await session.extractFeatures();
+    expect(session.hasFeatures).toBe(true);
+    const before = loaded;
+    loaded = { folder: demoFolder({ images: 12, seed: 9 }), dataset: await loadDataset(demoFolder({ images: 12, seed: 9 })) };
+    try {
+      await session.startTraining();
+      expect(store.getState().training.error?.message).toMatch(/Extract the image features of this dataset/);
+      expect(store.getState().features.status).toBe('idle');
+    } finally {
+      loaded = before;
+    }
+  });
+
   it('explains what is missing instead of failing', async () => {
     const store = makeStore();
     const session = new StudioSession(store, { loaded: () => null, corpus: () => null }, engines());

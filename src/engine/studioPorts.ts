@@ -106,17 +106,20 @@ export type Capability =
 /** A user's mistake or a bug, as a student reads it, with the technical detail one click away. */
 export function toStudioError(error: unknown, what: string): StudioError {
   const e = error instanceof Error ? error : new Error(String(error));
-  const detail = `${e.name}: ${e.message}${e.stack ? `\n${e.stack}` : ''}`;
+  const head = `${e.name}: ${e.message}`;
+  // Chromium's stack starts with the name and message already; other engines' do not.
+  const detail = e.stack ? (e.stack.startsWith(head) ? e.stack : `${head}\n${e.stack}`) : head;
   // Errors thrown for bad input already speak to the user (DatasetError, WeightsError, FeatureFileError).
   const userFacing = /Error$/.test(e.name) && e.name !== 'Error' && e.name !== 'TypeError' && e.name !== 'RangeError';
-  return { message: userFacing ? `${what}: ${e.message}` : `${what} did not work. ${hintFor(e)}`, detail };
+  const hint = hintFor(e);
+  return { message: userFacing ? `${what}: ${e.message}${hint ? ` ${hint}` : ''}` : `${what} did not work. ${hint ?? 'Open the details below and share them with your instructor.'}`, detail };
 }
 
-function hintFor(e: Error): string {
-  if (/fetch|network|Failed to load/i.test(e.message)) return 'The weights could not be downloaded: check the URL, or pick the files instead.';
+function hintFor(e: Error): string | null {
+  if (/fetch|network|Failed to load/i.test(e.message)) return 'Check the address (is the server running?), or download the files and choose "Files or folder".';
   if (/memory|OOM|allocation/i.test(e.message)) return 'The browser ran out of memory: try a smaller batch or the MobileNet backbone.';
   if (/device.*lost/i.test(e.message)) return 'The GPU stopped responding: reload the page; your last checkpoint is kept.';
-  return 'Open the details below and share them with your instructor.';
+  return null;
 }
 
 export const isAbort = (error: unknown) => error instanceof Error && error.name === 'AbortError';

@@ -6,7 +6,7 @@
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp, launchChromium, serveApp, type Served } from './harness.ts';
-import { newUserPath } from './studioFlow.ts';
+import { newUserPath, weightsDownloadFailure } from './studioFlow.ts';
 
 let served: Served;
 let browser: Browser;
@@ -25,6 +25,10 @@ describe('studio new-user path in Chromium', () => {
   it('demo → features → train → evaluate → caption → export → reload → import → caption again', { timeout: 15 * 60_000 }, async () => {
     const { errors } = await newUserPath(browser, served.url, { replicas: 1, tag: 'r1' });
     expect(errors).toEqual([]);
+  });
+
+  it('shows a failed weights download in student words, details folded, and keeps working', { timeout: 10 * 60_000 }, async () => {
+    await weightsDownloadFailure(browser, served.url);
   });
 
   it('the same path with 2 mirrored replicas', { timeout: 15 * 60_000 }, async () => {

@@ -63,11 +63,19 @@ export async function newUserPath(browser: Browser, baseUrl: string, options: { 
   await setNumber(page, 'Replicas', options.replicas);
   // The page is cross-origin isolated, so the ring all-reduce over SharedArrayBuffer is available.
   if (options.replicas > 1) await page.getByRole('radio', { name: /Ring/ }).check();
+  // Long tasks (main-thread work over 50 ms) while training: reported, not asserted (times vary by machine).
+  await page.evaluate(() => {
+    const w = window as unknown as { __longTasksMs: number[] };
+    w.__longTasksMs = [];
+    new PerformanceObserver((list) => list.getEntries().forEach((e) => w.__longTasksMs.push(e.duration))).observe({ type: 'longtask', buffered: false });
+  });
   await page.getByTestId('train-start').click();
   const lossChart = page.getByTestId('chart-step-loss');
   await expect.poll(async () => Number(await lossChart.getAttribute('data-points')), { timeout: 3 * MINUTE, interval: 250 }).toBeGreaterThan(0);
   const early = Number(await lossChart.getAttribute('data-points'));
   await page.locator('[data-testid=training-state][data-state=finished]').waitFor({ timeout: 6 * MINUTE });
+  const longTasksMs = await page.evaluate(() => (window as unknown as { __longTasksMs: number[] }).__longTasksMs);
+  console.log(`[studio ${options.tag}] long tasks while training: ${longTasksMs.length}, longest ${Math.round(Math.max(0, ...longTasksMs))} ms`);
   const points = Number(await lossChart.getAttribute('data-points'));
   expect(points).toBeGreaterThan(early);
   const first = Number(await lossChart.getAttribute('data-first'));
@@ -143,4 +151,31 @@ export async function newUserPath(browser: Browser, baseUrl: string, options: { 
   await shot('8-playground-after-reload');
   await page.close();
   return { errors };
+}
+
+/** A failure shown where it happened, in a student's words, with the technical detail one click away. */
+export async function weightsDownloadFailure(browser: Browser, baseUrl: string): Promise<void> {
+  const { page } = await openPage(browser, `${baseUrl}?backend=wasm`);
+  await page.locator('[data-testid=dataset-status][data-status=ready]').waitFor({ timeout: 2 * MINUTE });
+  await tab(page, 'Features');
+  await page.getByRole('radio', { name: /URL/ }).check();
+  // A port nothing listens on: the download fails the way a wrong URL does.
+  await page.getByLabel('URL of model.json').fill('http://127.0.0.1:9/weights/model.json');
+  await page.getByTestId('extract-start').click();
+  const error = page.getByTestId('features-error');
+  await error.waitFor({ timeout: MINUTE });
+  expect(await page.getByTestId('features-status').getAttribute('data-status')).toBe('failed');
+  const sentence = (await error.locator('p').first().textContent()) ?? '';
+  expect(sentence).toMatch(/weights|download|model\.json/i);
+  // The technical detail is there but folded away until asked for.
+  const details = error.locator('details');
+  expect(await details.evaluate((d: HTMLDetailsElement) => d.open)).toBe(false);
+  await details.locator('summary').click();
+  expect(((await details.locator('pre').textContent()) ?? '').length).toBeGreaterThan(10);
+  await screenshot(page, 'studio-features-error.png');
+  // The page keeps working: random weights extract after the failure.
+  await page.getByRole('radio', { name: /Random/ }).check();
+  await page.getByTestId('extract-start').click();
+  await page.locator('[data-testid=features-status][data-status=done]').waitFor({ timeout: 4 * MINUTE });
+  await page.close();
 }

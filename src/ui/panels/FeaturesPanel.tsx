@@ -89,7 +89,7 @@ export function FeaturesPanel() {
         </button>
         {unavailable ? <span className="sp-reason">Unavailable: {unavailable}</span> : null}
       </div>
-      {f.status !== 'idle' ? (
+      {f.status !== 'idle' && !(f.status === 'failed' && f.done === 0) ? (
         <ProgressBar
           label={f.status === 'loading-weights' ? 'Loading the network' : 'Images'}
           done={f.done}

@@ -150,7 +150,11 @@ export class StudioSession {
 
   // ---- Training -------------------------------------------------------------------------------------------
 
-  async startTraining(): Promise<void> {
+  /**
+   * Starts a run; with `resume`, continues from the last checkpoint (weights, optimizer, position) and keeps
+   * the charts drawn so far (also those restored after a reload).
+   */
+  async startTraining(options: { resume?: boolean } = {}): Promise<void> {
     const s = this.store.getState();
     const config = s.training.config;
     const corpus = this.dataset.corpus(config.protocol);
@@ -161,13 +165,15 @@ export class StudioSession {
     }
     if (!this.engines.createTraining) return;
     await this.disposeRun();
-    s.resetTrainingRun();
+    if (options.resume) this.store.getState().applyTrainerEvents([]);
+    else s.resetTrainingRun();
+    if (options.resume) s.setTrainingError(null);
     try {
       const run = await this.engines.createTraining({ config, corpus, features: extraction.features, featureDim: extraction.featureDim });
       this.run = run;
       if (run.initialEvents?.length) this.store.getState().applyTrainerEvents(run.initialEvents);
       this.unbind = bindTrainer(run.trainer, () => this.store.getState());
-      await run.trainer.start();
+      await run.trainer.start({ resume: options.resume });
       this.unbind?.();
       this.unbind = null;
       if (run.trainer.state === 'failed') return;

@@ -22,6 +22,7 @@ import { createEvaluationSlice } from '../../src/store/slices/evaluation';
 import { createPlaygroundSlice } from '../../src/store/slices/playground';
 import { createModelSlice } from '../../src/store/slices/model';
 import { mulberry32 } from '../../src/core/rng';
+import { MemoryCheckpointStore } from '../../src/engine/checkpoint';
 
 const featureDim = 12;
 
@@ -41,7 +42,7 @@ function fakeFeatures(name: string): Float32Array {
   return Float32Array.from({ length: featureDim }, () => r());
 }
 
-function engines(): StudioEngines {
+function engines(checkpoints = new MemoryCheckpointStore()): StudioEngines {
   return {
     async extract(o) {
       o.onStatus('running');
@@ -56,7 +57,7 @@ function engines(): StudioEngines {
       return images.map((im) => fakeFeatures(im.name));
     },
     async createTraining(inputs) {
-      return createStudioTraining({ ...inputs, model: { units: 8, embedDim: 8 } });
+      return createStudioTraining({ ...inputs, model: { units: 8, embedDim: 8 }, checkpoints });
     },
     score(protocol, references, hypotheses) {
       const s = scoreCaptions({ protocol, references, hypotheses });
@@ -171,6 +172,25 @@ describe('StudioSession (Node, wasm, tiny model)', () => {
     expect(states).toEqual(expect.arrayContaining(['running', 'paused', 'stopped']));
     // A run stopped early still leaves a model to caption with.
     expect(store.getState().model.info?.source).toBe('trained');
+    await session.dispose();
+  });
+
+  it('continues a run from its last checkpoint, keeping the charts', async () => {
+    const store = makeStore();
+    const session = new StudioSession(store, access(), engines());
+    await session.extractFeatures();
+    store.getState().setTrainConfig({ epochs: 2, batchSize: 8, dropout: 0, validationSample: 0, replicas: 1 });
+    await session.startTraining();
+    const first = store.getState().training;
+    expect(first.lastCheckpoint?.epoch).toBe(2);
+    store.getState().setTrainConfig({ epochs: 3 });
+    await session.startTraining({ resume: true });
+    const t = store.getState().training;
+    expect(t.state).toBe('finished');
+    expect(t.epochs.map((e) => e.epoch)).toEqual([1, 2, 3]);
+    const perEpoch = first.steps.loss.length / 2;
+    expect(t.steps.loss.length).toBe(first.steps.loss.length + perEpoch);
+    expect(t.steps.loss.slice(0, first.steps.loss.length)).toEqual(first.steps.loss);
     await session.dispose();
   });
 

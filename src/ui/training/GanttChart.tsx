@@ -14,6 +14,7 @@ const COLORS: Record<GanttKey, string> = {
 /** Replica timeline of the last steps: compute (blue), communication (amber), idle (grey). */
 export function GanttChart() {
   const timeline = usePanels((s) => s.training.timeline);
+  const replicas = usePanels((s) => s.training.config.replicas);
   const { rows, series } = ganttRows(timeline);
   const shares = phaseShares(ganttBars(timeline).bars);
   const summary = [...shares.entries()]
@@ -24,7 +25,7 @@ export function GanttChart() {
     <ChartBox
       title="Timeline per replica (last steps, ms)"
       testId="chart-gantt"
-      empty={rows.length ? null : 'Where each replica spends its time, step by step.'}
+      empty={rows.length ? null : replicas > 1 ? 'Where each replica spends its time, step by step.' : 'Drawn when training with 2 or more replicas.'}
       summary={summary}
       data={{ replicas: rows.length }}
     >

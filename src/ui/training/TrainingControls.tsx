@@ -19,6 +19,7 @@ export function TrainingControls() {
   const epochs = usePanels((s) => s.training.config.epochs);
   const steps = usePanels((s) => s.training.steps.step.length);
   const features = usePanels((s) => s.features.status);
+  const checkpoint = usePanels((s) => s.training.lastCheckpoint);
   const unavailable = session.unavailable('train');
   const active = state === 'running' || state === 'paused';
   const notReady = features !== 'done' ? 'extract the features first (Features tab)' : null;
@@ -27,6 +28,15 @@ export function TrainingControls() {
       <div className="sp-actions">
         <button type="button" data-testid="train-start" disabled={active || Boolean(unavailable) || Boolean(notReady)} onClick={() => void session.startTraining()}>
           Start training
+        </button>
+        <button
+          type="button"
+          data-testid="train-continue"
+          title="Continue from the last checkpoint with the same settings"
+          disabled={active || Boolean(unavailable) || Boolean(notReady) || !checkpoint}
+          onClick={() => void session.startTraining({ resume: true })}
+        >
+          Continue from checkpoint{checkpoint ? ` (epoch ${checkpoint.epoch})` : ''}
         </button>
         <button type="button" data-testid="train-pause" disabled={state !== 'running'} onClick={() => session.pauseTraining()}>
           Pause

@@ -13,7 +13,7 @@ import * as tf from '@tensorflow/tfjs';
 import { deriveSeed, mulberry32 } from '../core/rng';
 import type { PrefixArrays, SequenceArrays } from './batches';
 import { glorotUniform, orthogonal, uniform } from './init';
-import { crossEntropySum, dropout, gatherRows, lstmLayer, lstmStep, type LstmParams } from './ops';
+import { crossEntropySum, dropout, gatherRows, lstmLayer, lstmStep, matMul, type LstmParams } from './ops';
 
 export interface CaptionModelConfig {
   /** Tokenizer words + 1 (index 0 is padding), as the notebook's `vocab_size`. */
@@ -123,7 +123,7 @@ export interface ForwardOptions {
 /** features [n, F] → dropout → dense relu → [n, units] */
 export function imageBranch(p: Params, features: tf.Tensor2D, options: ForwardOptions): tf.Tensor2D {
   const dropped = dropout(features, options.dropout, options.seed === undefined ? undefined : options.seed + 1);
-  return tf.relu(tf.matMul(dropped, p.denseKernel).add(p.denseBias)) as tf.Tensor2D;
+  return tf.relu(matMul(dropped, p.denseKernel).add(p.denseBias)) as tf.Tensor2D;
 }
 
 /** tokens [n, steps] int32 → embedding → dropout_1 → [n, steps, embed] */
@@ -135,8 +135,8 @@ function embedTokens(p: Params, tokens: tf.Tensor2D, options: ForwardOptions): t
 
 /** add → dense_1 relu → dense_2: logits (softmax is folded into the loss and the decoders). */
 export function decoderLogits(p: Params, image: tf.Tensor2D, sequence: tf.Tensor2D): tf.Tensor2D {
-  const hidden = tf.relu(tf.matMul(image.add(sequence) as tf.Tensor2D, p.dense1Kernel).add(p.dense1Bias)) as tf.Tensor2D;
-  return tf.matMul(hidden, p.dense2Kernel).add(p.dense2Bias) as tf.Tensor2D;
+  const hidden = tf.relu(matMul(image.add(sequence) as tf.Tensor2D, p.dense1Kernel).add(p.dense1Bias)) as tf.Tensor2D;
+  return matMul(hidden, p.dense2Kernel).add(p.dense2Bias) as tf.Tensor2D;
 }
 
 /**

@@ -35,6 +35,21 @@ describe('caption replica model', () => {
     });
   }
 
+  it('a batch run in chunks gives the same gradient sums as in one pass', async () => {
+    const { lossAndGradientSums } = await import('../../src/model/gradients');
+    const { initialWeights } = await import('../../src/model/captionModel');
+    const params = initialWeights(config, 4).map((w, i) => tf.tensor(w, new CaptionReplicaModel({ config, layout: 'prefix', learningRate: 0, seed: 0 }).variables[i].shape));
+    const whole = lossAndGradientSums(params, config, batch, { layout: 'prefix', dropout: 0, maxChunkTokens: Infinity });
+    const chunked = lossAndGradientSums(params, config, batch, { layout: 'prefix', dropout: 0, maxChunkTokens: 7 });
+    expect(chunked.tokenCount).toBe(whole.tokenCount);
+    expect((await chunked.lossSum.data())[0]).toBeCloseTo((await whole.lossSum.data())[0], 4);
+    for (let k = 0; k < params.length; k++) {
+      const [a, b] = [await whole.gradients[k].data(), await chunked.gradients[k].data()];
+      for (let i = 0; i < a.length; i++) expect(b[i]).toBeCloseTo(a[i], 5);
+    }
+    tf.dispose([...params, whole.lossSum, ...whole.gradients, chunked.lossSum, ...chunked.gradients]);
+  });
+
   it('applies mean gradients with Adam, exports and imports its whole state, leaks nothing', async () => {
     const a = new CaptionReplicaModel({ config, layout: 'sequence', learningRate: 0.01, seed: 1 });
     const b = new CaptionReplicaModel({ config, layout: 'sequence', learningRate: 0.01, seed: 2 });

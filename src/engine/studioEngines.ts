@@ -40,6 +40,17 @@ function modelSizeOverride(): { units: number; embedDim: number } | undefined {
 
 export function createStudioEngines(): StudioEngines {
   let backbone: Backbone | null = null;
+  const missingReasons: NonNullable<StudioEngines['missingReasons']> = {
+    f16: 'the trainers do not do dynamic loss scaling yet (and f16 needs a WebGPU adapter with shader-f16)',
+    fusedKernels: 'only on WebGPU (the page has not chosen its backend yet)',
+  };
+  // The fused LSTM kernel runs when the page trains on WebGPU (in-process trainer); say so once known.
+  void pageBackend().then(
+    (choice) => {
+      missingReasons.fusedKernels = choice.backend === 'webgpu' ? undefined : `only on WebGPU; this page trains on ${choice.backend}`;
+    },
+    () => undefined,
+  );
   /** Loads the requested backbone, replacing the one held (one network in memory at a time). */
   async function useBackbone(request: BackboneRequest): Promise<Backbone> {
     const { loadBackbone } = await import('../model/backbones/index');
@@ -144,10 +155,7 @@ export function createStudioEngines(): StudioEngines {
       const entries = await Promise.all(files.map(async (f) => [f.name, new Uint8Array(await f.arrayBuffer())] as const));
       return captionerFromFiles(Object.fromEntries(entries), 'notebook model', 'notebook');
     },
-    missingReasons: {
-      f16: 'mixed float16 is not wired into the trainers yet (and needs a WebGPU adapter with shader-f16)',
-      fusedKernels: 'the fused kernels are not wired into the trainers yet',
-    },
+    missingReasons,
   };
 }
 

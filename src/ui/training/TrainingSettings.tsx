@@ -62,7 +62,7 @@ export function TrainingSettings() {
             options={[{ value: 'float32', label: 'float32' }, { value: 'mixed_float16', label: 'mixed float16' }]} />
         )}
       </Setting>
-      <Setting label="Fused kernels" explain="Our own WebGPU kernels for the hot layers instead of stock tfjs ops (WebGPU only)." disabledReason={session.unavailable('fusedKernels')}>
+      <Setting label="Fused kernels" explain="Our own WebGPU kernels for the hot layers instead of stock tfjs ops (WebGPU only)." disabledReason={session.unavailable('fusedKernels') ?? (config.replicas > 1 ? 'used by the in-process trainer (1 replica) only' : null)}>
         {(p) => <input {...p} type="checkbox" checked={config.fusedKernels} disabled={p.disabled || locked} onChange={(e) => set({ fusedKernels: e.target.checked })} />}
       </Setting>
       <Setting label="Replicas" explain="1 trains on this page; 2 to 8 train copies of the model in workers that average their gradients every step." disabledReason={mirrored}>

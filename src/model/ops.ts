@@ -163,11 +163,23 @@ export function dropout<T extends tf.Tensor>(x: T, rate: number, seed: number | 
 }
 
 /**
- * Sum over rows of the cross-entropy of softmax(logits) against integer targets.
+ * Sum over rows of the cross-entropy of softmax(logits) against integer targets, with the fused gradient
+ * softmax − onehot (one pass over the [n, vocab] logits instead of logSoftmax's chain of ops).
  * @param logits [n, vocab] @param targets [n] int32 @returns scalar
  */
 export function crossEntropySum(logits: tf.Tensor2D, targets: tf.Tensor1D): tf.Scalar {
   const vocab = logits.shape[1];
   const oneHot = tf.oneHot(targets, vocab).toFloat();
-  return tf.neg(tf.sum(tf.mul(oneHot, tf.logSoftmax(logits)))) as tf.Scalar;
+  const ce = tf.customGrad(((z: tf.Tensor2D, hot: tf.Tensor2D, save: tf.GradSaveFunc) => {
+    const lse = tf.logSumExp(z, 1, true); // [n, 1]
+    save([z, hot, lse]);
+    return {
+      value: tf.sum(lse).sub(tf.sum(tf.mul(z, hot))),
+      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
+        const [zs, hs, ls] = saved;
+        return [tf.mul(tf.exp(tf.sub(zs, ls)).sub(hs), dy), tf.zerosLike(hs)];
+      },
+    };
+  }) as unknown as Parameters<typeof tf.customGrad>[0]);
+  return ce(logits, oneHot) as tf.Scalar;
 }

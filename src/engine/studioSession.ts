@@ -5,7 +5,6 @@
  */
 import type { Protocol } from '../core/data/types';
 import { bindTrainer } from '../store/bindTrainer';
-import type { ImageResult } from '../store/slices/evaluation';
 import {
   isAbort,
   type BackboneRequest,
@@ -19,14 +18,7 @@ import {
   type TrainingRun,
 } from './studioPorts';
 import type { RunPersistence } from './studioRunStore';
-
-/** A reference as a person reads it: without the start and end markers. */
-function stripMarkers(caption: string, corpus: { startToken: string; endToken: string }): string {
-  return caption
-    .split(/\s+/)
-    .filter((w) => w && w !== corpus.startToken && w !== corpus.endToken)
-    .join(' ');
-}
+import { evaluatePlans } from './studioEvaluate';
 
 export class StudioSession {
   private extraction: ExtractionRun | null = null;
@@ -247,32 +239,15 @@ export class StudioSession {
       const total = plans.reduce((n, p) => n + p.images.length, 0);
       if (total === 0) throw Object.assign(new Error('No test images with features: extract the features of the dataset first.'), { name: 'NotReady' });
       s.updateEvaluation({ status: 'running', done: 0, total, error: null });
-      // One caption per image, whatever the protocol: the model is the same, only the references differ.
-      const predictions = new Map<string, string>();
-      let done = 0;
-      for (const plan of plans) {
-        const references = new Map<string, string[]>();
-        const hypotheses = new Map<string, string>();
-        const results: ImageResult[] = [];
-        for (const image of plan.images) {
-          if (abort.signal.aborted) throw Object.assign(new Error('evaluation cancelled'), { name: 'AbortError' });
-          let prediction = predictions.get(image.name);
-          if (prediction === undefined) {
-            prediction = (await captioner.caption(features!.get(image.name)!, { mode: 'greedy', beamWidth: 1, topK: 0, signal: abort.signal })).caption;
-            predictions.set(image.name, prediction);
-          }
-          // The notebook scores the decoder's raw output, which starts with the start marker and ends with
-          // the end marker when decoding stopped there; the standard protocol strips markers anyway.
-          const hypothesis = `${plan.corpus.startToken} ${prediction} ${plan.corpus.endToken}`;
-          references.set(image.name, image.captions);
-          hypotheses.set(image.name, hypothesis);
-          const one = score(plan.protocol, new Map([[image.name, image.captions]]), new Map([[image.name, hypothesis]]));
-          results.push({ name: image.name, prediction, references: image.captions.map((c) => stripMarkers(c, plan.corpus)), score: one.bleu1 });
-          done++;
-          if (done % 4 === 0 || done === total) this.store.getState().updateEvaluation({ done });
-        }
-        this.store.getState().setProtocolResult({ protocol: plan.protocol, bleu: score(plan.protocol, references, hypotheses), images: results, evaluatedAtMs: Date.now() });
-      }
+      const done = await evaluatePlans({
+        plans,
+        captioner,
+        score,
+        features: features!,
+        signal: abort.signal,
+        onProgress: (n) => this.store.getState().updateEvaluation({ done: n }),
+        onResult: (result) => this.store.getState().setProtocolResult(result),
+      });
       this.store.getState().updateEvaluation({ status: 'done', done });
     } catch (error) {
       this.store.getState().updateEvaluation(isAbort(error) ? { status: 'cancelled' } : { status: 'failed', error: toStudioError(error, 'Evaluation') });

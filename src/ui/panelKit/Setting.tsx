@@ -13,14 +13,17 @@ export function Setting({
   label: string;
   explain: string;
   disabledReason?: string | null;
-  children: (props: { id: string; disabled: boolean; 'aria-describedby': string }) => ReactNode;
+  children: (props: { id: string; disabled: boolean; 'aria-describedby': string; 'aria-labelledby': string }) => ReactNode;
 }) {
   const id = useId();
   const helpId = `${id}-help`;
+  const labelId = `${id}-label`;
   return (
     <div className={disabledReason ? 'sp-setting sp-disabled' : 'sp-setting'}>
-      <label htmlFor={id}>{label}</label>
-      {children({ id, disabled: Boolean(disabledReason), 'aria-describedby': helpId })}
+      <label id={labelId} htmlFor={id}>
+        {label}
+      </label>
+      {children({ id, disabled: Boolean(disabledReason), 'aria-describedby': helpId, 'aria-labelledby': labelId })}
       <p id={helpId} className="sp-explain">
         {explain}
         {disabledReason ? <span className="sp-reason"> Unavailable: {disabledReason}</span> : null}
@@ -37,8 +40,13 @@ export function Choice<T extends string>({
   onChange,
   disabled,
   disabledOptions = {},
+  labelledBy,
+  describedBy,
 }: {
   name: string;
+  /** The Setting's label and explanation, so a screen reader announces both with the group. */
+  labelledBy?: string;
+  describedBy?: string;
   value: T;
   options: { value: T; label: string }[];
   onChange(value: T): void;
@@ -47,7 +55,7 @@ export function Choice<T extends string>({
   disabledOptions?: Partial<Record<T, string>>;
 }) {
   return (
-    <div role="radiogroup" aria-label={name} className="sp-choice">
+    <div role="radiogroup" aria-label={labelledBy ? undefined : name} aria-labelledby={labelledBy} aria-describedby={describedBy} className="sp-choice">
       {options.map((o) => (
         <label key={o.value} title={disabledOptions[o.value]} className={disabledOptions[o.value] ? 'sp-disabled' : undefined}>
           <input

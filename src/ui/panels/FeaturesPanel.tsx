@@ -24,7 +24,7 @@ export function FeaturesPanel() {
       <p className="sp-lead">A pretrained image network turns every picture into a list of numbers once; the captioner learns from those numbers.</p>
       <Setting label="Backbone" explain="VGG16 is the notebook's network (4096 numbers per image, slow); MobileNet is small and fast (256 numbers).">
         {(p) => (
-          <Choice
+          <Choice labelledBy={p['aria-labelledby']} describedBy={p['aria-describedby']}
             name="Backbone"
             value={f.backbone}
             disabled={busy || p.disabled}
@@ -39,7 +39,7 @@ export function FeaturesPanel() {
       <Setting label="Weights" explain="Random weights run without a download but see nothing: captions will not match the pictures. Real weights come from the README's recipe.">
         {(p) => (
           <div>
-            <Choice
+            <Choice labelledBy={p['aria-labelledby']} describedBy={p['aria-describedby']}
               name="Weights"
               value={f.weights}
               disabled={busy || p.disabled}

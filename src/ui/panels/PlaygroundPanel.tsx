@@ -16,7 +16,7 @@ export function PlaygroundPanel() {
       <h2 id="panel-title-playground">Playground</h2>
       <Setting label="Decoding" explain="Greedy takes the most likely word each time; beam search keeps several candidate captions and returns the best whole one.">
         {(props) => (
-          <Choice
+          <Choice labelledBy={props['aria-labelledby']} describedBy={props['aria-describedby']}
             name="Decoding"
             value={p.decoding}
             disabled={props.disabled}

@@ -46,19 +46,19 @@ export function TrainingSettings() {
       </Setting>
       <Setting label="Layout" explain="Prefix: the notebook's one sample per caption prefix. Sequence: whole captions at once, same maths, far fewer steps.">
         {(p) => (
-          <Choice name="Layout" value={config.layout} disabled={p.disabled || locked} onChange={(layout) => set({ layout })}
+          <Choice labelledBy={p['aria-labelledby']} describedBy={p['aria-describedby']} name="Layout" value={config.layout} disabled={p.disabled || locked} onChange={(layout) => set({ layout })}
             options={[{ value: 'prefix', label: 'Prefix (notebook)' }, { value: 'sequence', label: 'Sequence' }]} />
         )}
       </Setting>
       <Setting label="Protocol" explain="Kaggle: the notebook's cleaning and splits, bugs included. Standard: the published Flickr8K splits and cleaning.">
         {(p) => (
-          <Choice name="Protocol" value={config.protocol} disabled={p.disabled || locked} onChange={(protocol) => set({ protocol })}
+          <Choice labelledBy={p['aria-labelledby']} describedBy={p['aria-describedby']} name="Protocol" value={config.protocol} disabled={p.disabled || locked} onChange={(protocol) => set({ protocol })}
             options={[{ value: 'kaggle', label: 'Kaggle notebook' }, { value: 'standard', label: 'Standard' }]} />
         )}
       </Setting>
       <Setting label="Precision" explain="Float16 halves memory and can be faster on a GPU; a loss scale keeps small gradients from vanishing." disabledReason={session.unavailable('f16')}>
         {(p) => (
-          <Choice name="Precision" value={config.precision} disabled={p.disabled || locked} onChange={(precision) => set({ precision })}
+          <Choice labelledBy={p['aria-labelledby']} describedBy={p['aria-describedby']} name="Precision" value={config.precision} disabled={p.disabled || locked} onChange={(precision) => set({ precision })}
             options={[{ value: 'float32', label: 'float32' }, { value: 'mixed_float16', label: 'mixed float16' }]} />
         )}
       </Setting>
@@ -70,7 +70,7 @@ export function TrainingSettings() {
       </Setting>
       <Setting label="All-reduce" explain="How replicas share gradients: a ring over shared memory, or messages through the page." disabledReason={config.replicas > 1 ? null : 'only used with 2 or more replicas'}>
         {(p) => (
-          <Choice name="All-reduce" value={config.allReduce} disabled={p.disabled || locked} onChange={(allReduce) => set({ allReduce })}
+          <Choice labelledBy={p['aria-labelledby']} describedBy={p['aria-describedby']} name="All-reduce" value={config.allReduce} disabled={p.disabled || locked} onChange={(allReduce) => set({ allReduce })}
             disabledOptions={ring ? { ring } : {}}
             options={[{ value: 'ring', label: 'Ring (shared memory)' }, { value: 'postMessage', label: 'postMessage' }]} />
         )}

@@ -87,3 +87,15 @@ describe('FrameBatcher', () => {
     expect(b.pending).toBe(0);
   });
 });
+
+describe('defaultFrameScheduler', () => {
+  it('flushes by itself where there are no animation frames (Node, workers)', async () => {
+    const { defaultFrameScheduler } = await import('../../src/ui/charts/frameBatcher');
+    const delivered: string[][] = [];
+    const b = new FrameBatcher<string>((ev) => delivered.push(ev), defaultFrameScheduler);
+    b.push('a');
+    b.push('b');
+    await new Promise((r) => setTimeout(r, 60));
+    expect(delivered).toEqual([['a', 'b']]);
+  });
+});

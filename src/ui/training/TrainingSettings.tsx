@@ -78,6 +78,19 @@ export function TrainingSettings() {
       <Setting label="Seed" explain="Same seed, same settings: the same run, number for number.">
         {num('seed', 0, 2 ** 31 - 1)}
       </Setting>
+      <Setting label="Dropout" explain="Share of numbers switched off at random while training, so the model cannot memorise; the notebook uses 0.4.">
+        {num('dropout', 0, 0.9, 0.05)}
+      </Setting>
+      <Setting label="BLEU sample" explain="Validation images captioned after each epoch for the BLEU chart (0 skips it and saves time).">
+        {num('validationSample', 0, 5000)}
+      </Setting>
+      <Setting
+        label="Check replicas every"
+        explain="Every this many steps the replicas compare fingerprints of their weights, which must be identical (0 = never)."
+        disabledReason={config.replicas > 1 ? null : 'only used with 2 or more replicas'}
+      >
+        {num('checksumEvery', 0, 1000)}
+      </Setting>
     </fieldset>
   );
 }

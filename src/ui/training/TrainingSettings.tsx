@@ -1,4 +1,5 @@
 import type { TrainConfig } from '../../engine/trainer';
+import { NumberInput } from '../panelKit/NumberInput.tsx';
 import { Choice, Setting } from '../panelKit/Setting.tsx';
 import { usePanels, usePanelsStore, useSession } from '../panelKit/hooks.ts';
 
@@ -15,21 +16,19 @@ export function TrainingSettings() {
   const session = useSession();
   const set = usePanelsStore().getState().setTrainConfig;
   const locked = state === 'running' || state === 'paused';
-  const num = (key: keyof TrainConfig, min: number, max: number, step = 1) => (props: { id: string; disabled: boolean; 'aria-describedby': string }) => (
-    <input
-      {...props}
-      type="number"
-      min={min}
-      max={max}
-      step={step}
-      value={config[key] as number}
-      disabled={props.disabled || locked}
-      onChange={(e) => {
-        const value = Number(e.target.value);
-        if (Number.isFinite(value)) set({ [key]: Math.min(Math.max(value, min), max) } as Partial<TrainConfig>);
-      }}
-    />
-  );
+  const num =
+    (key: keyof TrainConfig, min: number, max: number, step = 1) =>
+    (props: { id: string; disabled: boolean; 'aria-describedby': string; 'aria-labelledby': string }) => (
+      <NumberInput
+        {...props}
+        min={min}
+        max={max}
+        step={step}
+        value={config[key] as number}
+        disabled={props.disabled || locked}
+        onCommit={(value) => set({ [key]: step >= 1 ? Math.round(value) : value } as Partial<TrainConfig>)}
+      />
+    );
   const mirrored = session.unavailable('mirrored');
   const ring = session.unavailable('ringAllReduce') ?? sharedMemoryReason();
   return (

@@ -173,9 +173,20 @@ export async function weightsDownloadFailure(browser: Browser, baseUrl: string):
   await details.locator('summary').click();
   expect(((await details.locator('pre').textContent()) ?? '').length).toBeGreaterThan(10);
   await screenshot(page, 'studio-features-error.png');
-  // The page keeps working: random weights extract after the failure.
+  // The page keeps working: random weights extract after the failure; an abort keeps what was done, and
+  // extracting again resumes from the cache.
   await page.getByRole('radio', { name: /Random/ }).check();
   await page.getByTestId('extract-start').click();
+  const progress = page.getByTestId('extract-progress');
+  await expect.poll(async () => Number(await progress.getAttribute('data-done')), { timeout: 2 * MINUTE, interval: 100 }).toBeGreaterThan(0);
+  await page.getByTestId('extract-abort').click();
+  await page.locator('[data-testid=features-status][data-status=aborted]').waitFor({ timeout: MINUTE });
+  const doneBeforeAbort = Number(await progress.getAttribute('data-done'));
+  expect(await page.getByTestId('extract-start').textContent()).toBe('Resume extraction');
+  await page.getByTestId('extract-start').click();
   await page.locator('[data-testid=features-status][data-status=done]').waitFor({ timeout: 4 * MINUTE });
+  const fromCache = Number((((await page.getByTestId('features-status').textContent()) ?? '').match(/\((\d+) from the cache\)/) ?? [])[1] ?? 0);
+  expect(fromCache).toBeGreaterThan(0);
+  expect(fromCache).toBeLessThanOrEqual(doneBeforeAbort);
   await page.close();
 }

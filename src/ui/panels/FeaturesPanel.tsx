@@ -7,7 +7,6 @@ import { WeightsFilesPicker } from '../features/WeightsFilesPicker.tsx';
 import { WeightsRecipe } from '../features/WeightsRecipe.tsx';
 import '../panelKit/panels.css';
 
-
 export function FeaturesPanel() {
   const store = usePanelsStore();
   const session = useSession();

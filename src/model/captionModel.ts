@@ -126,11 +126,14 @@ export function imageBranch(p: Params, features: tf.Tensor2D, options: ForwardOp
   return tf.relu(matMul(dropped, p.denseKernel).add(p.denseBias)) as tf.Tensor2D;
 }
 
-/** tokens [n, steps] int32 → embedding → dropout_1 → [n, steps, embed] */
-function embedTokens(p: Params, tokens: tf.Tensor2D, options: ForwardOptions): tf.Tensor3D {
-  const [n, steps] = tokens.shape;
-  const embedded = gatherRows(p.embeddings, tokens.reshape([n * steps]) as tf.Tensor1D).reshape([n, steps, -1]);
-  return dropout(embedded, options.dropout, options.seed === undefined ? undefined : options.seed + 2) as tf.Tensor3D;
+/** ids [m] int32 → embedding → dropout_1 → [m, embed] (the dropout seed varies with a per-call salt). */
+function embedder(p: Params, options: ForwardOptions): (ids: tf.Tensor1D) => tf.Tensor2D {
+  let call = 0;
+  return (ids) => {
+    call += 1;
+    const seed = options.seed === undefined ? undefined : options.seed + 2 + 104729 * call;
+    return dropout(gatherRows(p.embeddings, ids), options.dropout, seed);
+  };
 }
 
 /** add → dense_1 relu → dense_2: logits (softmax is folded into the loss and the decoders). */
@@ -144,22 +147,19 @@ export function decoderLogits(p: Params, image: tf.Tensor2D, sequence: tf.Tensor
  * @param features [images, F]
  */
 export function sequenceLossSum(p: Params, features: tf.Tensor2D, a: SequenceArrays, options: ForwardOptions): tf.Scalar {
-  const tokens = tf.tensor2d(a.inputs, [a.rows, a.steps], 'int32');
   const image = gatherRows(imageBranch(p, features, options), tf.tensor1d(a.rowImage, 'int32')); // [rows, u]
-  const units = p.lstm.recurrentKernel.shape[0];
-  const hSeq = lstmLayer(embedTokens(p, tokens, options), a.inputs, p.lstm, true); // [rows, steps, u]
-  const sequence = hSeq.reshape([a.rows * a.steps, units]) as tf.Tensor2D;
-  const positions = tf.tensor1d(a.targetPositions, 'int32');
-  const rowOfPosition = tf.tensor1d(a.targetPositions.map((p) => Math.floor(p / a.steps)), 'int32');
-  const logits = decoderLogits(p, gatherRows(image, rowOfPosition), gatherRows(sequence, positions));
+  // [steps·rows, u], time-major: the state of row r after step t is row t·rows + r.
+  const sequence = lstmLayer(a.inputs, a.rows, a.steps, embedder(p, options), p.lstm, true);
+  const timeMajor = a.targetPositions.map((position) => (position % a.steps) * a.rows + Math.floor(position / a.steps));
+  const rowOfPosition = tf.tensor1d(a.targetPositions.map((position) => Math.floor(position / a.steps)), 'int32');
+  const logits = decoderLogits(p, gatherRows(image, rowOfPosition), gatherRows(sequence, tf.tensor1d(timeMajor, 'int32')));
   return crossEntropySum(logits, tf.tensor1d(a.targets, 'int32'));
 }
 
 /** Summed cross-entropy over the samples, `prefix` layout. @param features [images, F] */
 export function prefixLossSum(p: Params, features: tf.Tensor2D, a: PrefixArrays, options: ForwardOptions): tf.Scalar {
-  const tokens = tf.tensor2d(a.inputs, [a.samples, a.steps], 'int32');
   const image = gatherRows(imageBranch(p, features, options), tf.tensor1d(a.sampleImage, 'int32'));
-  const last = lstmLayer(embedTokens(p, tokens, options), a.inputs, p.lstm, false) as tf.Tensor2D;
+  const last = lstmLayer(a.inputs, a.samples, a.steps, embedder(p, options), p.lstm, false);
   return crossEntropySum(decoderLogits(p, image, last), tf.tensor1d(a.targets, 'int32'));
 }
 

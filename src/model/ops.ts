@@ -65,28 +65,25 @@ export interface LstmParams {
 /**
  * A Keras LSTM (sigmoid recurrent activation, tanh activation) unrolled over time with masking: at a
  * masked step the state is carried through unchanged (Keras mask_zero semantics).
- * @param inputs [n, steps, width]
- * @param mask per step, a [n] 0/1 vector; null at a step where every row is real (saves the select)
- * @returns the hidden state after every step, each [n, units]
+ * @param stepInputs one [n, width] input per step
+ * @param mask per step, a [n, 1] 0/1 column; null at a step where every row is real (saves the select)
+ * @returns the hidden state after every step (returnSequences) or only the last, each [n, units]
  */
-export function lstmUnrolled(
-  inputs: tf.Tensor3D,
+export function lstmSteps(
+  stepInputs: tf.Tensor2D[],
   mask: (tf.Tensor2D | null)[],
   params: LstmParams,
   returnSequences: boolean,
 ): tf.Tensor2D[] {
-  const [n, steps, width] = inputs.shape;
+  const n = stepInputs[0].shape[0];
   const units = params.recurrentKernel.shape[0];
-  // One big matmul for the input projection of all steps, instead of one per step.
-  const projected = matMul(inputs.reshape([n * steps, width]) as tf.Tensor2D, params.kernel)
-    .add(params.bias)
-    .reshape([n, steps, 4 * units]);
-  const perStep = tf.unstack(projected, 1) as tf.Tensor2D[];
   let h: tf.Tensor2D = tf.zeros([n, units]);
   let c: tf.Tensor2D = tf.zeros([n, units]);
   const outputs: tf.Tensor2D[] = [];
-  for (let t = 0; t < steps; t++) {
-    const z = perStep[t].add(matMul(h, params.recurrentKernel)) as tf.Tensor2D;
+  stepInputs.forEach((x, t) => {
+    // Per-step input projection: slicing one big projection per step (unstack/slice) is ~50 ns a float on
+    // wasm, far slower than the matmuls themselves.
+    const z = matMul(x, params.kernel).add(params.bias).add(matMul(h, params.recurrentKernel)) as tf.Tensor2D;
     const [zi, zf, zc, zo] = tf.split(z, 4, 1);
     const cNew = tf.sigmoid(zf).mul(c).add(tf.sigmoid(zi).mul(tf.tanh(zc))) as tf.Tensor2D;
     const hNew = tf.sigmoid(zo).mul(tf.tanh(cNew)) as tf.Tensor2D;
@@ -100,8 +97,13 @@ export function lstmUnrolled(
       h = hNew;
     }
     if (returnSequences) outputs.push(h);
-  }
+  });
   return returnSequences ? outputs : [h];
+}
+
+/** lstmSteps over a [n, steps, width] tensor (tests, references). */
+export function lstmUnrolled(inputs: tf.Tensor3D, mask: (tf.Tensor2D | null)[], params: LstmParams, returnSequences: boolean): tf.Tensor2D[] {
+  return lstmSteps(tf.unstack(inputs, 1) as tf.Tensor2D[], mask, params, returnSequences);
 }
 
 /**
@@ -120,28 +122,43 @@ export function useSequenceLstm(impl: SequenceLstm | null): void {
 
 /**
  * The LSTM over token inputs, whichever implementation is active.
- * @param x [n, steps, width] @param tokens [n·steps] ids (0 = masked)
- * @returns hSeq [n, steps, units] when returnSequences, else the final state [n, units]
+ * @param tokens [n·steps] ids, row-major (0 = masked)
+ * @param embed ids [m] int32 → their (dropped-out) embeddings [m, width]
+ * @returns returnSequences: the states of every step, TIME-major [steps·n, units] (row t·n + r);
+ *   otherwise the final state [n, units]
  */
-export function lstmLayer(x: tf.Tensor3D, tokens: Int32Array, params: LstmParams, returnSequences: boolean): tf.Tensor {
-  const [n, steps] = x.shape;
+export function lstmLayer(
+  tokens: Int32Array,
+  n: number,
+  steps: number,
+  embed: (ids: tf.Tensor1D) => tf.Tensor2D,
+  params: LstmParams,
+  returnSequences: boolean,
+): tf.Tensor2D {
+  const units = params.recurrentKernel.shape[0];
   if (sequenceLstm) {
+    const x = embed(tf.tensor1d(tokens, 'int32')).reshape([n, steps, -1]) as tf.Tensor3D;
     const mask = tf.tensor2d(Float32Array.from(tokens, (t) => (t === 0 ? 0 : 1)), [n, steps]);
     const hSeq = sequenceLstm(x, mask, params.kernel, params.recurrentKernel, params.bias);
-    return returnSequences ? hSeq : hSeq.slice([0, steps - 1, 0], [n, 1, -1]).reshape([n, -1]);
+    if (!returnSequences) return hSeq.slice([0, steps - 1, 0], [n, 1, -1]).reshape([n, units]);
+    return tf.transpose(hSeq, [1, 0, 2]).reshape([steps * n, units]);
   }
+  const stepInputs: tf.Tensor2D[] = [];
   const masks: (tf.Tensor2D | null)[] = [];
   for (let t = 0; t < steps; t++) {
+    const ids = new Int32Array(n);
     const column = new Float32Array(n);
     let all = true;
     for (let r = 0; r < n; r++) {
-      column[r] = tokens[r * steps + t] === 0 ? 0 : 1;
+      ids[r] = tokens[r * steps + t];
+      column[r] = ids[r] === 0 ? 0 : 1;
       if (column[r] === 0) all = false;
     }
+    stepInputs.push(embed(tf.tensor1d(ids, 'int32')));
     masks.push(all ? null : tf.tensor2d(column, [n, 1]));
   }
-  const outputs = lstmUnrolled(x, masks, params, returnSequences);
-  return returnSequences ? tf.stack(outputs, 1) : outputs[0];
+  const outputs = lstmSteps(stepInputs, masks, params, returnSequences);
+  return returnSequences ? tf.concat(outputs, 0) : outputs[0];
 }
 
 /**

@@ -130,16 +130,18 @@ export function createStudioEngines(): StudioEngines {
         import('./browserReplicas'),
       ]);
       const checkpoints = typeof indexedDB !== 'undefined' ? await IdbCheckpointStore.open('studio') : undefined;
+      const inPage = inputs.config.replicas <= 1 && inputs.placement === 'page';
       const run = createStudioTraining({
         ...inputs,
         model: modelSizeOverride(),
         checkpoints,
+        mirroredCheckpoints: typeof indexedDB !== 'undefined' ? (await import('./studioRunStore')).idbMirroredCheckpoints() : undefined,
         // Workers pick their own device; webgl has no canvas there, so they start the search at wasm.
         replicaBackend: choice.backend === 'webgl' ? 'wasm' : choice.backend,
         spawnReplica: spawnBrowserReplica,
       });
       const initialEvents: TrainerEvent[] =
-        inputs.config.replicas <= 1 ? [{ type: 'backendChosen', backend: choice.backend, adapter: choice.adapter, fallbackReason: choice.fallbackReason }] : [];
+        inPage ? [{ type: 'backendChosen', backend: choice.backend, adapter: choice.adapter, fallbackReason: choice.fallbackReason }] : [];
       return { ...run, initialEvents };
     },
     async importArchive(bytes, fileName) {

@@ -78,7 +78,14 @@ export interface StudioEngines {
    * or, after a reload, the one the Features panel names (loaded on first use).
    */
   featuresOf?(images: { name: string; bytes: Uint8Array }[], backbone: BackboneRequest): Promise<Float32Array[]>;
-  createTraining?(inputs: { config: TrainConfig; corpus: Corpus; features: Map<string, Float32Array>; featureDim: number }): Promise<TrainingRun>;
+  /** `placement` (one replica only): 'worker' keeps the page responsive; 'page' runs on this thread. */
+  createTraining?(inputs: {
+    config: TrainConfig;
+    corpus: Corpus;
+    features: Map<string, Float32Array>;
+    featureDim: number;
+    placement: TrainingPlacement;
+  }): Promise<TrainingRun>;
   importArchive?(bytes: Uint8Array, fileName: string): Promise<Captioner>;
   importNotebook?(files: File[]): Promise<Captioner>;
   /**
@@ -89,6 +96,9 @@ export interface StudioEngines {
   /** Why a capability is missing, for the disabled control's label. */
   missingReasons?: Partial<Record<Capability, string>>;
 }
+
+/** Where a one-replica run trains: in a worker, or on the page's own thread. */
+export type TrainingPlacement = 'worker' | 'page';
 
 export type Capability =
   | 'extract'

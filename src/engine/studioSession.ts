@@ -161,7 +161,7 @@ export class StudioSession {
     else s.resetTrainingRun();
     if (options.resume) s.setTrainingError(null);
     try {
-      const run = await this.engines.createTraining({ config, corpus, features: extraction.features, featureDim: extraction.featureDim });
+      const run = await this.engines.createTraining({ config, corpus, features: extraction.features, featureDim: extraction.featureDim, placement: s.training.placement });
       this.run = run;
       if (run.initialEvents?.length) this.store.getState().applyTrainerEvents(run.initialEvents);
       this.unbind = bindTrainer(run.trainer, () => this.store.getState());

@@ -30,6 +30,10 @@ export interface StudioTrainingOptions {
   replicaBackend?: BackendName;
   spawnReplica?: () => import('./endpoint').WorkerEndpoint;
   meta?: Record<string, unknown>;
+  /** One replica: 'page' = InProcessTrainer on this thread (default); 'worker' = one mirrored replica in a worker. */
+  placement?: 'worker' | 'page';
+  /** Mirrored: where the latest checkpoint is kept (default: memory). */
+  mirroredCheckpoints?: import('./mirroredTypes').CheckpointStore;
 }
 
 export function createStudioTraining(options: StudioTrainingOptions): TrainingRun {
@@ -37,7 +41,7 @@ export function createStudioTraining(options: StudioTrainingOptions): TrainingRu
   const data = buildCaptionDataset(options.corpus, options.features);
   const label = `${data.protocol} run, seed ${config.seed}`;
   const meta = { ...options.meta, protocol: data.protocol, startToken: data.startToken, endToken: data.endToken };
-  if (config.replicas <= 1) {
+  if (config.replicas <= 1 && (options.placement ?? 'page') === 'page') {
     const trainer = new InProcessTrainer({ data, config, model: options.model, store: options.checkpoints ?? new MemoryCheckpointStore(), meta });
     return {
       trainer,
@@ -58,12 +62,15 @@ export function createStudioTraining(options: StudioTrainingOptions): TrainingRu
   };
   const paramCount = paramSpecs(modelConfig).length;
   let latest: MirroredCheckpoint | null = null;
+  const store = options.mirroredCheckpoints;
+  // Every checkpoint passes through here, so the model after the run is known without asking a worker.
   const checkpoints = {
     async save(checkpoint: MirroredCheckpoint) {
       latest = checkpoint;
-      return `memory:step-${checkpoint.step}`;
+      return store ? store.save(checkpoint) : `memory:step-${checkpoint.step}`;
     },
     async loadLatest() {
+      latest ??= store ? await store.loadLatest() : null;
       return latest;
     },
   };
@@ -75,7 +82,7 @@ export function createStudioTraining(options: StudioTrainingOptions): TrainingRu
     return order;
   };
   const trainer = new MirroredTrainer<CaptionBatch>({
-    config,
+    config: { ...config, replicas: Math.max(1, config.replicas) },
     model: { kind: 'caption', options: { config: modelConfig, layout: config.layout, learningRate: config.learningRate, seed: config.seed } },
     data: {
       stepsPerEpoch,

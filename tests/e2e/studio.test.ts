@@ -1,6 +1,7 @@
 /**
  * The studio in a real browser (built app, `vite preview`, headless Debian Chromium): a new user's path
- * through every panel on the demo dataset, once in-process and once with 2 mirrored replicas in workers.
+ * through every panel on the demo dataset: one replica in a worker (the default), the in-process trainer on
+ * the page's thread, and 2 mirrored replicas (ring all-reduce) in workers.
  * Training runs on tfjs wasm (see studioFlow.ts for why); screenshots go to test-results/studio-*.png.
  */
 import type { Browser } from 'playwright-core';
@@ -24,6 +25,11 @@ afterAll(async () => {
 describe('studio new-user path in Chromium', () => {
   it('demo → features → train → evaluate → caption → export → reload → import → caption again', { timeout: 15 * 60_000 }, async () => {
     const { errors } = await newUserPath(browser, served.url, { replicas: 1, tag: 'r1' });
+    expect(errors).toEqual([]);
+  });
+
+  it('the same path training on the page itself (in-process trainer)', { timeout: 15 * 60_000 }, async () => {
+    const { errors } = await newUserPath(browser, served.url, { replicas: 1, tag: 'page', placement: 'page' });
     expect(errors).toEqual([]);
   });
 

@@ -36,7 +36,11 @@ async function setNumber(page: Page, label: string, value: number): Promise<void
   await input.blur();
 }
 
-export async function newUserPath(browser: Browser, baseUrl: string, options: { replicas: number; tag: string }): Promise<{ errors: string[] }> {
+export async function newUserPath(
+  browser: Browser,
+  baseUrl: string,
+  options: { replicas: number; tag: string; placement?: 'worker' | 'page' },
+): Promise<{ errors: string[] }> {
   const url = `${baseUrl}?backend=wasm&units=16`;
   const { page, errors } = await openPage(browser, url);
   const shot = (name: string) => screenshot(page, `studio-${options.tag}-${name}.png`);
@@ -61,6 +65,7 @@ export async function newUserPath(browser: Browser, baseUrl: string, options: { 
   await setNumber(page, 'Batch size', 32);
   await setNumber(page, 'Learning rate', 0.01);
   await setNumber(page, 'Replicas', options.replicas);
+  if (options.placement === 'page') await page.getByRole('radio', { name: 'This page' }).check();
   // The page is cross-origin isolated, so the ring all-reduce over SharedArrayBuffer is available.
   if (options.replicas > 1) await page.getByRole('radio', { name: /Ring/ }).check();
   // Long tasks (main-thread work over 50 ms) while training: reported, not asserted (times vary by machine).
@@ -90,7 +95,11 @@ export async function newUserPath(browser: Browser, baseUrl: string, options: { 
     expect(group).toContain('all-reduce: ring');
     expect(group).toContain('weights identical');
   }
-  else expect(await page.getByTestId('training-backend').textContent()).toContain('wasm');
+  else {
+    const backend = (await page.getByTestId('training-backend').textContent()) ?? '';
+    expect(backend).toContain('Backend: wasm');
+    if (options.placement !== 'page') expect(backend).toContain('1 replica in a worker');
+  }
   await shot('3-training');
 
   // Evaluation: BLEU in both protocols.

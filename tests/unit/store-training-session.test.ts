@@ -57,7 +57,7 @@ function engines(checkpoints = new MemoryCheckpointStore()): StudioEngines {
       return images.map((im) => fakeFeatures(im.name));
     },
     async createTraining(inputs) {
-      return createStudioTraining({ ...inputs, model: { units: 8, embedDim: 8 }, checkpoints });
+      return createStudioTraining({ ...inputs, placement: 'page', model: { units: 8, embedDim: 8 }, checkpoints });
     },
     score(protocol, references, hypotheses) {
       const s = scoreCaptions({ protocol, references, hypotheses });

@@ -47,6 +47,8 @@ export interface TimelineSegment {
 
 export interface TrainingData {
   config: TrainConfig;
+  /** One replica only: train in a worker (the page stays responsive) or on the page's thread. */
+  placement: 'worker' | 'page';
   state: TrainerState;
   stateReason: string | null;
   steps: StepSeries;
@@ -68,6 +70,7 @@ export interface TrainingData {
 export interface TrainingSlice {
   training: TrainingData;
   setTrainConfig(patch: Partial<TrainConfig>): void;
+  setTrainingPlacement(placement: TrainingData['placement']): void;
   /** Clears the charts and errors for a fresh run (settings kept). */
   resetTrainingRun(): void;
   applyTrainerEvents(events: readonly TrainerEvent[]): void;
@@ -83,9 +86,10 @@ export function emptySteps(): StepSeries {
   return { step: [], epoch: [], loss: [], tokensPerSecond: [], lossScale: [], skipped: [] };
 }
 
-export function initialTrainingData(config: TrainConfig = defaultTrainConfig): TrainingData {
+export function initialTrainingData(config: TrainConfig = defaultTrainConfig, placement: TrainingData['placement'] = 'worker'): TrainingData {
   return {
     config,
+    placement,
     state: 'idle',
     stateReason: null,
     steps: emptySteps(),
@@ -193,10 +197,11 @@ export function createTrainingSlice<T extends TrainingSlice>(set: SliceSet<T>): 
   return {
     training: initialTrainingData(),
     setTrainConfig: (patch) => update((t) => ({ ...t, config: { ...t.config, ...patch } })),
-    resetTrainingRun: () => update((t) => ({ ...initialTrainingData(t.config) })),
+    setTrainingPlacement: (placement) => update((t) => ({ ...t, placement })),
+    resetTrainingRun: () => update((t) => ({ ...initialTrainingData(t.config, t.placement) })),
     applyTrainerEvents: (events) => update((t) => reduceTrainerEvents(t, events)),
     restoreTrainingRun: (data) =>
-      update((t) => ({ ...initialTrainingData(data.config), ...data, state: 'stopped', stateReason: 'restored after a reload', backend: t.backend })),
+      update((t) => ({ ...initialTrainingData(data.config, t.placement), ...data, state: 'stopped', stateReason: 'restored after a reload', backend: t.backend })),
     setTrainingError: (error) => update((t) => ({ ...t, error })),
   };
 }

@@ -20,7 +20,7 @@ export function BackendInfo() {
       ) : null}
       {mirrored ? (
         <p>
-          {mirrored.replicas} replicas ({mirrored.backend}), all-reduce: <b>{mirrored.allReduce}</b>
+          {mirrored.replicas} {mirrored.replicas === 1 ? 'replica in a worker' : 'replicas'} ({mirrored.backend}), all-reduce: <b>{mirrored.allReduce}</b>
           {mirrored.fallbackReason ? <span className="sp-reason"> ({mirrored.fallbackReason})</span> : null}
           {checksums ? ` · weights ${checksums.identical ? 'identical' : 'DIFFER'} at step ${checksums.step}` : ''}
         </p>

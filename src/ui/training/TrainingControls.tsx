@@ -36,7 +36,7 @@ export function TrainingControls() {
           disabled={active || Boolean(unavailable) || Boolean(notReady) || !checkpoint}
           onClick={() => void session.startTraining({ resume: true })}
         >
-          Continue from checkpoint{checkpoint ? ` (epoch ${checkpoint.epoch})` : ''}
+          Continue from checkpoint{checkpoint ? ` (step ${checkpoint.step})` : ''}
         </button>
         <button type="button" data-testid="train-pause" disabled={state !== 'running'} onClick={() => session.pauseTraining()}>
           Pause

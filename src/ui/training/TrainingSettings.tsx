@@ -15,6 +15,8 @@ export function TrainingSettings() {
   const state = usePanels((s) => s.training.state);
   const session = useSession();
   const set = usePanelsStore().getState().setTrainConfig;
+  const setPlacement = usePanelsStore().getState().setTrainingPlacement;
+  const placement = usePanels((s) => s.training.placement);
   const locked = state === 'running' || state === 'paused';
   const num =
     (key: keyof TrainConfig, min: number, max: number, step = 1) =>
@@ -61,11 +63,21 @@ export function TrainingSettings() {
             options={[{ value: 'float32', label: 'float32' }, { value: 'mixed_float16', label: 'mixed float16' }]} />
         )}
       </Setting>
-      <Setting label="Fused kernels" explain="Our own WebGPU kernels for the hot layers instead of stock tfjs ops (WebGPU only)." disabledReason={session.unavailable('fusedKernels') ?? (config.replicas > 1 ? 'used by the in-process trainer (1 replica) only' : null)}>
+      <Setting label="Fused kernels" explain="Our own WebGPU kernels for the hot layers instead of stock tfjs ops (WebGPU only)." disabledReason={session.unavailable('fusedKernels') ?? (config.replicas > 1 || placement === 'worker' ? 'used when training in this page (1 replica) only' : null)}>
         {(p) => <input {...p} type="checkbox" checked={config.fusedKernels} disabled={p.disabled || locked} onChange={(e) => set({ fusedKernels: e.target.checked })} />}
       </Setting>
-      <Setting label="Replicas" explain="1 trains on this page; 2 to 8 train copies of the model in workers that average their gradients every step." disabledReason={mirrored}>
+      <Setting label="Replicas" explain="Copies of the model training side by side in workers, averaging their gradients every step; 1 trains one model." disabledReason={mirrored}>
         {num('replicas', 1, 8)}
+      </Setting>
+      <Setting
+        label="Train in"
+        explain="A worker keeps this page smooth while training; this page can use the fused WebGPU kernels but freezes a little at every step."
+        disabledReason={config.replicas > 1 ? 'replicas always train in workers' : null}
+      >
+        {(p) => (
+          <Choice labelledBy={p['aria-labelledby']} describedBy={p['aria-describedby']} name="Train in" value={placement} disabled={p.disabled || locked} onChange={(v) => setPlacement(v)}
+            options={[{ value: 'worker', label: 'A worker' }, { value: 'page', label: 'This page' }]} />
+        )}
       </Setting>
       <Setting label="All-reduce" explain="How replicas share gradients: a ring over shared memory, or messages through the page." disabledReason={config.replicas > 1 ? null : 'only used with 2 or more replicas'}>
         {(p) => (

@@ -1,8 +1,11 @@
+import { useState } from 'react';
 import { BleuComparison } from '../evaluation/BleuComparison.tsx';
 import { ImageGrid } from '../evaluation/ImageGrid.tsx';
 import { ErrorNote } from '../panelKit/ErrorNote.tsx';
 import { ProgressBar } from '../panelKit/ProgressBar.tsx';
 import { usePanels, useSession } from '../panelKit/hooks.ts';
+import { NumberInput } from '../panelKit/NumberInput.tsx';
+import { Setting } from '../panelKit/Setting.tsx';
 import '../panelKit/panels.css';
 
 export function EvaluationPanel() {
@@ -10,6 +13,7 @@ export function EvaluationPanel() {
   const e = usePanels((s) => s.evaluation);
   const hasModel = usePanels((s) => s.model.info !== null);
   const unavailable = session.unavailable('evaluate') ?? (hasModel ? null : 'train a model or import one first');
+  const [limit, setLimit] = useState(200);
   return (
     <section className="panel sp-panel" aria-labelledby="panel-title-evaluation">
       <h2 id="panel-title-evaluation">Evaluation</h2>
@@ -17,8 +21,11 @@ export function EvaluationPanel() {
         BLEU counts how many words and word pairs (up to 4) of the model's caption appear in the human captions. The same model is scored
         under both protocols: they clean the captions differently, so their numbers differ.
       </p>
+      <Setting label="Test images" explain="How many test images to caption per protocol: more give a steadier BLEU but take longer (the notebook scores all 1,000).">
+        {(p) => <NumberInput {...p} min={1} max={10_000} step={1} value={limit} disabled={p.disabled || e.status === 'running'} onCommit={(v) => setLimit(Math.round(v))} />}
+      </Setting>
       <div className="sp-actions">
-        <button type="button" data-testid="eval-start" disabled={e.status === 'running' || Boolean(unavailable)} onClick={() => void session.evaluate()}>
+        <button type="button" data-testid="eval-start" disabled={e.status === 'running' || Boolean(unavailable)} onClick={() => void session.evaluate(['kaggle', 'standard'], limit)}>
           Evaluate on the test split
         </button>
         <button type="button" data-testid="eval-cancel" disabled={e.status !== 'running'} onClick={() => session.cancelEvaluation()}>

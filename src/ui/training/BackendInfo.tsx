@@ -20,7 +20,12 @@ export function BackendInfo() {
       ) : null}
       {mirrored ? (
         <p>
-          {mirrored.replicas} {mirrored.replicas === 1 ? 'replica in a worker' : 'replicas'} ({mirrored.backend}), all-reduce: <b>{mirrored.allReduce}</b>
+          {mirrored.replicas} {mirrored.replicas === 1 ? 'replica in a worker' : 'replicas'} ({mirrored.backend})
+          {mirrored.replicas > 1 ? (
+            <>
+              , all-reduce: <b>{mirrored.allReduce}</b>
+            </>
+          ) : null}
           {mirrored.fallbackReason ? <span className="sp-reason"> ({mirrored.fallbackReason})</span> : null}
           {checksums ? ` · weights ${checksums.identical ? 'identical' : 'DIFFER'} at step ${checksums.step}` : ''}
         </p>

@@ -7,10 +7,10 @@ import * as tf from '@tensorflow/tfjs';
 import { memoryFolder } from '../core/data/folders';
 import { scoreCaptions } from '../core/metrics/bleu';
 import { deriveSeed, mulberry32, shuffle } from '../core/rng';
-import { batchTokenCount, makeCaptionBatch, type CaptionBatch } from '../model/batches';
+import { batchTokenCount, makeCaptionBatch } from '../model/batches';
 import type { CaptionModelConfig } from '../model/captionModel';
 import { greedyDecode } from '../model/decode';
-import { lossSum } from '../model/gradients';
+import { lossSum, prepareBatch, type PreparedBatch } from '../model/gradients';
 import { useSequenceLstm } from '../model/ops';
 import { CaptionReplicaModel } from '../model/replicaStep';
 import { encodeCaptionModel, loadCaptionModel, type ModelMeta } from '../model/weightsIo';
@@ -171,16 +171,17 @@ export class InProcessTrainer implements Trainer {
   }
 
   /** Seeded per epoch, so a resumed run sees the same order the uninterrupted one would. */
-  private *epochBatches(epoch: number): Generator<CaptionBatch> {
+  private *epochBatches(epoch: number): Generator<PreparedBatch> {
     const { data, config } = this.options;
     const order = shuffle(mulberry32(deriveSeed(config.seed, `epoch/${epoch}`)), data.train.map((_, i) => i));
     for (let i = 0; i < order.length; i += config.batchSize) {
       const images = order.slice(i, i + config.batchSize).map((k) => data.train[k]);
-      yield makeCaptionBatch(images, data.featureDim);
+      // Built here, in the pipeline, while the previous step runs: the batch and its layout's index arrays.
+      yield prepareBatch(makeCaptionBatch(images, data.featureDim), this.modelConfig, config.layout);
     }
   }
 
-  private async trainStep(batch: CaptionBatch, epoch: number): Promise<{ loss: number; tokens: number }> {
+  private async trainStep(batch: PreparedBatch, epoch: number): Promise<{ loss: number; tokens: number }> {
     const started = performance.now();
     const { lossSum: sum, gradients, tokenCount } = this.replica.gradientTensors(batch, this.progress.step);
     let loss: number;

@@ -4,7 +4,17 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { Layout } from '../engine/trainer';
-import { batchTokenCount, imageTokenCounts, prefixArrays, sequenceArrays, sliceCaptionBatch, type CaptionBatch } from './batches';
+import {
+  batchTokenCount,
+  imageTokenCounts,
+  makeCaptionBatch,
+  prefixArrays,
+  sequenceArrays,
+  sliceCaptionBatch,
+  type CaptionBatch,
+  type PrefixArrays,
+  type SequenceArrays,
+} from './batches';
 import { asParams, prefixLossSum, sequenceLossSum, type CaptionModelConfig } from './captionModel';
 
 export interface StepOptions {
@@ -40,23 +50,43 @@ export function imageChunks(batch: CaptionBatch, maxTokens: number): [number, nu
 }
 
 /**
+ * A batch cut into its chunks with the layout's index arrays built: what the input pipeline prepares for
+ * the next step while the current one runs (plain data: it can cross to a worker too).
+ */
+export interface PreparedBatch {
+  prepared: true;
+  layout: Layout;
+  tokenCount: number;
+  chunks: { batch: CaptionBatch; arrays: SequenceArrays | PrefixArrays }[];
+}
+
+export function prepareBatch(batch: CaptionBatch, config: CaptionModelConfig, layout: Layout, maxChunkTokens?: number): PreparedBatch {
+  const limit = maxChunkTokens ?? (layout === 'prefix' ? 512 : 4096);
+  const ranges = imageChunks(batch, limit);
+  const chunks = ranges.map(([start, end]) => {
+    const part = ranges.length > 1 ? sliceCaptionBatch(batch, start, end) : batch;
+    return { batch: part, arrays: layout === 'sequence' ? sequenceArrays(part) : prefixArrays(part, config.maxLength) };
+  });
+  return { prepared: true, layout, tokenCount: batchTokenCount(batch), chunks };
+}
+
+/**
+ * @param batch a batch, or one prepared by prepareBatch (same layout) so no index arrays are built here
  * @returns lossSum (scalar) and one gradient per parameter, in paramSpecs order; the caller disposes them.
  */
 export function lossAndGradientSums(
   params: readonly tf.Tensor[],
   config: CaptionModelConfig,
-  batch: CaptionBatch,
+  batch: CaptionBatch | PreparedBatch,
   options: StepOptions,
 ): { lossSum: tf.Scalar; gradients: tf.Tensor[]; tokenCount: number } {
-  const limit = options.maxChunkTokens ?? (options.layout === 'prefix' ? 512 : 4096);
-  const chunks = imageChunks(batch, limit);
-  if (chunks.length > 1) {
+  const prepared = 'prepared' in batch && batch.layout === options.layout ? batch : prepareBatch(asCaptionBatch(batch), config, options.layout, options.maxChunkTokens);
+  if (prepared.chunks.length !== 1) {
     let total: { lossSum: tf.Scalar; gradients: tf.Tensor[]; tokenCount: number } | null = null;
-    chunks.forEach(([start, end], k) => {
-      const part = lossAndGradientSums(params, config, sliceCaptionBatch(batch, start, end), {
+    prepared.chunks.forEach((chunk, k) => {
+      const part = chunkGradients(params, chunk, {
         ...options,
         seed: options.seed === undefined ? undefined : options.seed + 7919 * k,
-        maxChunkTokens: Infinity,
       });
       if (!total) total = part;
       else {
@@ -69,11 +99,38 @@ export function lossAndGradientSums(
         tf.dispose([previous.lossSum, ...previous.gradients, part.lossSum, ...part.gradients]);
       }
     });
-    return total!;
+    return total ?? { lossSum: tf.scalar(0), gradients: params.map((p) => tf.zerosLike(p)), tokenCount: 0 };
   }
+  return chunkGradients(params, prepared.chunks[0], options);
+}
+
+function asCaptionBatch(batch: CaptionBatch | PreparedBatch): CaptionBatch {
+  if (!('prepared' in batch)) return batch;
+  // A batch prepared for another layout: put its chunks back together.
+  const parts = batch.chunks.map((c) => c.batch);
+  return parts.length === 1 ? parts[0] : concatBatches(parts);
+}
+
+function concatBatches(parts: CaptionBatch[]): CaptionBatch {
+  const images = parts.flatMap((b) =>
+    Array.from({ length: b.imageCount }, (_, i) => ({
+      features: b.features.subarray(i * b.featureDim, (i + 1) * b.featureDim),
+      captions: Array.from(b.captionImage.keys())
+        .filter((k) => b.captionImage[k] === i)
+        .map((k) => Array.from(b.tokens.subarray(b.captionOffsets[k], b.captionOffsets[k + 1]))),
+    })),
+  );
+  return makeCaptionBatch(images, parts[0].featureDim);
+}
+
+function chunkGradients(
+  params: readonly tf.Tensor[],
+  chunk: PreparedBatch['chunks'][number],
+  options: StepOptions,
+): { lossSum: tf.Scalar; gradients: tf.Tensor[]; tokenCount: number } {
+  const { batch, arrays } = chunk;
   const tokenCount = batchTokenCount(batch);
   const forward = { dropout: options.dropout, seed: options.seed };
-  const arrays = options.layout === 'sequence' ? sequenceArrays(batch) : prefixArrays(batch, config.maxLength);
   return tf.tidy(() => {
     const features = tf.tensor2d(batch.features, [batch.imageCount, batch.featureDim]);
     const lossOf = (...list: tf.Tensor[]): tf.Scalar =>

@@ -14,7 +14,7 @@ import type { Layout } from '../engine/trainer';
 import { Adam } from './adam';
 import { batchTokenCount, type CaptionBatch } from './batches';
 import { CaptionModel, EMBEDDING_PARAM_INDEX, initialWeights, type CaptionModelConfig } from './captionModel';
-import { lossAndGradientSums } from './gradients';
+import { lossAndGradientSums, type PreparedBatch } from './gradients';
 
 /** Plain-data options (they cross to workers as a ModelSpec's options). */
 export interface CaptionReplicaOptions {
@@ -59,7 +59,7 @@ export class CaptionReplicaModel implements ReplicaModel<CaptionBatch> {
    * @param step seeds this step's dropout masks (with the rank); a resumed run passes the global step so it
    *   draws the masks the uninterrupted run would have.
    */
-  gradientTensors(batch: CaptionBatch, step?: number): { lossSum: tf.Scalar; gradients: tf.Tensor[]; tokenCount: number } {
+  gradientTensors(batch: CaptionBatch | PreparedBatch, step?: number): { lossSum: tf.Scalar; gradients: tf.Tensor[]; tokenCount: number } {
     this.dropoutStep += 1;
     const rate = this.options.config.dropout;
     const seed = deriveSeed(this.options.seed, `dropout/${this.rank}/${step ?? this.dropoutStep}`);

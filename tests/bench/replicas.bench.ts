@@ -5,7 +5,7 @@
  * backward, read-back), communication (all-reduce incl. waiting for peers) and the optimizer update.
  *
  *   npx tsx tests/bench/replicas.bench.ts [--model caption|toy] [--vocab 8000] [--batch 64] [--steps 8]
- *        [--warmup 1] [--replicas 1,2,4] [--allreduce ring|postMessage] [--rounds 1]
+ *        [--warmup 2] [--replicas 1,2,4] [--allreduce ring|postMessage] [--rounds 1]
  *
  * Default model: the notebook's caption model (vocab 4000; Flickr8K's is ~8000 with --vocab 8000), global batch 32 images × 5
  * captions, synthetic features. Not collected by `vitest run` (tests/**\/*.test.ts only).
@@ -169,7 +169,7 @@ async function main(): Promise<void> {
   const common = {
     replicaCounts: argument('replicas', '1,2,4').split(',').map(Number),
     steps: Number(argument('steps', '4')),
-    warmupSteps: Number(argument('warmup', '1')),
+    warmupSteps: Number(argument('warmup', '2')),
     allReduce,
   };
   const rounds = Number(argument('rounds', '1'));

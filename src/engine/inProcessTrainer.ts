@@ -17,7 +17,7 @@ import { encodeCaptionModel, loadCaptionModel, type ModelMeta } from '../model/w
 import type { CaptionDataset, CaptionExample } from './captionData';
 import type { CheckpointStore } from './checkpoint';
 import { prefetch } from './pipeline';
-import type { Bleu, Trainer, TrainConfig, TrainerEvent, TrainerListener, TrainerState } from './trainer';
+import type { BackendName, Bleu, Trainer, TrainConfig, TrainerEvent, TrainerListener, TrainerState } from './trainer';
 
 export interface InProcessTrainerOptions {
   data: CaptionDataset;
@@ -120,6 +120,7 @@ export class InProcessTrainer implements Trainer {
     try {
       if (options.resume) await this.restore();
       await this.chooseLstm();
+      this.emit({ type: 'backendChosen', backend: tf.getBackend() as BackendName });
       this.setState('running');
       for (let epoch = this.progress.epoch; epoch < config.epochs; epoch++) {
         const epochStart = performance.now();

@@ -168,6 +168,7 @@ export async function train(args: string[], io: CliIo, signal?: AbortSignal): Pr
   const stopped = trainer.state === 'stopped';
   if (stopped) io.err(`train: stopped; ${values.out} holds epoch ${trainer.position.epoch}. Add --resume to continue.\n`);
   const bleuSplit = data.val.length ? 'val' : 'test';
+  if (data[bleuSplit].length === 0) io.err('train: WARNING: no validation or test image has features: BLEU below is over 0 images\n');
   const evaluation = await trainer.evaluate(bleuSplit);
   await trainer.dispose();
   const summary: TrainSummary = {

@@ -120,8 +120,9 @@ export function lstmBackwardStepCode(f16: boolean): string {
 @group(0) @binding(5) var<storage, read> dhSeq: array<f32>;         // [B,T,H] upstream gradient
 @group(0) @binding(6) var<storage, read_write> carry: array<f32>;   // [B,2H]
 @group(0) @binding(7) var<uniform> dims: Dims;
-var<workgroup> Ds: array<array<vec4<${ct}>, 8>, 32>;   // [row][k/4] of dz_{t+1}
-var<workgroup> Us: array<array<vec4<${ct}>, 8>, 8>;    // [unit][k/4] of U
+// K = 4H here, so chunks of 64 (twice the forward's) halve the barriers per step.
+var<workgroup> Ds: array<array<vec4<${ct}>, 16>, 32>;  // [row][k/4] of dz_{t+1}
+var<workgroup> Us: array<array<vec4<${ct}>, 8>, 16>;   // [k/4][unit] of U: neighbouring invocations read neighbours
 
 fn dzNext(b: u32, k: u32) -> f32 {
   if (b >= dims.B || k >= 4u * dims.H) { return 0.0; }
@@ -141,18 +142,20 @@ fn main(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_id) wid
   let notLast = dims.t + 1u < dims.T;
   var r = vec4<f32>(0.0);
   if (notLast) {
-    for (var k0 = 0u; k0 < G; k0 += 32u) {
-      let k = k0 + lid.x * 4u;
-      for (var i = 0u; i < 4u; i++) {
-        let b = rowBase + lid.y * 4u + i;
-        Ds[lid.y * 4u + i][lid.x] = vec4<${ct}>(vec4<f32>(dzNext(b, k), dzNext(b, k + 1u), dzNext(b, k + 2u), dzNext(b, k + 3u)));
+    for (var k0 = 0u; k0 < G; k0 += 64u) {
+      for (var half = 0u; half < 2u; half++) {
+        let q = lid.x + 8u * half;
+        let k = k0 + q * 4u;
+        for (var i = 0u; i < 4u; i++) {
+          let b = rowBase + lid.y * 4u + i;
+          Ds[lid.y * 4u + i][q] = vec4<${ct}>(vec4<f32>(dzNext(b, k), dzNext(b, k + 1u), dzNext(b, k + 2u), dzNext(b, k + 3u)));
+        }
+        // 8 units x 16 vec4 of U rows: invocation (x, y) loads unit y, k-quads x and x + 8.
+        Us[q][lid.y] = vec4<${ct}>(uQuad(wid.x * 8u + lid.y, k));
       }
-      // 8 units x 8 vec4 of U rows: invocation (x, y) loads unit y, k-quad x.
-      let unit = wid.x * 8u + lid.y;
-      Us[lid.y][lid.x] = vec4<${ct}>(uQuad(unit, k));
       workgroupBarrier();
-      for (var kq = 0u; kq < 8u; kq++) {
-        let u = Us[lid.x][kq];
+      for (var kq = 0u; kq < 16u; kq++) {
+        let u = Us[kq][lid.x];
         r += vec4<f32>(${dotp('Ds[lid.y * 4u][kq]', 'u')}, ${dotp('Ds[lid.y * 4u + 1u][kq]', 'u')},
                        ${dotp('Ds[lid.y * 4u + 2u][kq]', 'u')}, ${dotp('Ds[lid.y * 4u + 3u][kq]', 'u')});
       }

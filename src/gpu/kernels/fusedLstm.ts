@@ -102,7 +102,8 @@ export function fusedLstm(
         const precision = f16 ? 'mixed_float16' : 'float32';
         const dZ = backwardGates(dy, mS, rkS, cS, gS, d, f16);
         // h_{t-1} for every step: hSeq shifted right by one step, zeros at t = 0.
-        const hPrev = tf.concat([tf.zeros([d.B, 1, d.H]), tf.slice(hS, [0, 0, 0], [d.B, d.T - 1, d.H])], 1);
+        const hPrev =
+          d.T === 1 ? tf.zeros([d.B, 1, d.H]) : tf.concat([tf.zeros([d.B, 1, d.H]), tf.slice(hS, [0, 0, 0], [d.B, d.T - 1, d.H])], 1);
         const dx = gpuMatmul(dZ, kS, { transposeB: true, precision });
         const dKernel = gpuMatmul(tf.reshape(xS, [d.B * d.T, d.E]), dZ, { transposeA: true, precision });
         const dRecurrent = gpuMatmul(tf.reshape(hPrev, [d.B * d.T, d.H]), dZ, { transposeA: true, precision });

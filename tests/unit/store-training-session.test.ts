@@ -103,7 +103,7 @@ describe('StudioSession (Node, wasm, tiny model)', () => {
     expect(t.steps.loss.length).toBeGreaterThanOrEqual(3);
     expect(t.epochs).toHaveLength(3);
     expect(t.epochs[2].trainLoss).toBeLessThan(t.epochs[0].trainLoss); // loss falls
-    expect(t.backend).toBeNull(); // the page engines add backendChosen; these test engines do not
+    expect(t.backend?.backend).toBe('wasm'); // the in-process trainer reports its backend
     expect(store.getState().model.info).toMatchObject({ source: 'trained', featureDim });
 
     await session.evaluate(['kaggle', 'standard']);

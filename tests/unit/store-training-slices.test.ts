@@ -49,6 +49,15 @@ describe('training slice', () => {
     expect(store.getState().features).toBe(featuresBefore);
   });
 
+  it('keeps the adapter and fallback reason when a trainer repeats the backend without them', () => {
+    const store = makeStore();
+    store.getState().applyTrainerEvents([{ type: 'backendChosen', backend: 'webgpu', adapter: 'google swiftshader' }]);
+    store.getState().applyTrainerEvents([{ type: 'backendChosen', backend: 'webgpu' }]);
+    expect(store.getState().training.backend).toEqual({ backend: 'webgpu', adapter: 'google swiftshader', fallbackReason: undefined });
+    store.getState().applyTrainerEvents([{ type: 'backendChosen', backend: 'wasm' }]);
+    expect(store.getState().training.backend?.adapter).toBeUndefined();
+  });
+
   it('keeps earlier step arrays untouched (charts memoise on identity)', () => {
     const store = makeStore();
     store.getState().applyTrainerEvents([step(0)]);

@@ -159,9 +159,12 @@ export function reduceTrainerEvents(prev: TrainingData, events: readonly Trainer
       case 'replicaChecksums':
         next.checksums = { step: e.step, identical: e.identical };
         break;
-      case 'backendChosen':
-        next.backend = { backend: e.backend, adapter: e.adapter, fallbackReason: e.fallbackReason };
+      case 'backendChosen': {
+        // The page reports adapter and fallback reason; a trainer may then repeat the backend without them.
+        const same = next.backend?.backend === e.backend ? next.backend : null;
+        next.backend = { backend: e.backend, adapter: e.adapter ?? same?.adapter, fallbackReason: e.fallbackReason ?? same?.fallbackReason };
         break;
+      }
       case 'runFailed':
         next.error = { ...e.error, replica: e.replica };
         break;

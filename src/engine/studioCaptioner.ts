@@ -77,7 +77,15 @@ export function createCaptioner(source: CaptionerSource, label: string, origin: 
   }
 
   return {
-    info: { source: origin, label, vocabSize: config.vocabSize, maxLength: config.maxLength, featureDim: config.featureDim, epoch: Number(source.meta.epochsTrained ?? 0) || undefined },
+    info: {
+      source: origin,
+      label,
+      vocabSize: config.vocabSize,
+      maxLength: config.maxLength,
+      featureDim: config.featureDim,
+      epoch: Number(source.meta.epochsTrained ?? 0) || undefined,
+      weights: model.specs.map((spec) => ({ name: spec.name, shape: spec.shape })),
+    },
     async caption(features, options) {
       if (features.length !== config.featureDim) {
         throw new UserError(`these image features have ${features.length} numbers but the model expects ${config.featureDim}: extract them with the backbone the model was trained on`);

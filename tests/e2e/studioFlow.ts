@@ -136,6 +136,7 @@ export async function newUserPath(
   const archive = await readFile(archivePath);
   expect(archive.subarray(0, 2).toString('latin1')).toBe('PK');
   await page.getByTestId('model-saved-run').waitFor({ timeout: 30_000 });
+  expect(await page.getByTestId('model-weights').textContent()).toContain('lstm/recurrent_kernel');
   await shot('6-model');
 
   // Reload: the run's charts and its model come back; importing the archive gives the same caption.

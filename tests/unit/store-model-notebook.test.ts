@@ -57,6 +57,9 @@ describe('notebook model import', () => {
     const files: Record<string, Uint8Array | string> = { ...(await convertedFiles(keras)), 'tokenizer.json': tokenizer.toJSON() };
     const captioner = await captionerFromFiles(files, 'notebook model', 'notebook');
     expect(captioner.info).toMatchObject({ source: 'notebook', vocabSize: vocab, maxLength: L, featureDim: F });
+    // The Model panel lists the notebook's layers by their Keras names.
+    expect(captioner.info.weights?.map((w) => w.name)).toContain('lstm/recurrent_kernel');
+    expect(captioner.info.weights?.find((w) => w.name === 'embedding/embeddings')?.shape).toEqual([vocab, 3]);
     const features = Float32Array.from({ length: F }, (_, i) => i / F);
     const steps: string[] = [];
     const result = await captioner.caption(features, { mode: 'greedy', beamWidth: 1, topK: 3, onStep: (s) => steps.push(s.word) });

@@ -14,6 +14,8 @@ export interface ModelInfo {
   featureDim: number;
   /** Epoch of the checkpoint, when trained here. */
   epoch?: number;
+  /** Trainable weights by Keras layer name and shape, in the model's order. */
+  weights?: { name: string; shape: number[] }[];
 }
 
 export type ModelOperation = 'idle' | 'exporting' | 'importing' | 'saving' | 'restoring';

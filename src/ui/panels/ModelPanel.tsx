@@ -1,4 +1,5 @@
 import { ModelActions } from '../model/ModelActions.tsx';
+import { ModelWeights } from '../model/ModelWeights.tsx';
 import { ErrorNote } from '../panelKit/ErrorNote.tsx';
 import { usePanels, useSession } from '../panelKit/hooks.ts';
 import '../panelKit/panels.css';
@@ -30,6 +31,7 @@ export function ModelPanel() {
         </p>
       ) : null}
       <ModelActions />
+      {m.info ? <ModelWeights info={m.info} /> : null}
       <ErrorNote error={m.error} testId="model-error" />
     </section>
   );

@@ -1,6 +1,7 @@
-/** Offers text as a file download (warnings as JSON or CSV). */
-export function downloadText(fileName: string, text: string, mimeType: string): void {
-  const url = URL.createObjectURL(new Blob([text], { type: mimeType }));
+/** Offers text or bytes as a file download (warnings as JSON or CSV, a model archive). */
+export function downloadBlob(fileName: string, content: string | Uint8Array, mimeType: string): void {
+  const part = typeof content === 'string' ? content : (content as Uint8Array<ArrayBuffer>);
+  const url = URL.createObjectURL(new Blob([part], { type: mimeType }));
   const link = document.createElement('a');
   link.href = url;
   link.download = fileName;

@@ -1,6 +1,6 @@
 import { useState } from 'react';
 import { warningsToCsv, warningsToJson } from '../../store/warningsExport.ts';
-import { downloadText } from '../browser/download.ts';
+import { downloadBlob } from '../browser/download.ts';
 import { useStudio } from '../storeContext.tsx';
 
 /** Rows per page: long lists (thousands of problems on a messy folder) are paginated, never all in the DOM. */
@@ -25,10 +25,10 @@ export function WarningsList() {
         </h3>
         {warnings.length > 0 ? (
           <div className="row-buttons">
-            <button type="button" onClick={() => downloadText(`${baseName}.json`, warningsToJson(warnings), 'application/json')}>
+            <button type="button" onClick={() => downloadBlob(`${baseName}.json`, warningsToJson(warnings), 'application/json')}>
               Download JSON
             </button>
-            <button type="button" onClick={() => downloadText(`${baseName}.csv`, warningsToCsv(warnings), 'text/csv')}>
+            <button type="button" onClick={() => downloadBlob(`${baseName}.csv`, warningsToCsv(warnings), 'text/csv')}>
               Download CSV
             </button>
           </div>

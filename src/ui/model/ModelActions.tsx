@@ -1,5 +1,5 @@
 import { useRef } from 'react';
-import { downloadBytes } from './downloadBytes.ts';
+import { downloadBlob } from '../browser/download.ts';
 import { useSession, usePanels } from '../panelKit/hooks.ts';
 
 /** Export the current model as one zip; import one back; import a notebook model converted for tfjs. */
@@ -21,7 +21,7 @@ export function ModelActions() {
           disabled={busy || Boolean(exportReason)}
           onClick={async () => {
             const out = await session.exportModel();
-            if (out) downloadBytes(out.fileName, out.bytes, 'application/zip');
+            if (out) downloadBlob(out.fileName, out.bytes, 'application/zip');
           }}
         >
           Export model (.zip)

@@ -3,9 +3,10 @@
  * new one into place, then deletes the old: at every instant either the old or the new folder is complete
  * (after a crash between the renames, `load` finds the old one under `<dir>.old`).
  */
-import { mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { toBytes, type CheckpointFiles, type CheckpointStore } from './checkpoint';
+import { pathExists } from './nodeFs';
 
 export class NodeCheckpointStore implements CheckpointStore {
   constructor(readonly location: string) {}
@@ -21,27 +22,18 @@ export class NodeCheckpointStore implements CheckpointStore {
     }
     await mkdir(dirname(this.location), { recursive: true });
     await rm(old, { recursive: true, force: true });
-    if (await exists(this.location)) await rename(this.location, old);
+    if (await pathExists(this.location)) await rename(this.location, old);
     await rename(temp, this.location);
     await rm(old, { recursive: true, force: true });
   }
 
   async load(): Promise<Record<string, Uint8Array> | null> {
     for (const dir of [this.location, `${this.location}.old`]) {
-      if (!(await exists(join(dir, 'model.json')))) continue;
+      if (!(await pathExists(join(dir, 'model.json')))) continue;
       const files: Record<string, Uint8Array> = {};
       for (const name of await readdir(dir)) files[name] = new Uint8Array(await readFile(join(dir, name)));
       return files;
     }
     return null;
-  }
-}
-
-async function exists(path: string): Promise<boolean> {
-  try {
-    await stat(path);
-    return true;
-  } catch {
-    return false;
   }
 }

@@ -1,9 +1,10 @@
 /**
  * Node side of the feature cache: the feature file (format in featureCache.ts). Node only (node:fs).
  */
-import { open, readFile, rename, stat, truncate } from 'node:fs/promises';
+import { open, readFile, rename, truncate } from 'node:fs/promises';
 import {
   FeatureFileError,
+  MemoryFeatureStore,
   decodeFeatureFile,
   describeIdentity,
   encodeHeader,
@@ -15,6 +16,7 @@ import {
   type FeatureRecord,
   type FeatureStore,
 } from './featureCache';
+import { pathExists } from './nodeFs';
 
 /** Reads a whole feature file (what `train --features <file>` consumes). */
 export async function readFeatureFile(path: string): Promise<FeatureFileContents> {
@@ -28,34 +30,26 @@ export async function readFeatureFile(path: string): Promise<FeatureFileContents
   return contents;
 }
 
-async function exists(path: string): Promise<boolean> {
-  try {
-    await stat(path);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 /**
  * An append-only feature file used as the cache of one extraction identity. Opening an existing file of the
  * same identity resumes it; a different identity is refused unless `replace` is set.
  */
 export class NodeFeatureFileStore implements FeatureStore {
+  /** The records in memory; the file only ever grows by appends after them. */
+  private readonly index: MemoryFeatureStore;
+
   private constructor(
     readonly path: string,
     readonly identity: FeatureIdentity,
-    private readonly byHash: Map<string, Float32Array>,
-    private readonly byName: Map<string, string>,
-  ) {}
+  ) {
+    this.index = new MemoryFeatureStore(identity);
+  }
 
   /** How many records the file held when opened (resume information). */
   resumedRecords = 0;
 
   static async open(path: string, identity: FeatureIdentity, options: { replace?: boolean } = {}): Promise<NodeFeatureFileStore> {
-    const byHash = new Map<string, Float32Array>();
-    const byName = new Map<string, string>();
-    if (await exists(path)) {
+    if (await pathExists(path)) {
       const bytes = await readFile(path);
       if (bytes.length === 0) return NodeFeatureFileStore.create(path, identity);
       // Throws for anything that is not a feature file: --force never overwrites, say, a captions file.
@@ -69,12 +63,10 @@ export class NodeFeatureFileStore implements FeatureStore {
         );
       }
       if (contents.truncatedBytes > 0) await truncate(path, contents.validBytes);
-      for (const [name, vector] of contents.features) {
-        const hash = contents.hashes.get(name)!;
-        byHash.set(hash, vector);
-        byName.set(name, hash);
-      }
-      const store = new NodeFeatureFileStore(path, identity, byHash, byName);
+      const store = new NodeFeatureFileStore(path, identity);
+      await store.index.put(
+        [...contents.features].map(([name, features]) => ({ name, sha256: contents.hashes.get(name)!, features })),
+      );
       store.resumedRecords = contents.features.size;
       return store;
     }
@@ -94,20 +86,15 @@ export class NodeFeatureFileStore implements FeatureStore {
       await handle.close();
     }
     await rename(temporary, path);
-    return new NodeFeatureFileStore(path, identity, new Map(), new Map());
+    return new NodeFeatureFileStore(path, identity);
   }
 
-  async getByHash(sha256: string[]): Promise<Map<string, Float32Array>> {
-    const found = new Map<string, Float32Array>();
-    for (const hash of sha256) {
-      const vector = this.byHash.get(hash);
-      if (vector) found.set(hash, vector);
-    }
-    return found;
+  getByHash(sha256: string[]): Promise<Map<string, Float32Array>> {
+    return this.index.getByHash(sha256);
   }
 
-  async names(): Promise<Map<string, string>> {
-    return new Map(this.byName);
+  names(): Promise<Map<string, string>> {
+    return this.index.names();
   }
 
   async put(records: FeatureRecord[]): Promise<void> {
@@ -119,10 +106,7 @@ export class NodeFeatureFileStore implements FeatureStore {
     } finally {
       await handle.close();
     }
-    for (const r of records) {
-      this.byHash.set(r.sha256, r.features);
-      this.byName.set(r.name, r.sha256);
-    }
+    await this.index.put(records);
   }
 
   async close(): Promise<void> {}

@@ -6,6 +6,7 @@
 import type { Corpus, Protocol } from '../core/data/types';
 import { Tokenizer } from '../core/text/tokenizer';
 import { UserError } from '../core/errors';
+import type { CaptionModelConfig } from '../model/captionModel';
 
 export interface CaptionExample {
   name: string;
@@ -32,6 +33,21 @@ export interface CaptionDataset {
   endId: number;
   /** Images of the corpus with no feature vector (left out, reported). */
   missingFeatures: string[];
+}
+
+/** The layer sizes a run may override; the notebook's 256 otherwise. */
+export type ModelSizes = Partial<Pick<CaptionModelConfig, 'units' | 'embedDim'>>;
+
+/** The caption model a dataset calls for: vocabulary, length and feature width from the data. */
+export function captionModelConfigFor(data: CaptionDataset, dropout: number, sizes: ModelSizes = {}): CaptionModelConfig {
+  return {
+    vocabSize: data.vocabSize,
+    maxLength: data.maxLength,
+    featureDim: data.featureDim,
+    units: sizes.units ?? 256,
+    embedDim: sizes.embedDim ?? 256,
+    dropout,
+  };
 }
 
 /** The feature vector of a corpus image: by its name, its file's base name, or the notebook's id. */

@@ -14,7 +14,7 @@ import { lossSum, prepareBatch, type PreparedBatch } from '../model/gradients';
 import { useSequenceLstm } from '../model/ops';
 import { CaptionReplicaModel } from '../model/replicaStep';
 import { encodeCaptionModel, loadCaptionModel, type ModelMeta } from '../model/weightsIo';
-import type { CaptionDataset, CaptionExample } from './captionData';
+import { captionModelConfigFor, type CaptionDataset, type CaptionExample, type ModelSizes } from './captionData';
 import type { CheckpointStore } from './checkpoint';
 import { prefetch } from './pipeline';
 import type { BackendName, Bleu, Trainer, TrainConfig, TrainerEvent, TrainerListener, TrainerState } from './trainer';
@@ -23,7 +23,7 @@ export interface InProcessTrainerOptions {
   data: CaptionDataset;
   config: TrainConfig;
   /** Model size overrides (tests, benches); the notebook's 256/256 otherwise. */
-  model?: Partial<Pick<CaptionModelConfig, 'units' | 'embedDim'>>;
+  model?: ModelSizes;
   store?: CheckpointStore | null;
   /** Saved with every checkpoint (e.g. the feature identity). */
   meta?: ModelMeta;
@@ -49,14 +49,7 @@ export class InProcessTrainer implements Trainer {
 
   constructor(private readonly options: InProcessTrainerOptions) {
     const { data, config } = options;
-    this.modelConfig = {
-      vocabSize: data.vocabSize,
-      maxLength: data.maxLength,
-      featureDim: data.featureDim,
-      units: options.model?.units ?? 256,
-      embedDim: options.model?.embedDim ?? 256,
-      dropout: config.dropout,
-    };
+    this.modelConfig = captionModelConfigFor(data, config.dropout, options.model);
     this.replica = new CaptionReplicaModel({
       config: this.modelConfig,
       layout: config.layout,

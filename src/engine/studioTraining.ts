@@ -9,7 +9,7 @@ import { scoreCaptions } from '../core/metrics/bleu';
 import { imageTokenCounts, makeCaptionBatch, sliceCaptionBatch, type CaptionBatch } from '../model/batches';
 import { paramSpecs, type CaptionModelConfig } from '../model/captionModel';
 import { loadCaptionModel } from '../model/weightsIo';
-import { buildCaptionDataset, type CaptionDataset } from './captionData';
+import { buildCaptionDataset, captionModelConfigFor, type CaptionDataset, type ModelSizes } from './captionData';
 import { MemoryCheckpointStore, type CheckpointStore } from './checkpoint';
 import { InProcessTrainer } from './inProcessTrainer';
 import { MirroredTrainer } from './mirroredTrainer';
@@ -23,7 +23,7 @@ export interface StudioTrainingOptions {
   corpus: Corpus;
   features: Map<string, Float32Array>;
   /** Model size overrides (tests use tiny models); the notebook's 256/256 otherwise. */
-  model?: Partial<Pick<CaptionModelConfig, 'units' | 'embedDim'>>;
+  model?: ModelSizes;
   /** Where in-process checkpoints go (IndexedDB in the page). */
   checkpoints?: CheckpointStore;
   /** Mirrored only: the backend each replica worker uses, and how to start one. */
@@ -52,14 +52,7 @@ export function createStudioTraining(options: StudioTrainingOptions): TrainingRu
     };
   }
   if (!options.spawnReplica) throw new Error('mirrored training needs a way to start replica workers');
-  const modelConfig: CaptionModelConfig = {
-    vocabSize: data.vocabSize,
-    maxLength: data.maxLength,
-    featureDim: data.featureDim,
-    units: options.model?.units ?? 256,
-    embedDim: options.model?.embedDim ?? 256,
-    dropout: config.dropout,
-  };
+  const modelConfig = captionModelConfigFor(data, config.dropout, options.model);
   const paramCount = paramSpecs(modelConfig).length;
   let latest: MirroredCheckpoint | null = null;
   const store = options.mirroredCheckpoints;

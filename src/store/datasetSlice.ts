@@ -75,6 +75,19 @@ function messageOf(error: unknown): string {
   return error instanceof Error ? `unexpected error: ${error.message}` : String(error);
 }
 
+/** The dataset part of the state with nothing loaded: the start, a cleared dataset, and the start of a load. */
+const NO_DATASET = {
+  datasetStatus: 'empty',
+  datasetProgress: null,
+  datasetSource: null,
+  datasetFormat: null,
+  captionFile: null,
+  warnings: [],
+  stats: null,
+  samples: [],
+  datasetError: null,
+} satisfies Partial<DatasetSlice>;
+
 export const createDatasetSlice =
   (deps: StudioDeps): StateCreator<StudioState, [], [], DatasetSlice> =>
   (set, get) => {
@@ -124,17 +137,7 @@ export const createDatasetSlice =
       const id = ++loadId;
       revokeSamples();
       loaded = null;
-      set({
-        datasetStatus: 'loading',
-        datasetProgress: null,
-        datasetSource: source,
-        datasetFormat: null,
-        captionFile: null,
-        warnings: [],
-        stats: null,
-        samples: [],
-        datasetError: null,
-      });
+      set({ ...NO_DATASET, datasetStatus: 'loading', datasetSource: source });
       const onProgress = (progress: Progress) => {
         if (id === loadId) set({ datasetProgress: progress });
       };
@@ -159,16 +162,8 @@ export const createDatasetSlice =
     }
 
     return {
-      datasetStatus: 'empty',
-      datasetProgress: null,
-      datasetSource: null,
+      ...NO_DATASET,
       protocol: 'standard',
-      datasetFormat: null,
-      captionFile: null,
-      warnings: [],
-      stats: null,
-      samples: [],
-      datasetError: null,
 
       loadDemo: (options = {}) => {
         const demo = { ...DEMO_DEFAULTS, ...options };
@@ -193,17 +188,7 @@ export const createDatasetSlice =
         loadId++;
         revokeSamples();
         loaded = null;
-        set({
-          datasetStatus: 'empty',
-          datasetProgress: null,
-          datasetSource: null,
-          datasetFormat: null,
-          captionFile: null,
-          warnings: [],
-          stats: null,
-          samples: [],
-          datasetError: null,
-        });
+        set(NO_DATASET);
       },
     };
   };

@@ -11,7 +11,8 @@ import { batchTokenCount, makeCaptionBatch } from '../model/batches';
 import type { CaptionModelConfig } from '../model/captionModel';
 import { greedyDecode } from '../model/decode';
 import { lossSum, prepareBatch, type PreparedBatch } from '../model/gradients';
-import { useSequenceLstm } from '../model/ops';
+import { chooseModelKernels, type KernelChoice } from '../model/kernelChoice';
+import type { LossScalerState } from '../model/precision';
 import { CaptionReplicaModel } from '../model/replicaStep';
 import { encodeCaptionModel, loadCaptionModel, type ModelMeta } from '../model/weightsIo';
 import { captionModelConfigFor, type CaptionDataset, type CaptionExample, type ModelSizes } from './captionData';
@@ -47,6 +48,8 @@ export class InProcessTrainer implements Trainer {
   private pauseGate: { promise: Promise<void>; release: () => void } | null = null;
   private running: Promise<void> | null = null;
 
+  private kernelChoice: KernelChoice | null = null;
+
   constructor(private readonly options: InProcessTrainerOptions) {
     const { data, config } = options;
     this.modelConfig = captionModelConfigFor(data, config.dropout, options.model);
@@ -57,6 +60,19 @@ export class InProcessTrainer implements Trainer {
       seed: config.seed,
       weights: options.initialWeights,
     });
+  }
+
+  /**
+   * Installs this thread's training kernels (fused WGSL on webgpu, f16 under mixed_float16 with shader-f16)
+   * and gives the model a loss scaler when the run really is mixed precision. Before the first step.
+   */
+  private async chooseKernels(): Promise<KernelChoice> {
+    if (this.kernelChoice) return this.kernelChoice;
+    const { config } = this.options;
+    const choice = await chooseModelKernels({ fusedKernels: config.fusedKernels, precision: config.precision });
+    this.replica.setPrecision(choice.precision, { initialScale: config.initialLossScale, growthSteps: config.lossScaleGrowthSteps });
+    this.kernelChoice = choice;
+    return choice;
   }
 
   on(listener: TrainerListener): () => void {
@@ -111,9 +127,15 @@ export class InProcessTrainer implements Trainer {
   private async run(options: { resume?: boolean; signal?: AbortSignal }): Promise<void> {
     const { config } = this.options;
     try {
+      const kernels = await this.chooseKernels();
       if (options.resume) await this.restore();
-      await this.chooseLstm();
-      this.emit({ type: 'backendChosen', backend: tf.getBackend() as BackendName });
+      this.emit({
+        type: 'backendChosen',
+        backend: tf.getBackend() as BackendName,
+        precision: kernels.precision,
+        kernels: kernels.kernels,
+        ...(kernels.fallbackReason ? { kernelFallbackReason: kernels.fallbackReason } : {}),
+      });
       this.setState('running');
       for (let epoch = this.progress.epoch; epoch < config.epochs; epoch++) {
         const epochStart = performance.now();
@@ -123,8 +145,11 @@ export class InProcessTrainer implements Trainer {
           if (this.pauseGate) await this.pauseGate.promise;
           if (this.stopRequested || options.signal?.aborted) break;
           const { loss, tokens } = await this.trainStep(batch, epoch);
-          lossTotal += loss * tokens;
-          tokenTotal += tokens;
+          // A mixed-precision step whose forward pass overflowed has no loss to average (and was skipped).
+          if (Number.isFinite(loss)) {
+            lossTotal += loss * tokens;
+            tokenTotal += tokens;
+          }
         }
         if (this.stopRequested || options.signal?.aborted) {
           this.setState('stopped', options.signal?.aborted ? 'aborted' : 'stopped by request');
@@ -151,19 +176,6 @@ export class InProcessTrainer implements Trainer {
     }
   }
 
-  /**
-   * On webgpu with fusedKernels, the training LSTM runs as H6's fused WGSL kernel. It runs in float32 here:
-   * mixed_float16 needs dynamic loss scaling around the step, which this trainer does not do yet.
-   */
-  private async chooseLstm(): Promise<void> {
-    if (tf.getBackend() === 'webgpu' && this.options.config.fusedKernels) {
-      const { fusedLstm } = await import('../gpu/kernels/fusedLstm');
-      useSequenceLstm((x, mask, kernel, recurrent, bias) => fusedLstm(x, mask, kernel, recurrent, bias, { precision: 'float32' }));
-    } else {
-      useSequenceLstm(null);
-    }
-  }
-
   /** Seeded per epoch, so a resumed run sees the same order the uninterrupted one would. */
   private *epochBatches(epoch: number): Generator<PreparedBatch> {
     const { data, config } = this.options;
@@ -179,10 +191,14 @@ export class InProcessTrainer implements Trainer {
     const started = performance.now();
     const { lossSum: sum, gradients, tokenCount } = this.replica.gradientTensors(batch, this.progress.step);
     let loss: number;
+    let outcome: Awaited<ReturnType<CaptionReplicaModel['applyMeanTensors']>>;
     try {
       const means = tf.tidy(() => gradients.map((g) => g.div(tokenCount)));
-      this.replica.optimizer.apply(means);
-      tf.dispose(means);
+      try {
+        outcome = await this.replica.applyMeanTensors(means);
+      } finally {
+        tf.dispose(means);
+      }
       loss = (await sum.data())[0] / tokenCount;
     } finally {
       sum.dispose();
@@ -198,6 +214,7 @@ export class InProcessTrainer implements Trainer {
       tokens: tokenCount,
       durationMs,
       tokensPerSecond: (tokenCount / durationMs) * 1000,
+      ...(outcome ? { lossScale: outcome.lossScale, skipped: outcome.skipped } : {}),
     });
     return { loss, tokens: tokenCount };
   }
@@ -291,7 +308,12 @@ export class InProcessTrainer implements Trainer {
     await store.save({
       ...(await this.modelFiles()),
       'optimizer.bin': new Uint8Array(optimizer.buffer),
-      'trainer.json': JSON.stringify({ ...this.progress, adamStep: adam.step, config: this.options.config }),
+      'trainer.json': JSON.stringify({
+        ...this.progress,
+        adamStep: adam.step,
+        config: this.options.config,
+        ...(this.replica.lossScaler ? { lossScaler: this.replica.lossScaler.toJSON() } : {}),
+      }),
     });
     this.emit({ type: 'checkpointSaved', epoch: this.progress.epoch, step: this.progress.step, location: store.location });
   }
@@ -301,7 +323,7 @@ export class InProcessTrainer implements Trainer {
     if (!files) return;
     const loaded = await loadCaptionModel(memoryFolder('checkpoint', files));
     this.replica.setWeights(loaded.weights);
-    const trainer = JSON.parse(new TextDecoder().decode(files['trainer.json'])) as Progress & { adamStep: number };
+    const trainer = JSON.parse(new TextDecoder().decode(files['trainer.json'])) as Progress & { adamStep: number; lossScaler?: LossScalerState };
     const bytes = files['optimizer.bin'];
     const flat = new Float32Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength));
     const sizes = this.replica.model.specs.map((s) => s.shape.reduce((a, b) => a * b, 1));
@@ -312,6 +334,7 @@ export class InProcessTrainer implements Trainer {
       offset += size;
     }
     this.replica.optimizer.setState({ step: trainer.adamStep, firstMoments: moments.slice(0, sizes.length), secondMoments: moments.slice(sizes.length) });
+    if (trainer.lossScaler && this.replica.lossScaler) this.replica.lossScaler.restore(trainer.lossScaler);
     this.progress = { epoch: trainer.epoch, step: trainer.step };
   }
 

@@ -26,11 +26,26 @@ export interface GradientSums {
   readbackMs?: number;
 }
 
+/** What an optimizer step did; only a mixed-precision model reports it (its loss scaler decides). */
+export interface StepOutcome {
+  /** True when a gradient was non-finite and the update was not applied. */
+  skipped: boolean;
+  /** The loss scale for the next step. */
+  lossScale: number;
+}
+
 export interface ReplicaModel<Batch = unknown> {
   readonly variables: readonly VariableInfo[];
-  computeGradients(batch: Batch): Promise<GradientSums>;
-  /** One optimizer step (Adam) from the mean gradients of the global batch, in `variables` order. */
-  applyGradients(meanGradients: Float32Array[]): Promise<void>;
+  /**
+   * @param globalTokenCount real tokens of the whole global batch (all shards): a mixed-precision model
+   *   scales its loss as Keras does, by lossScale / globalTokenCount.
+   */
+  computeGradients(batch: Batch, globalTokenCount?: number): Promise<GradientSums>;
+  /**
+   * One optimizer step (Adam) from the mean gradients of the global batch, in `variables` order. Every
+   * replica sees the same reduced gradients, so a mixed-precision model's skip decision is the same on all.
+   */
+  applyGradients(meanGradients: Float32Array[]): Promise<StepOutcome | void>;
   /** Everything a peer needs to continue identically: weights, optimizer moments, step counter. */
   getState(): Promise<Float32Array[]>;
   setState(state: Float32Array[]): Promise<void>;

@@ -21,8 +21,16 @@ export interface TrainConfig {
   /** `prefix`: the notebook's one-sample-per-prefix; `sequence`: whole-caption teacher forcing. */
   layout: Layout;
   protocol: Protocol;
+  /** mixed_float16: f16 compute in the fused WGSL kernels with dynamic loss scaling (WebGPU with shader-f16). */
   precision: Precision;
-  /** Use the fused WebGPU LSTM kernel when the backend is webgpu (off: stock tfjs ops). */
+  /** Loss scale a mixed_float16 run starts at (Keras: 2^15). */
+  initialLossScale?: number;
+  /** Consecutive finite steps after which the loss scale doubles (Keras: 2000). */
+  lossScaleGrowthSteps?: number;
+  /**
+   * The studio's own WGSL kernels on webgpu (dense+relu, the whole-sequence LSTM, output projection with
+   * softmax cross-entropy) instead of stock tfjs ops.
+   */
   fusedKernels: boolean;
   /** 1 = in-process; >1 = mirrored replicas in workers. */
   replicas: number;
@@ -117,7 +125,17 @@ export type TrainerEvent =
       bytesSavedBySparse?: number;
     }
   | { type: 'replicaChecksums'; step: number; checksums: string[]; identical: boolean }
-  | { type: 'backendChosen'; backend: BackendName; adapter?: string; fallbackReason?: string }
+  | {
+      type: 'backendChosen';
+      backend: BackendName;
+      adapter?: string;
+      fallbackReason?: string;
+      /** The precision and the training kernels the run really uses (after any fall-back). */
+      precision?: Precision;
+      kernels?: string;
+      /** Why the requested precision or kernels were not used. */
+      kernelFallbackReason?: string;
+    }
   | { type: 'runFailed'; error: SerializedError; replica?: number }
   /** Mirrored only: the group as it runs (again after each recovery). */
   | {

@@ -1,6 +1,6 @@
 /**
  * The notebook's merge captioner, written as weights plus functional forward passes so the math is ours
- * (layouts, gradients as sums over tokens, fused kernels plugging in later):
+ * (layouts, gradients as sums over tokens, the training pass on a swappable kernel set, src/model/kernels.ts):
  *
  *   input_1 features [F] → dropout → dense (units, relu) ─┐
  *   input_2 tokens → embedding (mask_zero) → dropout_1 → lstm (units) ─┴→ add → dense_1 (units, relu)
@@ -13,7 +13,8 @@ import * as tf from '@tensorflow/tfjs';
 import { deriveSeed, mulberry32 } from '../core/rng';
 import type { PrefixArrays, SequenceArrays } from './batches';
 import { glorotUniform, orthogonal, uniform } from './init';
-import { crossEntropySum, dropout, gatherRows, lstmLayer, lstmStep, matMul, type LstmParams } from './ops';
+import { modelKernels, stockKernels, type ModelKernels } from './kernels';
+import { dropout, gatherRows, lstmLayer, lstmStep, matMul, type LstmParams } from './ops';
 
 export interface CaptionModelConfig {
   /** Tokenizer words + 1 (index 0 is padding), as the notebook's `vocab_size`. */
@@ -121,9 +122,9 @@ export interface ForwardOptions {
 }
 
 /** features [n, F] → dropout → dense relu → [n, units] */
-export function imageBranch(p: Params, features: tf.Tensor2D, options: ForwardOptions): tf.Tensor2D {
+export function imageBranch(p: Params, features: tf.Tensor2D, options: ForwardOptions, kernels: ModelKernels = stockKernels): tf.Tensor2D {
   const dropped = dropout(features, options.dropout, options.seed === undefined ? undefined : options.seed + 1);
-  return tf.relu(matMul(dropped, p.denseKernel).add(p.denseBias)) as tf.Tensor2D;
+  return kernels.dense(dropped, p.denseKernel, p.denseBias, true);
 }
 
 /** ids [m] int32 → embedding → dropout_1 → [m, embed] (the dropout seed varies with a per-call salt). */
@@ -142,25 +143,33 @@ export function decoderLogits(p: Params, image: tf.Tensor2D, sequence: tf.Tensor
   return matMul(hidden, p.dense2Kernel).add(p.dense2Bias) as tf.Tensor2D;
 }
 
+/** The training head on the active kernels: add → dense_1 relu → dense_2 → summed cross-entropy. */
+function headLossSum(p: Params, image: tf.Tensor2D, sequence: tf.Tensor2D, targets: tf.Tensor1D, kernels: ModelKernels): tf.Scalar {
+  const hidden = kernels.dense(image.add(sequence) as tf.Tensor2D, p.dense1Kernel, p.dense1Bias, true);
+  return kernels.outputLossSum(hidden, p.dense2Kernel, p.dense2Bias, targets);
+}
+
 /**
- * Summed cross-entropy over the real targets, `sequence` layout.
+ * Summed cross-entropy over the real targets, `sequence` layout, on this thread's training kernels.
  * @param features [images, F]
  */
 export function sequenceLossSum(p: Params, features: tf.Tensor2D, a: SequenceArrays, options: ForwardOptions): tf.Scalar {
-  const image = gatherRows(imageBranch(p, features, options), tf.tensor1d(a.rowImage, 'int32')); // [rows, u]
+  const kernels = modelKernels();
+  const image = gatherRows(imageBranch(p, features, options, kernels), tf.tensor1d(a.rowImage, 'int32')); // [rows, u]
   // [steps·rows, u], time-major: the state of row r after step t is row t·rows + r.
-  const sequence = lstmLayer(a.inputs, a.rows, a.steps, embedder(p, options), p.lstm, true);
+  const sequence = lstmLayer(a.inputs, a.rows, a.steps, embedder(p, options), p.lstm, true, kernels.sequenceLstm);
   const timeMajor = a.targetPositions.map((position) => (position % a.steps) * a.rows + Math.floor(position / a.steps));
   const rowOfPosition = tf.tensor1d(a.targetPositions.map((position) => Math.floor(position / a.steps)), 'int32');
-  const logits = decoderLogits(p, gatherRows(image, rowOfPosition), gatherRows(sequence, tf.tensor1d(timeMajor, 'int32')));
-  return crossEntropySum(logits, tf.tensor1d(a.targets, 'int32'));
+  const targets = tf.tensor1d(a.targets, 'int32');
+  return headLossSum(p, gatherRows(image, rowOfPosition), gatherRows(sequence, tf.tensor1d(timeMajor, 'int32')), targets, kernels);
 }
 
 /** Summed cross-entropy over the samples, `prefix` layout. @param features [images, F] */
 export function prefixLossSum(p: Params, features: tf.Tensor2D, a: PrefixArrays, options: ForwardOptions): tf.Scalar {
-  const image = gatherRows(imageBranch(p, features, options), tf.tensor1d(a.sampleImage, 'int32'));
-  const last = lstmLayer(a.inputs, a.samples, a.steps, embedder(p, options), p.lstm, false);
-  return crossEntropySum(decoderLogits(p, image, last), tf.tensor1d(a.targets, 'int32'));
+  const kernels = modelKernels();
+  const image = gatherRows(imageBranch(p, features, options, kernels), tf.tensor1d(a.sampleImage, 'int32'));
+  const last = lstmLayer(a.inputs, a.samples, a.steps, embedder(p, options), p.lstm, false, kernels.sequenceLstm);
+  return headLossSum(p, image, last, tf.tensor1d(a.targets, 'int32'), kernels);
 }
 
 /**

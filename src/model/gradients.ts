@@ -29,6 +29,12 @@ export interface StepOptions {
    * on its own row), 4096 for `sequence`.
    */
   maxChunkTokens?: number;
+  /**
+   * Mixed precision: the backward pass differentiates lossSum × lossFactor (the loss scale over the global
+   * batch's token count: Keras' scaled mean loss), so small f16 gradients do not flush to zero; the results
+   * are divided back in f32, so callers still get plain sums (non-finite where f16 overflowed).
+   */
+  lossFactor?: number;
 }
 
 /** Image ranges [start, end) whose captions hold at most `maxTokens` targets each (at least one image). */
@@ -137,8 +143,14 @@ function chunkGradients(
       options.layout === 'sequence'
         ? sequenceLossSum(asParams(list), features, arrays as ReturnType<typeof sequenceArrays>, forward)
         : prefixLossSum(asParams(list), features, arrays as ReturnType<typeof prefixArrays>, forward);
-    const { value, grads } = tf.valueAndGrads(lossOf)(params as tf.Tensor[]);
-    return { lossSum: value, gradients: grads, tokenCount };
+    const factor = options.lossFactor;
+    if (factor === undefined) {
+      const { value, grads } = tf.valueAndGrads(lossOf)(params as tf.Tensor[]);
+      return { lossSum: value, gradients: grads, tokenCount };
+    }
+    const scaled = (...list: tf.Tensor[]): tf.Scalar => tf.mul(lossOf(...list), factor);
+    const { value, grads } = tf.valueAndGrads(scaled)(params as tf.Tensor[]);
+    return { lossSum: tf.div(value, factor) as tf.Scalar, gradients: grads.map((g) => tf.div(g, factor)), tokenCount };
   });
 }
 

@@ -107,21 +107,15 @@ export function lstmUnrolled(inputs: tf.Tensor3D, mask: (tf.Tensor2D | null)[], 
 }
 
 /**
- * A whole-sequence LSTM from another implementation (H6's fused WebGPU kernel, src/gpu/kernels/fusedLstm.ts):
+ * A whole-sequence LSTM from another implementation (the fused WebGPU kernel, src/gpu/kernels/fusedLstm.ts):
  * same semantics as lstmUnrolled (at a masked step h and c carry over and the output repeats h).
  * @param x [n, steps, width] @param mask [n, steps] float 0/1 @returns hSeq [n, steps, units]
  */
 export type SequenceLstm = (x: tf.Tensor3D, mask: tf.Tensor2D, kernel: tf.Tensor2D, recurrentKernel: tf.Tensor2D, bias: tf.Tensor1D) => tf.Tensor3D;
 
-let sequenceLstm: SequenceLstm | null = null;
-
-/** Routes the caption model's training LSTM through `impl` (null: back to stock ops). Per thread. */
-export function useSequenceLstm(impl: SequenceLstm | null): void {
-  sequenceLstm = impl;
-}
-
 /**
- * The LSTM over token inputs, whichever implementation is active.
+ * The LSTM over token inputs: through `sequenceLstm` when given (one call for the whole batch), else unrolled
+ * step by step with stock ops.
  * @param tokens [n·steps] ids, row-major (0 = masked)
  * @param embed ids [m] int32 → their (dropped-out) embeddings [m, width]
  * @returns returnSequences: the states of every step, TIME-major [steps·n, units] (row t·n + r);
@@ -134,6 +128,7 @@ export function lstmLayer(
   embed: (ids: tf.Tensor1D) => tf.Tensor2D,
   params: LstmParams,
   returnSequences: boolean,
+  sequenceLstm: SequenceLstm | null = null,
 ): tf.Tensor2D {
   const units = params.recurrentKernel.shape[0];
   if (sequenceLstm) {

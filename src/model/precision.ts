@@ -11,22 +11,35 @@ import type { Precision } from '../engine/trainer';
 
 export type { Precision };
 
-export interface ResolvedPrecision {
+export interface ResolvedKernels {
   precision: Precision;
-  /** Why mixed_float16 was refused (no shader-f16 on this adapter, or not on webgpu). */
+  /** True: the studio's fused WGSL kernels; false: stock tfjs ops. */
+  fused: boolean;
+  /** Why a requested setting was refused (fused kernels off webgpu, f16 without shader-f16 or fused kernels). */
   fallbackReason?: string;
 }
 
-/** mixed_float16 needs WebGPU with shader-f16; anything else falls back to float32 and says why. */
-export function resolvePrecision(requested: Precision, backend: string, shaderF16: boolean): ResolvedPrecision {
-  if (requested === 'float32') return { precision: 'float32' };
-  if (backend !== 'webgpu') {
-    return { precision: 'float32', fallbackReason: `mixed_float16 needs the webgpu backend; running float32 on ${backend}` };
+/**
+ * What a run gets from what it asked for and what the backend offers. Fused kernels need webgpu;
+ * mixed_float16 needs the fused kernels (stock tfjs ops have no f16: tfjs has no float16 dtype), hence
+ * webgpu, and an adapter with shader-f16. Anything refused falls back to float32 / stock ops and says why.
+ */
+export function resolveKernels(
+  requested: { precision: Precision; fusedKernels: boolean },
+  backend: string,
+  shaderF16: boolean,
+): ResolvedKernels {
+  const reasons: string[] = [];
+  const fused = requested.fusedKernels && backend === 'webgpu';
+  if (requested.fusedKernels && !fused) reasons.push(`fused kernels need the webgpu backend; running stock tfjs ops on ${backend}`);
+  let precision = requested.precision;
+  if (precision === 'mixed_float16') {
+    if (backend !== 'webgpu') reasons.push(`mixed_float16 needs the webgpu backend; running float32 on ${backend}`);
+    else if (!requested.fusedKernels) reasons.push('mixed_float16 runs in the fused WGSL kernels (stock tfjs ops have no f16); running float32');
+    else if (!shaderF16) reasons.push('this WebGPU adapter does not offer shader-f16; running float32');
+    if (!fused || !shaderF16) precision = 'float32';
   }
-  if (!shaderF16) {
-    return { precision: 'float32', fallbackReason: 'this WebGPU adapter does not offer shader-f16; running float32' };
-  }
-  return { precision: 'mixed_float16' };
+  return { precision, fused, ...(reasons.length ? { fallbackReason: reasons.join('; ') } : {}) };
 }
 
 export type LossScaleEvent =

@@ -3,18 +3,24 @@
  * Adam from the global mean gradients, state export for peers and checkpoints. The in-process trainer uses
  * the same class with one replica, so one code path computes every update.
  *
- * State layout (getState/setState): [...weights, ...adamFirstMoments, ...adamSecondMoments, [step]],
- * each in paramSpecs order.
+ * Under mixed_float16 the replica owns a LossScaler (Keras' dynamic loss scaling): the backward pass runs on
+ * the scaled loss, and a step whose mean gradients hold a NaN or Inf is skipped and the scale halved.
+ *
+ * State layout (getState/setState): [...weights, ...adamFirstMoments, ...adamSecondMoments, counters],
+ * each in paramSpecs order; counters = [adamStep] or, with a loss scaler, [adamStep, scale, goodSteps,
+ * skippedSteps, scalerStep] (all exact in f32: the scale is a power of two, the counts stay below 2^24).
  */
 import * as tf from '@tensorflow/tfjs';
 import { deriveSeed } from '../core/rng';
 import { floatArraysChecksum } from '../engine/checksum';
-import type { GradientSums, ReplicaContext, ReplicaModel, ReplicaModelFactory, VariableInfo } from '../engine/replicaModel';
-import type { Layout } from '../engine/trainer';
+import type { GradientSums, ReplicaContext, ReplicaModel, ReplicaModelFactory, StepOutcome, VariableInfo } from '../engine/replicaModel';
+import type { Layout, Precision } from '../engine/trainer';
 import { Adam } from './adam';
 import { batchTokenCount, type CaptionBatch } from './batches';
 import { CaptionModel, EMBEDDING_PARAM_INDEX, initialWeights, type CaptionModelConfig } from './captionModel';
 import { lossAndGradientSums, type PreparedBatch } from './gradients';
+import { chooseModelKernels } from './kernelChoice';
+import { allFinite, LossScaler, type LossScalerOptions } from './precision';
 
 /** Plain-data options (they cross to workers as a ModelSpec's options). */
 export interface CaptionReplicaOptions {
@@ -25,12 +31,20 @@ export interface CaptionReplicaOptions {
   seed: number;
   /** Start from these weights instead of a seeded init (paramSpecs order). */
   weights?: Float32Array[];
+  /**
+   * The precision the run really uses (after resolveKernels): mixed_float16 adds dynamic loss scaling.
+   * The kernels themselves are this thread's (chooseModelKernels), installed before the first step.
+   */
+  precision?: Precision;
+  /** Loss-scaler settings under mixed_float16 (Keras defaults: 2^15, doubling after 2000 finite steps). */
+  lossScale?: LossScalerOptions;
 }
 
 export class CaptionReplicaModel implements ReplicaModel<CaptionBatch> {
   readonly variables: VariableInfo[];
   readonly model: CaptionModel;
   readonly optimizer: Adam;
+  private scaler: LossScaler | null;
   private dropoutStep = 0;
 
   constructor(
@@ -39,11 +53,23 @@ export class CaptionReplicaModel implements ReplicaModel<CaptionBatch> {
   ) {
     this.model = new CaptionModel(options.config, options.weights ?? initialWeights(options.config, options.seed));
     this.optimizer = new Adam(this.model.variables, options.learningRate);
+    this.scaler = options.precision === 'mixed_float16' ? new LossScaler(options.lossScale) : null;
     this.variables = this.model.specs.map((spec, i) => ({
       name: spec.name,
       shape: spec.shape,
       ...(i === EMBEDDING_PARAM_INDEX ? { sparseRows: true } : {}),
     }));
+  }
+
+  /** Present under mixed_float16. */
+  get lossScaler(): LossScaler | null {
+    return this.scaler;
+  }
+
+  /** Switches loss scaling on (mixed_float16, a fresh scaler) or off, e.g. once the run's kernels are known. */
+  setPrecision(precision: Precision, lossScale?: LossScalerOptions): void {
+    if (precision === 'mixed_float16') this.scaler ??= new LossScaler(lossScale);
+    else this.scaler = null;
   }
 
   get config(): CaptionModelConfig {
@@ -58,19 +84,44 @@ export class CaptionReplicaModel implements ReplicaModel<CaptionBatch> {
    * Gradient sums as tensors (the in-process trainer keeps them on the device). Caller disposes.
    * @param step seeds this step's dropout masks (with the rank); a resumed run passes the global step so it
    *   draws the masks the uninterrupted run would have.
+   * @param globalTokenCount real tokens of the global batch (default: this batch's), for the loss scale.
    */
-  gradientTensors(batch: CaptionBatch | PreparedBatch, step?: number): { lossSum: tf.Scalar; gradients: tf.Tensor[]; tokenCount: number } {
+  gradientTensors(
+    batch: CaptionBatch | PreparedBatch,
+    step?: number,
+    globalTokenCount?: number,
+  ): { lossSum: tf.Scalar; gradients: tf.Tensor[]; tokenCount: number } {
     this.dropoutStep += 1;
     const rate = this.options.config.dropout;
     const seed = deriveSeed(this.options.seed, `dropout/${this.rank}/${step ?? this.dropoutStep}`);
-    return lossAndGradientSums(this.model.variables, this.options.config, batch, { layout: this.options.layout, dropout: rate, seed });
+    const tokens = globalTokenCount ?? ('prepared' in batch ? batch.tokenCount : batchTokenCount(batch));
+    const lossFactor = this.lossScaler && tokens > 0 ? this.lossScaler.scale / tokens : undefined;
+    return lossAndGradientSums(this.model.variables, this.options.config, batch, { layout: this.options.layout, dropout: rate, seed, lossFactor });
   }
 
-  async computeGradients(batch: CaptionBatch): Promise<GradientSums> {
+  /**
+   * One optimizer step from mean gradients kept on the device (the in-process trainer). Under mixed
+   * precision one readback checks them all for NaN/Inf first.
+   */
+  async applyMeanTensors(means: tf.Tensor[]): Promise<StepOutcome | null> {
+    if (!this.lossScaler) {
+      this.optimizer.apply(means);
+      return null;
+    }
+    return this.scaledUpdate(await allFinite(means), () => this.optimizer.apply(means));
+  }
+
+  private scaledUpdate(finite: boolean, apply: () => void): StepOutcome {
+    const update = this.scaler!.update(finite);
+    if (finite) apply();
+    return { skipped: update.skipped, lossScale: update.scale };
+  }
+
+  async computeGradients(batch: CaptionBatch, globalTokenCount?: number): Promise<GradientSums> {
     if (batchTokenCount(batch) === 0) {
       return { lossSum: 0, tokenCount: 0, gradients: this.model.specs.map((s) => new Float32Array(size(s.shape))) };
     }
-    const { lossSum, gradients, tokenCount } = this.gradientTensors(batch);
+    const { lossSum, gradients, tokenCount } = this.gradientTensors(batch, undefined, globalTokenCount);
     try {
       const readStart = performance.now();
       const arrays = (await Promise.all(gradients.map((g) => g.data()))) as Float32Array[];
@@ -82,13 +133,18 @@ export class CaptionReplicaModel implements ReplicaModel<CaptionBatch> {
     }
   }
 
-  async applyGradients(meanGradients: Float32Array[]): Promise<void> {
-    const tensors = meanGradients.map((g, i) => tf.tensor(g, this.model.specs[i].shape));
-    try {
-      this.optimizer.apply(tensors);
-    } finally {
-      tensors.forEach((t) => t.dispose());
-    }
+  async applyGradients(meanGradients: Float32Array[]): Promise<StepOutcome | void> {
+    const apply = () => {
+      const tensors = meanGradients.map((g, i) => tf.tensor(g, this.model.specs[i].shape));
+      try {
+        this.optimizer.apply(tensors);
+      } finally {
+        tensors.forEach((t) => t.dispose());
+      }
+    };
+    if (!this.lossScaler) return apply();
+    // The reduced gradients are already on this thread: check them here, no device round trip.
+    return this.scaledUpdate(meanGradients.every((g) => g.every(Number.isFinite)), apply);
   }
 
   async getWeights(): Promise<Float32Array[]> {
@@ -101,14 +157,22 @@ export class CaptionReplicaModel implements ReplicaModel<CaptionBatch> {
 
   async getState(): Promise<Float32Array[]> {
     const adam = await this.optimizer.getState();
-    return [...(await this.model.getWeights()), ...adam.firstMoments, ...adam.secondMoments, Float32Array.of(adam.step)];
+    const scaler = this.lossScaler?.toJSON();
+    const counters = scaler
+      ? Float32Array.of(adam.step, scaler.scale, scaler.goodSteps, scaler.skippedSteps, scaler.step)
+      : Float32Array.of(adam.step);
+    return [...(await this.model.getWeights()), ...adam.firstMoments, ...adam.secondMoments, counters];
   }
 
   async setState(state: Float32Array[]): Promise<void> {
     const k = this.model.specs.length;
     if (state.length !== 3 * k + 1) throw new Error(`caption replica state has ${state.length} arrays, expected ${3 * k + 1}`);
     this.model.setWeights(state.slice(0, k));
-    this.optimizer.setState({ step: state[3 * k][0], firstMoments: state.slice(k, 2 * k), secondMoments: state.slice(2 * k, 3 * k) });
+    const counters = state[3 * k];
+    this.optimizer.setState({ step: counters[0], firstMoments: state.slice(k, 2 * k), secondMoments: state.slice(2 * k, 3 * k) });
+    if (this.lossScaler && counters.length >= 5) {
+      this.lossScaler.restore({ scale: counters[1], goodSteps: counters[2], skippedSteps: counters[3], step: counters[4] });
+    }
   }
 
   async weightChecksum(): Promise<string> {
@@ -133,5 +197,9 @@ function size(shape: number[]): number {
 }
 
 /** For src/engine/replicaRegistry.ts: `caption: async () => (await import('../model/replicaStep')).createCaptionReplicaModel`. */
-export const createCaptionReplicaModel: ReplicaModelFactory = async (options, context: ReplicaContext) =>
-  new CaptionReplicaModel(options as CaptionReplicaOptions, context.rank) as ReplicaModel;
+export const createCaptionReplicaModel: ReplicaModelFactory = async (options, context: ReplicaContext) => {
+  const requested = options as CaptionReplicaOptions & { fusedKernels?: boolean };
+  // This worker's own kernels: fused WGSL (and f16) when its device allows, the reason otherwise.
+  const choice = await chooseModelKernels({ fusedKernels: requested.fusedKernels ?? false, precision: requested.precision ?? 'float32' });
+  return new CaptionReplicaModel({ ...requested, precision: choice.precision }, context.rank) as ReplicaModel;
+};

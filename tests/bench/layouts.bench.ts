@@ -18,7 +18,7 @@ import { Tokenizer } from '../../src/core/text/tokenizer';
 import { useNodeBackend } from '../../src/engine/backend';
 import { batchTokenCount, makeCaptionBatch, type CaptionBatch } from '../../src/model/batches';
 import type { CaptionModelConfig } from '../../src/model/captionModel';
-import { useSequenceLstm } from '../../src/model/ops';
+import { chooseModelKernels } from '../../src/model/kernelChoice';
 import { CaptionReplicaModel } from '../../src/model/replicaStep';
 
 const args = process.argv.slice(2);
@@ -26,10 +26,8 @@ const arg = (name: string, fallback: string) => (args.includes(`--${name}`) ? ar
 const steps = Number(arg('steps', '3'));
 const imagesPerStep = Number(arg('images', '32'));
 const backend = await useNodeBackend(arg('backend', 'wasm') as 'wasm');
-if (backend.backend === 'webgpu' && !args.includes('--stock')) {
-  const { fusedLstm } = await import('../../src/gpu/kernels/fusedLstm');
-  useSequenceLstm((x, m, k, r, b) => fusedLstm(x, m, k, r, b));
-}
+// On webgpu the training pass runs on the fused WGSL kernels unless --stock.
+await chooseModelKernels({ fusedKernels: !args.includes('--stock'), precision: 'float32' });
 
 const shared = resolve(import.meta.dirname, '..', '..', '..', 'shared', 'datasets', 'flickr8k');
 let captionsPerImage: number[][][];

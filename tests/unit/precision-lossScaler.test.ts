@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
-import { LossScaler, allFinite, resolvePrecision, scaledStep, type LossScaleEvent } from '../../src/model/precision';
+import { LossScaler, allFinite, resolveKernels, scaledStep, type LossScaleEvent } from '../../src/model/precision';
 
 describe('LossScaler (Keras dynamic loss scaling)', () => {
   it('starts at 2^15 with Keras defaults', () => {
@@ -56,12 +56,23 @@ describe('LossScaler (Keras dynamic loss scaling)', () => {
   });
 });
 
-describe('resolvePrecision', () => {
-  it('falls back to float32 with a reason when f16 is unavailable', () => {
-    expect(resolvePrecision('mixed_float16', 'webgpu', true)).toEqual({ precision: 'mixed_float16' });
-    expect(resolvePrecision('mixed_float16', 'webgpu', false).fallbackReason).toMatch(/shader-f16/);
-    expect(resolvePrecision('mixed_float16', 'wasm', true).fallbackReason).toMatch(/webgpu/);
-    expect(resolvePrecision('float32', 'cpu', false)).toEqual({ precision: 'float32' });
+describe('resolveKernels', () => {
+  const f16 = { precision: 'mixed_float16', fusedKernels: true } as const;
+  it('gives mixed_float16 only with fused kernels on webgpu with shader-f16', () => {
+    expect(resolveKernels(f16, 'webgpu', true)).toEqual({ precision: 'mixed_float16', fused: true });
+    expect(resolveKernels({ precision: 'float32', fusedKernels: true }, 'webgpu', false)).toEqual({ precision: 'float32', fused: true });
+    expect(resolveKernels({ precision: 'float32', fusedKernels: false }, 'cpu', false)).toEqual({ precision: 'float32', fused: false });
+  });
+  it('falls back to float32 or stock ops with the reason', () => {
+    const noF16 = resolveKernels(f16, 'webgpu', false);
+    expect(noF16).toMatchObject({ precision: 'float32', fused: true });
+    expect(noF16.fallbackReason).toMatch(/shader-f16/);
+    const wasm = resolveKernels(f16, 'wasm', true);
+    expect(wasm).toMatchObject({ precision: 'float32', fused: false });
+    expect(wasm.fallbackReason).toMatch(/fused kernels need the webgpu backend.*mixed_float16 needs the webgpu backend/);
+    const stock = resolveKernels({ precision: 'mixed_float16', fusedKernels: false }, 'webgpu', true);
+    expect(stock).toMatchObject({ precision: 'float32', fused: false });
+    expect(stock.fallbackReason).toMatch(/stock tfjs ops have no f16/);
   });
 });
 

@@ -37,7 +37,12 @@ Trains the notebook's CNN+LSTM caption model on the dataset in <folder> with ima
   --val-sample N    validation images captioned for BLEU after each epoch (default ${defaultTrainConfig.validationSample})
   --seed N          seed of weights, shuffling and dropout (default ${defaultTrainConfig.seed})
   --resume          continue from the checkpoint in --out
-  --backend B       wasm (default), cpu or webgpu
+  --backend B       wasm (default), cpu or webgpu (Dawn: headless GPU training, no browser)
+  --kernels K       fused (default: the studio's WGSL kernels on webgpu) or stock (tfjs ops, to compare)
+  --precision P     float32 (default) or mixed_float16 (f16 compute in the fused kernels, f32 weights,
+                    dynamic loss scaling; needs webgpu with shader-f16, else falls back and says why)
+  --loss-scale N    mixed_float16: the starting loss scale (default 32768 = 2^15, as Keras)
+  --loss-scale-growth N  finite steps before the loss scale doubles (default 2000)
   --json            end with one JSON summary on stdout
 `;
 
@@ -45,7 +50,13 @@ export interface TrainSummary {
   backend: string;
   layout: TrainConfig['layout'];
   protocol: TrainConfig['protocol'];
+  /** The precision the run really used (after any fall-back). */
   precision: TrainConfig['precision'];
+  /** The training kernels it really used: 'stock tfjs ops' | 'fused WGSL f32' | 'fused WGSL f16'. */
+  kernels: string;
+  /** mixed_float16: steps skipped for a non-finite gradient, and the loss scale at the end. */
+  skippedSteps: number;
+  lossScale: number | null;
   replicas: number;
   epochs: number;
   steps: number;
@@ -87,6 +98,10 @@ export async function train(args: string[], io: CliIo, signal?: AbortSignal): Pr
     seed: { type: 'string' },
     resume: { type: 'boolean' },
     backend: { type: 'string' },
+    kernels: { type: 'string' },
+    precision: { type: 'string' },
+    'loss-scale': { type: 'string' },
+    'loss-scale-growth': { type: 'string' },
     json: { type: 'boolean' },
   });
   const [folderArg] = positionals(rest, ['folder']);
@@ -103,7 +118,10 @@ export async function train(args: string[], io: CliIo, signal?: AbortSignal): Pr
     validationSample: integerOption(values['val-sample'], 'val-sample', defaultTrainConfig.validationSample, 0, 1000000),
     seed: integerOption(values.seed, 'seed', defaultTrainConfig.seed, 0, 2 ** 31 - 1),
     replicas: 1,
-    precision: 'float32',
+    precision: choiceOption(values.precision, 'precision', ['float32', 'mixed_float16'] as const, 'float32'),
+    fusedKernels: choiceOption(values.kernels, 'kernels', ['fused', 'stock'] as const, 'fused') === 'fused',
+    initialLossScale: numberOption(values['loss-scale'], 'loss-scale', 2 ** 15, 1, 2 ** 64),
+    lossScaleGrowthSteps: integerOption(values['loss-scale-growth'], 'loss-scale-growth', 2000, 1, 1e9),
   };
   const model = { units: integerOption(values.units, 'units', 256, 1, 8192), embedDim: integerOption(values.embed, 'embed', 256, 1, 8192) };
   const backendName = choiceOption(values.backend, 'backend', ['wasm', 'cpu', 'webgpu'] as const, 'wasm');
@@ -139,8 +157,22 @@ export async function train(args: string[], io: CliIo, signal?: AbortSignal): Pr
   let stepMs = 0;
   let finalLoss = NaN;
   let lastPrint = 0;
+  let kernels = 'stock tfjs ops';
+  let precision = config.precision;
+  let skippedSteps = 0;
+  let lossScale: number | null = null;
   trainer.on((event) => {
-    if (event.type === 'stepCompleted') {
+    if (event.type === 'backendChosen') {
+      kernels = event.kernels ?? kernels;
+      precision = event.precision ?? precision;
+      io.err(`train: ${precision}, ${kernels}\n`);
+      if (event.kernelFallbackReason) io.err(`train: ${event.kernelFallbackReason}\n`);
+    } else if (event.type === 'stepCompleted') {
+      if (event.lossScale !== undefined) lossScale = event.lossScale;
+      if (event.skipped) {
+        skippedSteps++;
+        io.err(`train: step ${event.step} skipped: non-finite gradient in f16; loss scale now ${event.lossScale}\n`);
+      }
       steps++;
       tokens += event.tokens;
       stepMs += event.durationMs;
@@ -175,7 +207,10 @@ export async function train(args: string[], io: CliIo, signal?: AbortSignal): Pr
     backend: backend.backend,
     layout: config.layout,
     protocol: config.protocol,
-    precision: config.precision,
+    precision,
+    kernels,
+    skippedSteps,
+    lossScale,
     replicas: 1,
     epochs: trainer.position.epoch,
     steps,

@@ -41,16 +41,9 @@ function modelSizeOverride(): { units: number; embedDim: number } | undefined {
 export function createStudioEngines(): StudioEngines {
   let backbone: Backbone | null = null;
   const missingReasons: NonNullable<StudioEngines['missingReasons']> = {
-    f16: 'the trainers do not do dynamic loss scaling yet (and f16 needs a WebGPU adapter with shader-f16)',
-    fusedKernels: 'only on WebGPU (the page has not chosen its backend yet)',
+    // Replica workers install the kernels of their own device only once the mirrored trainer does.
+    workerKernels: 'used when training in this page (1 replica) only',
   };
-  // The fused LSTM kernel runs when the page trains on WebGPU (in-process trainer); say so once known.
-  void pageBackend().then(
-    (choice) => {
-      missingReasons.fusedKernels = choice.backend === 'webgpu' ? undefined : `only on WebGPU; this page trains on ${choice.backend}`;
-    },
-    () => undefined,
-  );
   /** Loads the requested backbone, replacing the one held (one network in memory at a time). */
   async function useBackbone(request: BackboneRequest): Promise<Backbone> {
     const { loadBackbone } = await import('../model/backbones/index');
@@ -158,6 +151,15 @@ export function createStudioEngines(): StudioEngines {
       return captionerFromFiles(Object.fromEntries(entries), 'notebook model', 'notebook');
     },
     missingReasons,
+    async describeBackend() {
+      const choice = await pageBackend();
+      return {
+        backend: choice.backend,
+        shaderF16: choice.engine?.shaderF16 ?? false,
+        ...(choice.adapter ? { adapter: choice.adapter } : {}),
+        ...(choice.fallbackReason ? { fallbackReason: choice.fallbackReason } : {}),
+      };
+    },
   };
 }
 

@@ -6,10 +6,11 @@
  */
 import type { Corpus, Folder, LoadedDataset, Protocol } from '../core/data/types';
 import type { FeaturesSlice, StudioError } from '../store/slices/features';
-import type { TrainingSlice } from '../store/slices/training';
+import type { PageBackend, TrainingSlice } from '../store/slices/training';
 import type { EvaluationSlice, ImageResult } from '../store/slices/evaluation';
 import type { CaptionStep, PlaygroundSlice } from '../store/slices/playground';
 import type { ModelInfo, ModelSlice } from '../store/slices/model';
+import { resolveKernels } from '../model/precision';
 import type { Bleu, TrainConfig, Trainer, TrainerEvent } from './trainer';
 
 export type PanelsState = FeaturesSlice & TrainingSlice & EvaluationSlice & PlaygroundSlice & ModelSlice;
@@ -95,6 +96,8 @@ export interface StudioEngines {
   score?(protocol: Protocol, references: ReadonlyMap<string, readonly string[]>, hypotheses: ReadonlyMap<string, string>): Bleu;
   /** Why a capability is missing, for the disabled control's label. */
   missingReasons?: Partial<Record<Capability, string>>;
+  /** The backend this page chose and what it offers (shader-f16); decides the precision and kernel knobs. */
+  describeBackend?(): Promise<PageBackend>;
 }
 
 /** Where a one-replica run trains: in a worker, or on the page's own thread. */
@@ -106,6 +109,8 @@ export type Capability =
   | 'mirrored'
   | 'f16'
   | 'fusedKernels'
+  /** Replicas in workers run the fused kernels (and mixed_float16) too, not only the page's own trainer. */
+  | 'workerKernels'
   | 'ringAllReduce'
   | 'evaluate'
   | 'playground'
@@ -133,3 +138,43 @@ function hintFor(e: Error): string | null {
 }
 
 export const isAbort = (error: unknown) => error instanceof Error && error.name === 'AbortError';
+
+export interface KernelOptionReasons {
+  /** Why the Fused kernels box cannot be ticked; null when it can. */
+  fusedKernels: string | null;
+  /** Why mixed float16 cannot be chosen; null when it can. */
+  mixedFloat16: string | null;
+  /** Why the loss-scale settings do nothing now; null under an available mixed float16. */
+  lossScale: string | null;
+}
+
+/**
+ * Which precision and kernel settings a run can really get here, with the reason in words where not: the
+ * rules are resolveKernels' (fused kernels need webgpu; mixed_float16 needs them on and shader-f16), applied
+ * to the page's backend. `workerKernels` is the reason workers lack the kernels (null when they have them).
+ */
+export function kernelOptionReasons(
+  page: PageBackend | null,
+  config: Pick<TrainConfig, 'precision' | 'fusedKernels' | 'replicas'>,
+  placement: TrainingPlacement,
+  workerKernels: string | null = null,
+): KernelOptionReasons {
+  if (!page) {
+    const waiting = 'the page has not chosen its tfjs backend yet';
+    return { fusedKernels: waiting, mixedFloat16: waiting, lossScale: waiting };
+  }
+  const inWorkers = config.replicas > 1 || placement === 'worker';
+  const elsewhere = inWorkers ? workerKernels : null;
+  const passedOver = page.fallbackReason ? ` (${page.fallbackReason})` : '';
+  const fused = resolveKernels({ precision: 'float32', fusedKernels: true }, page.backend, page.shaderF16).fused;
+  const fusedKernels = !fused ? `only on WebGPU; this page runs on ${page.backend}${passedOver}` : elsewhere;
+  let mixedFloat16: string | null = null;
+  const f16 = resolveKernels({ precision: 'mixed_float16', fusedKernels: config.fusedKernels }, page.backend, page.shaderF16);
+  if (f16.precision !== 'mixed_float16') {
+    if (page.backend !== 'webgpu') mixedFloat16 = `needs WebGPU with shader-f16; this page runs on ${page.backend}${passedOver}`;
+    else if (!page.shaderF16) mixedFloat16 = `this WebGPU adapter${page.adapter ? ` (${page.adapter})` : ''} lacks the shader-f16 feature`;
+    else mixedFloat16 = 'runs in the fused kernels: tick Fused kernels first';
+  } else mixedFloat16 = elsewhere;
+  const lossScale = mixedFloat16 ?? (config.precision === 'mixed_float16' ? null : 'only used with mixed float16');
+  return { fusedKernels, mixedFloat16, lossScale };
+}

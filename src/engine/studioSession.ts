@@ -13,6 +13,8 @@ import {
   type Captioner,
   type DatasetAccess,
   type ExtractionRun,
+  kernelOptionReasons,
+  type KernelOptionReasons,
   type PanelsStore,
   type StudioEngines,
   type TrainingRun,
@@ -40,10 +42,18 @@ export class StudioSession {
     private readonly dataset: DatasetAccess,
     private readonly engines: StudioEngines,
     private readonly persistence: RunPersistence | null = null,
-  ) {}
+  ) {
+    // The precision and kernel knobs depend on what the page's backend offers: known once it is chosen.
+    engines.describeBackend?.().then(
+      (page) => store.getState().setPageBackend(page),
+      () => undefined,
+    );
+  }
 
   /** Null when available, else why not (shown next to the disabled control). */
   unavailable(capability: Capability): string | null {
+    if (capability === 'f16') return this.kernelOptions().mixedFloat16;
+    if (capability === 'fusedKernels') return this.kernelOptions().fusedKernels;
     const reason = this.engines.missingReasons?.[capability];
     if (reason) return reason;
     const need: Partial<Record<Capability, unknown>> = {
@@ -56,6 +66,16 @@ export class StudioSession {
     };
     if (capability in need && !need[capability]) return 'not part of this build yet';
     return null;
+  }
+
+  /** Why each precision/kernel setting is unavailable for the run as configured now (null = available). */
+  kernelOptions(): KernelOptionReasons {
+    const { training } = this.store.getState();
+    const reasons = this.engines.missingReasons ?? {};
+    const options = kernelOptionReasons(training.pageBackend, training.config, training.placement, reasons.workerKernels ?? null);
+    const fusedKernels = reasons.fusedKernels ?? options.fusedKernels;
+    const mixedFloat16 = reasons.f16 ?? options.mixedFloat16;
+    return { fusedKernels, mixedFloat16, lossScale: reasons.f16 ?? options.lossScale };
   }
 
   get hasFeatures(): boolean {

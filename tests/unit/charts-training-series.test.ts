@@ -36,7 +36,9 @@ describe('training chart series', () => {
     const rows = lossRows(t.steps, 0, 2000);
     expect(rows[250].raw).toBeNull();
     const scale = lossScaleRows(t.steps, 50);
-    expect(scale.filter((r) => r.skippedAt !== null).map((r) => r.skippedAt)).toEqual([0, 250, 500, 750]);
+    // Every skipped step is kept through downsampling, its dot drawn at the loss scale (not at the step number).
+    expect(scale.filter((r) => r.skippedScale !== null).map((r) => r.step)).toEqual([0, 250, 500, 750]);
+    expect(scale.filter((r) => r.skippedScale !== null).map((r) => r.skippedScale)).toEqual([32768, 32768, 32768, 32768]);
   });
 
   it('keeps throughput rows within budget', () => {

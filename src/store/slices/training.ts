@@ -7,6 +7,7 @@ import {
   defaultTrainConfig,
   type BackendName,
   type Bleu,
+  type Precision,
   type ReplicaPhasesMs,
   type SerializedError,
   type TrainConfig,
@@ -56,7 +57,10 @@ export interface TrainingData {
   skippedSteps: number;
   /** The last `timelineKeepSteps` steps of every replica (the Gantt chart shows a recent window). */
   timeline: TimelineSegment[];
-  backend: { backend: BackendName; adapter?: string; fallbackReason?: string } | null;
+  /** What the run got: its backend, and (from the trainer) its precision and kernel set after any fall-back. */
+  backend: RunBackend | null;
+  /** What this page's backend offers (known once the page chose it): decides which knobs are available. */
+  pageBackend: PageBackend | null;
   mirrored: { replicas: number; replicaIds: number[]; allReduce: string; backend: BackendName; fallbackReason?: string } | null;
   checksums: { step: number; identical: boolean } | null;
   lastCheckpoint: { epoch: number; step: number; location: string } | null;
@@ -65,6 +69,27 @@ export interface TrainingData {
   error: (SerializedError & { replica?: number }) | null;
   /** Epochs of this run known in advance (for ETA / progress bars); null before a start. */
   startedAtMs: number | null;
+}
+
+export interface RunBackend {
+  backend: BackendName;
+  adapter?: string;
+  fallbackReason?: string;
+  precision?: Precision;
+  /** 'stock tfjs ops' | 'fused WGSL f32' | 'fused WGSL f16' */
+  kernels?: string;
+  /** Why the requested precision or kernels were not used (shown as a notice). */
+  kernelFallbackReason?: string;
+}
+
+export interface PageBackend {
+  backend: BackendName;
+  /** One line naming the WebGPU adapter. */
+  adapter?: string;
+  /** The WebGPU device has shader-f16 (false off webgpu). */
+  shaderF16: boolean;
+  /** Why earlier backends were passed over. */
+  fallbackReason?: string;
 }
 
 export interface TrainingSlice {
@@ -77,6 +102,7 @@ export interface TrainingSlice {
   /** Restores a saved run (after a reload) as it was drawn. */
   restoreTrainingRun(data: Pick<TrainingData, 'config' | 'steps' | 'epochs' | 'lastCheckpoint'>): void;
   setTrainingError(error: SerializedError | null): void;
+  setPageBackend(pageBackend: PageBackend): void;
 }
 
 export const timelineKeepSteps = 40;
@@ -97,6 +123,7 @@ export function initialTrainingData(config: TrainConfig = defaultTrainConfig, pl
     skippedSteps: 0,
     timeline: [],
     backend: null,
+    pageBackend: null,
     mirrored: null,
     checksums: null,
     lastCheckpoint: null,
@@ -162,7 +189,13 @@ export function reduceTrainerEvents(prev: TrainingData, events: readonly Trainer
       case 'backendChosen': {
         // The page reports adapter and fallback reason; a trainer may then repeat the backend without them.
         const same = next.backend?.backend === e.backend ? next.backend : null;
-        next.backend = { backend: e.backend, adapter: e.adapter ?? same?.adapter, fallbackReason: e.fallbackReason ?? same?.fallbackReason };
+        // Only a trainer names its kernels; a bare event (the page's, a group announced again) keeps them.
+        next.backend = {
+          backend: e.backend,
+          adapter: e.adapter ?? same?.adapter,
+          fallbackReason: e.fallbackReason ?? same?.fallbackReason,
+          ...kernelsOf(e.kernels ? e : same),
+        };
         break;
       }
       case 'runFailed':
@@ -186,6 +219,15 @@ export function reduceTrainerEvents(prev: TrainingData, events: readonly Trainer
   return next;
 }
 
+function kernelsOf(from: Pick<RunBackend, 'precision' | 'kernels' | 'kernelFallbackReason'> | null): Partial<RunBackend> {
+  if (!from) return {};
+  return {
+    ...(from.precision ? { precision: from.precision } : {}),
+    ...(from.kernels ? { kernels: from.kernels } : {}),
+    ...(from.kernelFallbackReason ? { kernelFallbackReason: from.kernelFallbackReason } : {}),
+  };
+}
+
 /** Keeps the segments of the last `keepSteps` distinct steps. */
 export function trimTimeline(segments: TimelineSegment[], keepSteps: number): TimelineSegment[] {
   if (segments.length === 0) return segments;
@@ -201,10 +243,11 @@ export function createTrainingSlice<T extends TrainingSlice>(set: SliceSet<T>): 
     training: initialTrainingData(),
     setTrainConfig: (patch) => update((t) => ({ ...t, config: { ...t.config, ...patch } })),
     setTrainingPlacement: (placement) => update((t) => ({ ...t, placement })),
-    resetTrainingRun: () => update((t) => ({ ...initialTrainingData(t.config, t.placement) })),
+    resetTrainingRun: () => update((t) => ({ ...initialTrainingData(t.config, t.placement), pageBackend: t.pageBackend })),
     applyTrainerEvents: (events) => update((t) => reduceTrainerEvents(t, events)),
     restoreTrainingRun: (data) =>
-      update((t) => ({ ...initialTrainingData(data.config, t.placement), ...data, state: 'stopped', stateReason: 'restored after a reload', backend: t.backend })),
+      update((t) => ({ ...initialTrainingData(data.config, t.placement), ...data, state: 'stopped', stateReason: 'restored after a reload', backend: t.backend, pageBackend: t.pageBackend })),
     setTrainingError: (error) => update((t) => ({ ...t, error })),
+    setPageBackend: (pageBackend) => update((t) => ({ ...t, pageBackend })),
   };
 }

@@ -71,8 +71,8 @@ export function throughputRows(steps: StepSeries, maxPoints = defaultMaxPoints):
 export interface LossScaleRow {
   step: number;
   lossScale: number | null;
-  /** The step number where a step was skipped, else null (drawn as a dot). */
-  skippedAt: number | null;
+  /** At a skipped step: the loss scale after it was halved, the height of the red dot; else null. */
+  skippedScale: number | null;
 }
 
 const lossScaleMemo = memo((steps: StepSeries, extra: string): LossScaleRow[] => {
@@ -83,7 +83,7 @@ const lossScaleMemo = memo((steps: StepSeries, extra: string): LossScaleRow[] =>
   for (let i = 0; i < n; i++) if (steps.skipped[i]) keep.add(i);
   return [...keep]
     .sort((a, b) => a - b)
-    .map((i) => ({ step: steps.step[i], lossScale: finiteOrNull(steps.lossScale[i]), skippedAt: steps.skipped[i] ? steps.step[i] : null }));
+    .map((i) => ({ step: steps.step[i], lossScale: finiteOrNull(steps.lossScale[i]), skippedScale: steps.skipped[i] ? finiteOrNull(steps.lossScale[i]) : null }));
 });
 
 export function lossScaleRows(steps: StepSeries, maxPoints = defaultMaxPoints): LossScaleRow[] {

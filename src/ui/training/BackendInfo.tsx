@@ -1,6 +1,9 @@
 import { usePanels } from '../panelKit/hooks.ts';
 
-/** Which tfjs backend and adapter the run uses, and why it fell back when it did. */
+/**
+ * Which tfjs backend and adapter the run uses, the precision and kernel set its trainer really got, and
+ * why it fell back when it did (a fall-back is a visible notice, not a console line).
+ */
 export function BackendInfo() {
   const backend = usePanels((s) => s.training.backend);
   const mirrored = usePanels((s) => s.training.mirrored);
@@ -16,6 +19,16 @@ export function BackendInfo() {
           Backend: <b>{backend.backend}</b>
           {backend.adapter ? ` on ${backend.adapter}` : ''}
           {backend.fallbackReason ? <span className="sp-reason"> (fell back: {backend.fallbackReason})</span> : null}
+          {backend.kernels ? (
+            <>
+              {' · '}precision <b data-testid="training-precision">{backend.precision ?? 'float32'}</b>, kernels <b data-testid="training-kernels">{backend.kernels}</b>
+            </>
+          ) : null}
+        </p>
+      ) : null}
+      {backend?.kernelFallbackReason ? (
+        <p className="sp-notice" role="status" data-testid="kernel-fallback">
+          Not what the settings asked for: {backend.kernelFallbackReason}.
         </p>
       ) : null}
       {mirrored ? (

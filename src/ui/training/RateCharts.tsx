@@ -38,8 +38,8 @@ export function LossScaleChart() {
       title="Loss scale and skipped steps (float16)"
       testId="chart-loss-scale"
       empty={shown ? null : precision === 'float32' ? 'Only used with mixed float16 precision.' : 'Appears once float16 training starts.'}
-      summary={`${skipped} steps skipped.`}
-      data={{ skipped }}
+      summary={`${rows.length && rows[rows.length - 1].lossScale !== null ? `Loss scale now ${rows[rows.length - 1].lossScale}; ` : ''}${skipped} steps skipped.`}
+      data={{ skipped, points: rows.length, 'last-scale': rows.length ? (rows[rows.length - 1].lossScale ?? '') : '' }}
     >
       <ComposedChart data={rows}>
         <CartesianGrid strokeDasharray="3 3" />
@@ -47,7 +47,7 @@ export function LossScaleChart() {
         <YAxis scale="log" domain={['auto', 'auto']} allowDataOverflow />
         <Tooltip />
         <Line dataKey="lossScale" name="loss scale" stroke="#9141ac" dot={false} isAnimationActive={false} type="stepAfter" />
-        <Scatter dataKey="skippedAt" name="skipped" fill="#c01c28" isAnimationActive={false} />
+        <Scatter dataKey="skippedScale" name="skipped" fill="#c01c28" isAnimationActive={false} />
       </ComposedChart>
     </ChartBox>
   );

@@ -3,6 +3,10 @@ import { NumberInput } from '../panelKit/NumberInput.tsx';
 import { Choice, Setting } from '../panelKit/Setting.tsx';
 import { usePanels, usePanelsStore, useSession } from '../panelKit/hooks.ts';
 
+/** Keras' LossScaleOptimizer defaults, which the trainers use when the config leaves them out. */
+const defaultInitialLossScale = 2 ** 15;
+const defaultLossScaleGrowthSteps = 2000;
+
 function sharedMemoryReason(): string | null {
   if (typeof SharedArrayBuffer === 'undefined') return 'this browser offers no SharedArrayBuffer';
   if (typeof crossOriginIsolated !== 'undefined' && !crossOriginIsolated) return 'the page is not cross-origin isolated';
@@ -17,6 +21,9 @@ export function TrainingSettings() {
   const set = usePanelsStore().getState().setTrainConfig;
   const setPlacement = usePanelsStore().getState().setTrainingPlacement;
   const placement = usePanels((s) => s.training.placement);
+  // Re-render when the page's backend becomes known: the precision and kernel knobs depend on it.
+  usePanels((s) => s.training.pageBackend);
+  const kernels = session.kernelOptions();
   const locked = state === 'running' || state === 'paused';
   const num =
     (key: keyof TrainConfig, min: number, max: number, step = 1) =>
@@ -57,13 +64,31 @@ export function TrainingSettings() {
             options={[{ value: 'kaggle', label: 'Kaggle notebook' }, { value: 'standard', label: 'Standard' }]} />
         )}
       </Setting>
-      <Setting label="Precision" explain="Float16 halves memory and can be faster on a GPU; a loss scale keeps small gradients from vanishing." disabledReason={session.unavailable('f16')}>
+      <Setting
+        label="Precision"
+        explain="Mixed float16: the fused kernels compute in 16-bit floats (half the memory traffic, faster on many GPUs) while the weights stay float32; a loss scale keeps small gradients from vanishing."
+      >
         {(p) => (
           <Choice labelledBy={p['aria-labelledby']} describedBy={p['aria-describedby']} name="Precision" value={config.precision} disabled={p.disabled || locked} onChange={(precision) => set({ precision })}
+            disabledOptions={kernels.mixedFloat16 ? { mixed_float16: kernels.mixedFloat16 } : {}}
             options={[{ value: 'float32', label: 'float32' }, { value: 'mixed_float16', label: 'mixed float16' }]} />
         )}
       </Setting>
-      <Setting label="Fused kernels" explain="Our own WebGPU kernels for the hot layers instead of stock tfjs ops (WebGPU only)." disabledReason={session.unavailable('fusedKernels') ?? (config.replicas > 1 || placement === 'worker' ? 'used when training in this page (1 replica) only' : null)}>
+      <Setting
+        label="Initial loss scale"
+        explain="Mixed float16 multiplies the loss by this before the backward pass (Keras starts at 2^15 = 32768); a step whose gradients overflow is skipped and the scale halved."
+        disabledReason={kernels.lossScale}
+      >
+        {(p) => <NumberInput {...p} min={1} max={2 ** 30} step={1} value={config.initialLossScale ?? defaultInitialLossScale} disabled={p.disabled || locked} onCommit={(value) => set({ initialLossScale: value })} />}
+      </Setting>
+      <Setting
+        label="Loss scale growth steps"
+        explain="After this many overflow-free steps in a row the loss scale doubles (Keras: 2000)."
+        disabledReason={kernels.lossScale}
+      >
+        {(p) => <NumberInput {...p} min={1} max={1_000_000} step={1} value={config.lossScaleGrowthSteps ?? defaultLossScaleGrowthSteps} disabled={p.disabled || locked} onCommit={(value) => set({ lossScaleGrowthSteps: Math.round(value) })} />}
+      </Setting>
+      <Setting label="Fused kernels" explain="Our own WebGPU kernels for the hot layers (dense + relu, the whole LSTM sequence, output projection with softmax loss) instead of stock tfjs ops." disabledReason={kernels.fusedKernels}>
         {(p) => <input {...p} type="checkbox" checked={config.fusedKernels} disabled={p.disabled || locked} onChange={(e) => set({ fusedKernels: e.target.checked })} />}
       </Setting>
       <Setting label="Replicas" explain="Copies of the model training side by side in workers, averaging their gradients every step; 1 trains one model." disabledReason={mirrored}>

@@ -5,10 +5,12 @@
  */
 import type { Protocol } from '../core/data/types';
 
-export type Layout = 'prefix' | 'sequence';
-export type Precision = 'float32' | 'mixed_float16';
+import type { BackendName } from '../gpu/backendSelect';
+import type { Layout } from '../model/batches';
+import type { Precision } from '../model/precision';
+
+export type { BackendName, Layout, Precision };
 export type AllReduceAlgorithm = 'ring' | 'postMessage';
-export type BackendName = 'webgpu' | 'webgl' | 'wasm' | 'cpu';
 
 /** Every knob of a run; each field is shown in the Training panel with a one-line explanation. */
 export interface TrainConfig {

@@ -3,8 +3,10 @@
  * words, so the UI and the CLI can tell the user why training is not on the GPU.
  */
 import * as tf from '@tensorflow/tfjs';
-import type { BackendName } from '../engine/trainer';
 import { createGpuEngine, describeAdapter, type GpuEngine } from './device';
+
+/** The tfjs backends the studio knows, in the order it tries them. */
+export type BackendName = 'webgpu' | 'webgl' | 'wasm' | 'cpu';
 
 export const backendOrder: readonly BackendName[] = ['webgpu', 'webgl', 'wasm', 'cpu'];
 

@@ -6,6 +6,9 @@
  * start and end markers included; a caption of L tokens gives L-1 next-word targets in both layouts.
  */
 
+/** `prefix`: the notebook's one sample per caption prefix; `sequence`: whole-caption teacher forcing. */
+export type Layout = 'prefix' | 'sequence';
+
 export interface CaptionBatch {
   featureDim: number;
   imageCount: number;

@@ -3,7 +3,6 @@
  * let shards of a batch combine exactly: add the sums, divide by the total token count.
  */
 import * as tf from '@tensorflow/tfjs';
-import type { Layout } from '../engine/trainer';
 import {
   batchTokenCount,
   imageTokenCounts,
@@ -12,6 +11,7 @@ import {
   sequenceArrays,
   sliceCaptionBatch,
   type CaptionBatch,
+  type Layout,
   type PrefixArrays,
   type SequenceArrays,
 } from './batches';

@@ -3,9 +3,8 @@
  * the backend offers (resolveKernels), and says what it chose for the UI and the CLI.
  */
 import * as tf from '@tensorflow/tfjs';
-import type { Precision } from '../engine/trainer';
 import { useModelKernels } from './kernels';
-import { resolveKernels } from './precision';
+import { resolveKernels, type Precision } from './precision';
 
 export interface KernelChoice {
   precision: Precision;

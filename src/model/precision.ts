@@ -7,9 +7,8 @@
  * steps the scale doubles. No NaN or Inf ever reaches the weights because a skipped step applies nothing.
  */
 import * as tf from '@tensorflow/tfjs';
-import type { Precision } from '../engine/trainer';
-
-export type { Precision };
+/** Keras' policy names: all float32, or f16 compute with float32 variables. */
+export type Precision = 'float32' | 'mixed_float16';
 
 export interface ResolvedKernels {
   precision: Precision;

@@ -14,13 +14,12 @@ import * as tf from '@tensorflow/tfjs';
 import { deriveSeed } from '../core/rng';
 import { floatArraysChecksum } from '../engine/checksum';
 import type { GradientSums, ReplicaContext, ReplicaModel, ReplicaModelFactory, StepOutcome, VariableInfo } from '../engine/replicaModel';
-import type { Layout, Precision } from '../engine/trainer';
 import { Adam } from './adam';
-import { batchTokenCount, type CaptionBatch } from './batches';
+import { batchTokenCount, type CaptionBatch, type Layout } from './batches';
 import { CaptionModel, EMBEDDING_PARAM_INDEX, initialWeights, type CaptionModelConfig } from './captionModel';
 import { lossAndGradientSums, type PreparedBatch } from './gradients';
-import { chooseModelKernels } from './kernelChoice';
-import { allFinite, LossScaler, type LossScalerOptions } from './precision';
+import { chooseModelKernels, type KernelChoice } from './kernelChoice';
+import { allFinite, LossScaler, type LossScalerOptions, type Precision } from './precision';
 
 /** Plain-data options (they cross to workers as a ModelSpec's options). */
 export interface CaptionReplicaOptions {
@@ -44,6 +43,8 @@ export class CaptionReplicaModel implements ReplicaModel<CaptionBatch> {
   readonly variables: VariableInfo[];
   readonly model: CaptionModel;
   readonly optimizer: Adam;
+  /** Set by createCaptionReplicaModel: the kernels this replica's thread trains on (a worker reports it). */
+  kernelChoice?: KernelChoice;
   private scaler: LossScaler | null;
   private dropoutStep = 0;
 
@@ -201,5 +202,7 @@ export const createCaptionReplicaModel: ReplicaModelFactory = async (options, co
   const requested = options as CaptionReplicaOptions & { fusedKernels?: boolean };
   // This worker's own kernels: fused WGSL (and f16) when its device allows, the reason otherwise.
   const choice = await chooseModelKernels({ fusedKernels: requested.fusedKernels ?? false, precision: requested.precision ?? 'float32' });
-  return new CaptionReplicaModel({ ...requested, precision: choice.precision }, context.rank) as ReplicaModel;
+  const model = new CaptionReplicaModel({ ...requested, precision: choice.precision }, context.rank);
+  model.kernelChoice = choice;
+  return model as ReplicaModel;
 };

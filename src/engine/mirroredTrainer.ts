@@ -5,19 +5,16 @@
  * SharedArrayBuffer, or through this thread), and every replica divides by the global token count and applies
  * the same Adam update. Implements the Trainer interface, so callers cannot tell it from the in-process one.
  */
-import type { FromReplica, GroupConfig } from '../protocol/replica';
+import type { FromReplica } from '../protocol/replica';
 import { serializeError } from '../protocol/replica';
-import type { HubContribution } from './allReduce/hub';
-import { HubRound } from './allReduce/hub';
-import { abortRing, createRingBuffer } from './allReduce/ring';
-import type { GradientLayout } from './allReduce/gradientLayout';
-import { gradientLayout } from './allReduce/gradientLayout';
+import { checksumDisagreement, kernelDisagreement, type Disagreement } from './mirroredChecks';
+import { stepEvents } from './mirroredReports';
 import type { MirroredTrainerOptions, RecoveryMode } from './mirroredTypes';
-import { sharedMemoryAvailable } from './mirroredTypes';
-import { ReplicaFaultError, ReplicaHandle } from './replicaPool';
+import { replicaModelSpec, sharedMemoryAvailable } from './mirroredTypes';
+import { ReplicaGroup } from './replicaGroup';
+import { ReplicaFaultError, type ReplicaHandle } from './replicaPool';
 import { shardByTokens } from './shards';
 import type { AllReduceAlgorithm, BackendName, Bleu, Trainer, TrainerEvent, TrainerListener, TrainerState } from './trainer';
-import type { VariableInfo } from './replicaModel';
 
 interface Decision {
   mode: RecoveryMode | 'stop';
@@ -25,15 +22,9 @@ interface Decision {
 
 export class MirroredTrainer<Batch = unknown> implements Trainer {
   state: TrainerState = 'idle';
-  /** Replicas in rank order. */
-  replicas: ReplicaHandle[] = [];
   algorithm: AllReduceAlgorithm;
-  backend: BackendName;
+  private readonly group: ReplicaGroup;
   private readonly listeners = new Set<TrainerListener>();
-  private nextReplicaId = 0;
-  private shared: SharedArrayBuffer | undefined;
-  private layout: GradientLayout | null = null;
-  private hubRound: HubRound | null = null;
   private readonly fallbackReason: string | undefined;
   private stopRequested = false;
   /** Set by the abort signal: workers are already gone, nothing more is asked of them. */
@@ -42,14 +33,28 @@ export class MirroredTrainer<Batch = unknown> implements Trainer {
   private wake: ((decision: Decision | null) => void) | null = null;
   private runStartMs = 0;
   private completedSteps = 0;
-  private variables: VariableInfo[] = [];
-  private backendInfo: { adapter?: string; fallbackReason?: string } = {};
 
   constructor(private readonly options: MirroredTrainerOptions<Batch>) {
-    this.backend = options.backend;
     const memory = options.sharedMemory === false ? { ok: false, reason: 'shared memory disabled by the caller' } : sharedMemoryAvailable();
     this.algorithm = options.config.allReduce === 'ring' && memory.ok ? 'ring' : 'postMessage';
     if (options.config.allReduce === 'ring' && !memory.ok) this.fallbackReason = `ring needs shared memory: ${memory.reason}`;
+    this.group = new ReplicaGroup({
+      spawn: options.spawn,
+      model: replicaModelSpec(options.model, options.config),
+      backend: options.backend,
+      algorithm: this.algorithm,
+      faults: options.faults,
+    });
+  }
+
+  /** Replicas in rank order. */
+  get replicas(): ReplicaHandle[] {
+    return this.group.replicas;
+  }
+
+  /** The backend the replicas run on (the requested one until they have started). */
+  get backend(): BackendName {
+    return this.group.backend;
   }
 
   on(listener: TrainerListener): () => void {
@@ -87,14 +92,18 @@ export class MirroredTrainer<Batch = unknown> implements Trainer {
         if (outcome.kind === 'fault') {
           const decision = await this.pauseForFault(outcome.fault, step);
           if (!decision || decision.mode === 'stop') break;
-          await this.recover(decision.mode);
+          this.completedSteps = await this.group.recover(decision.mode);
+          this.announceGroup();
           this.setState('running');
           continue;
         }
         this.completedSteps = step + 1;
         if (this.aborted) break;
-        epochLossSum += outcome.lossSum;
-        epochTokens += outcome.tokens;
+        // A mixed-precision step whose forward pass overflowed has no loss to average (and was skipped).
+        if (Number.isFinite(outcome.lossSum)) {
+          epochLossSum += outcome.lossSum;
+          epochTokens += outcome.tokens;
+        }
         const epoch = Math.floor(step / data.stepsPerEpoch);
         const endOfEpoch = (step + 1) % data.stepsPerEpoch === 0;
         const every = this.options.checkpointEverySteps;
@@ -126,7 +135,7 @@ export class MirroredTrainer<Batch = unknown> implements Trainer {
       }
     } finally {
       signal?.removeEventListener('abort', onAbort);
-      await this.terminateAll();
+      await this.group.terminateAll(!this.aborted);
     }
   }
 
@@ -158,7 +167,7 @@ export class MirroredTrainer<Batch = unknown> implements Trainer {
   async dispose(): Promise<void> {
     this.stopRequested = true;
     this.wake?.({ mode: 'stop' });
-    await this.terminateAll();
+    await this.group.terminateAll(!this.aborted);
     this.listeners.clear();
   }
 
@@ -175,7 +184,7 @@ export class MirroredTrainer<Batch = unknown> implements Trainer {
 
   /** Replica 0's full state (weights and optimizer). */
   async stateOfRankZero(): Promise<Float32Array[]> {
-    return (await this.replicas[0].request<'state'>({ type: 'getState' })).state;
+    return (await this.group.stateOf(0)).state;
   }
 
   private emit(event: TrainerEvent): void {
@@ -187,69 +196,18 @@ export class MirroredTrainer<Batch = unknown> implements Trainer {
     this.emit({ type: 'stateChanged', state, ...(reason ? { reason } : {}) });
   }
 
-  private spawnReplica(): ReplicaHandle {
-    const id = this.nextReplicaId++;
-    return new ReplicaHandle(
-      id,
-      this.options.spawn(),
-      (handle) => this.onReplicaFault(handle),
-      (handle, message) => this.onHubGradients(handle, message),
-    );
-  }
-
-  private groupConfig(rank: number): GroupConfig {
-    return {
-      rank,
-      worldSize: this.replicas.length,
-      algorithm: this.algorithm,
-      ...(this.shared ? { shared: this.shared } : {}),
-    };
-  }
-
-  /** Fresh shared buffer for the current group (after a fault the old one's counters are meaningless). */
-  private rebuildShared(): void {
-    this.shared = this.algorithm === 'ring' && this.layout && this.replicas.length > 1 ? createRingBuffer(this.layout, this.replicas.length) : undefined;
-  }
-
-  private async initReplica(handle: ReplicaHandle, rank: number): Promise<VariableInfo[]> {
-    const fault = this.options.faults?.find((f) => f.replica === handle.id)?.fault;
-    const ready = await handle.request<'ready'>({
-      type: 'init',
-      model: this.options.model,
-      backend: this.options.backend,
-      group: this.groupConfig(rank),
-      ...(fault ? { fault } : {}),
-    });
-    this.backend = ready.backend;
-    this.backendInfo = { adapter: ready.adapter, fallbackReason: ready.fallbackReason };
-    return ready.variables;
-  }
-
   private async startGroup(count: number, resume: boolean): Promise<void> {
-    this.replicas = Array.from({ length: count }, () => this.spawnReplica());
-    // Replica 0 first: its variables size the ring buffer the others are created with.
-    this.variables = await this.initReplica(this.replicas[0], 0);
-    this.layout = gradientLayout(this.variables);
-    this.rebuildShared();
-    await this.replicas[0].request({ type: 'configureGroup', group: this.groupConfig(0) });
-    await Promise.all(this.replicas.slice(1).map((r, k) => this.initReplica(r, k + 1)));
+    await this.group.form(count);
     const checkpoint = resume ? await this.options.checkpoints?.loadLatest() : null;
-    if (checkpoint) {
-      await Promise.all(this.replicas.map((r) => this.sendState(r, checkpoint.state, checkpoint.step)));
-    } else {
-      const state = await this.stateOfRankZero();
-      await Promise.all(this.replicas.slice(1).map((r) => this.sendState(r, state, 0)));
-    }
+    if (checkpoint) await this.group.broadcastState(checkpoint.state, checkpoint.step);
+    else await this.group.broadcastState(await this.stateOfRankZero(), 0, this.replicas.slice(1));
     this.completedSteps = checkpoint?.step ?? 0;
     this.announceGroup();
   }
 
-  private sendState(handle: ReplicaHandle, state: Float32Array[], appliedSteps: number): Promise<unknown> {
-    const copy = state.map((a) => a.slice());
-    return handle.request({ type: 'setState', state: copy, appliedSteps }, copy.map((a) => a.buffer));
-  }
-
   private announceGroup(): void {
+    const { kernelChoices, backendInfo } = this.group;
+    const kernels = kernelChoices.get(this.replicas[0].id);
     this.emit({
       type: 'mirroredSetup',
       replicas: this.replicas.length,
@@ -261,9 +219,13 @@ export class MirroredTrainer<Batch = unknown> implements Trainer {
     this.emit({
       type: 'backendChosen',
       backend: this.backend,
-      ...(this.backendInfo.adapter ? { adapter: this.backendInfo.adapter } : {}),
-      ...(this.backendInfo.fallbackReason ? { fallbackReason: this.backendInfo.fallbackReason } : {}),
+      ...(backendInfo.adapter ? { adapter: backendInfo.adapter } : {}),
+      ...(backendInfo.fallbackReason ? { fallbackReason: backendInfo.fallbackReason } : {}),
+      ...(kernels ? { precision: kernels.precision, kernels: kernels.kernels } : {}),
+      ...(kernels?.fallbackReason ? { kernelFallbackReason: kernels.fallbackReason } : {}),
     });
+    const ids = this.group.ids;
+    this.warn(kernelDisagreement(ids.map((id) => kernelChoices.get(id)), ids));
   }
 
   private async runStep(step: number): Promise<{ kind: 'ok'; lossSum: number; tokens: number } | { kind: 'fault'; fault: ReplicaFaultError }> {
@@ -273,7 +235,7 @@ export class MirroredTrainer<Batch = unknown> implements Trainer {
     const ranges = shardByTokens(data.exampleTokens(batch), this.replicas.length);
     const globalTokenCount = ranges.reduce((s, r) => s + r.tokenCount, 0);
     const wantChecksum = config.checksumEvery > 0 && this.replicas.length > 1 && (step + 1) % config.checksumEvery === 0;
-    this.hubRound = this.algorithm === 'postMessage' ? new HubRound(step, this.replicas.length, this.layout!.sparse.map((s) => s.width)) : null;
+    this.group.beginStep(step);
     const startMs = Date.now();
     const settled = await Promise.allSettled(
       this.replicas.map((replica, rank) =>
@@ -287,7 +249,7 @@ export class MirroredTrainer<Batch = unknown> implements Trainer {
       ),
     );
     const stepMs = Date.now() - startMs;
-    this.hubRound = null;
+    this.group.endStep();
     const fault = this.replicas.find((r) => r.fault)?.fault;
     if (fault) return { kind: 'fault', fault };
     const reports = settled.map((s) => {
@@ -296,60 +258,27 @@ export class MirroredTrainer<Batch = unknown> implements Trainer {
       if (message.type !== 'stepDone') throw new Error(`replica gave up step ${step} with no failed peer`);
       return message.report;
     });
-    const lossSum = reports.reduce((s, r) => s + r.lossSum, 0);
-    reports.forEach((report, rank) => {
-      const busyMs = report.phasesMs.compute + report.phasesMs.readback + report.phasesMs.allReduceWait + report.phasesMs.apply;
-      this.emit({
-        type: 'workerTimeline',
-        replica: this.replicas[rank].id,
-        step,
-        startMs: report.startMs - this.runStartMs,
-        phasesMs: { ...report.phasesMs, idle: Math.max(0, stepMs - busyMs) },
-        bytesSent: report.bytesSent,
-        bytesSavedBySparse: report.bytesSavedBySparse,
-      });
-    });
-    this.emit({
-      type: 'stepCompleted',
-      epoch: Math.floor(step / stepsPerEpoch),
-      step,
-      loss: lossSum / Math.max(globalTokenCount, 1),
-      tokens: globalTokenCount,
-      durationMs: stepMs,
-      tokensPerSecond: (globalTokenCount * 1000) / Math.max(stepMs, 1e-3),
-    });
+    const ids = this.group.ids;
+    const { events, lossSum } = stepEvents({ step, stepsPerEpoch, reports, ids, globalTokenCount, stepMs, runStartMs: this.runStartMs });
+    for (const event of events) {
+      if (event.type === 'warning') this.warn(event);
+      else this.emit(event);
+    }
     if (wantChecksum) this.reportChecksums(step + 1, reports.map((r) => r.checksum ?? ''));
     return { kind: 'ok', lossSum, tokens: globalTokenCount };
   }
 
   private reportChecksums(step: number, checksums: string[]): boolean {
-    const identical = checksums.every((c) => c === checksums[0]);
-    this.emit({ type: 'replicaChecksums', step, checksums, identical });
-    if (!identical) {
-      const odd = checksums.map((c, rank) => ({ c, id: this.replicas[rank]?.id })).filter(({ c }) => c !== checksums[0]);
-      const message = `Replicas are no longer identical after step ${step}: replica ${odd.map((o) => o.id).join(', ')} differ from replica ${this.replicas[0]?.id}.`;
-      console.warn(message);
-      this.emit({ type: 'warning', message, ...(odd.length === 1 && odd[0].id !== undefined ? { replica: odd[0].id } : {}) });
-    }
-    return identical;
+    const odd = checksumDisagreement(step, checksums, this.group.ids);
+    this.emit({ type: 'replicaChecksums', step, checksums, identical: !odd });
+    this.warn(odd);
+    return !odd;
   }
 
-  private onReplicaFault(_handle: ReplicaHandle): void {
-    // Peers blocked in the all-reduce give up the step; nothing half-reduced is applied.
-    if (this.shared) abortRing(this.shared);
-    if (this.hubRound) for (const replica of this.replicas) replica.send({ type: 'abortStep', step: this.hubRound.step });
-  }
-
-  private onHubGradients(handle: ReplicaHandle, message: FromReplica): void {
-    if (message.type !== 'gradients' || !this.hubRound || this.hubRound.step !== message.step) return;
-    const rank = this.replicas.indexOf(handle);
-    const reduced = this.hubRound.add(rank, message as HubContribution);
-    if (!reduced) return;
-    for (const replica of this.replicas) {
-      const dense = reduced.dense.slice();
-      const sparse = reduced.sparse.map((p) => ({ indices: p.indices.slice(), rows: p.rows.slice() }));
-      replica.send({ type: 'reduced', step: message.step, dense, sparse }, [dense.buffer, ...sparse.flatMap((p) => [p.indices.buffer, p.rows.buffer])]);
-    }
+  private warn(disagreement: Disagreement | null): void {
+    if (!disagreement) return;
+    console.warn(disagreement.message);
+    this.emit({ type: 'warning', message: disagreement.message, ...(disagreement.replica !== undefined ? { replica: disagreement.replica } : {}) });
   }
 
   private async pauseForFault(fault: ReplicaFaultError, step: number): Promise<Decision | null> {
@@ -368,25 +297,6 @@ export class MirroredTrainer<Batch = unknown> implements Trainer {
     });
   }
 
-  /** Drops failed replicas, optionally replaces them, re-forms the group and re-syncs every replica's state. */
-  private async recover(mode: RecoveryMode): Promise<void> {
-    const lost = this.replicas.filter((r) => !r.alive);
-    const survivors = this.replicas.filter((r) => r.alive);
-    await Promise.all(lost.map((r) => r.terminate()));
-    if (survivors.length === 0) throw new Error('every replica failed; restart the run from the last checkpoint');
-    // The fullest state among survivors is the truth: a step is either applied by a survivor or redone.
-    const states = await Promise.all(survivors.map((r) => r.request<'state'>({ type: 'getState' })));
-    const best = states.reduce((a, b) => (b.appliedSteps > a.appliedSteps ? b : a));
-    const fresh = mode === 'restart' ? lost.map(() => this.spawnReplica()) : [];
-    this.replicas = [...survivors, ...fresh];
-    this.rebuildShared();
-    await Promise.all(survivors.map((r, rank) => r.request({ type: 'configureGroup', group: this.groupConfig(rank) })));
-    await Promise.all(fresh.map((r, k) => this.initReplica(r, survivors.length + k)));
-    await Promise.all(this.replicas.map((r) => this.sendState(r, best.state, best.appliedSteps)));
-    this.completedSteps = best.appliedSteps;
-    this.announceGroup();
-  }
-
   private async saveCheckpoint(epoch: number): Promise<void> {
     const store = this.options.checkpoints;
     if (!store) return;
@@ -398,19 +308,9 @@ export class MirroredTrainer<Batch = unknown> implements Trainer {
   private async abortNow(reason: string): Promise<void> {
     this.stopRequested = true;
     this.aborted = true;
-    if (this.shared) abortRing(this.shared);
+    this.group.abortRing();
     this.wake?.({ mode: 'stop' });
-    await this.terminateAll();
+    await this.group.terminateAll(false);
     this.setState('stopped', reason);
-  }
-
-  /** Lets live replicas release their model and GPU device (briefly), then ends every worker. */
-  private async terminateAll(): Promise<void> {
-    const all = this.replicas;
-    if (!this.aborted) {
-      const grace = new Promise((resolve) => setTimeout(resolve, 1000));
-      await Promise.all(all.filter((r) => r.alive).map((r) => Promise.race([r.request({ type: 'dispose' }).catch(() => undefined), grace])));
-    }
-    await Promise.all(all.map((r) => r.terminate()));
   }
 }

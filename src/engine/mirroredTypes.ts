@@ -1,5 +1,5 @@
 /** What a MirroredTrainer is given: data, checkpoints, workers. Plain interfaces so tests use toys. */
-import type { FaultInjection, ModelSpec } from '../protocol/replica';
+import type { FaultInjection, ModelSpec, ReplicaPrecisionOptions } from '../protocol/replica';
 import type { WorkerEndpoint } from './endpoint';
 import type { BackendName, Bleu, TrainConfig } from './trainer';
 
@@ -59,4 +59,20 @@ export function sharedMemoryAvailable(): { ok: boolean; reason?: string } {
   const isolated = (globalThis as { crossOriginIsolated?: boolean }).crossOriginIsolated;
   if (isolated === false) return { ok: false, reason: 'the page is not cross-origin isolated (COOP/COEP headers missing)' };
   return { ok: true };
+}
+
+/**
+ * The spec a replica builds its model from: the caller's options plus the run's precision settings from its
+ * TrainConfig (the config is the one place a run's knobs live, so every caller's replicas honour them).
+ */
+export function replicaModelSpec(model: ModelSpec, config: TrainConfig): ModelSpec {
+  if (typeof model.options !== 'object' || model.options === null || Array.isArray(model.options)) return model;
+  const precision: ReplicaPrecisionOptions = {
+    precision: config.precision,
+    fusedKernels: config.fusedKernels,
+    ...(config.initialLossScale !== undefined || config.lossScaleGrowthSteps !== undefined
+      ? { lossScale: { initialScale: config.initialLossScale, growthSteps: config.lossScaleGrowthSteps } }
+      : {}),
+  };
+  return { kind: model.kind, options: { ...model.options, ...precision } };
 }

@@ -3,7 +3,7 @@
  * messages (src/protocol/replica.ts). Written against ParentEndpoint so the same code serves a browser Web
  * Worker and a Node worker thread; workers/replica.worker.ts only wires it up.
  */
-import type { FromReplica, GroupConfig, ToReplica, FaultInjection, SparseRowsWire } from '../protocol/replica';
+import type { FromReplica, GroupConfig, ReplicaKernelChoice, ToReplica, FaultInjection, SparseRowsWire } from '../protocol/replica';
 import { serializeError } from '../protocol/replica';
 import type { ParentEndpoint } from './endpoint';
 import type { ReplicaModel, ReplicaModelRegistry } from './replicaModel';
@@ -54,7 +54,8 @@ export function startReplicaHost(endpoint: ParentEndpoint, registry: ReplicaMode
     const shapes = layout!;
     const startMs = nowMs();
     if (fault && fault.step === message.step) await injectFault(fault.kind);
-    const sums = await current.computeGradients(message.shard);
+    // The global count, not the shard's: a mixed-precision model scales its loss by lossScale / globalTokens.
+    const sums = await current.computeGradients(message.shard, message.globalTokenCount);
     const computedMs = nowMs();
     const dense = flattenDense(shapes, sums.gradients);
     const sparse: SparseRows[] = shapes.sparse.map(({ variable, width }) => extractSparseRows(sums.gradients[variable], width));
@@ -86,7 +87,7 @@ export function startReplicaHost(endpoint: ParentEndpoint, registry: ReplicaMode
       reducedSparse = reduced.sparse;
     }
     const reducedMs = nowMs();
-    await current.applyGradients(meanGradients(shapes, reducedDense, reducedSparse, message.globalTokenCount));
+    const outcome = await current.applyGradients(meanGradients(shapes, reducedDense, reducedSparse, message.globalTokenCount));
     appliedSteps += 1;
     const appliedMs = nowMs();
     const checksum = message.wantChecksum ? await current.weightChecksum() : undefined;
@@ -108,6 +109,7 @@ export function startReplicaHost(endpoint: ParentEndpoint, registry: ReplicaMode
         bytesSent,
         bytesSavedBySparse,
         ...(checksum ? { checksum } : {}),
+        ...(outcome ? { outcome: { skipped: outcome.skipped, lossScale: outcome.lossScale } } : {}),
       },
     };
   }
@@ -130,7 +132,8 @@ export function startReplicaHost(endpoint: ParentEndpoint, registry: ReplicaMode
           layout = gradientLayout(model.variables);
           fault = message.fault;
           configure(message.group);
-          post({ type: 'ready', id, ...chosen, variables: [...model.variables], appliedSteps });
+          const kernels = kernelChoiceOf(model);
+          post({ type: 'ready', id, ...chosen, ...(kernels ? { kernels } : {}), variables: [...model.variables], appliedSteps });
           return;
         }
         case 'configureGroup':
@@ -193,4 +196,14 @@ export function startReplicaHost(endpoint: ParentEndpoint, registry: ReplicaMode
     }
     queue = queue.then(() => handle(message));
   });
+}
+
+/**
+ * The kernels a model's factory installed on this thread (CaptionReplicaModel.kernelChoice); read
+ * structurally because the ReplicaModel contract does not require a model to make a kernel choice.
+ */
+function kernelChoiceOf(model: ReplicaModel): ReplicaKernelChoice | undefined {
+  const choice = (model as { kernelChoice?: Partial<ReplicaKernelChoice> }).kernelChoice;
+  if (!choice || typeof choice.precision !== 'string' || typeof choice.kernels !== 'string') return undefined;
+  return { precision: choice.precision, kernels: choice.kernels, ...(choice.fallbackReason ? { fallbackReason: choice.fallbackReason } : {}) };
 }

@@ -6,10 +6,16 @@
  *
  * Embedding lookup is a one-hot matmul rather than tf.gather: gather's gradient (UnsortedSegmentSum) is not
  * registered on the wasm backend. The gradient is still zero outside the rows of the batch's words.
+ *
+ * With `precision: 'mixed_float16'` it imitates the caption model's mixed precision on any backend, cheaply:
+ * a LossScaler, and an "f16" backward pass whose scaled per-token gradient (g · scale / globalTokens) becomes
+ * ±Infinity beyond f16's largest finite value, as a real f16 overflow does; such a step is skipped.
  */
 import * as tf from '@tensorflow/tfjs';
+import { LossScaler, type LossScalerOptions } from '../model/precision';
 import { floatArraysChecksum } from './checksum';
-import type { GradientSums, ReplicaModel, ReplicaModelFactory, VariableInfo } from './replicaModel';
+import type { GradientSums, ReplicaModel, ReplicaModelFactory, StepOutcome, VariableInfo } from './replicaModel';
+import type { Precision } from './trainer';
 
 export interface ToyModelOptions {
   vocabSize: number;
@@ -17,7 +23,13 @@ export interface ToyModelOptions {
   hiddenDim: number;
   seed: number;
   learningRate: number;
+  /** mixed_float16: loss scaling with simulated f16 overflow (see above); default float32. */
+  precision?: Precision;
+  lossScale?: LossScalerOptions;
 }
+
+/** Largest finite f16 value: a scaled gradient beyond it overflows to ±Infinity. */
+const F16_MAX = 65504;
 
 /** A global batch or shard: `contexts` [n, contextLength] word ids; `targets` [n, targetLength], 0 = padding. */
 export interface ToyBatch {
@@ -88,8 +100,13 @@ export class ToyReplicaModel implements ReplicaModel<ToyBatch> {
   private firstMoments: Float32Array[];
   private secondMoments: Float32Array[];
   private stepCount = 0;
+  readonly lossScaler: LossScaler | null;
+  readonly kernelChoice: { precision: Precision; kernels: string };
 
   constructor(private readonly options: ToyModelOptions) {
+    const mixed = options.precision === 'mixed_float16';
+    this.lossScaler = mixed ? new LossScaler(options.lossScale) : null;
+    this.kernelChoice = { precision: mixed ? 'mixed_float16' : 'float32', kernels: mixed ? 'toy ops, simulated f16 overflow' : 'toy ops' };
     const { vocabSize: v, embeddingDim: d, hiddenDim: h } = options;
     this.variables = [
       { name: 'embedding', shape: [v, d], sparseRows: true },
@@ -112,7 +129,7 @@ export class ToyReplicaModel implements ReplicaModel<ToyBatch> {
     this.secondMoments = this.weights.map((w) => new Float32Array(w.length));
   }
 
-  async computeGradients(batch: ToyBatch): Promise<GradientSums> {
+  async computeGradients(batch: ToyBatch, globalTokenCount?: number): Promise<GradientSums> {
     const n = toyBatchSize(batch);
     const { vocabSize: v } = this.options;
     const tokenCount = toyExampleTokens(batch).reduce((a, b) => a + b, 0);
@@ -146,6 +163,7 @@ export class ToyReplicaModel implements ReplicaModel<ToyBatch> {
       const readStart = performance.now();
       const gradients = (await Promise.all(grads.map((g) => g.data()))) as Float32Array[];
       const lossSum = (await value.data())[0];
+      if (this.lossScaler) overflowLikeF16(gradients, this.lossScaler.scale / (globalTokenCount ?? tokenCount));
       return { lossSum, tokenCount, gradients, readbackMs: performance.now() - readStart };
     } finally {
       value.dispose();
@@ -153,7 +171,16 @@ export class ToyReplicaModel implements ReplicaModel<ToyBatch> {
     }
   }
 
-  async applyGradients(meanGradients: Float32Array[]): Promise<void> {
+  async applyGradients(meanGradients: Float32Array[]): Promise<StepOutcome | void> {
+    if (this.lossScaler) {
+      const update = this.lossScaler.update(meanGradients.every((g) => g.every(Number.isFinite)));
+      if (!update.skipped) this.adam(meanGradients);
+      return { skipped: update.skipped, lossScale: update.scale };
+    }
+    this.adam(meanGradients);
+  }
+
+  private adam(meanGradients: Float32Array[]): void {
     this.stepCount += 1;
     const t = this.stepCount;
     const rate = (this.options.learningRate * Math.sqrt(1 - beta2 ** t)) / (1 - beta1 ** t);
@@ -170,10 +197,13 @@ export class ToyReplicaModel implements ReplicaModel<ToyBatch> {
     }
   }
 
+  /** Counters as the caption model's: [adamStep] or [adamStep, scale, goodSteps, skippedSteps, scalerStep]. */
   async getState(): Promise<Float32Array[]> {
-    return [...this.weights, ...this.firstMoments, ...this.secondMoments, Float32Array.of(this.stepCount)].map((a) =>
-      a.slice(),
-    );
+    const scaler = this.lossScaler?.toJSON();
+    const counters = scaler
+      ? Float32Array.of(this.stepCount, scaler.scale, scaler.goodSteps, scaler.skippedSteps, scaler.step)
+      : Float32Array.of(this.stepCount);
+    return [...this.weights, ...this.firstMoments, ...this.secondMoments, counters].map((a) => a.slice());
   }
 
   async setState(state: Float32Array[]): Promise<void> {
@@ -182,7 +212,11 @@ export class ToyReplicaModel implements ReplicaModel<ToyBatch> {
     this.weights = state.slice(0, k).map((a) => a.slice());
     this.firstMoments = state.slice(k, 2 * k).map((a) => a.slice());
     this.secondMoments = state.slice(2 * k, 3 * k).map((a) => a.slice());
-    this.stepCount = state[3 * k][0];
+    const counters = state[3 * k];
+    this.stepCount = counters[0];
+    if (this.lossScaler && counters.length >= 5) {
+      this.lossScaler.restore({ scale: counters[1], goodSteps: counters[2], skippedSteps: counters[3], step: counters[4] });
+    }
   }
 
   async weightChecksum(): Promise<string> {
@@ -199,6 +233,11 @@ export class ToyReplicaModel implements ReplicaModel<ToyBatch> {
   }
 
   dispose(): void {}
+}
+
+/** Gradient sums whose scaled per-token value would not fit in f16 become ±Infinity (in place). */
+function overflowLikeF16(gradients: Float32Array[], factor: number): void {
+  for (const g of gradients) for (let i = 0; i < g.length; i++) if (Math.abs(g[i] * factor) > F16_MAX) g[i] = Math.sign(g[i]) * Infinity;
 }
 
 export const createToyReplicaModel: ReplicaModelFactory = async (options) =>

@@ -3,13 +3,32 @@
  * Everything here is structured-clone safe; typed arrays listed in a message's transfer list move, not copy.
  * Errors cross as SerializedError and are rebuilt as real Errors on the other side (never as bare strings).
  */
-import type { VariableInfo } from '../engine/replicaModel';
-import type { BackendName, ReplicaPhasesMs, SerializedError } from '../engine/trainer';
+import type { StepOutcome, VariableInfo } from '../engine/replicaModel';
+import type { BackendName, Precision, ReplicaPhasesMs, SerializedError } from '../engine/trainer';
 
 /** Which model a worker builds: a key of the worker's model registry plus plain-data options. */
 export interface ModelSpec {
   kind: string;
   options: unknown;
+}
+
+/**
+ * The run's precision settings (from its TrainConfig), merged into the ModelSpec's options a replica builds
+ * its model from; a model kind that has no precision choice ignores them.
+ */
+export interface ReplicaPrecisionOptions {
+  precision: Precision;
+  fusedKernels: boolean;
+  /** Loss-scaler settings under mixed_float16 (LossScalerOptions). */
+  lossScale?: { initialScale?: number; growthSteps?: number };
+}
+
+/** The training kernels a replica installed on its own backend, and why it fell back if it did. */
+export interface ReplicaKernelChoice {
+  precision: Precision;
+  /** 'stock tfjs ops' | 'fused WGSL f32' | 'fused WGSL f16' (or a test model's own label). */
+  kernels: string;
+  fallbackReason?: string;
 }
 
 /** What the replica learns about its place in the group; sent at init and again after a recovery. */
@@ -68,6 +87,8 @@ export interface StepReport {
   /** Bytes the embedding rows would have cost sent densely, minus what the sparse rows cost. */
   bytesSavedBySparse: number;
   checksum?: string;
+  /** The optimizer step's outcome under mixed precision (skip + loss scale); absent for float32. */
+  outcome?: StepOutcome;
 }
 
 export type FromReplica =
@@ -77,6 +98,8 @@ export type FromReplica =
       backend: BackendName;
       adapter?: string;
       fallbackReason?: string;
+      /** Absent when the model kind makes no kernel choice (the toy model). */
+      kernels?: ReplicaKernelChoice;
       variables: VariableInfo[];
       appliedSteps: number;
     }

@@ -1,13 +1,15 @@
 /**
  * The fused f32 WGSL kernels in headless Chromium (SwiftShader WebGPU, no shader-f16): a standalone page
- * (tests/e2e/gpuKernels) trains a tiny LSTM → Dense model 3 steps in the page and in a module worker, and
- * must match the stock-op losses (cpu backend, same page) with no WebGPU validation error.
+ * (tests/e2e/gpuKernels) trains a tiny LSTM → Dense model 3 steps in the page and in a module worker, then a
+ * tiny caption model through the real model code (chooseModelKernels + CaptionReplicaModel), and each must
+ * match the stock-op losses (cpu backend, same page) with no WebGPU validation error.
  */
 import { join } from 'node:path';
 import type { Browser } from 'playwright-core';
 import { build, preview, type PreviewServer } from 'vite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CheckResult } from './gpuKernels/check';
+import { captionSteps } from './gpuKernels/captionRun';
 import { launchChromium, openPage, repoRoot } from './harness.ts';
 
 const root = join(repoRoot, 'tests', 'e2e', 'gpuKernels');
@@ -40,8 +42,20 @@ describe('fused WebGPU kernels in Chromium', () => {
       result.fusedLosses.forEach((loss, i) => expect(loss).toBeCloseTo(result.stockLosses[i], 4));
       // Training moved: the losses are not all equal.
       expect(new Set(result.fusedLosses.map((l) => l.toFixed(6))).size).toBeGreaterThan(1);
+      // The caption model: asked for mixed_float16 on an adapter without shader-f16, it trains in f32 fused
+      // kernels, says why, and gives the stock ops' losses.
+      expect(result.shaderF16, result.where).toBe(false);
+      expect(result.captionChoice, result.where).toEqual({
+        precision: 'float32',
+        kernels: 'fused WGSL f32',
+        fallbackReason: 'this WebGPU adapter does not offer shader-f16; running float32',
+      });
+      expect(result.captionFusedLosses).toHaveLength(captionSteps);
+      result.captionFusedLosses.forEach((loss, i) => expect(loss).toBeCloseTo(result.captionStockLosses[i], 4));
+      expect(result.captionFusedLosses[captionSteps - 1]).toBeLessThan(result.captionFusedLosses[0]);
     }
     console.log(`Chromium adapter: ${results.page.adapter}; page losses ${results.page.fusedLosses.join(', ')}`);
+    console.log(`caption model, fused f32 (page): ${results.page.captionFusedLosses.join(', ')}; stock ops (cpu): ${results.page.captionStockLosses.join(', ')}`);
     expect(errors).toEqual([]);
   }, 300_000);
 });

@@ -1,12 +1,16 @@
 /**
  * Runs in a page and in a module worker: a tiny LSTM → Dense model trained 3 SGD steps with stock tfjs ops
- * on the cpu backend and with the fused f32 WGSL kernels on WebGPU (SwiftShader in headless Chromium).
- * Returns both loss curves, the adapter and every uncaptured WebGPU error (validation errors are failures).
+ * on the cpu backend and with the fused f32 WGSL kernels on WebGPU (SwiftShader in headless Chromium), then
+ * the same for a tiny caption model through the real model code (captionRun.ts).
+ * Returns the loss curves, the adapter and every uncaptured WebGPU error (validation errors are failures).
  */
 import * as tf from '@tensorflow/tfjs';
 import { createGpuEngine, describeAdapter } from '../../../src/gpu/device';
 import { fusedLstm, lstmReference } from '../../../src/gpu/kernels/fusedLstm';
 import { fusedDense } from '../../../src/gpu/kernels/matmul';
+import type { KernelChoice } from '../../../src/model/kernelChoice';
+import { useModelKernels } from '../../../src/model/kernels';
+import { captionRun } from './captionRun';
 
 export interface CheckResult {
   where: string;
@@ -14,6 +18,10 @@ export interface CheckResult {
   shaderF16: boolean;
   stockLosses: number[];
   fusedLosses: number[];
+  /** The caption model: stock ops on cpu, and what chooseModelKernels gave on WebGPU when asked for mixed_float16. */
+  captionStockLosses: number[];
+  captionFusedLosses: number[];
+  captionChoice?: KernelChoice;
   gpuErrors: string[];
   error?: string;
 }
@@ -54,10 +62,11 @@ async function train(fused: boolean): Promise<number[]> {
 }
 
 export async function runCheck(where: string): Promise<CheckResult> {
-  const result: CheckResult = { where, adapter: '', shaderF16: false, stockLosses: [], fusedLosses: [], gpuErrors: [] };
+  const result: CheckResult = { where, adapter: '', shaderF16: false, stockLosses: [], fusedLosses: [], captionStockLosses: [], captionFusedLosses: [], gpuErrors: [] };
   try {
     await tf.setBackend('cpu');
     result.stockLosses = await train(false);
+    result.captionStockLosses = (await captionRun({ fusedKernels: false, precision: 'float32' })).losses;
     const gpu = (globalThis.navigator as Navigator | undefined)?.gpu;
     if (!gpu) throw new Error('navigator.gpu is missing here');
     const engine = await createGpuEngine(gpu);
@@ -66,6 +75,11 @@ export async function runCheck(where: string): Promise<CheckResult> {
     result.shaderF16 = engine.shaderF16;
     await engine.useAsTfjsBackend();
     result.fusedLosses = await train(true);
+    // As the studio asks on a page without shader-f16: mixed_float16 must fall back to the f32 fused kernels.
+    const caption = await captionRun({ fusedKernels: true, precision: 'mixed_float16' });
+    result.captionFusedLosses = caption.losses;
+    result.captionChoice = caption.choice;
+    useModelKernels(null);
     // Let late validation errors arrive before reporting.
     await engine.device.queue.onSubmittedWorkDone();
     result.gpuErrors = engine.errors.map((e) => `${e.type}: ${e.message}`);

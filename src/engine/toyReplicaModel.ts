@@ -8,8 +8,10 @@
  * registered on the wasm backend. The gradient is still zero outside the rows of the batch's words.
  *
  * With `precision: 'mixed_float16'` it imitates the caption model's mixed precision on any backend, cheaply:
- * a LossScaler, and an "f16" backward pass whose scaled per-token gradient (g · scale / globalTokens) becomes
- * ±Infinity beyond f16's largest finite value, as a real f16 overflow does; such a step is skipped.
+ * a LossScaler, and an "f16" backward pass that overflows where the real one does first: the per-token
+ * gradient of the logits (softmax − one-hot, up to 1 in size) times scale / globalTokens beyond f16's
+ * largest finite value. The gradients are then ±Infinity and the step is skipped. The test depends only on
+ * the global token count, so every shard of a step overflows alike, however the batch is cut.
  */
 import * as tf from '@tensorflow/tfjs';
 import { LossScaler, type LossScalerOptions } from '../model/precision';
@@ -28,7 +30,7 @@ export interface ToyModelOptions {
   lossScale?: LossScalerOptions;
 }
 
-/** Largest finite f16 value: a scaled gradient beyond it overflows to ±Infinity. */
+/** Largest finite f16 value: a scaled logit gradient beyond it overflows to ±Infinity. */
 const F16_MAX = 65504;
 
 /** A global batch or shard: `contexts` [n, contextLength] word ids; `targets` [n, targetLength], 0 = padding. */
@@ -163,7 +165,7 @@ export class ToyReplicaModel implements ReplicaModel<ToyBatch> {
       const readStart = performance.now();
       const gradients = (await Promise.all(grads.map((g) => g.data()))) as Float32Array[];
       const lossSum = (await value.data())[0];
-      if (this.lossScaler) overflowLikeF16(gradients, this.lossScaler.scale / (globalTokenCount ?? tokenCount));
+      if (this.lossScaler && this.lossScaler.scale / (globalTokenCount ?? tokenCount) > F16_MAX) overflow(gradients);
       return { lossSum, tokenCount, gradients, readbackMs: performance.now() - readStart };
     } finally {
       value.dispose();
@@ -235,9 +237,9 @@ export class ToyReplicaModel implements ReplicaModel<ToyBatch> {
   dispose(): void {}
 }
 
-/** Gradient sums whose scaled per-token value would not fit in f16 become ±Infinity (in place). */
-function overflowLikeF16(gradients: Float32Array[], factor: number): void {
-  for (const g of gradients) for (let i = 0; i < g.length; i++) if (Math.abs(g[i] * factor) > F16_MAX) g[i] = Math.sign(g[i]) * Infinity;
+/** What an f16 overflow in the logits' gradient does downstream: every non-zero gradient is ±Infinity (in place). */
+function overflow(gradients: Float32Array[]): void {
+  for (const g of gradients) for (let i = 0; i < g.length; i++) if (g[i] !== 0) g[i] = Math.sign(g[i]) * Infinity;
 }
 
 export const createToyReplicaModel: ReplicaModelFactory = async (options) =>

@@ -5,6 +5,7 @@ import { MirroredTrainer } from '../../src/engine/mirroredTrainer';
 import type { CheckpointStore, MirroredCheckpoint, MirroredDataSource, MirroredTrainerOptions } from '../../src/engine/mirroredTypes';
 import { nodeWorkerEndpoint } from '../../src/engine/nodeEndpoint';
 import type { WorkerEndpoint } from '../../src/engine/endpoint';
+import type { StepOutcome } from '../../src/engine/replicaModel';
 import type { ToyBatch, ToyModelOptions } from '../../src/engine/toyReplicaModel';
 import { ToyReplicaModel, makeToyBatch, sliceToyBatch, toyExampleTokens } from '../../src/engine/toyReplicaModel';
 import { defaultTrainConfig, type TrainConfig, type TrainerEvent } from '../../src/engine/trainer';
@@ -64,20 +65,27 @@ export function makeTrainer(
   return { trainer, events, store, spawner };
 }
 
-/** One replica on this thread over the same global batches: the losses and final weights to match. */
-export async function referenceRun(steps: number): Promise<{ losses: number[]; states: Float32Array[][] }> {
+/**
+ * One replica on this thread over the same global batches: the losses and final weights to match, and
+ * (with mixed-precision options) each step's loss-scale outcome.
+ */
+export async function referenceRun(
+  steps: number,
+  options: ToyModelOptions = toyOptions,
+): Promise<{ losses: number[]; states: Float32Array[][]; outcomes: (StepOutcome | undefined)[] }> {
   await tf.setBackend('wasm');
-  const model = new ToyReplicaModel(toyOptions);
+  const model = new ToyReplicaModel(options);
   const losses: number[] = [];
   const states: Float32Array[][] = [];
+  const outcomes: (StepOutcome | undefined)[] = [];
   for (let step = 0; step < steps; step++) {
     const batch = toyData.batch(Math.floor(step / stepsPerEpoch), step % stepsPerEpoch) as ToyBatch;
-    const sums = await model.computeGradients(batch);
+    const sums = await model.computeGradients(batch, toyExampleTokens(batch).reduce((a, b) => a + b, 0));
     losses.push(sums.lossSum / sums.tokenCount);
-    await model.applyGradients(sums.gradients.map((g) => g.map((v) => v / sums.tokenCount)));
+    outcomes.push((await model.applyGradients(sums.gradients.map((g) => g.map((v) => v / sums.tokenCount)))) ?? undefined);
     states.push(await model.getState());
   }
-  return { losses, states };
+  return { losses, states, outcomes };
 }
 
 export function stepLosses(events: TrainerEvent[]): Map<number, number> {

@@ -40,10 +40,9 @@ function modelSizeOverride(): { units: number; embedDim: number } | undefined {
 
 export function createStudioEngines(): StudioEngines {
   let backbone: Backbone | null = null;
-  const missingReasons: NonNullable<StudioEngines['missingReasons']> = {
-    // Replica workers install the kernels of their own device only once the mirrored trainer does.
-    workerKernels: 'used when training in this page (1 replica) only',
-  };
+  // Precision and kernels are decided from describeBackend (the page's choice); replica workers start their
+  // search at the page's backend and install the same kernels on their own device (replicaStep's factory).
+  const missingReasons: NonNullable<StudioEngines['missingReasons']> = {};
   /** Loads the requested backbone, replacing the one held (one network in memory at a time). */
   async function useBackbone(request: BackboneRequest): Promise<Backbone> {
     const { loadBackbone } = await import('../model/backbones/index');

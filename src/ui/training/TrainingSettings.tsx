@@ -96,7 +96,7 @@ export function TrainingSettings() {
       </Setting>
       <Setting
         label="Train in"
-        explain="A worker keeps this page smooth while training; this page can use the fused WebGPU kernels but freezes a little at every step."
+        explain="A worker keeps this page smooth while training; on this page's own thread the same run freezes the page a little at every step."
         disabledReason={config.replicas > 1 ? 'replicas always train in workers' : null}
       >
         {(p) => (

@@ -130,7 +130,8 @@ function ensureNavigatorGpu(): void {
   }
 }
 
-function isSoftwareAdapter(info: GPUAdapterInfo): boolean {
+/** CPU emulations (SwiftShader, lavapipe/llvmpipe, WARP): kernels pick CPU-shaped variants for them. */
+export function isSoftwareAdapter(info: GPUAdapterInfo): boolean {
   const text = `${info.vendor} ${info.architecture} ${info.device} ${info.description}`.toLowerCase();
   return /swiftshader|llvmpipe|lavapipe|software|warp/.test(text);
 }

@@ -8,7 +8,7 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-webgpu';
-import { fusedDense, gpuMatmul } from '../../src/gpu/kernels/matmul';
+import { fusedDense, gpuColumnSum, gpuMatmul, type MatmulLayout } from '../../src/gpu/kernels/matmul';
 import { maxBoundRatio, maxRelativeError, onCpu, randomArray, setupGpu } from './gpu-setup';
 
 const gpu = await setupGpu();
@@ -23,9 +23,14 @@ describe.skipIf(!gpu.engine)(`WGSL matmul on ${gpu.adapter || 'no adapter'} ${gp
     [64, 64, 64, false, true],
     [17, 90, 65, true, true],
     [33, 36, 68, false, false], // vec4 loads of both operands, ragged M tile
+    // K % 4 == 0 (and M % 4 == 0 with transA): the rows kernel takes these; N not a multiple of 4 or of a tile.
+    [36, 40, 30, true, false],
+    [20, 44, 13, true, true],
+    [9, 8, 6, false, false],
   ];
-  for (const [M, K, N, transA, transB] of cases) {
-    it(`f32 ${M}x${K}x${N} transA=${transA} transB=${transB} with bias+relu matches cpu to 1e-5`, async () => {
+  // Both kernel shapes on every adapter (rows falls back to tiled where the shapes do not fit it).
+  for (const [[M, K, N, transA, transB], layout] of cases.flatMap((c) => (['tiled', 'rows'] as MatmulLayout[]).map((l) => [c, l] as const))) {
+    it(`f32 ${layout} ${M}x${K}x${N} transA=${transA} transB=${transB} with bias+relu matches cpu to 1e-5`, async () => {
       const aShape: [number, number] = transA ? [K, M] : [M, K];
       const bShape: [number, number] = transB ? [N, K] : [K, N];
       const aData = randomArray(M * K, 1);
@@ -45,6 +50,7 @@ describe.skipIf(!gpu.engine)(`WGSL matmul on ${gpu.adapter || 'no adapter'} ${gp
           transposeB: transB,
           bias: tf.tensor1d(biasData),
           relu: true,
+          layout,
         }),
       );
       const values = await got.data();
@@ -55,6 +61,35 @@ describe.skipIf(!gpu.engine)(`WGSL matmul on ${gpu.adapter || 'no adapter'} ${gp
       gpu.engine!.assertNoErrors();
     });
   }
+
+  for (const layout of ['tiled', 'rows'] as const) {
+    it(`${layout}: shiftRowsOfA reads A's rows one late within groups, zeros first (the LSTM's h_{t-1})`, async () => {
+      const [rows, M, N, group] = [12, 8, 6, 4];
+      const aData = randomArray(rows * M, 21);
+      const bData = randomArray(rows * N, 22);
+      const shifted = new Float32Array(rows * M);
+      for (let k = 0; k < rows; k++) {
+        if (k % group !== 0) shifted.set(aData.subarray((k - 1) * M, k * M), k * M);
+      }
+      const [want] = await onCpu(() => [tf.matMul(tf.tensor2d(shifted, [rows, M]), tf.tensor2d(bData, [rows, N]), true, false)]);
+      const got = tf.tidy(() =>
+        gpuMatmul(tf.tensor2d(aData, [rows, M]), tf.tensor2d(bData, [rows, N]), { transposeA: true, shiftRowsOfA: group, layout }),
+      );
+      expect(maxRelativeError(await got.data(), want, 1e-3)).toBeLessThan(1e-5);
+      got.dispose();
+      gpu.engine!.assertNoErrors();
+    });
+  }
+
+  it('gpuColumnSum sums each column in f32', async () => {
+    const [M, N] = [37, 70];
+    const data = randomArray(M * N, 23);
+    const [want] = await onCpu(() => [tf.sum(tf.tensor2d(data, [M, N]), 0)]);
+    const got = tf.tidy(() => gpuColumnSum(tf.tensor2d(data, [M, N])));
+    expect(maxRelativeError(await got.data(), want, 1e-3)).toBeLessThan(1e-5);
+    got.dispose();
+    gpu.engine!.assertNoErrors();
+  });
 
   it.skipIf(!!f16Reason)(`f16 compute stays within 1.5e-3·(|A|·|B|) of the exact product ${f16Reason}`, async () => {
     const [M, K, N] = [40, 300, 50];

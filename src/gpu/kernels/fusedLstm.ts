@@ -1,14 +1,16 @@
 /**
  * Fused LSTM layer for the tfjs webgpu backend, differentiable with tf.customGrad.
  * Forward: 1 matmul dispatch for the input projection of all T steps (x@W + b), then T fused step dispatches.
- * Backward: T fused step dispatches (recurrent matmul + cell backward) then 3 matmuls (dW, dU, dx) and a sum.
+ * Backward: T fused step dispatches (recurrent matmul + cell backward), then 3 matmuls (dx, dW, and dU reading
+ * h_{t-1} straight from hSeq) and a column sum (db): T + 4 dispatches, no other tf ops.
  * Stock tfjs runs roughly 20 kernels per step forward and more backward. Keras semantics: gate order i, f, c, o;
  * zero initial state; at a masked step (mask 0) h and c carry over and the output repeats the previous h.
  */
 import * as tf from '@tensorflow/tfjs';
-import { dispatch, float32Data, newTensor, pipelineFor, webgpuBackend } from './dispatch';
-import { lstmBackwardStepCode, lstmForwardStepCode } from './lstmShaders';
-import { gpuMatmul, useF16, type KernelPrecision } from './matmul';
+import { dispatch, float32Data, newTensor, pipelineFor, webgpuBackend, type BackendInternals } from './dispatch';
+import { backwardStateLength, lstmBackwardStepCode, lstmForwardStepCode, paddedUnits, type StepShape } from './lstmShaders';
+import { gpuColumnSum, gpuMatmul, useF16, type KernelPrecision } from './matmul';
+import { isCpuEmulated } from './wgsl';
 
 export interface FusedLstmOptions {
   /** mixed_float16: matmuls in f16 compute (needs shader-f16); weights, state and gradients stay f32. */
@@ -38,9 +40,21 @@ function checkShapes(x: tf.Tensor, mask: tf.Tensor, kernel: tf.Tensor, rk: tf.Te
   return { B, T, E, H };
 }
 
-function workgroups(d: Dims): [number, number, number] {
-  return [Math.ceil(d.H / 8), Math.ceil(d.B / 32), 1];
+/**
+ * Rows per invocation: on CPU emulations the register block that measured best on lavapipe (more rows spill);
+ * on real GPUs fewer rows give more invocations for a small batch (not measured here: no GPU at hand).
+ */
+function stepShapes(backend: BackendInternals): { forward: StepShape; backward: StepShape } {
+  return isCpuEmulated(backend.device)
+    ? { forward: { rows: 8, width: 64 }, backward: { rows: 16, width: 64 } }
+    : { forward: { rows: 2, width: 64 }, backward: { rows: 4, width: 64 } };
 }
+
+function workgroups(units: number, B: number, shape: StepShape): [number, number, number] {
+  return [Math.ceil(units / shape.width), Math.ceil(B / shape.rows), 1];
+}
+
+const variantKey = (f16: boolean, s: StepShape) => `${f16 ? 'h' : 'f'}${s.rows}x${s.width}`;
 
 /** @returns [hSeq [B,T,H], cSeq [B,T,H], gates [B,T,4H] (activated)] */
 function forward(x: tf.Tensor3D, mask: tf.Tensor2D, kernel: tf.Tensor2D, rk: tf.Tensor2D, bias: tf.Tensor1D, d: Dims, f16: boolean) {
@@ -49,13 +63,15 @@ function forward(x: tf.Tensor3D, mask: tf.Tensor2D, kernel: tf.Tensor2D, rk: tf.
   const hSeq = newTensor<tf.Rank.R3>(backend, [d.B, d.T, d.H]);
   const cSeq = newTensor<tf.Rank.R3>(backend, [d.B, d.T, d.H]);
   const gates = newTensor<tf.Rank.R3>(backend, [d.B, d.T, 4 * d.H]);
-  // U regrouped so the four gate columns of one unit are one vec4: [H,4H] → [H,4,H] → [H,H,4].
-  const uq = tf.transpose(tf.reshape(rk, [d.H, 4, d.H]), [0, 2, 1]);
-  const pipeline = pipelineFor(backend.device, `lstmForward:${f16 ? 'h' : 'f'}`, () => lstmForwardStepCode(f16));
+  // h_{t-1} in its own buffer, so the step reads it as vec4 while writing h_t to the other one.
+  const state = [0, 1].map(() => newTensor<tf.Rank.R2>(backend, [d.B, paddedUnits(d.H)]));
+  const shape = stepShapes(backend).forward;
+  const pipeline = pipelineFor(backend.device, `lstmForward:${variantKey(f16, shape)}`, () => lstmForwardStepCode(f16, shape));
   for (let t = 0; t < d.T; t++) {
-    dispatch(backend, pipeline, [xw, uq, mask, hSeq, cSeq, gates], [d.B, d.T, d.H, t], workgroups(d));
+    const [hIn, hOut] = [state[(t + 1) % 2], state[t % 2]];
+    dispatch(backend, pipeline, [xw, rk, mask, hIn, hOut, hSeq, cSeq, gates], [d.B, d.T, d.H, t], workgroups(paddedUnits(d.H), d.B, shape));
   }
-  tf.dispose([xw, uq]);
+  tf.dispose([xw, ...state]);
   return { hSeq, cSeq, gates };
 }
 
@@ -65,12 +81,14 @@ function backwardGates(
 ): tf.Tensor2D {
   const backend = webgpuBackend();
   const dZ = newTensor<tf.Rank.R2>(backend, [d.B * d.T, 4 * d.H]);
-  const carry = newTensor<tf.Rank.R2>(backend, [d.B, 2 * d.H]);
-  const pipeline = pipelineFor(backend.device, `lstmBackward:${f16 ? 'h' : 'f'}`, () => lstmBackwardStepCode(f16));
+  const state = [0, 1].map(() => newTensor<tf.Rank.R1>(backend, [backwardStateLength(d.B, d.H)]));
+  const shape = stepShapes(backend).backward;
+  const pipeline = pipelineFor(backend.device, `lstmBackward:${variantKey(f16, shape)}`, () => lstmBackwardStepCode(f16, shape));
   for (let t = d.T - 1; t >= 0; t--) {
-    dispatch(backend, pipeline, [dZ, rk, mask, gates, cSeq, dhSeq, carry], [d.B, d.T, d.H, t], workgroups(d));
+    const [stateIn, stateOut] = [state[(t + 1) % 2], state[t % 2]];
+    dispatch(backend, pipeline, [dZ, rk, mask, gates, cSeq, dhSeq, stateIn, stateOut], [d.B, d.T, d.H, t], workgroups(d.H, d.B, shape));
   }
-  carry.dispose();
+  tf.dispose(state);
   return dZ;
 }
 
@@ -101,13 +119,11 @@ export function fusedLstm(
         const [xS, mS, kS, rkS, hS, cS, gS] = saved as [tf.Tensor3D, tf.Tensor2D, tf.Tensor2D, tf.Tensor2D, tf.Tensor3D, tf.Tensor3D, tf.Tensor3D];
         const precision = f16 ? 'mixed_float16' : 'float32';
         const dZ = backwardGates(dy, mS, rkS, cS, gS, d, f16);
-        // h_{t-1} for every step: hSeq shifted right by one step, zeros at t = 0.
-        const hPrev =
-          d.T === 1 ? tf.zeros([d.B, 1, d.H]) : tf.concat([tf.zeros([d.B, 1, d.H]), tf.slice(hS, [0, 0, 0], [d.B, d.T - 1, d.H])], 1);
         const dx = gpuMatmul(dZ, kS, { transposeB: true, precision });
         const dKernel = gpuMatmul(tf.reshape(xS, [d.B * d.T, d.E]), dZ, { transposeA: true, precision });
-        const dRecurrent = gpuMatmul(tf.reshape(hPrev, [d.B * d.T, d.H]), dZ, { transposeA: true, precision });
-        return [tf.reshape(dx, [d.B, d.T, d.E]), tf.zerosLike(mS), dKernel, dRecurrent, tf.sum(dZ, 0)];
+        // Σ_t h_{t-1}ᵀ dz_t: hSeq's rows read one step late within each caption (zeros at t = 0).
+        const dRecurrent = gpuMatmul(tf.reshape(hS, [d.B * d.T, d.H]), dZ, { transposeA: true, shiftRowsOfA: d.T, precision });
+        return [tf.reshape(dx, [d.B, d.T, d.E]), tf.zerosLike(mS), dKernel, dRecurrent, gpuColumnSum(dZ)];
       },
     };
   });

@@ -153,7 +153,9 @@ export function startReplicaHost(endpoint: ParentEndpoint, registry: ReplicaMode
           return;
         case 'getState': {
           const state = await needModel().getState();
-          post({ type: 'state', id, state, appliedSteps }, state.map((a) => a.buffer));
+          // Copied, not transferred: on webgpu a tensor that has not been uploaded yet hands out its own
+          // values array from data(), and transferring it would detach that tensor's storage.
+          post({ type: 'state', id, state, appliedSteps });
           return;
         }
         case 'setState':

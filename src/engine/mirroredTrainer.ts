@@ -82,8 +82,9 @@ export class MirroredTrainer<Batch = unknown> implements Trainer {
       let epochStartMs = Date.now();
       while (this.completedSteps < totalSteps && !this.stopRequested) {
         if (this.pauseRequested) {
+          const decided = this.waitForDecision();
           this.setState('paused', 'paused by the user');
-          const decision = await this.waitForDecision();
+          const decision = await decided;
           if (!decision || decision.mode === 'stop') break;
           this.setState('running');
         }
@@ -283,8 +284,10 @@ export class MirroredTrainer<Batch = unknown> implements Trainer {
 
   private async pauseForFault(fault: ReplicaFaultError, step: number): Promise<Decision | null> {
     this.emit({ type: 'replicaFault', replica: fault.replica, step, cause: fault.faultCause, message: fault.message, error: serializeError(fault.original) });
+    // Waiting before announcing the pause: a listener may decide at once, inside the stateChanged event.
+    const decided = this.waitForDecision();
     this.setState('paused', `${fault.message} (step ${step}). Resume with the remaining replicas or restart the lost one.`);
-    return this.waitForDecision();
+    return decided;
   }
 
   private waitForDecision(): Promise<Decision | null> {

@@ -104,8 +104,8 @@ describe('mirrored mixed precision (toy model, simulated f16 overflow)', () => {
       { faults: [{ replica: 1, fault: { step: faultStep, kind: 'exit' } }] },
     );
     trainer.on((e) => {
-      // After the pause has settled (the trainer waits for a decision only once it has announced the pause).
-      if (e.type === 'stateChanged' && e.state === 'paused') setTimeout(() => trainer.recoverWith('restart'));
+      // Decided inside the event itself: the trainer already waits when it announces the pause.
+      if (e.type === 'stateChanged' && e.state === 'paused') trainer.recoverWith('restart');
     });
     await trainer.start();
     expect(trainer.state).toBe('finished');

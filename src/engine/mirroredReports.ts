@@ -39,7 +39,8 @@ export function stepEvents(facts: StepFacts): { events: TrainerEvent[]; lossSum:
   const outcome = reports[0]?.outcome;
   events.push({
     type: 'stepCompleted',
-    epoch: Math.floor(step / facts.stepsPerEpoch),
+    // Epochs from 1, as the in-process trainer numbers them (the step stays the 0-based global index).
+    epoch: Math.floor(step / facts.stepsPerEpoch) + 1,
     step,
     loss: lossSum / Math.max(globalTokenCount, 1),
     tokens: globalTokenCount,

@@ -105,7 +105,8 @@ export class MirroredTrainer<Batch = unknown> implements Trainer {
           epochLossSum += outcome.lossSum;
           epochTokens += outcome.tokens;
         }
-        const epoch = Math.floor(step / data.stepsPerEpoch);
+        // Numbered like the in-process trainer: epochs from 1 in events, checkpoints count finished epochs.
+        const epoch = Math.floor(step / data.stepsPerEpoch) + 1;
         const endOfEpoch = (step + 1) % data.stepsPerEpoch === 0;
         const every = this.options.checkpointEverySteps;
         if (endOfEpoch) {
@@ -124,7 +125,7 @@ export class MirroredTrainer<Batch = unknown> implements Trainer {
           epochTokens = 0;
           epochStartMs = Date.now();
         }
-        if ((every && (step + 1) % every === 0) || endOfEpoch) await this.saveCheckpoint(epoch);
+        if ((every && (step + 1) % every === 0) || endOfEpoch) await this.saveCheckpoint(Math.floor((step + 1) / data.stepsPerEpoch));
       }
       const checkedAlready = config.checksumEvery > 0 && this.completedSteps % config.checksumEvery === 0;
       if (!this.stopRequested && !checkedAlready && config.checksumEvery > 0 && this.replicas.length > 1) await this.verifyChecksums(this.completedSteps);
@@ -300,6 +301,7 @@ export class MirroredTrainer<Batch = unknown> implements Trainer {
     });
   }
 
+  /** `epoch`: epochs finished when it is taken (as the in-process trainer's checkpoints count them). */
   private async saveCheckpoint(epoch: number): Promise<void> {
     const store = this.options.checkpoints;
     if (!store) return;

@@ -25,6 +25,11 @@ describe('mirrored training equivalence', () => {
     const setup = events.find((e) => e.type === 'mirroredSetup');
     expect(setup).toMatchObject({ replicas, allReduce, backend: 'wasm' });
 
+    // Numbered like the in-process trainer: epochs from 1, checkpoints (one a step here) count finished epochs.
+    expect(events.filter((e) => e.type === 'epochCompleted').map((e) => e.epoch)).toEqual([1, 2]);
+    expect(events.filter((e) => e.type === 'checkpointSaved').map((e) => e.epoch)).toEqual([0, 0, 1, 1, 1, 2]);
+    expect([...new Set(events.filter((e) => e.type === 'stepCompleted').map((e) => e.epoch))]).toEqual([1, 2]);
+
     const losses = stepLosses(events);
     expect(losses.size).toBe(steps);
     reference.losses.forEach((loss, step) => expect(losses.get(step)).toBeCloseTo(loss, 5));

@@ -160,7 +160,7 @@ describe('disagreements name the replicas', () => {
       runStartMs: 0,
     });
     expect(lossSum).toBe(20);
-    expect(events.find((e) => e.type === 'stepCompleted')).toMatchObject({ epoch: 2, loss: 2, skipped: true, lossScale: 8 });
+    expect(events.find((e) => e.type === 'stepCompleted')).toMatchObject({ epoch: 3, loss: 2, skipped: true, lossScale: 8 });
     expect(events.find((e) => e.type === 'warning')).toMatchObject({ replica: 1 });
   });
 });

@@ -105,8 +105,8 @@ export interface EpochRow {
 }
 
 /**
- * Epochs are few (tens): no downsampling, numbered from 1 for people. The in-process trainer counts epochs
- * from 1 and the mirrored one from 0; a series that contains epoch 0 is shifted by one.
+ * Epochs are few (tens): no downsampling, numbered from 1 for people. Both trainers number epochs from 1;
+ * runs saved before the mirrored trainer did so hold epoch 0, and such a series is shifted by one.
  */
 export function epochRows(epochs: readonly EpochPoint[]): EpochRow[] {
   const shift = epochs.some((e) => e.epoch === 0) ? 1 : 0;

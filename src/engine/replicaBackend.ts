@@ -1,7 +1,8 @@
 /**
  * Backend set-up inside a replica worker: each replica gets its own tfjs backend instance and, for WebGPU,
  * its own adapter and GPUDevice (created in this thread). Replicas never use WebGL: where WebGPU is absent
- * they fall back to wasm, then cpu, and say why. Node workers reuse useNodeBackend (wasm, cpu or Dawn).
+ * they fall back to wasm, then cpu, and say why. Node workers reuse useNodeBackend (wasm, cpu or Dawn), and
+ * their Dawn device is watched for loss and uncaptured errors just like a browser worker's.
  */
 import * as tf from '@tensorflow/tfjs';
 import type { GpuEngine } from '../gpu/device';
@@ -28,7 +29,13 @@ export async function initReplicaBackend(requested: BackendName, onTrouble: GpuT
     // A variable specifier keeps Vite from bundling the Node-only backend (and Dawn) into browser workers.
     const nodeBackendModule = './backend';
     const { useNodeBackend } = (await import(/* @vite-ignore */ nodeBackendModule)) as typeof import('./backend');
-    return useNodeBackend(requested);
+    // The engine stays here (it is no message): watched like a browser worker's, destroyed on release.
+    const { engine: nodeEngine, ...ready } = await useNodeBackend(requested);
+    if (nodeEngine) {
+      engine = nodeEngine;
+      watchEngine(nodeEngine, onTrouble);
+    }
+    return ready;
   }
   const [{ selectBackend }, { prepareBrowserWasm }] = await Promise.all([import('../gpu/backendSelect'), import('./browserWasm')]);
   let fallbackReason: string | undefined;
@@ -57,11 +64,20 @@ async function startWebGpu(gpu: GPU, onTrouble: GpuTroubleListener): Promise<Rep
     engine = null;
     return `the WebGPU device could not start: ${(error as Error).message}`;
   }
-  engine.on((event) => {
+  watchEngine(engine, onTrouble);
+  return { backend: 'webgpu', adapter: describeAdapter(engine.report) };
+}
+
+function watchEngine(watched: GpuEngine, onTrouble: GpuTroubleListener): void {
+  watched.on((event) => {
     if (event.type === 'deviceLost' && !event.deliberate) onTrouble('deviceLost', event.message || `GPU device lost (${event.reason})`);
     if (event.type === 'uncapturedError') onTrouble('gpuError', `WebGPU ${event.kind} error: ${event.message}`);
   });
-  return { backend: 'webgpu', adapter: describeAdapter(engine.report) };
+}
+
+/** This thread's replica GPU engine (webgpu only), e.g. for a test to provoke a real device error. */
+export function replicaGpuEngine(): GpuEngine | null {
+  return engine;
 }
 
 /** Destroys this replica's GPUDevice on purpose (not reported as a loss). */

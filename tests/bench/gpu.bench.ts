@@ -1,5 +1,6 @@
 /**
- * GPU engine benchmark: `npx tsx tests/bench/gpu.bench.ts [--batch 64] [--steps 3] [--vocab 8485] [--only lstm]`
+ * GPU engine benchmark: `npx tsx tests/bench/gpu.bench.ts [--batch 64] [--steps 3] [--vocab 8485] [--only lstm]
+ *   [--profile] [--baseline DIR]`
  * Notebook sizes: batch 64 captions (sequence layout), T = 35 steps, embedding E = 256, LSTM H = 256, the
  * Dense 256 relu and the ~8.5k-word softmax. Two workloads, each a full training step (forward, backward,
  * gradients for every weight; the optimizer update is left out as it is the same for all rows):
@@ -8,15 +9,23 @@
  *            tokens); fused rows use fusedOutputLoss (projection + CE without a one-hot), stock rows tf ops
  * Rows: stock tfjs ops vs fused WGSL kernels, f32 vs f16, webgpu (Dawn in Node) vs wasm. Tokens = B·T.
  * The adapter is printed with the table: on lavapipe/SwiftShader these are CPU-emulated GPU numbers.
+ * --profile: also where the fused LSTM's time goes (see lstmProfile.ts).
+ * --baseline DIR: also run the fused kernels of another checkout's src/gpu/kernels, interleaved with these, for
+ *   a before/after in one run, e.g. `git archive 411ab49 src | tar -x -C /tmp/before` and
+ *   `ln -s $PWD/node_modules /tmp/before/node_modules` (one tfjs instance for both).
  */
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
 import { createGpuEngine, describeAdapter } from '../../src/gpu/device';
 import { nodeGpu } from '../../src/gpu/nodeGpu';
-import { fusedLstm, lstmReference } from '../../src/gpu/kernels/fusedLstm';
-import { fusedDense } from '../../src/gpu/kernels/matmul';
-import { fusedOutputLoss } from '../../src/gpu/kernels/softmaxCrossEntropy';
+import * as fusedLstmModule from '../../src/gpu/kernels/fusedLstm';
+import * as matmulModule from '../../src/gpu/kernels/matmul';
+import * as lossModule from '../../src/gpu/kernels/softmaxCrossEntropy';
+import { profileFusedLstm } from './lstmProfile';
 import os from 'node:os';
+import path from 'node:path';
+
+const { lstmReference } = fusedLstmModule;
 
 const args = process.argv.slice(2);
 const arg = (name: string, fallback: number) => {
@@ -31,7 +40,27 @@ const H = 256;
 const V = arg('vocab', 8485);
 const measuredSteps = arg('steps', 3);
 
-type Variant = 'stock' | 'fused-f32' | 'fused-f16';
+/** The fused ops a variant runs (this checkout's or a baseline's). */
+interface FusedKernels {
+  fusedLstm: typeof fusedLstmModule.fusedLstm;
+  fusedDense: typeof matmulModule.fusedDense;
+  fusedOutputLoss: typeof lossModule.fusedOutputLoss;
+}
+
+interface Variant {
+  name: string;
+  /** null: stock tfjs ops */
+  kernels: FusedKernels | null;
+  precision: 'float32' | 'mixed_float16';
+}
+
+const current: FusedKernels = { ...fusedLstmModule, ...matmulModule, ...lossModule };
+
+async function loadBaseline(dir: string): Promise<FusedKernels> {
+  const kernels = path.resolve(dir, 'src/gpu/kernels');
+  const [l, m, o] = await Promise.all(['fusedLstm.ts', 'matmul.ts', 'softmaxCrossEntropy.ts'].map((f) => import(path.join(kernels, f))));
+  return { fusedLstm: l.fusedLstm, fusedDense: m.fusedDense, fusedOutputLoss: o.fusedOutputLoss };
+}
 
 function seeded(shape: number[], seed: number, scale: number): tf.Tensor {
   return tf.randomUniform(shape, -scale, scale, 'float32', seed);
@@ -59,21 +88,19 @@ function makeWeights(): Weights {
   };
 }
 
-function lstmOf(variant: Variant) {
+function lstmOf({ kernels, precision }: Variant) {
   return (x: tf.Tensor3D, m: tf.Tensor2D, k: tf.Tensor2D, r: tf.Tensor2D, b: tf.Tensor1D) =>
-    variant === 'stock'
-      ? lstmReference(x, m, k, r, b)
-      : fusedLstm(x, m, k, r, b, { precision: variant === 'fused-f16' ? 'mixed_float16' : 'float32' });
+    kernels ? kernels.fusedLstm(x, m, k, r, b, { precision }) : lstmReference(x, m, k, r, b);
 }
 
-function denseOf(variant: Variant) {
+function denseOf({ kernels, precision }: Variant) {
   return (x: tf.Tensor2D, w: tf.Tensor2D, b: tf.Tensor1D, relu: boolean) =>
-    variant === 'stock'
-      ? (tf.tidy(() => {
+    kernels
+      ? kernels.fusedDense(x, w, b, { relu, precision })
+      : (tf.tidy(() => {
           const y = tf.add(tf.matMul(x, w), b);
           return relu ? tf.relu(y) : y;
-        }) as tf.Tensor2D)
-      : fusedDense(x, w, b, { relu, precision: variant === 'fused-f16' ? 'mixed_float16' : 'float32' });
+        }) as tf.Tensor2D);
 }
 
 interface Inputs {
@@ -90,7 +117,7 @@ async function step(workload: 'lstm' | 'decoder', variant: Variant, w: Weights, 
   const { x, mask, target, weights } = inputs;
   const lstm = lstmOf(variant);
   const dense = denseOf(variant);
-  const precision = variant === 'fused-f16' ? 'mixed_float16' : 'float32';
+  const { kernels, precision } = variant;
   const { value, grads } = tf.tidy(() => {
     const params = workload === 'lstm' ? [w.kernel, w.recurrent, w.bias] : Object.values(w);
     return tf.valueAndGrads((...ws: tf.Tensor[]) => {
@@ -99,7 +126,7 @@ async function step(workload: 'lstm' | 'decoder', variant: Variant, w: Weights, 
       if (workload === 'lstm') return tf.sum(tf.mul(h, target)) as tf.Scalar;
       const [, , , d, db, o, ob] = ws as [tf.Tensor, tf.Tensor, tf.Tensor, tf.Tensor2D, tf.Tensor1D, tf.Tensor2D, tf.Tensor1D];
       const hidden = dense(tf.reshape(h, [B * T, H]), d, db, true);
-      if (variant !== 'stock') return fusedOutputLoss(hidden, o, ob, target as tf.Tensor1D, weights, { precision });
+      if (kernels) return kernels.fusedOutputLoss(hidden, o, ob, target as tf.Tensor1D, weights, { precision });
       const logits = tf.add(tf.matMul(hidden, o), ob);
       return tf.losses.softmaxCrossEntropy(tf.oneHot(target as tf.Tensor1D, V), logits, weights) as tf.Scalar;
     })(params);
@@ -113,7 +140,7 @@ async function step(workload: 'lstm' | 'decoder', variant: Variant, w: Weights, 
 interface Row {
   workload: string;
   backend: string;
-  variant: Variant;
+  variant: string;
   firstStepMs: number;
   minMs: number;
   medianMs: number;
@@ -142,23 +169,23 @@ async function measureBackend(workload: 'lstm' | 'decoder', backend: string, var
   const inputs = makeInputs(workload);
   try {
     const rows: Row[] = [];
-    const times = new Map<Variant, number[]>();
-    const cpuTimes = new Map<Variant, number[]>();
+    const times = new Map<string, number[]>();
+    const cpuTimes = new Map<string, number[]>();
     for (const variant of variants) {
       const start = performance.now();
       const loss = await step(workload, variant, w, inputs);
-      rows.push({ workload, backend, variant, firstStepMs: performance.now() - start, minMs: 0, medianMs: 0, minCpuMs: 0, loss });
-      times.set(variant, []);
-      cpuTimes.set(variant, []);
+      rows.push({ workload, backend, variant: variant.name, firstStepMs: performance.now() - start, minMs: 0, medianMs: 0, minCpuMs: 0, loss });
+      times.set(variant.name, []);
+      cpuTimes.set(variant.name, []);
     }
     for (let round = 0; round < measuredSteps; round++) {
       for (const variant of variants) {
         const start = performance.now();
         const cpuStart = process.cpuUsage();
         await step(workload, variant, w, inputs);
-        times.get(variant)!.push(performance.now() - start);
+        times.get(variant.name)!.push(performance.now() - start);
         const cpu = process.cpuUsage(cpuStart);
-        cpuTimes.get(variant)!.push((cpu.user + cpu.system) / 1000);
+        cpuTimes.get(variant.name)!.push((cpu.user + cpu.system) / 1000);
       }
     }
     for (const row of rows) {
@@ -179,28 +206,46 @@ async function main() {
   const rows: Row[] = [];
   const adapter = engine ? describeAdapter(engine.report) : 'none';
   const workloads = (only ? [only] : ['lstm', 'decoder']) as Array<'lstm' | 'decoder'>;
+  const baselineDir = args.includes('--baseline') ? args[args.indexOf('--baseline') + 1] : null;
+  const baseline = baselineDir ? await loadBaseline(baselineDir) : null;
+  const stock: Variant = { name: 'stock', kernels: null, precision: 'float32' };
+  const precisions = engine?.shaderF16 ? (['float32', 'mixed_float16'] as const) : (['float32'] as const);
+  const fused = (kernels: FusedKernels, suffix: string) =>
+    precisions.map((precision): Variant => ({ name: `fused-${precision === 'float32' ? 'f32' : 'f16'}${suffix}`, kernels, precision }));
+  const webgpuVariants = [stock, ...(baseline ? fused(baseline, ' (baseline)') : []), ...fused(current, '')];
   for (const workload of workloads) {
     if (engine) {
       await engine.useAsTfjsBackend();
       tf.env().set('WEBGPU_CPU_FORWARD', false);
-      const variants: Variant[] = ['stock', 'fused-f32', ...(engine.shaderF16 ? (['fused-f16'] as const) : [])];
-      rows.push(...(await measureBackend(workload, 'webgpu', variants)));
+      rows.push(...(await measureBackend(workload, 'webgpu', webgpuVariants)));
       engine.assertNoErrors();
     }
     await tf.setBackend('wasm');
-    rows.push(...(await measureBackend(workload, 'wasm', ['stock'])));
+    rows.push(...(await measureBackend(workload, 'wasm', [stock])));
+  }
+  let profile = '';
+  if (engine && args.includes('--profile')) {
+    await engine.useAsTfjsBackend();
+    profile = await profileFusedLstm({ B, T, E, H, rounds: measuredSteps, precisions: [...precisions] });
+    engine.assertNoErrors();
   }
   const cpu = `${os.cpus()[0]?.model ?? 'cpu'} x${os.cpus().length}`;
   console.log(`\nGPU engine bench — B=${B} captions, T=${T}, E=H=${H}, vocab=${V}; ${measuredSteps} interleaved rounds after 1 warm-up`);
   console.log(`machine: ${cpu}, load average ${os.loadavg()[0].toFixed(1)}; webgpu adapter: ${adapter} (Dawn in Node); wasm: tfjs-backend-wasm in Node`);
   console.log('tokens/s = B·T / fastest step (padding included); CPU ms = process CPU time, all threads (the emulated GPU)\n');
-  console.log('| workload | backend | kernels | first step ms | fastest ms/step | median ms/step | CPU ms/step | tokens/s | loss |');
-  console.log('|---|---|---|---:|---:|---:|---:|---:|---:|');
+  console.log('| workload | backend | kernels | first step ms | fastest ms/step | median ms/step | CPU ms/step | tokens/s | vs stock webgpu | loss |');
+  console.log('|---|---|---|---:|---:|---:|---:|---:|---:|---:|');
   for (const r of rows) {
     const tokensPerSecond = (B * T * 1000) / r.minMs;
+    const stockMs = rows.find((s) => s.workload === r.workload && s.backend === 'webgpu' && s.variant === 'stock')?.minMs;
+    const speedup = stockMs ? `${(stockMs / r.minMs).toFixed(2)}x` : '';
     console.log(
-      `| ${r.workload} | ${r.backend} | ${r.variant} | ${r.firstStepMs.toFixed(0)} | ${r.minMs.toFixed(0)} | ${r.medianMs.toFixed(0)} | ${r.minCpuMs.toFixed(0)} | ${tokensPerSecond.toFixed(0)} | ${r.loss.toPrecision(5)} |`,
+      `| ${r.workload} | ${r.backend} | ${r.variant} | ${r.firstStepMs.toFixed(0)} | ${r.minMs.toFixed(0)} | ${r.medianMs.toFixed(0)} | ${r.minCpuMs.toFixed(0)} | ${tokensPerSecond.toFixed(0)} | ${speedup} | ${r.loss.toPrecision(5)} |`,
     );
+  }
+  if (profile) {
+    console.log(`\nFused LSTM profile (the lstm workload's layer; fastest of ${measuredSteps} interleaved rounds, each stage submitted alone)\n`);
+    console.log(profile);
   }
   engine?.destroy();
 }

@@ -23,10 +23,13 @@ describe.skipIf(!gpu.engine)(`WGSL matmul on ${gpu.adapter || 'no adapter'} ${gp
     [64, 64, 64, false, true],
     [17, 90, 65, true, true],
     [33, 36, 68, false, false], // vec4 loads of both operands, ragged M tile
-    // K % 4 == 0 (and M % 4 == 0 with transA): the rows kernel takes these; N not a multiple of 4 or of a tile.
+    // M % 4 == 0 with transA: the rows kernel takes these; N not a multiple of 4 or of a tile, K ragged or not.
     [36, 40, 30, true, false],
     [20, 44, 13, true, true],
     [9, 8, 6, false, false],
+    [12, 7, 9, true, false],
+    [10, 9, 7, false, true],
+    [6, 10, 5, false, false],
   ];
   // Both kernel shapes on every adapter (rows falls back to tiled where the shapes do not fit it).
   for (const [[M, K, N, transA, transB], layout] of cases.flatMap((c) => (['tiled', 'rows'] as MatmulLayout[]).map((l) => [c, l] as const))) {

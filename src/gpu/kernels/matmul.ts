@@ -139,44 +139,59 @@ const rowsWidth = 64;
  * The rows kernel, f32 only: with f16 compute on a CPU emulation every f16 product is emulated with conversions
  * (and a round trip f32 → f16 → f32 may be folded away by the driver's compiler, losing the rounding), which
  * measured no faster than the tiled kernel, so f16 stays tiled.
- * Needs K % 4 == 0 (A's quads along K are one vec4 load) and, with transposeA, M % 4 == 0.
+ * Needs M % 4 == 0 with transposeA (A's quads along M are one vec4 load) and N >= 4.
  * vecB: B's rows are a multiple of 4 long (N % 4 == 0, no transposeB), so a lane's 4 columns are one vec4.
+ * vecK: K % 4 == 0, so quads along K are whole (one vec4 load where K is the contiguous axis).
  */
-export function matmulRowsCode(v: Variant, vecB: boolean): string {
+export function matmulRowsCode(v: Variant, vecB: boolean, vecK: boolean): string {
   const R = rowsPerInvocation;
   if (v.f16) throw new Error('the rows matmul is f32 only');
+  // K index k + q: with K % 4 != 0 the last quad reads clamped indices and its values are zeroed below.
+  const kAt = (q: number) => (vecK ? `(k + ${q}u)` : `kc${q}`);
+  const raw = vecK ? '' : 'Raw';
   // b{q}: the lane's 4 columns at K index k + q (per-lane loads).
   let bLoads: string;
-  if (v.transB) {
+  if (v.transB && vecK) {
     bLoads = `${unrolled(4, (c) => `let c${c} = B[(n${c} * dims.K + k) / 4u];`, '\n    ')}
     ${unrolled(4, (q) => `let b${q} = vec4<f32>(c0[${q}], c1[${q}], c2[${q}], c3[${q}]);`, '\n    ')}`;
+  } else if (v.transB) {
+    bLoads = unrolled(4, (q) => `let b${raw}${q} = vec4<f32>(${unrolled(4, (c) => `B[n${c} * dims.K + ${kAt(q)}]`, ', ')});`, '\n    ');
   } else if (vecB) {
-    bLoads = unrolled(4, (q) => `let b${q} = B[((k + ${q}u) * dims.N + nQuad) / 4u];`, '\n    ');
+    bLoads = unrolled(4, (q) => `let b${raw}${q} = B[(${kAt(q)} * dims.N + nQuad) / 4u];`, '\n    ');
   } else {
-    bLoads = unrolled(4, (q) => {
-      const row = `(k + ${q}u) * dims.N`;
-      return `let b${q} = vec4<f32>(B[${row} + n0], B[${row} + n1], B[${row} + n2], B[${row} + n3]);`;
-    }, '\n    ');
+    bLoads = unrolled(4, (q) => `let b${raw}${q} = vec4<f32>(${unrolled(4, (c) => `B[${kAt(q)} * dims.N + n${c}]`, ', ')});`, '\n    ');
   }
   // a{r}: row mBase + r of op(A) at K indices k..k+3 (the same for every lane).
   let aLoads: string;
   if (v.transA) {
     const quads = R / 4;
-    const rowOf = (q: number) => (v.shift ? `shiftedRow(k + ${q}u)` : `(k + ${q}u)`);
+    const rowOf = (q: number) => (v.shift ? `shiftedRow(${kAt(q)})` : kAt(q));
     const load = (q: number, i: number) => {
       const e = `A[(${rowOf(q)} * dims.M + mQuad${i}) / 4u]`;
-      return v.shift ? `select(${e}, vec4<f32>(0.0), rowIsZero(k + ${q}u))` : e;
+      return v.shift ? `select(${e}, vec4<f32>(0.0), rowIsZero(${kAt(q)}))` : e;
     };
     aLoads = `${unrolled(4, (q) => unrolled(quads, (i) => `let t${q}_${i} = ${load(q, i)};`, '\n    '), '\n    ')}
     ${unrolled(R, (r) => {
       const [i, c] = [Math.floor(r / 4), r % 4];
-      return `let a${r} = vec4<f32>(t0_${i}[${c}], t1_${i}[${c}], t2_${i}[${c}], t3_${i}[${c}]);`;
+      return `let a${raw}${r} = vec4<f32>(t0_${i}[${c}], t1_${i}[${c}], t2_${i}[${c}], t3_${i}[${c}]);`;
     }, '\n    ')}`;
-  } else {
+  } else if (vecK) {
     aLoads = unrolled(R, (r) => `let a${r} = A[(m${r} * dims.K + k) / 4u];`, '\n    ');
+  } else {
+    aLoads = unrolled(R, (r) => `let aRaw${r} = vec4<f32>(${unrolled(4, (q) => `A[m${r} * dims.K + ${kAt(q)}]`, ', ')});`, '\n    ');
   }
-    const a: StorageBinding = { name: 'A', element: 'vec4<f32>', access: 'read' };
-  const b: StorageBinding = { name: 'B', element: vecB || v.transB ? 'vec4<f32>' : 'f32', access: 'read' };
+  if (!vecK) {
+    // Zero both operands past K (a clamped duplicate that is Inf would otherwise add Inf·0 = NaN).
+    const kSetup = `${unrolled(4, (q) => `let kc${q} = min(k + ${q}u, dims.K - 1u);`, '\n    ')}
+    let live = vec4<bool>(${unrolled(4, (q) => `k + ${q}u < dims.K`, ', ')});`;
+    bLoads = `${kSetup}
+    ${bLoads}
+    ${unrolled(4, (q) => `let b${q} = select(vec4<f32>(0.0), bRaw${q}, live[${q}]);`, '\n    ')}`;
+    aLoads = `${aLoads}
+    ${unrolled(R, (r) => `let a${r} = select(vec4<f32>(0.0), aRaw${r}, live);`, '\n    ')}`;
+  }
+  const a: StorageBinding = { name: 'A', element: v.transA || vecK ? 'vec4<f32>' : 'f32', access: 'read' };
+  const b: StorageBinding = { name: 'B', element: (v.transB ? vecK : vecB) ? 'vec4<f32>' : 'f32', access: 'read' };
   return `${wgslHeader(v.f16, dimsFields, bindings(v, a, b))}
 ${v.shift ? shiftHelpers : ''}
 fn store(m: u32, n: u32, value: f32) {
@@ -239,11 +254,12 @@ export function gpuMatmul(a: tf.Tensor2D, b: tf.Tensor2D, options: MatmulOptions
   if (M === 0 || N === 0) return out;
   const inputs = v.hasBias ? [a, b, options.bias!, out] : [a, b, out];
   const flags = `${+transA}${+transB}${+v.hasBias}${+v.relu}${f16 ? 'h' : 'f'}${+v.shift}`;
-  const rowsFit = !f16 && K % 4 === 0 && K > 0 && (!transA || M % 4 === 0) && N >= 4;
+  const rowsFit = !f16 && K > 0 && (!transA || M % 4 === 0) && N >= 4;
   const layout = options.layout ?? (isCpuEmulated(backend.device) ? 'rows' : 'tiled');
   if (layout === 'rows' && rowsFit) {
     const vecB = !transB && N % 4 === 0;
-    const pipeline = pipelineFor(backend.device, `matmulRows:${flags}${+vecB}`, () => matmulRowsCode(v, vecB));
+    const vecK = K % 4 === 0;
+    const pipeline = pipelineFor(backend.device, `matmulRows:${flags}${+vecB}${+vecK}`, () => matmulRowsCode(v, vecB, vecK));
     const groups: [number, number, number] = [Math.ceil(N / 4 / rowsWidth), Math.ceil(M / rowsPerInvocation), 1];
     dispatch(backend, pipeline, inputs, [M, N, K, group], groups);
   } else {

@@ -7,23 +7,23 @@
 import * as tf from '@tensorflow/tfjs';
 import { dispatch, float32Data, newTensor, pipelineFor, webgpuBackend } from './dispatch';
 import { fusedDense, type KernelPrecision } from './matmul';
+import { wgslHeader } from './wgsl';
 
 const maxGroups = 65535;
 
-const header = `
-struct Dims { N: u32, V: u32, pad0: u32, pad1: u32 }
-var<workgroup> part: array<f32, 64>;
+const dimsFields: [string, string, string, string] = ['N', 'V', 'pad0', 'pad1'];
+const shared = `var<workgroup> part: array<f32, 64>;
 fn rowOf(wid: vec3<u32>) -> u32 { return wid.y * ${maxGroups}u + wid.x; }
 `;
 
-const forwardCode = `${header}
-@group(0) @binding(0) var<storage, read> logits: array<f32>;        // [N,V]
-@group(0) @binding(1) var<storage, read> labels: array<f32>;        // [N] class ids as f32 (exact below 2^24)
-@group(0) @binding(2) var<storage, read> weights: array<f32>;       // [N]
-@group(0) @binding(3) var<storage, read_write> rowLoss: array<f32>; // [N] weight·(lse - logit[label])
-@group(0) @binding(4) var<storage, read_write> rowLse: array<f32>;  // [N]
-@group(0) @binding(5) var<uniform> dims: Dims;
-
+const forwardCode = `${wgslHeader(false, dimsFields, [
+  { name: 'logits', element: 'f32', access: 'read', shape: '[N,V]' },
+  { name: 'labels', element: 'f32', access: 'read', shape: '[N] class ids as f32 (exact below 2^24)' },
+  { name: 'weights', element: 'f32', access: 'read', shape: '[N]' },
+  { name: 'rowLoss', element: 'f32', access: 'read_write', shape: '[N] weight·(lse - logit[label])' },
+  { name: 'rowLse', element: 'f32', access: 'read_write', shape: '[N]' },
+])}
+${shared}
 @compute @workgroup_size(64)
 fn main(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_id) wid: vec3<u32>) {
   let row = rowOf(wid);
@@ -56,15 +56,15 @@ fn main(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_id) wid
 }
 `;
 
-const backwardCode = `${header}
-@group(0) @binding(0) var<storage, read> logits: array<f32>;        // [N,V]
-@group(0) @binding(1) var<storage, read> labels: array<f32>;        // [N]
-@group(0) @binding(2) var<storage, read> weights: array<f32>;       // [N]
-@group(0) @binding(3) var<storage, read> rowLse: array<f32>;        // [N]
-@group(0) @binding(4) var<storage, read> scale: array<f32>;         // [1] dLoss / Σ weight
-@group(0) @binding(5) var<storage, read_write> dlogits: array<f32>; // [N,V]
-@group(0) @binding(6) var<uniform> dims: Dims;
-
+const backwardCode = `${wgslHeader(false, dimsFields, [
+  { name: 'logits', element: 'f32', access: 'read', shape: '[N,V]' },
+  { name: 'labels', element: 'f32', access: 'read', shape: '[N]' },
+  { name: 'weights', element: 'f32', access: 'read', shape: '[N]' },
+  { name: 'rowLse', element: 'f32', access: 'read', shape: '[N]' },
+  { name: 'scale', element: 'f32', access: 'read', shape: '[1] dLoss / Σ weight' },
+  { name: 'dlogits', element: 'f32', access: 'read_write', shape: '[N,V]' },
+])}
+${shared}
 @compute @workgroup_size(64)
 fn main(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_id) wid: vec3<u32>) {
   let row = rowOf(wid);

@@ -7,7 +7,7 @@
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp, launchChromium, serveApp, type Served } from './harness.ts';
-import { newUserPath, weightsDownloadFailure } from './studioFlow.ts';
+import { newUserPath, precisionOnWebGpu, weightsDownloadFailure } from './studioFlow.ts';
 
 let served: Served;
 let browser: Browser;
@@ -30,6 +30,11 @@ describe('studio new-user path in Chromium', () => {
 
   it('the same path training on the page itself (in-process trainer)', { timeout: 15 * 60_000 }, async () => {
     const { errors } = await newUserPath(browser, served.url, { replicas: 1, tag: 'page', placement: 'page' });
+    expect(errors).toEqual([]);
+  });
+
+  it('precision and kernels on the page\'s WebGPU (SwiftShader, no shader-f16): f16 refused with the reason, fused f32 run', { timeout: 12 * 60_000 }, async () => {
+    const { errors } = await precisionOnWebGpu(browser, served.url);
     expect(errors).toEqual([]);
   });
 

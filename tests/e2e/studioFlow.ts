@@ -65,7 +65,10 @@ export async function newUserPath(
   await setNumber(page, 'Batch size', 32);
   await setNumber(page, 'Learning rate', 0.01);
   await setNumber(page, 'Replicas', options.replicas);
-  if (options.placement === 'page') await page.getByRole('radio', { name: 'This page' }).check();
+  // `?backend=wasm`: mixed float16 is offered, disabled, with the reason.
+  expect(await page.getByRole('radio', { name: /mixed float16/ }).isDisabled()).toBe(true);
+  expect(await page.getByTestId('training-settings').textContent()).toContain('needs WebGPU with shader-f16; this page runs on wasm');
+  if (options.placement === 'page') await page.getByRole('radio', { name: 'This page', exact: true }).check();
   // The page is cross-origin isolated, so the ring all-reduce over SharedArrayBuffer is available.
   if (options.replicas > 1) await page.getByRole('radio', { name: /Ring/ }).check();
   // Long tasks (main-thread work over 50 ms) while training: reported, not asserted (times vary by machine).
@@ -99,6 +102,11 @@ export async function newUserPath(
     const backend = (await page.getByTestId('training-backend').textContent()) ?? '';
     expect(backend).toContain('Backend: wasm');
     if (options.placement !== 'page') expect(backend).toContain('1 replica in a worker');
+    else {
+      // The fused kernels are on by default; on wasm the run says it used stock ops instead, and why.
+      expect(await page.getByTestId('training-kernels').textContent()).toBe('stock tfjs ops');
+      expect(await page.getByTestId('kernel-fallback').textContent()).toContain('fused kernels need the webgpu backend');
+    }
   }
   await shot('3-training');
 
@@ -199,4 +207,53 @@ export async function weightsDownloadFailure(browser: Browser, baseUrl: string):
   expect(fromCache).toBeGreaterThan(0);
   expect(fromCache).toBeLessThanOrEqual(doneBeforeAbort);
   await page.close();
+}
+
+/**
+ * The precision and kernel knobs on the page's own WebGPU (SwiftShader: no shader-f16): mixed float16 is
+ * offered but disabled with the reason, the loss-scale settings with it; a short run in a replica worker on
+ * the fused f32 kernels shows what it got next to the backend.
+ */
+export async function precisionOnWebGpu(browser: Browser, baseUrl: string): Promise<{ errors: string[] }> {
+  const { page, errors } = await openPage(browser, `${baseUrl}?units=16`);
+  await page.locator('[data-testid=dataset-status][data-status=ready]').waitFor({ timeout: 2 * MINUTE });
+  await tab(page, 'Training');
+  const settings = page.getByTestId('training-settings');
+  const mixed = page.getByRole('radio', { name: /mixed float16/ });
+  // The page picks its backend at start; the reason appears once the adapter is known.
+  await expect.poll(async () => (await settings.textContent()) ?? '', { timeout: MINUTE }).toContain('lacks the shader-f16 feature');
+  expect(await mixed.isDisabled()).toBe(true);
+  expect(await page.getByRole('radio', { name: 'float32', exact: true }).isChecked()).toBe(true);
+  expect(await page.getByLabel('Initial loss scale', { exact: true }).inputValue()).toBe('32768');
+  expect(await page.getByLabel('Initial loss scale', { exact: true }).isDisabled()).toBe(true);
+  expect(await page.getByLabel('Loss scale growth steps', { exact: true }).inputValue()).toBe('2000');
+  // Replica workers install the kernels too: the box is offered for the default placement (a worker).
+  expect(await page.getByRole('radio', { name: 'A worker', exact: true }).isChecked()).toBe(true);
+  const fused = page.getByLabel('Fused kernels', { exact: true });
+  expect(await fused.isDisabled()).toBe(false);
+  expect(await fused.isChecked()).toBe(true);
+  await screenshot(page, 'studio-webgpu-1-precision.png');
+
+  await tab(page, 'Features');
+  await page.getByRole('radio', { name: /MobileNet/ }).check();
+  await page.getByRole('radio', { name: /Random/ }).check();
+  await page.getByTestId('extract-start').click();
+  await page.locator('[data-testid=features-status][data-status=done]').waitFor({ timeout: 4 * MINUTE });
+  await tab(page, 'Training');
+  await setNumber(page, 'Epochs', 1);
+  await setNumber(page, 'Batch size', 64);
+  // No BLEU decoding: greedy decoding runs stock ops, each a shader SwiftShader compiles slowly.
+  await setNumber(page, 'BLEU sample', 0);
+  await page.getByTestId('train-start').click();
+  await page.locator('[data-testid=training-state][data-state=finished]').waitFor({ timeout: 5 * MINUTE });
+  const backend = (await page.getByTestId('training-backend').textContent()) ?? '';
+  expect(backend).toContain('Backend: webgpu');
+  expect(backend).toContain('1 replica in a worker (webgpu)');
+  expect(await page.getByTestId('training-precision').textContent()).toBe('float32');
+  expect(await page.getByTestId('training-kernels').textContent()).toBe('fused WGSL f32');
+  expect(await page.getByTestId('kernel-fallback').count()).toBe(0);
+  expect(await page.getByTestId('chart-loss-scale').textContent()).toContain('Only used with mixed float16 precision.');
+  await screenshot(page, 'studio-webgpu-2-trained.png');
+  await page.close();
+  return { errors };
 }

@@ -13,7 +13,9 @@ import { createFeaturesSlice } from '../../src/store/slices/features';
 import { createModelSlice } from '../../src/store/slices/model';
 import { createPlaygroundSlice } from '../../src/store/slices/playground';
 import { createTrainingSlice, type PageBackend } from '../../src/store/slices/training';
+import { bindTrainer } from '../../src/store/bindTrainer';
 import { hasLossScale, lossScaleRows } from '../../src/ui/charts/trainingSeries';
+import { makeTrainer } from './mirroredFixtures';
 
 const makeStore = () =>
   createStore<PanelsState>()((set) => ({
@@ -69,6 +71,32 @@ describe('loss-scale series from stepCompleted events', () => {
     expect(lossScaleRows(t.steps).every((r) => r.lossScale === null && r.skippedScale === null)).toBe(true);
     expect(t.skippedSteps).toBe(0);
   });
+});
+
+describe('a real mixed_float16 run into the store', () => {
+  it('2 toy replicas in worker threads with simulated f16 overflow: skips and the halved scale reach the chart', async () => {
+    // 2^24 overflows the toy model's simulated f16 gradients (~50 tokens a batch) until the scale is small enough.
+    const { trainer } = makeTrainer({ replicas: 2, allReduce: 'ring', epochs: 2, precision: 'mixed_float16', initialLossScale: 2 ** 24, lossScaleGrowthSteps: 2 });
+    const store = makeStore();
+    const unbind = bindTrainer(trainer, () => store.getState());
+    try {
+      await trainer.start();
+    } finally {
+      unbind();
+      await trainer.dispose();
+    }
+    const t = store.getState().training;
+    expect(t.state).toBe('finished');
+    expect(t.backend).toMatchObject({ precision: 'mixed_float16', kernels: 'toy ops, simulated f16 overflow' });
+    expect(t.steps.lossScale[0]).toBe(2 ** 23);
+    expect(t.steps.skipped[0]).toBe(1);
+    expect(t.skippedSteps).toBe(t.steps.skipped.filter(Boolean).length);
+    expect(t.skippedSteps).toBeGreaterThan(0);
+    expect(t.steps.skipped.some((s) => s === 0)).toBe(true);
+    const rows = lossScaleRows(t.steps);
+    expect(rows.filter((r) => r.skippedScale !== null)).toHaveLength(t.skippedSteps);
+    for (const r of rows) if (r.skippedScale !== null) expect(r.skippedScale).toBe(r.lossScale);
+  }, 60_000);
 });
 
 describe('what the run got: backend, precision, kernels', () => {

@@ -18,4 +18,6 @@ export const EXIT = {
   usage: 2,
   /** A bug in the studio (not the user's fault): the stack trace is printed. */
   internal: 3,
+  /** `train --replicas N`: a replica failed (crash, exit, GPU error); it is named, the last checkpoint kept. */
+  replicaFault: 4,
 } as const;

@@ -117,8 +117,9 @@ export class MirroredTrainer<Batch = unknown> implements Trainer {
             type: 'epochCompleted',
             epoch,
             trainLoss: epochLossSum / Math.max(epochTokens, 1),
-            valLoss: evaluation?.loss ?? null,
-            bleu: evaluation?.bleu ?? null,
+            // As the in-process trainer: null when there is no loss (e.g. nothing to validate) or no BLEU sample.
+            valLoss: evaluation && Number.isFinite(evaluation.loss) ? evaluation.loss : null,
+            bleu: config.validationSample > 0 ? (evaluation?.bleu ?? null) : null,
             durationMs: Date.now() - epochStartMs,
           });
           epochLossSum = 0;

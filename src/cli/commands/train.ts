@@ -14,12 +14,15 @@ import { buildCaptionDataset } from '../../engine/captionData.ts';
 import { NodeCheckpointStore } from '../../engine/checkpointNode.ts';
 import { describeIdentity, FeatureFileError } from '../../engine/featureCache.ts';
 import { readFeatureFile } from '../../engine/featureCacheNode.ts';
+import type { WorkerEndpoint } from '../../engine/endpoint.ts';
 import { InProcessTrainer } from '../../engine/inProcessTrainer.ts';
-import { defaultTrainConfig, type Bleu, type TrainConfig } from '../../engine/trainer.ts';
+import { defaultTrainConfig, type Bleu, type SerializedError, type TrainConfig, type Trainer } from '../../engine/trainer.ts';
+import type { FaultInjection } from '../../protocol/replica.ts';
 import { choiceOption, integerOption, parseCommandArgs, positionals } from '../args.ts';
 import type { Command } from '../command.ts';
 import { EXIT, UsageError } from '../errors.ts';
 import type { CliIo } from '../io.ts';
+import { cliMirroredTrainer } from '../mirroredTrain.ts';
 
 const usage = `Usage: caption-studio train <folder> --features <file> --out <model-dir> [options]
 
@@ -38,13 +41,24 @@ Trains the notebook's CNN+LSTM caption model on the dataset in <folder> with ima
   --seed N          seed of weights, shuffling and dropout (default ${defaultTrainConfig.seed})
   --resume          continue from the checkpoint in --out
   --backend B       wasm (default), cpu or webgpu (Dawn: headless GPU training, no browser)
+  --replicas N      1 (default: trains on this thread) or 2..8: mirrored data parallelism, N worker threads
+                    each with its own model copy and --backend (its own Dawn device on webgpu)
+  --all-reduce A    with --replicas: ring (default, shared memory) or postMessage (through this thread)
   --kernels K       fused (default: the studio's WGSL kernels on webgpu) or stock (tfjs ops, to compare)
   --precision P     float32 (default) or mixed_float16 (f16 compute in the fused kernels, f32 weights,
                     dynamic loss scaling; needs webgpu with shader-f16, else falls back and says why)
   --loss-scale N    mixed_float16: the starting loss scale (default 32768 = 2^15, as Keras)
   --loss-scale-growth N  finite steps before the loss scale doubles (default 2000)
   --json            end with one JSON summary on stdout
+Exit status: 0 done, 130 stopped (Ctrl-C), ${EXIT.replicaFault} a replica failed (its number and why are printed;
+the model folder keeps the last finished epoch, --resume goes on).
 `;
+
+/** Tests only: how mirrored replicas start, and faults to inject into them. */
+export interface TrainTestHooks {
+  spawnReplica?: () => WorkerEndpoint;
+  faults?: { replica: number; fault: FaultInjection }[];
+}
 
 export interface TrainSummary {
   backend: string;
@@ -82,7 +96,7 @@ function numberOption(value: string | undefined, name: string, fallback: number,
   return parsed;
 }
 
-export async function train(args: string[], io: CliIo, signal?: AbortSignal): Promise<number> {
+export async function train(args: string[], io: CliIo, signal?: AbortSignal, hooks: TrainTestHooks = {}): Promise<number> {
   const { values, positionals: rest } = parseCommandArgs(args, {
     features: { type: 'string' },
     out: { type: 'string' },
@@ -98,6 +112,8 @@ export async function train(args: string[], io: CliIo, signal?: AbortSignal): Pr
     seed: { type: 'string' },
     resume: { type: 'boolean' },
     backend: { type: 'string' },
+    replicas: { type: 'string' },
+    'all-reduce': { type: 'string' },
     kernels: { type: 'string' },
     precision: { type: 'string' },
     'loss-scale': { type: 'string' },
@@ -117,7 +133,8 @@ export async function train(args: string[], io: CliIo, signal?: AbortSignal): Pr
     dropout: numberOption(values.dropout, 'dropout', defaultTrainConfig.dropout, 0, 0.95),
     validationSample: integerOption(values['val-sample'], 'val-sample', defaultTrainConfig.validationSample, 0, 1000000),
     seed: integerOption(values.seed, 'seed', defaultTrainConfig.seed, 0, 2 ** 31 - 1),
-    replicas: 1,
+    replicas: integerOption(values.replicas, 'replicas', 1, 1, 8),
+    allReduce: choiceOption(values['all-reduce'], 'all-reduce', ['ring', 'postMessage'] as const, defaultTrainConfig.allReduce),
     precision: choiceOption(values.precision, 'precision', ['float32', 'mixed_float16'] as const, 'float32'),
     fusedKernels: choiceOption(values.kernels, 'kernels', ['fused', 'stock'] as const, 'fused') === 'fused',
     initialLossScale: numberOption(values['loss-scale'], 'loss-scale', 2 ** 15, 1, 2 ** 64),
@@ -151,7 +168,10 @@ export async function train(args: string[], io: CliIo, signal?: AbortSignal): Pr
       `max length ${data.maxLength}, features ${describeIdentity(features)}, ${backend.backend}, layout ${config.layout}\n`,
   );
 
-  const trainer = new InProcessTrainer({ data, config, model, store, meta: { features: features.header } });
+  const meta = { features: features.header };
+  const mirrored = config.replicas > 1 ? cliMirroredTrainer({ data, config, sizes: model, store, meta, backend: backendName, ...hooks }) : null;
+  const inProcess = mirrored ? null : new InProcessTrainer({ data, config, model, store, meta });
+  const trainer: Trainer = mirrored?.trainer ?? inProcess!;
   let steps = 0;
   let tokens = 0;
   let stepMs = 0;
@@ -161,24 +181,34 @@ export async function train(args: string[], io: CliIo, signal?: AbortSignal): Pr
   let precision = config.precision;
   let skippedSteps = 0;
   let lossScale: number | null = null;
+  let replicaBackend: string | null = null;
+  // Set by the listener: a replica's fault, or the mirrored run's failure that no replica caused.
+  const trouble: { fault: { replica: number; message: string } | null; failure: SerializedError | null } = { fault: null, failure: null };
+  // The in-process trainer counts steps from 1, the mirrored one indexes them from 0.
+  const stepNumber = (step: number) => (mirrored ? step + 1 : step);
   trainer.on((event) => {
-    if (event.type === 'backendChosen') {
+    if (event.type === 'mirroredSetup') {
+      io.err(`train: ${event.replicas} replicas (worker threads, ids ${event.replicaIds.join(', ')}) on ${event.backend}, ${event.allReduce} all-reduce\n`);
+      if (event.fallbackReason) io.err(`train: ${event.fallbackReason}\n`);
+    } else if (event.type === 'backendChosen') {
       kernels = event.kernels ?? kernels;
       precision = event.precision ?? precision;
+      if (mirrored) replicaBackend = event.backend;
       io.err(`train: ${precision}, ${kernels}\n`);
+      if (mirrored && event.fallbackReason) io.err(`train: replicas: ${event.fallbackReason}\n`);
       if (event.kernelFallbackReason) io.err(`train: ${event.kernelFallbackReason}\n`);
     } else if (event.type === 'stepCompleted') {
       if (event.lossScale !== undefined) lossScale = event.lossScale;
       if (event.skipped) {
         skippedSteps++;
-        io.err(`train: step ${event.step} skipped: non-finite gradient in f16; loss scale now ${event.lossScale}\n`);
+        io.err(`train: step ${stepNumber(event.step)} skipped: non-finite gradient in f16; loss scale now ${event.lossScale}\n`);
       }
       steps++;
       tokens += event.tokens;
       stepMs += event.durationMs;
       if (performance.now() - lastPrint > 2000) {
         lastPrint = performance.now();
-        io.err(`train: epoch ${event.epoch} step ${event.step} loss ${event.loss.toFixed(4)} ${event.tokensPerSecond.toFixed(0)} tokens/s\n`);
+        io.err(`train: epoch ${event.epoch} step ${stepNumber(event.step)} loss ${event.loss.toFixed(4)} ${event.tokensPerSecond.toFixed(0)} tokens/s\n`);
       }
     } else if (event.type === 'epochCompleted') {
       finalLoss = event.trainLoss;
@@ -186,6 +216,15 @@ export async function train(args: string[], io: CliIo, signal?: AbortSignal): Pr
       io.err(`train: epoch ${event.epoch}/${config.epochs} loss ${event.trainLoss.toFixed(4)} val ${event.valLoss?.toFixed(4) ?? '-'}${bleu} (${(event.durationMs / 1000).toFixed(1)} s)\n`);
     } else if (event.type === 'checkpointSaved') {
       io.err(`train: saved epoch ${event.epoch} to ${values.out}\n`);
+    } else if (event.type === 'warning') {
+      io.err(`train: WARNING: ${event.message}\n`);
+    } else if (event.type === 'replicaFault') {
+      // No interactive recovery here: name the replica, stop (the workers end), keep the last checkpoint.
+      trouble.fault ??= { replica: event.replica, message: `${event.message} (at step ${event.step + 1})` };
+      void trainer.stop();
+    } else if (event.type === 'runFailed') {
+      if (event.replica !== undefined) trouble.fault ??= { replica: event.replica, message: event.error.message };
+      else trouble.failure = event.error;
     }
   });
   const controller = new AbortController();
@@ -194,25 +233,42 @@ export async function train(args: string[], io: CliIo, signal?: AbortSignal): Pr
   process.once('SIGINT', onSigint);
   try {
     await trainer.start({ resume: values.resume === true, signal: controller.signal });
+  } catch (error) {
+    mirrored?.dispose();
+    throw error;
   } finally {
     process.off('SIGINT', onSigint);
   }
+  const epochsSaved = mirrored ? mirrored.epochsSaved() : inProcess!.position.epoch;
+  const { fault, failure } = trouble;
+  if (fault || failure) {
+    mirrored?.dispose();
+    await trainer.dispose();
+    const kept = epochsSaved ? `${values.out} holds epoch ${epochsSaved}; add --resume to continue` : `nothing was saved in ${values.out}`;
+    if (fault) {
+      io.err(`train: replica ${fault.replica} failed: ${fault.message}\ntrain: stopped; ${kept}.\n`);
+      return EXIT.replicaFault;
+    }
+    throw Object.assign(new Error(failure!.message), { name: failure!.name, stack: failure!.stack });
+  }
   const stopped = trainer.state === 'stopped';
-  if (stopped) io.err(`train: stopped; ${values.out} holds epoch ${trainer.position.epoch}. Add --resume to continue.\n`);
+  if (stopped) io.err(`train: stopped; ${values.out} holds epoch ${epochsSaved}. Add --resume to continue.\n`);
   const bleuSplit = data.val.length ? 'val' : 'test';
   if (data[bleuSplit].length === 0) io.err('train: WARNING: no validation or test image has features: BLEU below is over 0 images\n');
-  const evaluation = await trainer.evaluate(bleuSplit);
+  // Mirrored: the workers are gone; the folder's weights are evaluated on this thread.
+  const evaluation = mirrored ? await mirrored.evaluate(bleuSplit) : await trainer.evaluate(bleuSplit);
+  mirrored?.dispose();
   await trainer.dispose();
   const summary: TrainSummary = {
-    backend: backend.backend,
+    backend: replicaBackend ?? backend.backend,
     layout: config.layout,
     protocol: config.protocol,
     precision,
     kernels,
     skippedSteps,
     lossScale,
-    replicas: 1,
-    epochs: trainer.position.epoch,
+    replicas: mirrored ? mirrored.trainer.replicas.length || config.replicas : 1,
+    epochs: epochsSaved,
     steps,
     tokensPerSecond: stepMs ? (tokens / stepMs) * 1000 : 0,
     finalLoss,
@@ -231,8 +287,9 @@ export async function train(args: string[], io: CliIo, signal?: AbortSignal): Pr
   if (values.json) io.out(`${JSON.stringify(summary)}\n`);
   else {
     const b = summary.bleu;
+    const on = mirrored ? `${summary.replicas} replicas on ${summary.backend}` : summary.backend;
     io.out(
-      `trained ${summary.epochs} epochs (${steps} steps, ${summary.tokensPerSecond.toFixed(0)} tokens/s on ${summary.backend}, layout ${summary.layout}); ` +
+      `trained ${summary.epochs} epochs (${steps} steps, ${summary.tokensPerSecond.toFixed(0)} tokens/s on ${on}, layout ${summary.layout}); ` +
         `final loss ${finalLoss.toFixed(4)}\n${bleuSplit} BLEU-1 ${b.bleu1.toFixed(4)} BLEU-2 ${b.bleu2.toFixed(4)} BLEU-3 ${b.bleu3.toFixed(4)} BLEU-4 ${b.bleu4.toFixed(4)} ` +
         `(${summary.bleuImages} images, ${config.protocol} protocol)\nmodel saved in ${values.out}\n`,
     );

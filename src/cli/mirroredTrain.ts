@@ -1,0 +1,210 @@
+/**
+ * `caption-studio train --replicas N` (N ≥ 2): the MirroredTrainer with N Node worker-thread replicas
+ * ("MirroredStrategy in Node"), each on its own tfjs backend (wasm, cpu, or webgpu through its own Dawn
+ * device). What the CLI needs around it lives here:
+ * - checkpoints in the in-process trainer's model-folder format (model.json, weights.bin, tokenizer.json,
+ *   optimizer.bin, trainer.json), so `caption`/`evaluate` load a mirrored run's folder and `--resume` works
+ *   across in-process and mirrored runs alike;
+ * - validation loss and BLEU of replica 0's weights, computed on this thread exactly as the in-process
+ *   trainer computes them (loss over the whole validation split, BLEU over its first `validationSample`).
+ */
+import { memoryFolder } from '../core/data/folders.ts';
+import { deriveSeed, mulberry32, shuffle } from '../core/rng.ts';
+import { scoreCaptions } from '../core/metrics/bleu.ts';
+import { batchTokenCount, imageTokenCounts, makeCaptionBatch, sliceCaptionBatch, type CaptionBatch } from '../model/batches.ts';
+import { paramSpecs, type CaptionModelConfig } from '../model/captionModel.ts';
+import { lossSum } from '../model/gradients.ts';
+import type { LossScalerState } from '../model/precision.ts';
+import { encodeCaptionModel, loadCaptionModel, type ModelMeta } from '../model/weightsIo.ts';
+import type { CaptionDataset, CaptionExample, ModelSizes } from '../engine/captionData.ts';
+import type { CheckpointStore as FolderStore } from '../engine/checkpoint.ts';
+import type { WorkerEndpoint } from '../engine/endpoint.ts';
+import { InProcessTrainer } from '../engine/inProcessTrainer.ts';
+import { MirroredTrainer } from '../engine/mirroredTrainer.ts';
+import type { CheckpointStore, MirroredCheckpoint } from '../engine/mirroredTypes.ts';
+import { nodeWorkerEndpoint } from '../engine/nodeEndpoint.ts';
+import type { FaultInjection, ModelSpec } from '../protocol/replica.ts';
+import type { BackendName, Bleu, TrainConfig } from '../engine/trainer.ts';
+
+export interface CliMirroredOptions {
+  data: CaptionDataset;
+  /** config.replicas ≥ 2 and config.allReduce pick the group. */
+  config: TrainConfig;
+  sizes: ModelSizes;
+  /** The model folder (--out): written after every epoch, read by --resume. */
+  store: FolderStore;
+  /** Saved in model.json's meta with every checkpoint (the feature identity). */
+  meta: ModelMeta;
+  /** The backend every replica starts (each in its own thread). */
+  backend: BackendName;
+  /** Tests: how a replica starts (default: a worker thread running workers/replica.worker.ts). */
+  spawnReplica?: () => WorkerEndpoint;
+  /** Tests: make a replica misbehave. */
+  faults?: { replica: number; fault: FaultInjection }[];
+}
+
+export interface CliMirroredRun {
+  trainer: MirroredTrainer<CaptionBatch>;
+  stepsPerEpoch: number;
+  /** Epochs finished in the model folder (the last checkpoint saved or resumed from; 0 = none). */
+  epochsSaved(): number;
+  /** Loss and BLEU of the folder's weights (the run's seeded start when nothing was saved yet) on a split. */
+  evaluate(split: 'val' | 'test'): Promise<{ loss: number; bleu: Bleu }>;
+  dispose(): void;
+}
+
+export function cliMirroredTrainer(options: CliMirroredOptions): CliMirroredRun {
+  const { data, config } = options;
+  // Holds a model on this thread for evaluation only; its seeded weights are the replicas' start too.
+  const holder = new InProcessTrainer({ data, config: { ...config, replicas: 1 }, model: options.sizes, store: null });
+  const modelConfig = holder.modelConfig;
+  const stepsPerEpoch = Math.max(1, Math.ceil(data.train.length / config.batchSize));
+  const spec = { kind: 'caption', options: { config: modelConfig, layout: config.layout, learningRate: config.learningRate, seed: config.seed } };
+  const checkpoints = folderCheckpoints(options, modelConfig, spec, stepsPerEpoch);
+  const evaluateWeights = async (weights: Float32Array[], split: 'val' | 'test', bleuLimit: number) => {
+    holder.replica.setWeights(weights);
+    return evaluateOnThread(holder, data, config, split, bleuLimit);
+  };
+  const trainer = new MirroredTrainer<CaptionBatch>({
+    config,
+    model: spec,
+    data: {
+      stepsPerEpoch,
+      // The in-process trainer's batches: its seeded order per epoch, batchSize images a step.
+      batch: (epoch, step) => {
+        const order = shuffle(mulberry32(deriveSeed(config.seed, `epoch/${epoch}`)), data.train.map((_, i) => i));
+        return makeCaptionBatch(order.slice(step * config.batchSize, (step + 1) * config.batchSize).map((k) => data.train[k]), data.featureDim);
+      },
+      exampleTokens: imageTokenCounts,
+      slice: sliceCaptionBatch,
+    },
+    backend: options.backend,
+    spawn: options.spawnReplica ?? (() => nodeWorkerEndpoint()),
+    checkpoints,
+    ...(options.faults ? { faults: options.faults } : {}),
+    evaluate: (split, state, opts) => evaluateWeights(state.slice(0, paramSpecs(modelConfig).length), split, opts?.limit ?? config.validationSample),
+  });
+  return {
+    trainer,
+    stepsPerEpoch,
+    epochsSaved: () => checkpoints.latest?.epoch ?? 0,
+    async evaluate(split) {
+      const latest = checkpoints.latest;
+      if (latest) holder.replica.setWeights(latest.state.slice(0, paramSpecs(modelConfig).length));
+      const examples = data[split];
+      const result = await evaluateExamples(holder, data, config, examples, examples.length);
+      return { loss: result.loss ?? Number.NaN, bleu: result.bleu ?? { bleu1: 0, bleu2: 0, bleu3: 0, bleu4: 0 } };
+    },
+    dispose: () => holder.replica.dispose(),
+  };
+}
+
+/** Mirrored checkpoints as the in-process trainer's folder; `latest` is the last one saved or loaded. */
+function folderCheckpoints(
+  options: CliMirroredOptions,
+  modelConfig: CaptionModelConfig,
+  spec: ModelSpec,
+  stepsPerEpoch: number,
+): CheckpointStore & { latest: MirroredCheckpoint | null } {
+  const { data, store } = options;
+  const sizes = paramSpecs(modelConfig).map((s) => s.shape.reduce((a, b) => a * b, 1));
+  const k = sizes.length;
+  return {
+    latest: null,
+    async save(checkpoint) {
+      // state = [...weights, ...firstMoments, ...secondMoments, counters] (CaptionReplicaModel.getState).
+      const { state, epoch, step } = checkpoint;
+      const counters = state[3 * k];
+      const moments = state.slice(k, 3 * k);
+      const optimizer = new Float32Array(moments.reduce((n, m) => n + m.length, 0));
+      let offset = 0;
+      for (const m of moments) {
+        optimizer.set(m, offset);
+        offset += m.length;
+      }
+      const lossScaler: LossScalerState | undefined =
+        counters.length >= 5 ? { scale: counters[1], goodSteps: counters[2], skippedSteps: counters[3], step: counters[4] } : undefined;
+      await store.save({
+        ...encodeCaptionModel(modelConfig, state.slice(0, k), data.tokenizer.toJSON(), {
+          ...options.meta,
+          protocol: data.protocol,
+          startToken: data.startToken,
+          endToken: data.endToken,
+          epochsTrained: epoch,
+        }),
+        'optimizer.bin': new Uint8Array(optimizer.buffer),
+        'trainer.json': JSON.stringify({ epoch, step, adamStep: counters[0], config: options.config, ...(lossScaler ? { lossScaler } : {}) }),
+      });
+      this.latest = checkpoint;
+      return store.location;
+    },
+    async loadLatest() {
+      const files = await store.load();
+      if (!files) return null;
+      const loaded = await loadCaptionModel(memoryFolder('checkpoint', files));
+      const trainer = JSON.parse(new TextDecoder().decode(files['trainer.json'])) as { epoch: number; adamStep: number; lossScaler?: LossScalerState };
+      const bytes = files['optimizer.bin'];
+      const flat = new Float32Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength));
+      const moments: Float32Array[] = [];
+      let offset = 0;
+      for (const size of [...sizes, ...sizes]) {
+        moments.push(flat.slice(offset, offset + size));
+        offset += size;
+      }
+      const s = trainer.lossScaler;
+      const counters = s ? Float32Array.of(trainer.adamStep, s.scale, s.goodSteps, s.skippedSteps, s.step) : Float32Array.of(trainer.adamStep);
+      // Steps from finished epochs, not the saved count: a resumed run may use another --batch.
+      const checkpoint: MirroredCheckpoint = {
+        epoch: trainer.epoch,
+        step: trainer.epoch * stepsPerEpoch,
+        model: spec,
+        state: [...loaded.weights, ...moments, counters],
+      };
+      this.latest = checkpoint;
+      return checkpoint;
+    },
+  };
+}
+
+/** The in-process trainer's per-epoch evaluation: loss over the split (val, else test), BLEU of its first images. */
+function evaluateOnThread(holder: InProcessTrainer, data: CaptionDataset, config: TrainConfig, split: 'val' | 'test', bleuLimit: number) {
+  const examples = split === 'val' && data.val.length === 0 ? data.test : data[split];
+  // No loss: NaN, no BLEU sample: zeros; the mirrored trainer reports both as null, as the in-process one does.
+  return evaluateExamples(holder, data, config, examples, bleuLimit).then((r) => ({
+    loss: r.loss ?? Number.NaN,
+    bleu: r.bleu ?? { bleu1: 0, bleu2: 0, bleu3: 0, bleu4: 0 },
+  }));
+}
+
+async function evaluateExamples(
+  holder: InProcessTrainer,
+  data: CaptionDataset,
+  config: TrainConfig,
+  examples: CaptionExample[],
+  bleuLimit: number,
+): Promise<{ loss: number | null; bleu: Bleu | null }> {
+  if (examples.length === 0) return { loss: null, bleu: null };
+  let total = 0;
+  let tokens = 0;
+  for (let i = 0; i < examples.length; i += config.batchSize) {
+    const batch = makeCaptionBatch(examples.slice(i, i + config.batchSize), data.featureDim);
+    if (batchTokenCount(batch) === 0) continue;
+    const sum = lossSum(holder.replica.model.variables, holder.modelConfig, batch, config.layout);
+    total += (await sum.data())[0];
+    sum.dispose();
+    tokens += batchTokenCount(batch);
+  }
+  let bleu: Bleu | null = null;
+  if (bleuLimit > 0) {
+    const sample = examples.slice(0, bleuLimit);
+    const score = scoreCaptions({
+      references: new Map(sample.map((e) => [e.name, e.references])),
+      hypotheses: await holder.captionTexts(sample),
+      protocol: data.protocol,
+      startToken: data.startToken,
+      endToken: data.endToken,
+    });
+    bleu = { bleu1: score.bleu1, bleu2: score.bleu2, bleu3: score.bleu3, bleu4: score.bleu4 };
+  }
+  return { loss: tokens ? total / tokens : null, bleu };
+}

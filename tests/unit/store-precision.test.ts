@@ -138,6 +138,32 @@ describe('what the run got: backend, precision, kernels', () => {
   });
 });
 
+describe('runs compared', () => {
+  it('a finished or stopped run leaves one line (median speed without the first step); new runs keep the list', () => {
+    const store = makeStore();
+    const run = (kernels: string, rates: number[], end: 'finished' | 'stopped') => {
+      store.getState().resetTrainingRun();
+      store.getState().applyTrainerEvents([
+        { type: 'backendChosen', backend: 'webgpu', precision: 'float32', kernels },
+        { type: 'stateChanged', state: 'running' },
+        ...rates.map((r, i): TrainerEvent => ({ ...step(i + 1), tokensPerSecond: r })),
+        { type: 'stateChanged', state: end },
+      ]);
+    };
+    run('stock tfjs ops', [10, 1000, 1200, 1100], 'finished');
+    store.getState().setTrainConfig({ batchSize: 32 });
+    run('fused WGSL f32', [5, 3000, 2800], 'stopped');
+    const history = store.getState().training.history;
+    expect(history).toHaveLength(2);
+    expect(history[0]).toMatchObject({ kernels: 'stock tfjs ops', steps: 4, medianTokensPerSecond: 1100, ended: 'finished', replicas: 1, placement: 'worker' });
+    expect(history[1]).toMatchObject({ kernels: 'fused WGSL f32', steps: 3, medianTokensPerSecond: 2900, ended: 'stopped', batchSize: 32 });
+    // A failed run is not a measurement.
+    store.getState().resetTrainingRun();
+    store.getState().applyTrainerEvents([{ type: 'stateChanged', state: 'running' }, step(1), { type: 'stateChanged', state: 'failed' }]);
+    expect(store.getState().training.history).toHaveLength(2);
+  });
+});
+
 describe('precision and kernel knobs from the page backend', () => {
   const config = { ...defaultTrainConfig, replicas: 1 };
 

@@ -14,6 +14,7 @@ import {
   type TrainerEvent,
   type TrainerState,
 } from '../../engine/trainer';
+import { maxRunHistory, summarizeRun, type RunSummary } from './runHistory';
 import type { SliceSet } from './sliceTypes';
 
 /** Per-step series, columnar so long runs stay cheap to append and to downsample. */
@@ -67,6 +68,8 @@ export interface TrainingData {
   warnings: { message: string; replica?: number }[];
   faults: { replica: number; step: number; cause: string; message: string }[];
   error: (SerializedError & { replica?: number }) | null;
+  /** Earlier runs of this page session, oldest first (kept by resetTrainingRun). */
+  history: RunSummary[];
   /** Epochs of this run known in advance (for ETA / progress bars); null before a start. */
   startedAtMs: number | null;
 }
@@ -130,6 +133,7 @@ export function initialTrainingData(config: TrainConfig = defaultTrainConfig, pl
     warnings: [],
     faults: [],
     error: null,
+    history: [],
     startedAtMs: null,
   };
 }
@@ -142,11 +146,18 @@ export function reduceTrainerEvents(prev: TrainingData, events: readonly Trainer
   let timeline: TimelineSegment[] | null = null;
   for (const e of events) {
     switch (e.type) {
-      case 'stateChanged':
+      case 'stateChanged': {
+        const wasGoing = next.state === 'running' || next.state === 'paused';
         next.state = e.state;
         next.stateReason = e.reason ?? null;
         if (e.state === 'running' && next.startedAtMs === null) next.startedAtMs = nowMs;
+        if (wasGoing && (e.state === 'finished' || e.state === 'stopped')) {
+          const { replicas, batchSize } = next.config;
+          const summary = summarizeRun(steps ?? next.steps, next.backend, { replicas, placement: next.placement, batchSize, ended: e.state });
+          next.history = [...next.history, summary].slice(-maxRunHistory);
+        }
         break;
+      }
       case 'stepCompleted': {
         if (!steps) {
           const s = next.steps;
@@ -243,10 +254,10 @@ export function createTrainingSlice<T extends TrainingSlice>(set: SliceSet<T>): 
     training: initialTrainingData(),
     setTrainConfig: (patch) => update((t) => ({ ...t, config: { ...t.config, ...patch } })),
     setTrainingPlacement: (placement) => update((t) => ({ ...t, placement })),
-    resetTrainingRun: () => update((t) => ({ ...initialTrainingData(t.config, t.placement), pageBackend: t.pageBackend })),
+    resetTrainingRun: () => update((t) => ({ ...initialTrainingData(t.config, t.placement), pageBackend: t.pageBackend, history: t.history })),
     applyTrainerEvents: (events) => update((t) => reduceTrainerEvents(t, events)),
     restoreTrainingRun: (data) =>
-      update((t) => ({ ...initialTrainingData(data.config, t.placement), ...data, state: 'stopped', stateReason: 'restored after a reload', backend: t.backend, pageBackend: t.pageBackend })),
+      update((t) => ({ ...initialTrainingData(data.config, t.placement), ...data, state: 'stopped', stateReason: 'restored after a reload', backend: t.backend, pageBackend: t.pageBackend, history: t.history })),
     setTrainingError: (error) => update((t) => ({ ...t, error })),
     setPageBackend: (pageBackend) => update((t) => ({ ...t, pageBackend })),
   };

@@ -2,6 +2,7 @@ import { BackendInfo } from '../training/BackendInfo.tsx';
 import { GanttChart } from '../training/GanttChart.tsx';
 import { EpochBleuChart, EpochLossChart, StepLossChart } from '../training/LossCharts.tsx';
 import { LossScaleChart, ThroughputChart } from '../training/RateCharts.tsx';
+import { RunHistory } from '../training/RunHistory.tsx';
 import { TrainingControls } from '../training/TrainingControls.tsx';
 import { TrainingSettings } from '../training/TrainingSettings.tsx';
 import '../panelKit/panels.css';
@@ -13,6 +14,7 @@ export function TrainingPanel() {
       <TrainingSettings />
       <TrainingControls />
       <BackendInfo />
+      <RunHistory />
       <div className="sp-grid2">
         <StepLossChart />
         <EpochLossChart />

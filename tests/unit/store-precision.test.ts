@@ -26,14 +26,14 @@ const makeStore = () =>
     ...createModelSlice<PanelsState>(set),
   }));
 
-const step = (i: number, extra: { lossScale?: number; skipped?: boolean; loss?: number } = {}): TrainerEvent => ({
+const step = (i: number, extra: { lossScale?: number; skipped?: boolean; loss?: number; tokensPerSecond?: number } = {}): TrainerEvent => ({
   type: 'stepCompleted',
   epoch: 1,
   step: i,
   loss: extra.loss ?? 3 - i * 0.1,
   tokens: 10,
   durationMs: 5,
-  tokensPerSecond: 2000,
+  tokensPerSecond: extra.tokensPerSecond ?? 2000,
   ...(extra.lossScale !== undefined ? { lossScale: extra.lossScale } : {}),
   ...(extra.skipped !== undefined ? { skipped: extra.skipped } : {}),
 });
@@ -146,7 +146,7 @@ describe('runs compared', () => {
       store.getState().applyTrainerEvents([
         { type: 'backendChosen', backend: 'webgpu', precision: 'float32', kernels },
         { type: 'stateChanged', state: 'running' },
-        ...rates.map((r, i): TrainerEvent => ({ ...step(i + 1), tokensPerSecond: r })),
+        ...rates.map((r, i) => step(i + 1, { tokensPerSecond: r })),
         { type: 'stateChanged', state: end },
       ]);
     };

@@ -71,11 +71,13 @@ describe.skipIf(!gpu.engine)(`fused LSTM on ${gpu.adapter || 'no adapter'} ${gpu
     for (let j = 0; j < H; j++) expect(h[(2 * T + 5) * H + j]).toBe(h[(2 * T + 3) * H + j]);
   });
 
-  for (const precision of ['float32', 'mixed_float16'] as const) {
-    it.skipIf(precision === 'mixed_float16' && !!f16Reason)(`${precision}: forward and gradients match the stock LSTM ${f16Reason}`, async () => {
+  // Kernel shapes default to the adapter's (lavapipe: 'cpu'); 'gpu' runs the real-GPU shapes here too.
+  const runs = [['float32', undefined], ['float32', 'gpu'], ['mixed_float16', undefined]] as const;
+  for (const [precision, kernelShapes] of runs) {
+    it.skipIf(precision === 'mixed_float16' && !!f16Reason)(`${precision}${kernelShapes ? ` (${kernelShapes} kernel shapes)` : ''}: forward and gradients match the stock LSTM ${f16Reason}`, async () => {
       const want = await onCpu(() => forwardAndGrads(lstmReference));
       const before = tf.memory().numTensors;
-      const gotTensors = tf.tidy(() => forwardAndGrads((x, m, k, r, b) => fusedLstm(x, m, k, r, b, { precision })));
+      const gotTensors = tf.tidy(() => forwardAndGrads((x, m, k, r, b) => fusedLstm(x, m, k, r, b, { precision, kernelShapes })));
       const got = await Promise.all(gotTensors.map((t) => t.data()));
       tf.dispose(gotTensors);
       expect(tf.memory().numTensors).toBe(before);

@@ -7,14 +7,19 @@
  * zero initial state; at a masked step (mask 0) h and c carry over and the output repeats the previous h.
  */
 import * as tf from '@tensorflow/tfjs';
-import { dispatch, float32Data, newTensor, pipelineFor, webgpuBackend, type BackendInternals } from './dispatch';
+import { dispatch, float32Data, newTensor, pipelineFor, webgpuBackend } from './dispatch';
 import { backwardStateLength, lstmBackwardStepCode, lstmForwardStepCode, paddedUnits, type StepShape } from './lstmShaders';
-import { gpuColumnSum, gpuMatmul, useF16, type KernelPrecision } from './matmul';
+import { gpuColumnSum, gpuMatmul, useF16, type KernelPrecision, type MatmulLayout } from './matmul';
 import { isCpuEmulated } from './wgsl';
 
 export interface FusedLstmOptions {
   /** mixed_float16: matmuls in f16 compute (needs shader-f16); weights, state and gradients stay f32. */
   precision?: KernelPrecision;
+  /**
+   * Kernel shapes for a CPU emulation or a real GPU (matmul layout and step register blocks); default: from the
+   * adapter. Lets tests run the real-GPU shapes on lavapipe.
+   */
+  kernelShapes?: 'cpu' | 'gpu';
 }
 
 interface Dims {
@@ -45,10 +50,16 @@ function checkShapes(x: tf.Tensor, mask: tf.Tensor, kernel: tf.Tensor, rk: tf.Te
  * and took 2x as long backward);
  * on real GPUs fewer rows give more invocations for a small batch (not measured here: no GPU at hand).
  */
-function stepShapes(backend: BackendInternals): { forward: StepShape; backward: StepShape } {
-  return isCpuEmulated(backend.device)
-    ? { forward: { rows: 8, width: 64 }, backward: { rows: 8, width: 64 } }
-    : { forward: { rows: 2, width: 64 }, backward: { rows: 4, width: 64 } };
+const stepShapes = {
+  cpu: { forward: { rows: 8, width: 64 }, backward: { rows: 8, width: 64 } },
+  gpu: { forward: { rows: 2, width: 64 }, backward: { rows: 4, width: 64 } },
+} satisfies Record<string, { forward: StepShape; backward: StepShape }>;
+
+interface Plan extends Dims {
+  f16: boolean;
+  precision: KernelPrecision;
+  shapes: 'cpu' | 'gpu';
+  layout: MatmulLayout;
 }
 
 function workgroups(units: number, B: number, shape: StepShape): [number, number, number] {
@@ -58,16 +69,16 @@ function workgroups(units: number, B: number, shape: StepShape): [number, number
 const variantKey = (f16: boolean, s: StepShape) => `${f16 ? 'h' : 'f'}${s.rows}x${s.width}`;
 
 /** @returns [hSeq [B,T,H], cSeq [B,T,H], gates [B,T,4H] (activated)] */
-function forward(x: tf.Tensor3D, mask: tf.Tensor2D, kernel: tf.Tensor2D, rk: tf.Tensor2D, bias: tf.Tensor1D, d: Dims, f16: boolean) {
+function forward(x: tf.Tensor3D, mask: tf.Tensor2D, kernel: tf.Tensor2D, rk: tf.Tensor2D, bias: tf.Tensor1D, d: Plan) {
   const backend = webgpuBackend();
-  const xw = gpuMatmul(tf.reshape(x, [d.B * d.T, d.E]), kernel, { bias, precision: f16 ? 'mixed_float16' : 'float32' });
+  const xw = gpuMatmul(tf.reshape(x, [d.B * d.T, d.E]), kernel, { bias, precision: d.precision, layout: d.layout });
   const hSeq = newTensor<tf.Rank.R3>(backend, [d.B, d.T, d.H]);
   const cSeq = newTensor<tf.Rank.R3>(backend, [d.B, d.T, d.H]);
   const gates = newTensor<tf.Rank.R3>(backend, [d.B, d.T, 4 * d.H]);
   // h_{t-1} in its own buffer, so the step reads it as vec4 while writing h_t to the other one.
   const state = [0, 1].map(() => newTensor<tf.Rank.R2>(backend, [d.B, paddedUnits(d.H)]));
-  const shape = stepShapes(backend).forward;
-  const pipeline = pipelineFor(backend.device, `lstmForward:${variantKey(f16, shape)}`, () => lstmForwardStepCode(f16, shape));
+  const shape = stepShapes[d.shapes].forward;
+  const pipeline = pipelineFor(backend.device, `lstmForward:${variantKey(d.f16, shape)}`, () => lstmForwardStepCode(d.f16, shape));
   for (let t = 0; t < d.T; t++) {
     const [hIn, hOut] = [state[(t + 1) % 2], state[t % 2]];
     dispatch(backend, pipeline, [xw, rk, mask, hIn, hOut, hSeq, cSeq, gates], [d.B, d.T, d.H, t], workgroups(paddedUnits(d.H), d.B, shape));
@@ -78,13 +89,13 @@ function forward(x: tf.Tensor3D, mask: tf.Tensor2D, kernel: tf.Tensor2D, rk: tf.
 
 /** @returns dZ [B*T, 4H]: gradients of the gate pre-activations */
 function backwardGates(
-  dhSeq: tf.Tensor3D, mask: tf.Tensor2D, rk: tf.Tensor2D, cSeq: tf.Tensor3D, gates: tf.Tensor3D, d: Dims, f16: boolean,
+  dhSeq: tf.Tensor3D, mask: tf.Tensor2D, rk: tf.Tensor2D, cSeq: tf.Tensor3D, gates: tf.Tensor3D, d: Plan,
 ): tf.Tensor2D {
   const backend = webgpuBackend();
   const dZ = newTensor<tf.Rank.R2>(backend, [d.B * d.T, 4 * d.H]);
   const state = [0, 1].map(() => newTensor<tf.Rank.R1>(backend, [backwardStateLength(d.B, d.H)]));
-  const shape = stepShapes(backend).backward;
-  const pipeline = pipelineFor(backend.device, `lstmBackward:${variantKey(f16, shape)}`, () => lstmBackwardStepCode(f16, shape));
+  const shape = stepShapes[d.shapes].backward;
+  const pipeline = pipelineFor(backend.device, `lstmBackward:${variantKey(d.f16, shape)}`, () => lstmBackwardStepCode(d.f16, shape));
   for (let t = d.T - 1; t >= 0; t--) {
     const [stateIn, stateOut] = [state[(t + 1) % 2], state[t % 2]];
     dispatch(backend, pipeline, [dZ, rk, mask, gates, cSeq, dhSeq, stateIn, stateOut], [d.B, d.T, d.H, t], workgroups(d.H, d.B, shape));
@@ -107,23 +118,31 @@ export function fusedLstm(
   bias: tf.Tensor1D,
   options: FusedLstmOptions = {},
 ): tf.Tensor3D {
-  const d = checkShapes(x, mask, kernel, recurrentKernel, bias);
-  const f16 = useF16(webgpuBackend(), options.precision);
+  const backend = webgpuBackend();
+  const f16 = useF16(backend, options.precision);
+  const shapes = options.kernelShapes ?? (isCpuEmulated(backend.device) ? 'cpu' : 'gpu');
+  const d: Plan = {
+    ...checkShapes(x, mask, kernel, recurrentKernel, bias),
+    f16,
+    precision: f16 ? 'mixed_float16' : 'float32',
+    shapes,
+    layout: shapes === 'cpu' ? 'rows' : 'tiled',
+  };
   const maskF32 = float32Data(mask);
   const op = tf.customGrad<tf.Tensor3D>((xIn, maskIn, kIn, rkIn, bIn, save) => {
     const [xs, ms, ks, rks, bs] = [xIn, maskIn, kIn, rkIn, bIn] as [tf.Tensor3D, tf.Tensor2D, tf.Tensor2D, tf.Tensor2D, tf.Tensor1D];
-    const { hSeq, cSeq, gates } = forward(xs, ms, ks, rks, bs, d, f16);
+    const { hSeq, cSeq, gates } = forward(xs, ms, ks, rks, bs, d);
     (save as tf.GradSaveFunc)([xs, ms, ks, rks, hSeq, cSeq, gates]);
     return {
       value: hSeq,
       gradFunc: (dy, saved) => {
         const [xS, mS, kS, rkS, hS, cS, gS] = saved as [tf.Tensor3D, tf.Tensor2D, tf.Tensor2D, tf.Tensor2D, tf.Tensor3D, tf.Tensor3D, tf.Tensor3D];
-        const precision = f16 ? 'mixed_float16' : 'float32';
-        const dZ = backwardGates(dy, mS, rkS, cS, gS, d, f16);
-        const dx = gpuMatmul(dZ, kS, { transposeB: true, precision });
-        const dKernel = gpuMatmul(tf.reshape(xS, [d.B * d.T, d.E]), dZ, { transposeA: true, precision });
+        const { precision, layout } = d;
+        const dZ = backwardGates(dy, mS, rkS, cS, gS, d);
+        const dx = gpuMatmul(dZ, kS, { transposeB: true, precision, layout });
+        const dKernel = gpuMatmul(tf.reshape(xS, [d.B * d.T, d.E]), dZ, { transposeA: true, precision, layout });
         // Σ_t h_{t-1}ᵀ dz_t: hSeq's rows read one step late within each caption (zeros at t = 0).
-        const dRecurrent = gpuMatmul(tf.reshape(hS, [d.B * d.T, d.H]), dZ, { transposeA: true, shiftRowsOfA: d.T, precision });
+        const dRecurrent = gpuMatmul(tf.reshape(hS, [d.B * d.T, d.H]), dZ, { transposeA: true, shiftRowsOfA: d.T, precision, layout });
         return [tf.reshape(dx, [d.B, d.T, d.E]), tf.zerosLike(mS), dKernel, dRecurrent, gpuColumnSum(dZ)];
       },
     };

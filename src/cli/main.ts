@@ -1,6 +1,7 @@
 /**
  * `caption-studio` dispatch: picks the command, runs it, and turns errors into exit statuses.
  *   0 success · 1 bad input (one line naming the file and line) · 2 usage error (with usage) · 3 a bug
+ *   (train also: 4 a mirrored replica failed, 130 stopped by Ctrl-C)
  * A user's mistake never prints a stack trace; only errors that are not UserError/UsageError (bugs) do.
  */
 import { isUserError } from '../core/errors.ts';
@@ -74,7 +75,8 @@ export function overview(): string {
     ...lines,
     '',
     "Run 'caption-studio <command> --help' for a command's options.",
-    'Exit status: 0 success, 1 bad input, 2 usage error, 3 internal error (a bug).',
+    'Exit status: 0 success, 1 bad input, 2 usage error, 3 internal error (a bug), 4 a training replica failed,',
+    '130 stopped by Ctrl-C (train keeps the last finished epoch).',
     '',
   ].join('\n');
 }

@@ -104,6 +104,16 @@ describe('train --replicas 2 (worker threads, wasm)', () => {
     expect(run.err.join('')).toContain('postMessage all-reduce');
     expect(JSON.parse(run.out.join(''))).toMatchObject({ replicas: 2, epochs: 3, steps: stepsPerEpoch });
     expect(await trainerJson('mirrored')).toMatchObject({ epoch: 3, step: 3 * stepsPerEpoch, adamStep: 3 * stepsPerEpoch });
+
+    // One folder format: an in-process run's folder goes on mirrored, and ends where the mirrored one did.
+    const crossed = io();
+    expect(await main(['train', ...common, '--out', 'single', '--epochs', '3', '--replicas', '2', '--resume'], crossed.io)).toBe(0);
+    expect(JSON.parse(crossed.out.join(''))).toMatchObject({ replicas: 2, epochs: 3, steps: stepsPerEpoch });
+    expect(await trainerJson('single')).toMatchObject({ epoch: 3, adamStep: 3 * stepsPerEpoch });
+    const [a, b] = [await weightsOf('mirrored'), await weightsOf('single')];
+    let worst = 0;
+    a.forEach((v, i) => (worst = Math.max(worst, Math.abs(v - b[i]))));
+    expect(worst).toBeLessThan(1e-4);
   });
 
   it('an abort stops the workers and keeps the last epoch', async () => {

@@ -280,7 +280,6 @@ export class MirroredTrainer<Batch = unknown> implements Trainer {
 
   private warn(disagreement: Disagreement | null): void {
     if (!disagreement) return;
-    console.warn(disagreement.message);
     this.emit({ type: 'warning', message: disagreement.message, ...(disagreement.replica !== undefined ? { replica: disagreement.replica } : {}) });
   }
 

@@ -15,11 +15,11 @@ export class ReplicaFaultError extends Error {
     readonly faultCause: ReplicaFaultCause,
     readonly original: Error,
   ) {
-    super(`Replica ${replica} ${describeCause(faultCause)}: ${original.message}`);
+    super(`Replica ${replica} ${describeCause(faultCause, original)}: ${original.message}`);
   }
 }
 
-function describeCause(cause: ReplicaFaultCause): string {
+function describeCause(cause: ReplicaFaultCause, original: Error): string {
   switch (cause) {
     case 'crashed':
       return 'crashed';
@@ -28,7 +28,8 @@ function describeCause(cause: ReplicaFaultCause): string {
     case 'exited':
       return 'exited unexpectedly';
     case 'deviceLost':
-      return 'lost its GPU device';
+      // Validation and out-of-memory errors travel the device-lost path too: say which one it was.
+      return (original as Error & { code?: string }).code === 'GPU_ERROR' ? 'hit a WebGPU error' : 'lost its GPU device';
   }
 }
 

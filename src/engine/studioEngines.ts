@@ -157,6 +157,9 @@ export function createStudioEngines(): StudioEngines {
         shaderF16: choice.engine?.shaderF16 ?? false,
         ...(choice.adapter ? { adapter: choice.adapter } : {}),
         ...(choice.fallbackReason ? { fallbackReason: choice.fallbackReason } : {}),
+        ...(choice.engine
+          ? { features: [...choice.engine.report.features].sort(), limits: { ...choice.engine.report.limits }, isSoftware: choice.engine.report.isSoftware }
+          : {}),
       };
     },
   };

@@ -212,7 +212,8 @@ export async function weightsDownloadFailure(browser: Browser, baseUrl: string):
 /**
  * The precision and kernel knobs on the page's own WebGPU (SwiftShader: no shader-f16): mixed float16 is
  * offered but disabled with the reason, the loss-scale settings with it; a short run in a replica worker on
- * the fused f32 kernels shows what it got next to the backend.
+ * the fused f32 kernels shows what it got next to the backend; a second run on stock ops sits beside it in
+ * the run comparison.
  */
 export async function precisionOnWebGpu(browser: Browser, baseUrl: string): Promise<{ errors: string[] }> {
   const { page, errors } = await openPage(browser, `${baseUrl}?units=16`);
@@ -224,6 +225,13 @@ export async function precisionOnWebGpu(browser: Browser, baseUrl: string): Prom
   await expect.poll(async () => (await settings.textContent()) ?? '', { timeout: MINUTE }).toContain('lacks the shader-f16 feature');
   expect(await mixed.isDisabled()).toBe(true);
   expect(await page.getByRole('radio', { name: 'float32', exact: true }).isChecked()).toBe(true);
+  // The page's adapter, named as a software one, with its features and limits one click away.
+  const gpu = page.getByTestId('page-gpu');
+  expect(await gpu.getAttribute('data-backend')).toBe('webgpu');
+  expect(await gpu.getAttribute('data-shader-f16')).toBe('false');
+  expect(await gpu.locator('summary').textContent()).toMatch(/swiftshader.*CPU emulation/);
+  await gpu.locator('summary').click();
+  expect(await gpu.textContent()).toContain('maxStorageBufferBindingSize');
   expect(await page.getByLabel('Initial loss scale', { exact: true }).inputValue()).toBe('32768');
   expect(await page.getByLabel('Initial loss scale', { exact: true }).isDisabled()).toBe(true);
   expect(await page.getByLabel('Loss scale growth steps', { exact: true }).inputValue()).toBe('2000');
@@ -254,6 +262,18 @@ export async function precisionOnWebGpu(browser: Browser, baseUrl: string): Prom
   expect(await page.getByTestId('kernel-fallback').count()).toBe(0);
   expect(await page.getByTestId('chart-loss-scale').textContent()).toContain('Only used with mixed float16 precision.');
   await screenshot(page, 'studio-webgpu-2-trained.png');
+
+  // Switch one knob and measure again: stock tfjs ops; both runs side by side.
+  await page.getByLabel('Fused kernels', { exact: true }).uncheck();
+  await page.getByTestId('train-start').click();
+  await page.locator('[data-testid=training-state][data-state=finished]').waitFor({ timeout: 5 * MINUTE });
+  expect(await page.getByTestId('training-kernels').textContent()).toBe('stock tfjs ops');
+  const history = page.getByTestId('run-history');
+  expect(await history.getAttribute('data-runs')).toBe('2');
+  expect(await history.locator('tbody tr').evaluateAll((rows) => rows.map((r) => r.getAttribute('data-kernels')))).toEqual(['fused WGSL f32', 'stock tfjs ops']);
+  const speeds = (await history.locator('tbody tr td:nth-child(9)').allTextContents()).map(Number);
+  console.log(`[studio webgpu] median tokens/s on SwiftShader: fused f32 ${speeds[0]}, stock ops ${speeds[1]}`);
+  await screenshot(page, 'studio-webgpu-3-compared.png');
   await page.close();
   return { errors };
 }

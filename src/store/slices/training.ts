@@ -93,6 +93,11 @@ export interface PageBackend {
   shaderF16: boolean;
   /** Why earlier backends were passed over. */
   fallbackReason?: string;
+  /** WebGPU only: the device's enabled features and the limits the engine reports. */
+  features?: string[];
+  limits?: Record<string, number>;
+  /** WebGPU only: a CPU emulation (SwiftShader, lavapipe): its speeds are not GPU speeds. */
+  isSoftware?: boolean;
 }
 
 export interface TrainingSlice {

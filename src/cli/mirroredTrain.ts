@@ -10,13 +10,11 @@
  */
 import { memoryFolder } from '../core/data/folders.ts';
 import { deriveSeed, mulberry32, shuffle } from '../core/rng.ts';
-import { scoreCaptions } from '../core/metrics/bleu.ts';
-import { batchTokenCount, imageTokenCounts, makeCaptionBatch, sliceCaptionBatch, type CaptionBatch } from '../model/batches.ts';
+import { imageTokenCounts, makeCaptionBatch, sliceCaptionBatch, type CaptionBatch } from '../model/batches.ts';
 import { paramSpecs, type CaptionModelConfig } from '../model/captionModel.ts';
-import { lossSum } from '../model/gradients.ts';
 import type { LossScalerState } from '../model/precision.ts';
 import { encodeCaptionModel, loadCaptionModel, type ModelMeta } from '../model/weightsIo.ts';
-import type { CaptionDataset, CaptionExample, ModelSizes } from '../engine/captionData.ts';
+import type { CaptionDataset, ModelSizes } from '../engine/captionData.ts';
 import type { CheckpointStore as FolderStore } from '../engine/checkpoint.ts';
 import type { WorkerEndpoint } from '../engine/endpoint.ts';
 import { InProcessTrainer } from '../engine/inProcessTrainer.ts';
@@ -92,7 +90,7 @@ export function cliMirroredTrainer(options: CliMirroredOptions): CliMirroredRun 
       const latest = checkpoints.latest;
       if (latest) holder.replica.setWeights(latest.state.slice(0, paramSpecs(modelConfig).length));
       const examples = data[split];
-      const result = await evaluateExamples(holder, data, config, examples, examples.length);
+      const result = await holder.evaluateExamples(examples, examples.length);
       return { loss: result.loss ?? Number.NaN, bleu: result.bleu ?? { bleu1: 0, bleu2: 0, bleu3: 0, bleu4: 0 } };
     },
     dispose: () => holder.replica.dispose(),
@@ -170,41 +168,8 @@ function folderCheckpoints(
 function evaluateOnThread(holder: InProcessTrainer, data: CaptionDataset, config: TrainConfig, split: 'val' | 'test', bleuLimit: number) {
   const examples = split === 'val' && data.val.length === 0 ? data.test : data[split];
   // No loss: NaN, no BLEU sample: zeros; the mirrored trainer reports both as null, as the in-process one does.
-  return evaluateExamples(holder, data, config, examples, bleuLimit).then((r) => ({
+  return holder.evaluateExamples(examples, bleuLimit).then((r) => ({
     loss: r.loss ?? Number.NaN,
     bleu: r.bleu ?? { bleu1: 0, bleu2: 0, bleu3: 0, bleu4: 0 },
   }));
-}
-
-async function evaluateExamples(
-  holder: InProcessTrainer,
-  data: CaptionDataset,
-  config: TrainConfig,
-  examples: CaptionExample[],
-  bleuLimit: number,
-): Promise<{ loss: number | null; bleu: Bleu | null }> {
-  if (examples.length === 0) return { loss: null, bleu: null };
-  let total = 0;
-  let tokens = 0;
-  for (let i = 0; i < examples.length; i += config.batchSize) {
-    const batch = makeCaptionBatch(examples.slice(i, i + config.batchSize), data.featureDim);
-    if (batchTokenCount(batch) === 0) continue;
-    const sum = lossSum(holder.replica.model.variables, holder.modelConfig, batch, config.layout);
-    total += (await sum.data())[0];
-    sum.dispose();
-    tokens += batchTokenCount(batch);
-  }
-  let bleu: Bleu | null = null;
-  if (bleuLimit > 0) {
-    const sample = examples.slice(0, bleuLimit);
-    const score = scoreCaptions({
-      references: new Map(sample.map((e) => [e.name, e.references])),
-      hypotheses: await holder.captionTexts(sample),
-      protocol: data.protocol,
-      startToken: data.startToken,
-      endToken: data.endToken,
-    });
-    bleu = { bleu1: score.bleu1, bleu2: score.bleu2, bleu3: score.bleu3, bleu4: score.bleu4 };
-  }
-  return { loss: tokens ? total / tokens : null, bleu };
 }

@@ -224,8 +224,11 @@ export class InProcessTrainer implements Trainer {
     return data.val.length ? data.val : data.test;
   }
 
-  /** Mean loss per real token, and BLEU-1..4 of greedy captions of the first `bleuLimit` images. */
-  private async evaluateExamples(examples: CaptionExample[], bleuLimit: number): Promise<{ loss: number | null; bleu: Bleu | null }> {
+  /**
+   * Mean loss per real token, and BLEU-1..4 of greedy captions of the first `bleuLimit` images, with the
+   * current weights (the CLI's mirrored run evaluates replica 0's weights through this too).
+   */
+  async evaluateExamples(examples: CaptionExample[], bleuLimit: number): Promise<{ loss: number | null; bleu: Bleu | null }> {
     if (examples.length === 0) return { loss: null, bleu: null };
     const { data, config } = this.options;
     let total = 0;

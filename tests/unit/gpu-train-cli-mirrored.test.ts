@@ -4,25 +4,17 @@
  * overflows in f16. They must skip the same steps and end on the same scale and loss as the in-process run,
  * save the scaler in the model folder, and carry it on through --resume. Skips without a shader-f16 adapter.
  */
-import { mkdtemp, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { makeCliFolder, recordingIo, removeCliFolder } from './cliFixture';
 import { main } from '../../src/cli/main';
-import { generateDemoDataset, generateDemoScenes } from '../../src/core/data/demo';
-import { demoSceneFeatures } from '../../src/engine/demoFeatures';
-import { encodeHeader, encodeRecords, makeHeader } from '../../src/engine/featureCache';
 import { setupGpu } from './gpu-setup';
 
 const gpu = await setupGpu();
-const demo = { images: 40, seed: 9 };
 let dir: string;
 
-function io() {
-  const out: string[] = [];
-  const err: string[] = [];
-  return { io: { out: (t: string) => void out.push(t), err: (t: string) => void err.push(t), cwd: dir }, out, err };
-}
+const io = () => recordingIo(dir);
 
 const args = [
   'train', 'demo', '--features', 'features.bin', '--batch', '8', '--units', '16', '--embed', '16', '--val-sample', '0', '--dropout', '0',
@@ -31,19 +23,11 @@ const args = [
 
 describe.skipIf(!gpu.engine?.shaderF16)(`train --replicas 2 --backend webgpu --precision mixed_float16 (${gpu.adapter || gpu.skipReason || 'no shader-f16'})`, () => {
   beforeAll(async () => {
-    dir = await mkdtemp(join(tmpdir(), 'cs-gpu-cli-mirrored-'));
-    for (const [path, content] of Object.entries(generateDemoDataset(demo))) {
-      await mkdir(dirname(join(dir, 'demo', path)), { recursive: true });
-      await writeFile(join(dir, 'demo', path), content);
-    }
-    const features = demoSceneFeatures(generateDemoScenes(demo), 16);
-    const header = makeHeader({ backbone: 'mobilenet', backboneId: 'demo-attributes', weights: 'random', weightsId: 'random:0', featureDim: 16, inputSize: 224 });
-    const records = encodeRecords([...features].map(([name, v]) => ({ name, sha256: '00'.repeat(32), features: v })), 16);
-    await writeFile(join(dir, 'features.bin'), Buffer.concat([encodeHeader(header), records]));
+    dir = await makeCliFolder('cs-gpu-cli-mirrored-');
   });
   afterAll(async () => {
     gpu.engine?.assertNoErrors();
-    await rm(dir, { recursive: true, force: true });
+    await removeCliFolder(dir);
   });
 
   it('2 Dawn replicas skip and scale like the in-process run; --resume keeps the scaler', async () => {

@@ -4,30 +4,18 @@
  * the same model folder (loaded by `caption`/`evaluate`, resumable), stop its workers on abort, and on a
  * replica fault name the replica, exit 4 and keep the last finished epoch.
  */
-import { mkdtemp, mkdir, readFile, readdir, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { readFile, readdir } from 'node:fs/promises';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { makeCliFolder, recordingIo, removeCliFolder } from './cliFixture';
 import { main } from '../../src/cli/main';
 import { train } from '../../src/cli/commands/train';
-import { generateDemoDataset, generateDemoScenes } from '../../src/core/data/demo';
-import { demoSceneFeatures } from '../../src/engine/demoFeatures';
-import { encodeHeader, encodeRecords, makeHeader } from '../../src/engine/featureCache';
 import { TrackingSpawner } from './mirroredFixtures';
 
-const demo = { images: 40, seed: 9 };
 const stepsPerEpoch = Math.ceil(28 / 8); // 28 train images, batch 8
 let dir: string;
 
-function io(onErr?: (text: string) => void) {
-  const out: string[] = [];
-  const err: string[] = [];
-  const push = (t: string) => {
-    err.push(t);
-    onErr?.(t);
-  };
-  return { io: { out: (t: string) => void out.push(t), err: push, cwd: dir }, out, err };
-}
+const io = (onErr?: (text: string) => void) => recordingIo(dir, onErr);
 
 const common = ['demo', '--features', 'features.bin', '--batch', '8', '--units', '16', '--embed', '8', '--dropout', '0', '--lr', '0.01', '--val-sample', '3', '--json'];
 
@@ -42,18 +30,10 @@ async function trainerJson(folder: string): Promise<{ epoch: number; step: numbe
 
 describe('train --replicas 2 (worker threads, wasm)', () => {
   beforeAll(async () => {
-    dir = await mkdtemp(join(tmpdir(), 'cs-cli-mirrored-'));
-    for (const [path, content] of Object.entries(generateDemoDataset(demo))) {
-      await mkdir(dirname(join(dir, 'demo', path)), { recursive: true });
-      await writeFile(join(dir, 'demo', path), content);
-    }
-    const features = demoSceneFeatures(generateDemoScenes(demo), 16);
-    const header = makeHeader({ backbone: 'mobilenet', backboneId: 'demo-attributes', weights: 'random', weightsId: 'random:0', featureDim: 16, inputSize: 224 });
-    const records = encodeRecords([...features].map(([name, v]) => ({ name, sha256: '00'.repeat(32), features: v })), 16);
-    await writeFile(join(dir, 'features.bin'), Buffer.concat([encodeHeader(header), records]));
+    dir = await makeCliFolder('cs-cli-mirrored-');
   });
   afterAll(async () => {
-    await rm(dir, { recursive: true, force: true });
+    await removeCliFolder(dir);
   });
 
   it('trains like one replica and writes the same model folder', async () => {

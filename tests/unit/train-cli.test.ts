@@ -1,35 +1,19 @@
-import { mkdtemp, mkdir, readdir, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { readdir } from 'node:fs/promises';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { generateDemoDataset, generateDemoScenes } from '../../src/core/data/demo';
+import { makeCliFolder, recordingIo, removeCliFolder } from './cliFixture';
 import { main } from '../../src/cli/main';
-import { demoSceneFeatures } from '../../src/engine/demoFeatures';
-import { encodeHeader, encodeRecords, makeHeader } from '../../src/engine/featureCache';
 
-const demo = { images: 40, seed: 9 };
 let dir: string;
 
-function io() {
-  const out: string[] = [];
-  const err: string[] = [];
-  return { io: { out: (t: string) => void out.push(t), err: (t: string) => void err.push(t), cwd: dir }, out, err };
-}
+const io = () => recordingIo(dir);
 
 describe('train / caption / evaluate / info commands', () => {
   beforeAll(async () => {
-    dir = await mkdtemp(join(tmpdir(), 'cs-cli-'));
-    for (const [path, content] of Object.entries(generateDemoDataset(demo))) {
-      await mkdir(dirname(join(dir, 'demo', path)), { recursive: true });
-      await writeFile(join(dir, 'demo', path), content);
-    }
-    const features = demoSceneFeatures(generateDemoScenes(demo), 16);
-    const header = makeHeader({ backbone: 'mobilenet', backboneId: 'demo-attributes', weights: 'random', weightsId: 'random:0', featureDim: 16, inputSize: 224 });
-    const records = encodeRecords([...features].map(([name, v]) => ({ name, sha256: '00'.repeat(32), features: v })), 16);
-    await writeFile(join(dir, 'features.bin'), Buffer.concat([encodeHeader(header), records]));
+    dir = await makeCliFolder('cs-cli-');
   });
   afterAll(async () => {
-    await rm(dir, { recursive: true, force: true });
+    await removeCliFolder(dir);
   });
 
   it('train --json prints the summary and writes the model folder', async () => {

@@ -39,9 +39,9 @@ export function stepEvents(facts: StepFacts): { events: TrainerEvent[]; lossSum:
   const outcome = reports[0]?.outcome;
   events.push({
     type: 'stepCompleted',
-    // Epochs from 1, as the in-process trainer numbers them (the step stays the 0-based global index).
+    // As the in-process trainer: epochs from 1, and `step` counts the steps done (this one included).
     epoch: Math.floor(step / facts.stepsPerEpoch) + 1,
-    step,
+    step: step + 1,
     loss: lossSum / Math.max(globalTokenCount, 1),
     tokens: globalTokenCount,
     durationMs: stepMs,

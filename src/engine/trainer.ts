@@ -93,7 +93,9 @@ export type TrainerEvent =
   | { type: 'stateChanged'; state: TrainerState; reason?: string }
   | {
       type: 'stepCompleted';
+      /** From 1. */
       epoch: number;
+      /** Steps completed in the run, this one included (1 for the first; the same in both trainers). */
       step: number;
       /** Mean loss per real (non-padding) token of the global batch. */
       loss: number;

@@ -20,7 +20,7 @@ describe('mirrored training integrity and faults', () => {
   test('a corrupted replica is detected by the checksums and warned about', async () => {
     const { trainer, events } = makeTrainer({ replicas: 3, allReduce: 'ring', checksumEvery: 2 });
     trainer.on((event) => {
-      if (event.type === 'stepCompleted' && event.step === 0) void trainer.corruptReplica(2, 1e-4);
+      if (event.type === 'stepCompleted' && event.step === 1) void trainer.corruptReplica(2, 1e-4);
     });
     await trainer.start();
     const checks = events.filter((e) => e.type === 'replicaChecksums');
@@ -68,7 +68,7 @@ describe('mirrored training integrity and faults', () => {
     expect(setups.at(-1)).toMatchObject(mode === 'remaining' ? { replicas: 2, replicaIds: [0, 2] } : { replicas: 3, replicaIds: [0, 2, 3] });
     // Resumed from the failed step itself, and training matches one replica's all the way.
     const completed = events.filter((e) => e.type === 'stepCompleted').map((e) => (e.type === 'stepCompleted' ? e.step : -1));
-    expect(completed).toEqual([0, 1, 2, 3, 4, 5]);
+    expect(completed).toEqual([1, 2, 3, 4, 5, 6]);
     const losses = stepLosses(events);
     reference.losses.forEach((loss, step) => expect(losses.get(step)).toBeCloseTo(loss, 5));
     for (const check of events.filter((e) => e.type === 'replicaChecksums')) expect(check.identical).toBe(true);
@@ -108,7 +108,7 @@ describe('mirrored training integrity and faults', () => {
     const { trainer, spawner } = makeTrainer({ replicas: 2, allReduce: 'postMessage', epochs: 50 });
     const controller = new AbortController();
     trainer.on((event) => {
-      if (event.type === 'stepCompleted' && event.step === 2) controller.abort();
+      if (event.type === 'stepCompleted' && event.step === 3) controller.abort();
     });
     await trainer.start({ signal: controller.signal });
     expect(trainer.state).toBe('stopped');

@@ -88,9 +88,10 @@ export async function referenceRun(
   return { losses, states, outcomes };
 }
 
+/** Loss of every completed step, keyed by the step's 0-based index (as the reference run's arrays). */
 export function stepLosses(events: TrainerEvent[]): Map<number, number> {
   const losses = new Map<number, number>();
-  for (const e of events) if (e.type === 'stepCompleted') losses.set(e.step, e.loss);
+  for (const e of events) if (e.type === 'stepCompleted') losses.set(e.step - 1, e.loss);
   return losses;
 }
 

@@ -184,8 +184,6 @@ export async function train(args: string[], io: CliIo, signal?: AbortSignal, hoo
   let replicaBackend: string | null = null;
   // Set by the listener: a replica's fault, or the mirrored run's failure that no replica caused.
   const trouble: { fault: { replica: number; message: string } | null; failure: SerializedError | null } = { fault: null, failure: null };
-  // The in-process trainer counts steps from 1, the mirrored one indexes them from 0.
-  const stepNumber = (step: number) => (mirrored ? step + 1 : step);
   trainer.on((event) => {
     if (event.type === 'mirroredSetup') {
       io.err(`train: ${event.replicas} replicas (worker threads, ids ${event.replicaIds.join(', ')}) on ${event.backend}, ${event.allReduce} all-reduce\n`);
@@ -201,14 +199,14 @@ export async function train(args: string[], io: CliIo, signal?: AbortSignal, hoo
       if (event.lossScale !== undefined) lossScale = event.lossScale;
       if (event.skipped) {
         skippedSteps++;
-        io.err(`train: step ${stepNumber(event.step)} skipped: non-finite gradient in f16; loss scale now ${event.lossScale}\n`);
+        io.err(`train: step ${event.step} skipped: non-finite gradient in f16; loss scale now ${event.lossScale}\n`);
       }
       steps++;
       tokens += event.tokens;
       stepMs += event.durationMs;
       if (performance.now() - lastPrint > 2000) {
         lastPrint = performance.now();
-        io.err(`train: epoch ${event.epoch} step ${stepNumber(event.step)} loss ${event.loss.toFixed(4)} ${event.tokensPerSecond.toFixed(0)} tokens/s\n`);
+        io.err(`train: epoch ${event.epoch} step ${event.step} loss ${event.loss.toFixed(4)} ${event.tokensPerSecond.toFixed(0)} tokens/s\n`);
       }
     } else if (event.type === 'epochCompleted') {
       finalLoss = event.trainLoss;

@@ -5,7 +5,7 @@
  * disagreement comes back as the warning the trainer shows, naming the replicas that differ from rank 0.
  */
 import type { ReplicaKernelChoice } from '../protocol/replica';
-import type { StepOutcome } from './replicaModel';
+import type { StepOutcome } from '../model/replicaModel';
 
 export interface Disagreement {
   message: string;

@@ -11,7 +11,7 @@ import type { HubContribution } from './allReduce/hub';
 import { HubRound } from './allReduce/hub';
 import { abortRing, createRingBuffer } from './allReduce/ring';
 import type { WorkerEndpoint } from './endpoint';
-import type { VariableInfo } from './replicaModel';
+import type { VariableInfo } from '../model/replicaModel';
 import type { RecoveryMode } from './mirroredTypes';
 import { ReplicaHandle } from './replicaPool';
 import type { AllReduceAlgorithm, BackendName } from './trainer';

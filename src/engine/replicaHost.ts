@@ -6,7 +6,7 @@
 import type { FromReplica, GroupConfig, ReplicaKernelChoice, ToReplica, FaultInjection, SparseRowsWire } from '../protocol/replica';
 import { serializeError } from '../protocol/replica';
 import type { ParentEndpoint } from './endpoint';
-import type { ReplicaModel, ReplicaModelRegistry } from './replicaModel';
+import type { ReplicaModel, ReplicaModelRegistry } from '../model/replicaModel';
 import { initReplicaBackend, releaseReplicaBackend } from './replicaBackend';
 import type { GradientLayout, SparseRows } from './allReduce/gradientLayout';
 import { extractSparseRows, flattenDense, gradientLayout, meanGradients } from './allReduce/gradientLayout';

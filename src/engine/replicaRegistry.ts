@@ -2,7 +2,7 @@
  * The models a replica worker can build, by ModelSpec.kind. Factories are imported lazily so a worker loads
  * only the model it trains.
  */
-import type { ReplicaModelRegistry } from './replicaModel';
+import type { ReplicaModelRegistry } from '../model/replicaModel';
 
 export const replicaModelRegistry: ReplicaModelRegistry = {
   toy: async () => (await import('./toyReplicaModel')).createToyReplicaModel,

@@ -15,8 +15,8 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { LossScaler, type LossScalerOptions } from '../model/precision';
-import { floatArraysChecksum } from './checksum';
-import type { GradientSums, ReplicaModel, ReplicaModelFactory, StepOutcome, VariableInfo } from './replicaModel';
+import { floatArraysChecksum } from '../core/checksum';
+import type { GradientSums, ReplicaModel, ReplicaModelFactory, StepOutcome, VariableInfo } from '../model/replicaModel';
 import type { Precision } from './trainer';
 
 export interface ToyModelOptions {

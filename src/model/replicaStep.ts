@@ -1,5 +1,5 @@
 /**
- * The caption model as a replica (src/engine/replicaModel.ts): gradient SUMS over a shard's real tokens,
+ * The caption model as a replica (src/model/replicaModel.ts): gradient SUMS over a shard's real tokens,
  * Adam from the global mean gradients, state export for peers and checkpoints. The in-process trainer uses
  * the same class with one replica, so one code path computes every update.
  *
@@ -12,8 +12,8 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { deriveSeed } from '../core/rng';
-import { floatArraysChecksum } from '../engine/checksum';
-import type { GradientSums, ReplicaContext, ReplicaModel, ReplicaModelFactory, StepOutcome, VariableInfo } from '../engine/replicaModel';
+import { floatArraysChecksum } from '../core/checksum';
+import type { GradientSums, ReplicaContext, ReplicaModel, ReplicaModelFactory, StepOutcome, VariableInfo } from './replicaModel';
 import { Adam } from './adam';
 import { batchTokenCount, type CaptionBatch, type Layout } from './batches';
 import { CaptionModel, EMBEDDING_PARAM_INDEX, initialWeights, type CaptionModelConfig } from './captionModel';

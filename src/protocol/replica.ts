@@ -3,7 +3,7 @@
  * Everything here is structured-clone safe; typed arrays listed in a message's transfer list move, not copy.
  * Errors cross as SerializedError and are rebuilt as real Errors on the other side (never as bare strings).
  */
-import type { StepOutcome, VariableInfo } from '../engine/replicaModel';
+import type { StepOutcome, VariableInfo } from '../model/replicaModel';
 import type { BackendName, Precision, ReplicaPhasesMs, SerializedError } from '../engine/trainer';
 
 /** Which model a worker builds: a key of the worker's model registry plus plain-data options. */

@@ -7,7 +7,7 @@ import { describe, expect, test } from 'vitest';
 import { nodeWorkerEndpoint } from '../../src/engine/nodeEndpoint';
 import { createRingBuffer, abortRing } from '../../src/engine/allReduce/ring';
 import { gradientLayout, type SparseRows } from '../../src/engine/allReduce/gradientLayout';
-import type { VariableInfo } from '../../src/engine/replicaModel';
+import type { VariableInfo } from '../../src/model/replicaModel';
 import { mulberry32 } from '../../src/engine/toyReplicaModel';
 
 const workerUrl = new URL('./allreduceRingWorker.ts', import.meta.url);

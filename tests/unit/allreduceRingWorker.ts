@@ -2,7 +2,7 @@
 import { parentPort } from 'node:worker_threads';
 import { gradientLayout, type SparseRows } from '../../src/engine/allReduce/gradientLayout';
 import { AllReduceAbortedError, RingAllReduce } from '../../src/engine/allReduce/ring';
-import type { VariableInfo } from '../../src/engine/replicaModel';
+import type { VariableInfo } from '../../src/model/replicaModel';
 
 interface Job {
   shared: SharedArrayBuffer;

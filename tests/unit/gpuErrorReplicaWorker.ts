@@ -7,7 +7,7 @@
 import { currentParentEndpoint } from '../../src/engine/endpoint';
 import { replicaGpuEngine } from '../../src/engine/replicaBackend';
 import { startReplicaHost } from '../../src/engine/replicaHost';
-import type { ReplicaModel } from '../../src/engine/replicaModel';
+import type { ReplicaModel } from '../../src/model/replicaModel';
 import { replicaModelRegistry } from '../../src/engine/replicaRegistry';
 
 const errorOnCall = 2;

@@ -1,7 +1,7 @@
 /** Errors cross threads as {name, message, stack, code} and come back as real Errors. */
 import { expect, test } from 'vitest';
 import { deserializeError, serializeError } from '../../src/protocol/replica';
-import { floatArraysChecksum } from '../../src/engine/checksum';
+import { floatArraysChecksum } from '../../src/core/checksum';
 
 test('an error keeps its name, message, code and stack across structured clone', () => {
   const original = Object.assign(new TypeError('bad shard'), { code: 'BAD_SHARD' });

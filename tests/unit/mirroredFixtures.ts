@@ -5,7 +5,7 @@ import { MirroredTrainer } from '../../src/engine/mirroredTrainer';
 import type { CheckpointStore, MirroredCheckpoint, MirroredDataSource, MirroredTrainerOptions } from '../../src/engine/mirroredTypes';
 import { nodeWorkerEndpoint } from '../../src/engine/nodeEndpoint';
 import type { WorkerEndpoint } from '../../src/engine/endpoint';
-import type { StepOutcome } from '../../src/engine/replicaModel';
+import type { StepOutcome } from '../../src/model/replicaModel';
 import type { ToyBatch, ToyModelOptions } from '../../src/engine/toyReplicaModel';
 import { ToyReplicaModel, makeToyBatch, sliceToyBatch, toyExampleTokens } from '../../src/engine/toyReplicaModel';
 import { defaultTrainConfig, type TrainConfig, type TrainerEvent } from '../../src/engine/trainer';

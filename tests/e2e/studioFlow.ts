@@ -4,7 +4,7 @@
  * first step, see ../shared/WEBGPU.md) and `?units=16` (a tiny caption model), MobileNet 0.25 with random
  * weights (no download), 2 epochs.
  */
-import { mkdtemp, readFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { encode } from 'fast-png';
@@ -125,7 +125,7 @@ export async function newUserPath(
   // Playground: pick an image, read its caption with the top words per step.
   const dir = await mkdtemp(join(tmpdir(), 'studio-e2e-'));
   const imagePath = join(dir, 'red-circle.png');
-  await (await import('node:fs/promises')).writeFile(imagePath, testPng());
+  await writeFile(imagePath, testPng());
   await tab(page, 'Playground');
   await page.getByTestId('playground-input').setInputFiles(imagePath);
   await page.locator('[data-testid=playground-item][data-status=done]').first().waitFor({ timeout: MINUTE });
@@ -168,6 +168,7 @@ export async function newUserPath(
   expect(((await page.getByTestId('playground-caption').first().textContent()) ?? '').trim()).toBe(caption);
   await shot('8-playground-after-reload');
   await page.close();
+  await rm(dir, { recursive: true, force: true });
   return { errors };
 }
 

@@ -85,3 +85,15 @@ export function releaseReplicaBackend(): void {
   engine?.destroy();
   engine = null;
 }
+
+/**
+ * releaseReplicaBackend, then waits until the device reports itself lost and one more macrotask, so the
+ * rejections of its pending mapAsync calls have run before the thread is ended.
+ */
+export async function releaseReplicaBackendSettled(): Promise<void> {
+  const releasing = engine;
+  releaseReplicaBackend();
+  if (!releasing) return;
+  await releasing.device.lost;
+  await new Promise((resolve) => setTimeout(resolve, 10));
+}

@@ -7,7 +7,7 @@ import type { FromReplica, GroupConfig, ReplicaKernelChoice, ToReplica, FaultInj
 import { serializeError } from '../protocol/replica';
 import type { ParentEndpoint } from './endpoint';
 import type { ReplicaModel, ReplicaModelRegistry } from '../model/replicaModel';
-import { initReplicaBackend, releaseReplicaBackend } from './replicaBackend';
+import { initReplicaBackend, releaseReplicaBackend, releaseReplicaBackendSettled } from './replicaBackend';
 import type { GradientLayout, SparseRows } from './allReduce/gradientLayout';
 import { extractSparseRows, flattenDense, gradientLayout, meanGradients } from './allReduce/gradientLayout';
 import { AllReduceAbortedError, RingAllReduce } from './allReduce/ring';
@@ -189,6 +189,10 @@ export function startReplicaHost(endpoint: ParentEndpoint, registry: ReplicaMode
     // The hub's answer and aborts must reach the step that is awaiting them, not queue behind it.
     if (message.type === 'reduced') {
       if (pendingReduce?.step === message.step) pendingReduce.resolve(message);
+      return;
+    }
+    if (message.type === 'releaseDevice') {
+      void releaseReplicaBackendSettled().finally(() => post({ type: 'deviceReleased' }));
       return;
     }
     if (message.type === 'abortStep') {

@@ -42,6 +42,8 @@ export class ReplicaHandle {
   private nextId = 1;
   private readonly pending = new Map<number, Pending>();
   private terminating = false;
+  private exited = false;
+  private onDeviceReleased: (() => void) | null = null;
 
   constructor(
     /** Stable id shown to users; ranks change on recovery, ids do not. */
@@ -54,7 +56,11 @@ export class ReplicaHandle {
     endpoint.listen((event) => {
       if (event.kind === 'message') this.dispatch(event.data as FromReplica);
       else if (event.kind === 'error') this.fail('crashed', event.error);
-      else if (!this.terminating) this.fail('exited', new Error(`worker thread ended with exit code ${event.exitCode}`));
+      else {
+        this.exited = true;
+        this.onDeviceReleased?.();
+        if (!this.terminating) this.fail('exited', new Error(`worker thread ended with exit code ${event.exitCode}`));
+      }
     });
   }
 
@@ -93,10 +99,21 @@ export class ReplicaHandle {
     this.terminating = true;
     for (const { reject } of this.pending.values()) reject(new Error(`replica ${this.id} terminated`));
     this.pending.clear();
+    if (!this.exited) {
+      // Let the replica destroy its GPU device first (its pending buffer maps settle); a replica that does
+      // not answer in time (hung, or busy in a synchronous loop) is ended anyway.
+      const released = new Promise<void>((resolve) => (this.onDeviceReleased = resolve));
+      this.endpoint.postMessage({ type: 'releaseDevice' } satisfies ToReplica);
+      await Promise.race([released, new Promise((resolve) => setTimeout(resolve, 1000))]);
+    }
     await this.endpoint.terminate();
   }
 
   private dispatch(message: FromReplica): void {
+    if (message.type === 'deviceReleased') {
+      this.onDeviceReleased?.();
+      return;
+    }
     if (message.type === 'deviceLost') {
       this.fail('deviceLost', deserializeError(message.error));
       return;

@@ -73,7 +73,13 @@ export type ToReplica =
   | { type: 'checksum'; id: number }
   /** Test hook: add `delta` to one weight so the replica silently diverges. */
   | { type: 'corrupt'; id: number; delta: number }
-  | { type: 'dispose'; id: number };
+  | { type: 'dispose'; id: number }
+  /**
+   * Sent just before the worker is terminated, handled at once (not behind a running step): destroy the GPU
+   * device so its pending buffer maps settle first. Dawn in Node aborts the whole process when a worker
+   * thread ends with a mapAsync still pending.
+   */
+  | { type: 'releaseDevice' };
 
 export interface StepReport {
   step: number;
@@ -113,7 +119,9 @@ export type FromReplica =
   | { type: 'checksum'; id: number; checksum: string }
   | { type: 'error'; id: number; error: SerializedError }
   /** Sent unprompted when the replica's GPU device is lost. */
-  | { type: 'deviceLost'; error: SerializedError };
+  | { type: 'deviceLost'; error: SerializedError }
+  /** Answer to releaseDevice: the device is gone; the worker may be terminated. */
+  | { type: 'deviceReleased' };
 
 export function serializeError(error: unknown): SerializedError {
   if (error instanceof Error) {

@@ -315,7 +315,8 @@ export class MirroredTrainer<Batch = unknown> implements Trainer {
     this.aborted = true;
     this.group.abortRing();
     this.wake?.({ mode: 'stop' });
-    await this.group.terminateAll(false);
+    // Stopped before the workers are gone: the run loop ends as soon as they are, and its caller reads the state.
     this.setState('stopped', reason);
+    await this.group.terminateAll(false);
   }
 }

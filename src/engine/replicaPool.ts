@@ -43,6 +43,7 @@ export class ReplicaHandle {
   private readonly pending = new Map<number, Pending>();
   private terminating = false;
   private exited = false;
+  private termination: Promise<void> | null = null;
   private onDeviceReleased: (() => void) | null = null;
 
   constructor(
@@ -95,7 +96,13 @@ export class ReplicaHandle {
     this.onFault(this);
   }
 
-  async terminate(): Promise<void> {
+  /** Ends the worker; every call gets the same promise (the trainer and an abort may both ask). */
+  terminate(): Promise<void> {
+    this.termination ??= this.endWorker();
+    return this.termination;
+  }
+
+  private async endWorker(): Promise<void> {
     this.terminating = true;
     for (const { reject } of this.pending.values()) reject(new Error(`replica ${this.id} terminated`));
     this.pending.clear();

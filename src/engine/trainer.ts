@@ -136,8 +136,9 @@ export type TrainerEvent =
       fallbackReason?: string;
       /** The precision and the training kernels the run really uses (after any fall-back). */
       precision?: Precision;
+      /** 'stock tfjs ops' | 'fused WGSL f32' | 'fused WGSL f16' */
       kernels?: string;
-      /** Why the requested precision or kernels were not used. */
+      /** Why the requested precision or kernels were not used (the studio shows it as a notice). */
       kernelFallbackReason?: string;
     }
   | { type: 'runFailed'; error: SerializedError; replica?: number }

@@ -7,7 +7,6 @@ import {
   defaultTrainConfig,
   type BackendName,
   type Bleu,
-  type Precision,
   type ReplicaPhasesMs,
   type SerializedError,
   type TrainConfig,
@@ -74,16 +73,8 @@ export interface TrainingData {
   startedAtMs: number | null;
 }
 
-export interface RunBackend {
-  backend: BackendName;
-  adapter?: string;
-  fallbackReason?: string;
-  precision?: Precision;
-  /** 'stock tfjs ops' | 'fused WGSL f32' | 'fused WGSL f16' */
-  kernels?: string;
-  /** Why the requested precision or kernels were not used (shown as a notice). */
-  kernelFallbackReason?: string;
-}
+/** What the trainer's backendChosen event says: backend, adapter, precision and kernels, fall-back reasons. */
+export type RunBackend = Omit<Extract<TrainerEvent, { type: 'backendChosen' }>, 'type'>;
 
 export interface PageBackend {
   backend: BackendName;

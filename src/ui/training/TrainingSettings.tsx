@@ -88,8 +88,9 @@ export function TrainingSettings() {
       >
         {(p) => <NumberInput {...p} min={1} max={1_000_000} step={1} value={config.lossScaleGrowthSteps ?? defaultLossScaleGrowthSteps} disabled={p.disabled || locked} onCommit={(value) => set({ lossScaleGrowthSteps: Math.round(value) })} />}
       </Setting>
+      {/* Unticking fused kernels also leaves mixed float16, which runs only in them. */}
       <Setting label="Fused kernels" explain="Our own WebGPU kernels for the hot layers (dense + relu, the whole LSTM sequence, output projection with softmax loss) instead of stock tfjs ops." disabledReason={kernels.fusedKernels}>
-        {(p) => <input {...p} type="checkbox" checked={config.fusedKernels} disabled={p.disabled || locked} onChange={(e) => set({ fusedKernels: e.target.checked })} />}
+        {(p) => <input {...p} type="checkbox" checked={config.fusedKernels} disabled={p.disabled || locked} onChange={(e) => set(e.target.checked ? { fusedKernels: true } : { fusedKernels: false, precision: 'float32' })} />}
       </Setting>
       <Setting label="Replicas" explain="Copies of the model training side by side in workers, averaging their gradients every step; 1 trains one model." disabledReason={mirrored}>
         {num('replicas', 1, 8)}

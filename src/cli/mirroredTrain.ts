@@ -12,7 +12,7 @@ import { memoryFolder } from '../core/data/folders.ts';
 import { deriveSeed, mulberry32, shuffle } from '../core/rng.ts';
 import { imageTokenCounts, makeCaptionBatch, sliceCaptionBatch, type CaptionBatch } from '../model/batches.ts';
 import { paramSpecs, type CaptionModelConfig } from '../model/captionModel.ts';
-import type { LossScalerState } from '../model/precision.ts';
+import { readStepCounters, stepCounters, type LossScalerState } from '../model/precision.ts';
 import { encodeCaptionModel, loadCaptionModel, type ModelMeta } from '../model/weightsIo.ts';
 import type { CaptionDataset, ModelSizes } from '../engine/captionData.ts';
 import type { CheckpointStore as FolderStore } from '../engine/checkpoint.ts';
@@ -112,7 +112,7 @@ function folderCheckpoints(
     async save(checkpoint) {
       // state = [...weights, ...firstMoments, ...secondMoments, counters] (CaptionReplicaModel.getState).
       const { state, epoch, step } = checkpoint;
-      const counters = state[3 * k];
+      const counters = readStepCounters(state[3 * k]);
       const moments = state.slice(k, 3 * k);
       const optimizer = new Float32Array(moments.reduce((n, m) => n + m.length, 0));
       let offset = 0;
@@ -120,8 +120,6 @@ function folderCheckpoints(
         optimizer.set(m, offset);
         offset += m.length;
       }
-      const lossScaler: LossScalerState | undefined =
-        counters.length >= 5 ? { scale: counters[1], goodSteps: counters[2], skippedSteps: counters[3], step: counters[4] } : undefined;
       await store.save({
         ...encodeCaptionModel(modelConfig, state.slice(0, k), data.tokenizer.toJSON(), {
           ...options.meta,
@@ -131,7 +129,7 @@ function folderCheckpoints(
           epochsTrained: epoch,
         }),
         'optimizer.bin': new Uint8Array(optimizer.buffer),
-        'trainer.json': JSON.stringify({ epoch, step, adamStep: counters[0], config: options.config, ...(lossScaler ? { lossScaler } : {}) }),
+        'trainer.json': JSON.stringify({ epoch, step, adamStep: counters.adamStep, config: options.config, ...(counters.lossScaler ? { lossScaler: counters.lossScaler } : {}) }),
       });
       this.latest = checkpoint;
       return store.location;
@@ -149,8 +147,7 @@ function folderCheckpoints(
         moments.push(flat.slice(offset, offset + size));
         offset += size;
       }
-      const s = trainer.lossScaler;
-      const counters = s ? Float32Array.of(trainer.adamStep, s.scale, s.goodSteps, s.skippedSteps, s.step) : Float32Array.of(trainer.adamStep);
+      const counters = stepCounters(trainer.adamStep, trainer.lossScaler);
       // Steps from finished epochs, not the saved count: a resumed run may use another --batch.
       const checkpoint: MirroredCheckpoint = {
         epoch: trainer.epoch,

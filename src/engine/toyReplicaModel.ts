@@ -14,7 +14,7 @@
  * the global token count, so every shard of a step overflows alike, however the batch is cut.
  */
 import * as tf from '@tensorflow/tfjs';
-import { LossScaler, type LossScalerOptions } from '../model/precision';
+import { LossScaler, readStepCounters, stepCounters, type LossScalerOptions } from '../model/precision';
 import { floatArraysChecksum } from '../core/checksum';
 import type { GradientSums, ReplicaModel, ReplicaModelFactory, StepOutcome, VariableInfo } from '../model/replicaModel';
 import type { Precision } from './trainer';
@@ -201,10 +201,7 @@ export class ToyReplicaModel implements ReplicaModel<ToyBatch> {
 
   /** Counters as the caption model's: [adamStep] or [adamStep, scale, goodSteps, skippedSteps, scalerStep]. */
   async getState(): Promise<Float32Array[]> {
-    const scaler = this.lossScaler?.toJSON();
-    const counters = scaler
-      ? Float32Array.of(this.stepCount, scaler.scale, scaler.goodSteps, scaler.skippedSteps, scaler.step)
-      : Float32Array.of(this.stepCount);
+    const counters = stepCounters(this.stepCount, this.lossScaler?.toJSON());
     return [...this.weights, ...this.firstMoments, ...this.secondMoments, counters].map((a) => a.slice());
   }
 
@@ -214,11 +211,9 @@ export class ToyReplicaModel implements ReplicaModel<ToyBatch> {
     this.weights = state.slice(0, k).map((a) => a.slice());
     this.firstMoments = state.slice(k, 2 * k).map((a) => a.slice());
     this.secondMoments = state.slice(2 * k, 3 * k).map((a) => a.slice());
-    const counters = state[3 * k];
-    this.stepCount = counters[0];
-    if (this.lossScaler && counters.length >= 5) {
-      this.lossScaler.restore({ scale: counters[1], goodSteps: counters[2], skippedSteps: counters[3], step: counters[4] });
-    }
+    const counters = readStepCounters(state[3 * k]);
+    this.stepCount = counters.adamStep;
+    if (this.lossScaler && counters.lossScaler) this.lossScaler.restore(counters.lossScaler);
   }
 
   async weightChecksum(): Promise<string> {

@@ -132,6 +132,20 @@ export class LossScaler {
   }
 }
 
+/**
+ * A replica's step counters as one f32 array (the last array of its state): [adamStep], or with a loss
+ * scaler [adamStep, scale, goodSteps, skippedSteps, scalerStep]. Exact in f32: the scale is a power of two
+ * and the counts stay below 2^24.
+ */
+export function stepCounters(adamStep: number, scaler: LossScalerState | null | undefined): Float32Array {
+  return scaler ? Float32Array.of(adamStep, scaler.scale, scaler.goodSteps, scaler.skippedSteps, scaler.step) : Float32Array.of(adamStep);
+}
+
+export function readStepCounters(counters: Float32Array): { adamStep: number; lossScaler: LossScalerState | null } {
+  const lossScaler = counters.length >= 5 ? { scale: counters[1], goodSteps: counters[2], skippedSteps: counters[3], step: counters[4] } : null;
+  return { adamStep: counters[0], lossScaler };
+}
+
 /** One readback for all gradients: true when every element of every tensor is finite. */
 export async function allFinite(tensors: tf.Tensor[]): Promise<boolean> {
   if (tensors.length === 0) return true;

@@ -19,7 +19,7 @@ import { batchTokenCount, type CaptionBatch, type Layout } from './batches';
 import { CaptionModel, EMBEDDING_PARAM_INDEX, initialWeights, type CaptionModelConfig } from './captionModel';
 import { lossAndGradientSums, type PreparedBatch } from './gradients';
 import { chooseModelKernels, type KernelChoice } from './kernelChoice';
-import { allFinite, LossScaler, type LossScalerOptions, type Precision } from './precision';
+import { allFinite, LossScaler, readStepCounters, stepCounters, type LossScalerOptions, type Precision } from './precision';
 
 /** Plain-data options (they cross to workers as a ModelSpec's options). */
 export interface CaptionReplicaOptions {
@@ -158,10 +158,7 @@ export class CaptionReplicaModel implements ReplicaModel<CaptionBatch> {
 
   async getState(): Promise<Float32Array[]> {
     const adam = await this.optimizer.getState();
-    const scaler = this.lossScaler?.toJSON();
-    const counters = scaler
-      ? Float32Array.of(adam.step, scaler.scale, scaler.goodSteps, scaler.skippedSteps, scaler.step)
-      : Float32Array.of(adam.step);
+    const counters = stepCounters(adam.step, this.lossScaler?.toJSON());
     return [...(await this.model.getWeights()), ...adam.firstMoments, ...adam.secondMoments, counters];
   }
 
@@ -169,11 +166,9 @@ export class CaptionReplicaModel implements ReplicaModel<CaptionBatch> {
     const k = this.model.specs.length;
     if (state.length !== 3 * k + 1) throw new Error(`caption replica state has ${state.length} arrays, expected ${3 * k + 1}`);
     this.model.setWeights(state.slice(0, k));
-    const counters = state[3 * k];
-    this.optimizer.setState({ step: counters[0], firstMoments: state.slice(k, 2 * k), secondMoments: state.slice(2 * k, 3 * k) });
-    if (this.lossScaler && counters.length >= 5) {
-      this.lossScaler.restore({ scale: counters[1], goodSteps: counters[2], skippedSteps: counters[3], step: counters[4] });
-    }
+    const counters = readStepCounters(state[3 * k]);
+    this.optimizer.setState({ step: counters.adamStep, firstMoments: state.slice(k, 2 * k), secondMoments: state.slice(2 * k, 3 * k) });
+    if (this.lossScaler && counters.lossScaler) this.lossScaler.restore(counters.lossScaler);
   }
 
   async weightChecksum(): Promise<string> {

@@ -8,12 +8,11 @@
  * - validation loss and BLEU of replica 0's weights, computed on this thread exactly as the in-process
  *   trainer computes them (loss over the whole validation split, BLEU over its first `validationSample`).
  */
-import { memoryFolder } from '../core/data/folders.ts';
 import { deriveSeed, mulberry32, shuffle } from '../core/rng.ts';
 import { imageTokenCounts, makeCaptionBatch, sliceCaptionBatch, type CaptionBatch } from '../model/batches.ts';
 import { paramSpecs, type CaptionModelConfig } from '../model/captionModel.ts';
-import { readStepCounters, stepCounters, type LossScalerState } from '../model/precision.ts';
-import { encodeCaptionModel, loadCaptionModel, type ModelMeta } from '../model/weightsIo.ts';
+import { readStepCounters, stepCounters } from '../model/precision.ts';
+import { encodeCaptionModel, type ModelMeta } from '../model/weightsIo.ts';
 import type { CaptionDataset, ModelSizes } from '../engine/captionData.ts';
 import type { CheckpointStore as FolderStore } from '../engine/checkpoint.ts';
 import type { WorkerEndpoint } from '../engine/endpoint.ts';
@@ -21,6 +20,7 @@ import { InProcessTrainer } from '../engine/inProcessTrainer.ts';
 import { MirroredTrainer } from '../engine/mirroredTrainer.ts';
 import type { CheckpointStore, MirroredCheckpoint } from '../engine/mirroredTypes.ts';
 import { nodeWorkerEndpoint } from '../engine/nodeEndpoint.ts';
+import { readTrainingFiles, trainingFiles } from '../engine/trainingFolder.ts';
 import type { FaultInjection, ModelSpec } from '../protocol/replica.ts';
 import type { BackendName, Bleu, TrainConfig } from '../engine/trainer.ts';
 
@@ -113,47 +113,28 @@ function folderCheckpoints(
       // state = [...weights, ...firstMoments, ...secondMoments, counters] (CaptionReplicaModel.getState).
       const { state, epoch, step } = checkpoint;
       const counters = readStepCounters(state[3 * k]);
-      const moments = state.slice(k, 3 * k);
-      const optimizer = new Float32Array(moments.reduce((n, m) => n + m.length, 0));
-      let offset = 0;
-      for (const m of moments) {
-        optimizer.set(m, offset);
-        offset += m.length;
-      }
-      await store.save({
-        ...encodeCaptionModel(modelConfig, state.slice(0, k), data.tokenizer.toJSON(), {
-          ...options.meta,
-          protocol: data.protocol,
-          startToken: data.startToken,
-          endToken: data.endToken,
-          epochsTrained: epoch,
-        }),
-        'optimizer.bin': new Uint8Array(optimizer.buffer),
-        'trainer.json': JSON.stringify({ epoch, step, adamStep: counters.adamStep, config: options.config, ...(counters.lossScaler ? { lossScaler: counters.lossScaler } : {}) }),
+      const modelFiles = encodeCaptionModel(modelConfig, state.slice(0, k), data.tokenizer.toJSON(), {
+        ...options.meta,
+        protocol: data.protocol,
+        startToken: data.startToken,
+        endToken: data.endToken,
+        epochsTrained: epoch,
       });
+      const progress = { epoch, step, ...counters, firstMoments: state.slice(k, 2 * k), secondMoments: state.slice(2 * k, 3 * k) };
+      await store.save(trainingFiles(modelFiles, progress, options.config));
       this.latest = checkpoint;
       return store.location;
     },
     async loadLatest() {
       const files = await store.load();
       if (!files) return null;
-      const loaded = await loadCaptionModel(memoryFolder('checkpoint', files));
-      const trainer = JSON.parse(new TextDecoder().decode(files['trainer.json'])) as { epoch: number; adamStep: number; lossScaler?: LossScalerState };
-      const bytes = files['optimizer.bin'];
-      const flat = new Float32Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength));
-      const moments: Float32Array[] = [];
-      let offset = 0;
-      for (const size of [...sizes, ...sizes]) {
-        moments.push(flat.slice(offset, offset + size));
-        offset += size;
-      }
-      const counters = stepCounters(trainer.adamStep, trainer.lossScaler);
+      const saved = await readTrainingFiles(files, sizes);
       // Steps from finished epochs, not the saved count: a resumed run may use another --batch.
       const checkpoint: MirroredCheckpoint = {
-        epoch: trainer.epoch,
-        step: trainer.epoch * stepsPerEpoch,
+        epoch: saved.epoch,
+        step: saved.epoch * stepsPerEpoch,
         model: spec,
-        state: [...loaded.weights, ...moments, counters],
+        state: [...saved.weights, ...saved.firstMoments, ...saved.secondMoments, stepCounters(saved.adamStep, saved.lossScaler)],
       };
       this.latest = checkpoint;
       return checkpoint;

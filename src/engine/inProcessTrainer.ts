@@ -4,7 +4,6 @@
  * every epoch: validation loss, BLEU-1..4 of greedy captions on a validation sample, and a checkpoint.
  */
 import * as tf from '@tensorflow/tfjs';
-import { memoryFolder } from '../core/data/folders';
 import { scoreCaptions } from '../core/metrics/bleu';
 import { deriveSeed, mulberry32, shuffle } from '../core/rng';
 import { batchTokenCount, makeCaptionBatch } from '../model/batches';
@@ -12,12 +11,12 @@ import type { CaptionModelConfig } from '../model/captionModel';
 import { greedyDecode } from '../model/decode';
 import { lossSum, prepareBatch, type PreparedBatch } from '../model/gradients';
 import { chooseModelKernels, type KernelChoice } from '../model/kernelChoice';
-import type { LossScalerState } from '../model/precision';
 import { CaptionReplicaModel } from '../model/replicaStep';
-import { encodeCaptionModel, loadCaptionModel, type ModelMeta } from '../model/weightsIo';
+import { encodeCaptionModel, type ModelMeta } from '../model/weightsIo';
 import { captionModelConfigFor, type CaptionDataset, type CaptionExample, type ModelSizes } from './captionData';
 import type { CheckpointStore } from './checkpoint';
 import { prefetch } from './pipeline';
+import { readTrainingFiles, trainingFiles } from './trainingFolder';
 import type { BackendName, Bleu, Trainer, TrainConfig, TrainerEvent, TrainerListener, TrainerState } from './trainer';
 
 export interface InProcessTrainerOptions {
@@ -301,44 +300,19 @@ export class InProcessTrainer implements Trainer {
     const store = this.options.store;
     if (!store) return;
     const adam = await this.replica.optimizer.getState();
-    const moments = [...adam.firstMoments, ...adam.secondMoments];
-    const optimizer = new Float32Array(moments.reduce((n, m) => n + m.length, 0));
-    let offset = 0;
-    for (const m of moments) {
-      optimizer.set(m, offset);
-      offset += m.length;
-    }
-    await store.save({
-      ...(await this.modelFiles()),
-      'optimizer.bin': new Uint8Array(optimizer.buffer),
-      'trainer.json': JSON.stringify({
-        ...this.progress,
-        adamStep: adam.step,
-        config: this.options.config,
-        ...(this.replica.lossScaler ? { lossScaler: this.replica.lossScaler.toJSON() } : {}),
-      }),
-    });
+    const progress = { ...this.progress, adamStep: adam.step, firstMoments: adam.firstMoments, secondMoments: adam.secondMoments, lossScaler: this.replica.lossScaler?.toJSON() ?? null };
+    await store.save(trainingFiles(await this.modelFiles(), progress, this.options.config));
     this.emit({ type: 'checkpointSaved', epoch: this.progress.epoch, step: this.progress.step, location: store.location });
   }
 
   private async restore(): Promise<void> {
     const files = await this.options.store?.load();
     if (!files) return;
-    const loaded = await loadCaptionModel(memoryFolder('checkpoint', files));
-    this.replica.setWeights(loaded.weights);
-    const trainer = JSON.parse(new TextDecoder().decode(files['trainer.json'])) as Progress & { adamStep: number; lossScaler?: LossScalerState };
-    const bytes = files['optimizer.bin'];
-    const flat = new Float32Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength));
-    const sizes = this.replica.model.specs.map((s) => s.shape.reduce((a, b) => a * b, 1));
-    const moments: Float32Array[] = [];
-    let offset = 0;
-    for (const size of [...sizes, ...sizes]) {
-      moments.push(flat.slice(offset, offset + size));
-      offset += size;
-    }
-    this.replica.optimizer.setState({ step: trainer.adamStep, firstMoments: moments.slice(0, sizes.length), secondMoments: moments.slice(sizes.length) });
-    if (trainer.lossScaler && this.replica.lossScaler) this.replica.lossScaler.restore(trainer.lossScaler);
-    this.progress = { epoch: trainer.epoch, step: trainer.step };
+    const saved = await readTrainingFiles(files, this.replica.model.specs.map((s) => s.shape.reduce((a, b) => a * b, 1)));
+    this.replica.setWeights(saved.weights);
+    this.replica.optimizer.setState({ step: saved.adamStep, firstMoments: saved.firstMoments, secondMoments: saved.secondMoments });
+    if (saved.lossScaler && this.replica.lossScaler) this.replica.lossScaler.restore(saved.lossScaler);
+    this.progress = { epoch: saved.epoch, step: saved.step };
   }
 
   async dispose(): Promise<void> {

@@ -8,8 +8,7 @@
  * - validation loss and BLEU of replica 0's weights, computed on this thread exactly as the in-process
  *   trainer computes them (loss over the whole validation split, BLEU over its first `validationSample`).
  */
-import { deriveSeed, mulberry32, shuffle } from '../core/rng.ts';
-import { imageTokenCounts, makeCaptionBatch, sliceCaptionBatch, type CaptionBatch } from '../model/batches.ts';
+import type { CaptionBatch } from '../model/batches.ts';
 import { paramSpecs, type CaptionModelConfig } from '../model/captionModel.ts';
 import { readStepCounters, stepCounters } from '../model/precision.ts';
 import { encodeCaptionModel, type ModelMeta } from '../model/weightsIo.ts';
@@ -17,6 +16,7 @@ import type { CaptionDataset, ModelSizes } from '../engine/captionData.ts';
 import type { CheckpointStore as FolderStore } from '../engine/checkpoint.ts';
 import type { WorkerEndpoint } from '../engine/endpoint.ts';
 import { InProcessTrainer } from '../engine/inProcessTrainer.ts';
+import { captionDataSource, captionModelSpec } from '../engine/mirroredCaption.ts';
 import { MirroredTrainer } from '../engine/mirroredTrainer.ts';
 import type { CheckpointStore, MirroredCheckpoint } from '../engine/mirroredTypes.ts';
 import { nodeWorkerEndpoint } from '../engine/nodeEndpoint.ts';
@@ -56,8 +56,10 @@ export function cliMirroredTrainer(options: CliMirroredOptions): CliMirroredRun 
   // Holds a model on this thread for evaluation only; its seeded weights are the replicas' start too.
   const holder = new InProcessTrainer({ data, config: { ...config, replicas: 1 }, model: options.sizes, store: null });
   const modelConfig = holder.modelConfig;
-  const stepsPerEpoch = Math.max(1, Math.ceil(data.train.length / config.batchSize));
-  const spec = { kind: 'caption', options: { config: modelConfig, layout: config.layout, learningRate: config.learningRate, seed: config.seed } };
+  const spec = captionModelSpec(modelConfig, config);
+  // The in-process trainer's batches: its seeded order per epoch, batchSize images a step.
+  const source = captionDataSource(data, config);
+  const { stepsPerEpoch } = source;
   const checkpoints = folderCheckpoints(options, modelConfig, spec, stepsPerEpoch);
   const evaluateWeights = async (weights: Float32Array[], split: 'val' | 'test', bleuLimit: number) => {
     holder.replica.setWeights(weights);
@@ -66,16 +68,7 @@ export function cliMirroredTrainer(options: CliMirroredOptions): CliMirroredRun 
   const trainer = new MirroredTrainer<CaptionBatch>({
     config,
     model: spec,
-    data: {
-      stepsPerEpoch,
-      // The in-process trainer's batches: its seeded order per epoch, batchSize images a step.
-      batch: (epoch, step) => {
-        const order = shuffle(mulberry32(deriveSeed(config.seed, `epoch/${epoch}`)), data.train.map((_, i) => i));
-        return makeCaptionBatch(order.slice(step * config.batchSize, (step + 1) * config.batchSize).map((k) => data.train[k]), data.featureDim);
-      },
-      exampleTokens: imageTokenCounts,
-      slice: sliceCaptionBatch,
-    },
+    data: source,
     backend: options.backend,
     spawn: options.spawnReplica ?? (() => nodeWorkerEndpoint()),
     checkpoints,

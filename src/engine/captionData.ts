@@ -6,6 +6,7 @@
 import type { Corpus, Protocol } from '../core/data/types';
 import { Tokenizer } from '../core/text/tokenizer';
 import { UserError } from '../core/errors';
+import { deriveSeed, mulberry32, shuffle } from '../core/rng';
 import type { CaptionModelConfig } from '../model/captionModel';
 
 export interface CaptionExample {
@@ -107,4 +108,12 @@ export function buildCaptionDataset(
     endId,
     missingFeatures,
   };
+}
+
+/**
+ * The order of the training images in one epoch, seeded by the run's seed and the epoch: the in-process and
+ * the mirrored trainers use the same order, so their runs compare step by step and resume alike.
+ */
+export function epochOrder(seed: number, epoch: number, imageCount: number): number[] {
+  return shuffle(mulberry32(deriveSeed(seed, `epoch/${epoch}`)), Array.from({ length: imageCount }, (_, i) => i));
 }

@@ -5,7 +5,6 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { scoreCaptions } from '../core/metrics/bleu';
-import { deriveSeed, mulberry32, shuffle } from '../core/rng';
 import { batchTokenCount, makeCaptionBatch } from '../model/batches';
 import type { CaptionModelConfig } from '../model/captionModel';
 import { greedyDecode } from '../model/decode';
@@ -13,7 +12,7 @@ import { lossSum, prepareBatch, type PreparedBatch } from '../model/gradients';
 import { chooseModelKernels, type KernelChoice } from '../model/kernelChoice';
 import { CaptionReplicaModel } from '../model/replicaStep';
 import { encodeCaptionModel, type ModelMeta } from '../model/weightsIo';
-import { captionModelConfigFor, type CaptionDataset, type CaptionExample, type ModelSizes } from './captionData';
+import { captionModelConfigFor, epochOrder, type CaptionDataset, type CaptionExample, type ModelSizes } from './captionData';
 import type { CheckpointStore } from './checkpoint';
 import { prefetch } from './pipeline';
 import { readTrainingFiles, trainingFiles } from './trainingFolder';
@@ -178,7 +177,7 @@ export class InProcessTrainer implements Trainer {
   /** Seeded per epoch, so a resumed run sees the same order the uninterrupted one would. */
   private *epochBatches(epoch: number): Generator<PreparedBatch> {
     const { data, config } = this.options;
-    const order = shuffle(mulberry32(deriveSeed(config.seed, `epoch/${epoch}`)), data.train.map((_, i) => i));
+    const order = epochOrder(config.seed, epoch, data.train.length);
     for (let i = 0; i < order.length; i += config.batchSize) {
       const images = order.slice(i, i + config.batchSize).map((k) => data.train[k]);
       // Built here, in the pipeline, while the previous step runs: the batch and its layout's index arrays.

@@ -3,15 +3,15 @@
  * Web Worker replicas for 2..8, both over the same CaptionDataset, and a Captioner of the result.
  */
 import { memoryFolder } from '../core/data/folders';
-import { deriveSeed, mulberry32, shuffle } from '../core/rng';
 import type { Corpus } from '../core/data/types';
 import { scoreCaptions } from '../core/metrics/bleu';
-import { imageTokenCounts, makeCaptionBatch, sliceCaptionBatch, type CaptionBatch } from '../model/batches';
+import type { CaptionBatch } from '../model/batches';
 import { paramSpecs, type CaptionModelConfig } from '../model/captionModel';
 import { loadCaptionModel } from '../model/weightsIo';
 import { buildCaptionDataset, captionModelConfigFor, type CaptionDataset, type ModelSizes } from './captionData';
 import { MemoryCheckpointStore, type CheckpointStore } from './checkpoint';
 import { InProcessTrainer } from './inProcessTrainer';
+import { captionDataSource, captionModelSpec } from './mirroredCaption';
 import { MirroredTrainer } from './mirroredTrainer';
 import type { MirroredCheckpoint } from './mirroredTypes';
 import { createCaptioner } from './studioCaptioner';
@@ -67,28 +67,10 @@ export function createStudioTraining(options: StudioTrainingOptions): TrainingRu
       return latest;
     },
   };
-  const stepsPerEpoch = Math.max(1, Math.ceil(data.train.length / config.batchSize));
-  const orders = new Map<number, number[]>();
-  const orderOf = (epoch: number) => {
-    let order = orders.get(epoch);
-    if (!order) orders.set(epoch, (order = shuffle(mulberry32(deriveSeed(config.seed, `epoch/${epoch}`)), data.train.map((_, i) => i))));
-    return order;
-  };
   const trainer = new MirroredTrainer<CaptionBatch>({
     config: { ...config, replicas: Math.max(1, config.replicas) },
-    model: { kind: 'caption', options: { config: modelConfig, layout: config.layout, learningRate: config.learningRate, seed: config.seed } },
-    data: {
-      stepsPerEpoch,
-      batch: (epoch, step) =>
-        makeCaptionBatch(
-          orderOf(epoch)
-            .slice(step * config.batchSize, (step + 1) * config.batchSize)
-            .map((k) => data.train[k]),
-          data.featureDim,
-        ),
-      exampleTokens: imageTokenCounts,
-      slice: sliceCaptionBatch,
-    },
+    model: captionModelSpec(modelConfig, config),
+    data: captionDataSource(data, config),
     backend: options.replicaBackend ?? 'wasm',
     spawn: options.spawnReplica,
     checkpoints,

@@ -21,6 +21,7 @@ import {
 } from './studioPorts';
 import type { RunPersistence } from './studioRunStore';
 import { evaluatePlans } from './studioEvaluate';
+import { DatasetImageUrls } from './datasetImageUrls';
 
 export class StudioSession {
   private extraction: ExtractionRun | null = null;
@@ -34,8 +35,7 @@ export class StudioSession {
   private playgroundCount = 0;
   private weightsFiles: File[] = [];
   /** Object URLs of dataset images shown in the evaluation grid, per loaded dataset. */
-  private imageUrls = new Map<string, Promise<string | null>>();
-  private imageUrlsOf: unknown = null;
+  private readonly imageUrls = new DatasetImageUrls();
 
   constructor(
     private readonly store: PanelsStore,
@@ -278,25 +278,7 @@ export class StudioSession {
 
   /** An object URL for a dataset image (null where the folder lacks it or there are no object URLs). */
   imageUrl(name: string): Promise<string | null> {
-    const loaded = this.dataset.loaded();
-    if (!loaded || typeof URL.createObjectURL !== 'function') return Promise.resolve(null);
-    if (this.imageUrlsOf !== loaded.dataset) {
-      for (const url of this.imageUrls.values()) void url.then((u) => u && URL.revokeObjectURL(u));
-      this.imageUrls = new Map();
-      this.imageUrlsOf = loaded.dataset;
-    }
-    let url = this.imageUrls.get(name);
-    if (!url) {
-      const file = loaded.dataset.images.find((im) => im.name === name)?.file ?? null;
-      url = file
-        ? loaded.folder.read(file).then(
-            (bytes) => URL.createObjectURL(new Blob([bytes as Uint8Array<ArrayBuffer>])),
-            () => null,
-          )
-        : Promise.resolve(null);
-      this.imageUrls.set(name, url);
-    }
-    return url;
+    return this.imageUrls.urlOf(this.dataset.loaded(), name);
   }
 
   cancelEvaluation(): void {
@@ -410,5 +392,6 @@ export class StudioSession {
     await this.disposeRun();
     this.captioner?.dispose();
     this.captioner = null;
+    this.imageUrls.clear();
   }
 }

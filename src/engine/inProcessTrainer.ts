@@ -187,21 +187,7 @@ export class InProcessTrainer implements Trainer {
 
   private async trainStep(batch: PreparedBatch, epoch: number): Promise<{ loss: number; tokens: number }> {
     const started = performance.now();
-    const { lossSum: sum, gradients, tokenCount } = this.replica.gradientTensors(batch, this.progress.step);
-    let loss: number;
-    let outcome: Awaited<ReturnType<CaptionReplicaModel['applyMeanTensors']>>;
-    try {
-      const means = tf.tidy(() => gradients.map((g) => g.div(tokenCount)));
-      try {
-        outcome = await this.replica.applyMeanTensors(means);
-      } finally {
-        tf.dispose(means);
-      }
-      loss = (await sum.data())[0] / tokenCount;
-    } finally {
-      sum.dispose();
-      tf.dispose(gradients);
-    }
+    const { loss, tokens: tokenCount, outcome } = await this.replica.trainStep(batch, this.progress.step);
     this.progress.step += 1;
     const durationMs = performance.now() - started;
     this.emit({

@@ -112,6 +112,28 @@ export class CaptionReplicaModel implements ReplicaModel<CaptionBatch> {
     return this.scaledUpdate(await allFinite(means), () => this.optimizer.apply(means));
   }
 
+  /**
+   * One whole training step on this thread, gradients kept on the device: gradient sums of the batch, their
+   * mean per real token, Adam (under mixed precision: the scaled update, skipped on NaN/Inf).
+   * @returns the batch's mean loss per token (non-finite where an f16 forward pass overflowed)
+   */
+  async trainStep(batch: CaptionBatch | PreparedBatch, step: number): Promise<{ loss: number; tokens: number; outcome: StepOutcome | null }> {
+    const { lossSum, gradients, tokenCount } = this.gradientTensors(batch, step);
+    try {
+      const means = tf.tidy(() => gradients.map((g) => g.div(tokenCount)));
+      let outcome: StepOutcome | null;
+      try {
+        outcome = await this.applyMeanTensors(means);
+      } finally {
+        tf.dispose(means);
+      }
+      return { loss: (await lossSum.data())[0] / tokenCount, tokens: tokenCount, outcome };
+    } finally {
+      lossSum.dispose();
+      tf.dispose(gradients);
+    }
+  }
+
   private scaledUpdate(finite: boolean, apply: () => void): StepOutcome {
     const update = this.scaler!.update(finite);
     if (finite) apply();

@@ -7,7 +7,6 @@
  * Tokens = real next-word targets (the same count in both layouts).
  * Without the shared dataset, captions are synthesised with Flickr8K-like lengths.
  */
-import * as tf from '@tensorflow/tfjs';
 import { existsSync } from 'node:fs';
 import os from 'node:os';
 import { resolve } from 'node:path';
@@ -65,11 +64,7 @@ async function measure(layout: 'prefix' | 'sequence'): Promise<{ tokensPerSecond
   let ms = 0;
   for (let s = 0; s <= steps; s++) {
     const t0 = performance.now();
-    const { lossSum, gradients, tokenCount } = replica.gradientTensors(batches[s], s);
-    const means = tf.tidy(() => gradients.map((g) => g.div(tokenCount)));
-    replica.optimizer.apply(means);
-    await lossSum.data();
-    tf.dispose([lossSum, ...gradients, ...means]);
+    const { tokens: tokenCount } = await replica.trainStep(batches[s], s);
     if (s > 0) {
       // step 0 is warm-up (kernel compilation, allocations)
       ms += performance.now() - t0;

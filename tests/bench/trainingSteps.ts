@@ -69,11 +69,7 @@ export async function runVariants(variants: Variant[], batches: PreparedBatch[],
       replicas.set(v, replica);
     }
     const t0 = performance.now();
-    const { lossSum, gradients, tokenCount } = replica.gradientTensors(batches[s], s);
-    const means = tf.tidy(() => gradients.map((g) => g.div(tokenCount)));
-    const outcome = await replica.applyMeanTensors(means);
-    await lossSum.data();
-    tf.dispose([lossSum, ...gradients, ...means]);
+    const { outcome } = await replica.trainStep(batches[s], s);
     if (outcome?.skipped) v.skipped++;
     return performance.now() - t0;
   }

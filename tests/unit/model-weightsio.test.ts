@@ -10,7 +10,11 @@ const V = 11;
 const L = 6;
 const F = 5;
 
-/** The notebook's Keras model, built with tfjs Layers under the same layer names. */
+/**
+ * The notebook's Keras model, built with tfjs Layers under the same layer names. Keras 2 (TF 2, the
+ * notebook's) gates the LSTM with `sigmoid`; tfjs Layers defaults to the old `hardSigmoid`, which made this
+ * reference differ from the notebook's model by up to ~1e-4 depending on the random weights.
+ */
 function notebookLayersModel(): tf.LayersModel {
   const inputs1 = tf.input({ shape: [F], name: 'input_1' });
   const fe1 = tf.layers.dropout({ rate: 0.4, name: 'dropout' }).apply(inputs1) as tf.SymbolicTensor;
@@ -18,7 +22,7 @@ function notebookLayersModel(): tf.LayersModel {
   const inputs2 = tf.input({ shape: [L], name: 'input_2' });
   const se1 = tf.layers.embedding({ inputDim: V, outputDim: 3, maskZero: true, name: 'embedding' }).apply(inputs2) as tf.SymbolicTensor;
   const se2 = tf.layers.dropout({ rate: 0.4, name: 'dropout_1' }).apply(se1) as tf.SymbolicTensor;
-  const se3 = tf.layers.lstm({ units: 4, name: 'lstm', biasInitializer: 'randomNormal' }).apply(se2) as tf.SymbolicTensor;
+  const se3 = tf.layers.lstm({ units: 4, name: 'lstm', biasInitializer: 'randomNormal', recurrentActivation: 'sigmoid' }).apply(se2) as tf.SymbolicTensor;
   const decoder1 = tf.layers.add({ name: 'add' }).apply([fe2, se3]) as tf.SymbolicTensor;
   const decoder2 = tf.layers.dense({ units: 4, activation: 'relu', name: 'dense_1' }).apply(decoder1) as tf.SymbolicTensor;
   const outputs = tf.layers.dense({ units: V, activation: 'softmax', name: 'dense_2' }).apply(decoder2) as tf.SymbolicTensor;
@@ -58,10 +62,19 @@ describe('weights io', () => {
       const [h] = lstmUnrolled(x, masks, p.lstm, false);
       return tf.softmax(decoderLogits(p, imageBranch(p, features as tf.Tensor2D, { dropout: 0 }), h)).arraySync();
     });
-    for (let r = 0; r < 3; r++) for (let v = 0; v < V; v++) expect(ours[r][v]).toBeCloseTo(expected[r][v], 4);
+    for (let r = 0; r < 3; r++) for (let v = 0; v < V; v++) expect(ours[r][v]).toBeCloseTo(expected[r][v], 6);
     model.dispose();
     keras.dispose();
     tf.dispose([features, seqs]);
+  });
+
+  it('refuses an LSTM gated by another activation (tfjs Layers\' old hardSigmoid default), naming the layer', async () => {
+    const files = await layersModelFiles(notebookLayersModel());
+    const json = (files['model.json'] as string).replace('"recurrent_activation":"sigmoid"', '"recurrent_activation":"hard_sigmoid"');
+    expect(json).toContain('"recurrent_activation":"hard_sigmoid"');
+    await expect(loadCaptionModel(memoryFolder('nb', { ...files, 'model.json': json }))).rejects.toThrow(
+      /model\.json: layer lstm uses recurrent_activation 'hard_sigmoid' and activation 'tanh'/,
+    );
   });
 
   it('finds renumbered layers (dense_4 …) by their place in the topology', async () => {

@@ -17,7 +17,7 @@ function notebookModel(vocab: number): tf.LayersModel {
   const fe = tf.layers.dense({ units: 4, activation: 'relu', name: 'dense' }).apply(tf.layers.dropout({ rate: 0.4, name: 'dropout' }).apply(in1)) as tf.SymbolicTensor;
   const in2 = tf.input({ shape: [L], name: 'input_2' });
   const emb = tf.layers.embedding({ inputDim: vocab, outputDim: 3, maskZero: true, name: 'embedding' }).apply(in2) as tf.SymbolicTensor;
-  const se = tf.layers.lstm({ units: 4, name: 'lstm' }).apply(tf.layers.dropout({ rate: 0.4, name: 'dropout_1' }).apply(emb)) as tf.SymbolicTensor;
+  const se = tf.layers.lstm({ units: 4, name: 'lstm', recurrentActivation: 'sigmoid' /* Keras 2's, not tfjs' hardSigmoid */ }).apply(tf.layers.dropout({ rate: 0.4, name: 'dropout_1' }).apply(emb)) as tf.SymbolicTensor;
   const add = tf.layers.add({ name: 'add' }).apply([fe, se]) as tf.SymbolicTensor;
   const d1 = tf.layers.dense({ units: 4, activation: 'relu', name: 'dense_1' }).apply(add) as tf.SymbolicTensor;
   const out = tf.layers.dense({ units: vocab, activation: 'softmax', name: 'dense_2' }).apply(d1) as tf.SymbolicTensor;

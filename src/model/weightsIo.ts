@@ -209,6 +209,17 @@ function kerasModel(
         { file: 'model.json' },
       );
     }
+    // Our LSTM computes Keras 2's gates (sigmoid, tanh); a model saved with other activations (e.g. the old
+    // hard_sigmoid, tfjs Layers' default) would load and predict differently without a word.
+    const recurrentActivation = lstm.config.recurrent_activation ?? 'sigmoid';
+    const activation = lstm.config.activation ?? 'tanh';
+    if (recurrentActivation !== 'sigmoid' || activation !== 'tanh') {
+      throw new UserError(
+        `model.json: layer ${layerName(lstm)} uses recurrent_activation '${String(recurrentActivation)}' and activation '${String(activation)}'; ` +
+          "the studio's LSTM computes Keras 2's 'sigmoid' and 'tanh' (rebuild the model with those, as the notebook's is)",
+        { file: 'model.json' },
+      );
+    }
     Object.assign(roles, { dense: layerName(image), embedding: layerName(embedding), lstm: layerName(lstm), dense_1: layerName(middle), dense_2: layerName(output) });
     const input = byName.get(inboundNames(embedding)[0]);
     const shape = (input?.config.batch_input_shape ?? input?.config.batch_shape ?? embedding.config.batch_input_shape) as (number | null)[] | undefined;

@@ -1,7 +1,7 @@
 /// <reference lib="webworker" />
-// Feature extraction worker: WebGPU if the browser has it, else wasm; cache in IndexedDB. Logic: src/engine/extractWorker.ts.
-import { serveExtraction, type ExtractWorkerScope } from '../src/engine/extractWorker';
-import { IdbFeatureStore } from '../src/engine/featureCacheIdb';
+// Feature extraction worker: WebGPU if the browser has it, else wasm; cache in IndexedDB. Logic: src/engine/features/worker.ts.
+import { serveExtraction, type ExtractWorkerScope } from '../src/engine/features/worker';
+import { IdbFeatureStore } from '../src/engine/features/cacheIdb';
 import { defaultImageDecoder } from '../src/model/imageDecodeBrowser';
 import { selectBackend } from '../src/gpu/backendSelect';
 

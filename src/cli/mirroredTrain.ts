@@ -12,17 +12,17 @@ import type { CaptionBatch } from '../model/batches.ts';
 import { paramSpecs, type CaptionModelConfig } from '../model/captionModel.ts';
 import { readStepCounters, stepCounters } from '../model/precision.ts';
 import { encodeCaptionModel, type ModelMeta } from '../model/weightsIo.ts';
-import type { CaptionDataset, ModelSizes } from '../engine/captionData.ts';
-import type { CheckpointStore as FolderStore } from '../engine/checkpoint.ts';
-import type { WorkerEndpoint } from '../engine/endpoint.ts';
-import { InProcessTrainer } from '../engine/inProcessTrainer.ts';
-import { captionDataSource, captionModelSpec } from '../engine/mirroredCaption.ts';
-import { MirroredTrainer } from '../engine/mirroredTrainer.ts';
-import type { CheckpointStore, MirroredCheckpoint } from '../engine/mirroredTypes.ts';
-import { nodeWorkerEndpoint } from '../engine/nodeEndpoint.ts';
-import { readTrainingFiles, trainingFiles } from '../engine/trainingFolder.ts';
+import type { CaptionDataset, ModelSizes } from '../engine/training/captionData.ts';
+import type { CheckpointStore as FolderStore } from '../engine/training/checkpoint.ts';
+import type { WorkerEndpoint } from '../engine/threads/endpoint.ts';
+import { InProcessTrainer } from '../engine/training/inProcessTrainer.ts';
+import { captionDataSource, captionModelSpec } from '../engine/mirrored/caption.ts';
+import { MirroredTrainer } from '../engine/mirrored/trainer.ts';
+import type { CheckpointStore, MirroredCheckpoint } from '../engine/mirrored/types.ts';
+import { nodeWorkerEndpoint } from '../engine/threads/nodeEndpoint.ts';
+import { readTrainingFiles, trainingFiles } from '../engine/training/folder.ts';
 import type { FaultInjection, ModelSpec } from '../protocol/replica.ts';
-import type { BackendName, Bleu, TrainConfig } from '../engine/trainer.ts';
+import type { BackendName, Bleu, TrainConfig } from '../engine/training/trainer.ts';
 
 export interface CliMirroredOptions {
   data: CaptionDataset;

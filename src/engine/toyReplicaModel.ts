@@ -17,7 +17,7 @@ import * as tf from '@tensorflow/tfjs';
 import { LossScaler, readStepCounters, stepCounters, type LossScalerOptions } from '../model/precision';
 import { floatArraysChecksum } from '../core/checksum';
 import type { GradientSums, ReplicaModel, ReplicaModelFactory, StepOutcome, VariableInfo } from '../model/replicaModel';
-import type { Precision } from './trainer';
+import type { Precision } from './training/trainer';
 
 export interface ToyModelOptions {
   vocabSize: number;

@@ -4,9 +4,9 @@
  * closures or in the engine). A later slice (features, training, evaluation) is one more spread below.
  */
 import { createStore, type StoreApi } from 'zustand/vanilla';
-import { createDatasetSlice, type DatasetSlice } from './datasetSlice.ts';
+import { createDatasetSlice, type DatasetSlice } from './slices/dataset.ts';
 import { defaultDeps, type StudioDeps } from './deps.ts';
-import { createUiSlice, type UiSlice } from './uiSlice.ts';
+import { createUiSlice, type UiSlice } from './slices/ui.ts';
 import { createEvaluationSlice, type EvaluationSlice } from './slices/evaluation.ts';
 import { createFeaturesSlice, type FeaturesSlice } from './slices/features.ts';
 import { createModelSlice, type ModelSlice } from './slices/model.ts';

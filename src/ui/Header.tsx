@@ -1,5 +1,5 @@
 import { useRef, type KeyboardEvent } from 'react';
-import type { PanelId } from '../store/uiSlice.ts';
+import type { PanelId } from '../store/slices/ui.ts';
 import { useStudio } from './storeContext.tsx';
 import { PANELS } from './panels/registry.tsx';
 

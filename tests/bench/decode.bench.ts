@@ -10,7 +10,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import os from 'node:os';
-import { useNodeBackend } from '../../src/engine/backend';
+import { useNodeBackend } from '../../src/engine/platform/nodeBackend';
 import { asParams, CaptionModel, decoderLogits, imageBranch, type CaptionModelConfig } from '../../src/model/captionModel';
 import { greedyDecode } from '../../src/model/decode';
 import { lstmUnrolled } from '../../src/model/ops';

@@ -12,15 +12,15 @@
  */
 import os from 'node:os';
 import { pathToFileURL } from 'node:url';
-import { MirroredTrainer } from '../../src/engine/mirroredTrainer';
-import { nodeWorkerEndpoint } from '../../src/engine/nodeEndpoint';
+import { MirroredTrainer } from '../../src/engine/mirrored/trainer';
+import { nodeWorkerEndpoint } from '../../src/engine/threads/nodeEndpoint';
 import type { ModelSpec } from '../../src/protocol/replica';
 import type { ToyBatch, ToyModelOptions } from '../../src/engine/toyReplicaModel';
 import { makeToyBatch, mulberry32, sliceToyBatch, toyExampleTokens } from '../../src/engine/toyReplicaModel';
 import { imageTokenCounts, makeCaptionBatch, sliceCaptionBatch, type CaptionBatch } from '../../src/model/batches';
 import { notebookConfig } from '../../src/model/captionModel';
 import type { CaptionReplicaOptions } from '../../src/model/replicaStep';
-import { defaultTrainConfig, type AllReduceAlgorithm, type TrainerEvent } from '../../src/engine/trainer';
+import { defaultTrainConfig, type AllReduceAlgorithm, type TrainerEvent } from '../../src/engine/training/trainer';
 
 export interface BenchRow {
   replicas: number;

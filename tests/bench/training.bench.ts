@@ -14,7 +14,7 @@ import { existsSync } from 'node:fs';
 import os from 'node:os';
 import { resolve } from 'node:path';
 import { loadDataset } from '../../src/core/data/load';
-import { nodeFolder } from '../../src/core/data/nodeFolder';
+import { nodeFolder } from '../../src/engine/platform/nodeFolder';
 import { buildCorpus } from '../../src/core/text/protocols';
 import { Tokenizer } from '../../src/core/text/tokenizer';
 import { createGpuEngine, describeAdapter } from '../../src/gpu/device';

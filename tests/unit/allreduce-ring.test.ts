@@ -4,9 +4,9 @@
  * buffer; a missing peer plus an abort makes the others give up instead of blocking forever.
  */
 import { describe, expect, test } from 'vitest';
-import { nodeWorkerEndpoint } from '../../src/engine/nodeEndpoint';
-import { createRingBuffer, abortRing } from '../../src/engine/allReduce/ring';
-import { gradientLayout, type SparseRows } from '../../src/engine/allReduce/gradientLayout';
+import { nodeWorkerEndpoint } from '../../src/engine/threads/nodeEndpoint';
+import { createRingBuffer, abortRing } from '../../src/engine/mirrored/allReduce/ring';
+import { gradientLayout, type SparseRows } from '../../src/engine/mirrored/allReduce/gradientLayout';
 import type { VariableInfo } from '../../src/model/replicaModel';
 import { mulberry32 } from '../../src/engine/toyReplicaModel';
 

@@ -1,8 +1,8 @@
 /** The pure parts of the all-reduce: sparse rows, the hub's fixed-order sum, mean gradients, shards. */
 import { describe, expect, test } from 'vitest';
-import { extractSparseRows, flattenDense, gradientLayout, meanGradients, sumSparseRows } from '../../src/engine/allReduce/gradientLayout';
-import { reduceOnHub } from '../../src/engine/allReduce/hub';
-import { shardByTokens } from '../../src/engine/shards';
+import { extractSparseRows, flattenDense, gradientLayout, meanGradients, sumSparseRows } from '../../src/engine/mirrored/allReduce/gradientLayout';
+import { reduceOnHub } from '../../src/engine/mirrored/allReduce/hub';
+import { shardByTokens } from '../../src/engine/mirrored/shards';
 
 describe('sparse embedding rows', () => {
   test('only non-zero rows are extracted, ascending', () => {

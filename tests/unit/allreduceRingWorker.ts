@@ -1,7 +1,7 @@
 // Worker thread for allreduce-ring.test.ts: runs RingAllReduce rounds on data sent by the test.
 import { parentPort } from 'node:worker_threads';
-import { gradientLayout, type SparseRows } from '../../src/engine/allReduce/gradientLayout';
-import { AllReduceAbortedError, RingAllReduce } from '../../src/engine/allReduce/ring';
+import { gradientLayout, type SparseRows } from '../../src/engine/mirrored/allReduce/gradientLayout';
+import { AllReduceAbortedError, RingAllReduce } from '../../src/engine/mirrored/allReduce/ring';
 import type { VariableInfo } from '../../src/model/replicaModel';
 
 interface Job {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { epochRows, ganttBars, lossRows, lossScaleRows, phaseShares, throughputRows } from '../../src/ui/charts/trainingSeries';
 import { emptySteps, reduceTrainerEvents, initialTrainingData } from '../../src/store/slices/training';
-import type { TrainerEvent } from '../../src/engine/trainer';
+import type { TrainerEvent } from '../../src/engine/training/trainer';
 
 function stepEvents(n: number, opts: { skipEvery?: number } = {}): TrainerEvent[] {
   return Array.from({ length: n }, (_, i) => ({

@@ -6,8 +6,8 @@ import { mkdtemp, mkdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { generateDemoDataset, generateDemoScenes } from '../../src/core/data/demo';
-import { demoSceneFeatures } from '../../src/engine/demoFeatures';
-import { encodeHeader, encodeRecords, makeHeader } from '../../src/engine/featureCache';
+import { demoSceneFeatures } from '../support/demoFeatures';
+import { encodeHeader, encodeRecords, makeHeader } from '../../src/engine/features/cache';
 
 export const cliDemo = { images: 40, seed: 9 };
 

@@ -12,7 +12,7 @@ import jpeg from 'jpeg-js';
 import { DatasetError, isUserError } from '../../src/core/errors.ts';
 import { memoryFolder } from '../../src/core/data/folders.ts';
 import { loadDataset } from '../../src/core/data/load.ts';
-import { nodeFolder } from '../../src/core/data/nodeFolder.ts';
+import { nodeFolder } from '../../src/engine/platform/nodeFolder.ts';
 import type { Folder, LoadedDataset } from '../../src/core/data/types.ts';
 
 function tinyJpeg(): Uint8Array {

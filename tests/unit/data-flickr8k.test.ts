@@ -10,7 +10,7 @@ import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { loadDataset } from '../../src/core/data/load.ts';
-import { nodeFolder } from '../../src/core/data/nodeFolder.ts';
+import { nodeFolder } from '../../src/engine/platform/nodeFolder.ts';
 import type { LoadedDataset } from '../../src/core/data/types.ts';
 import { allCaptions, buildCorpus } from '../../src/core/text/protocols.ts';
 import { Tokenizer } from '../../src/core/text/tokenizer.ts';

@@ -14,9 +14,9 @@ import {
   MemoryFeatureStore,
   sha256Hex,
   type FeatureIdentity,
-} from '../../src/engine/featureCache.ts';
-import { NodeFeatureFileStore, readFeatureFile } from '../../src/engine/featureCacheNode.ts';
-import { extractFeatures, identityOf, type ExtractImage, type ExtractProgress } from '../../src/engine/extract.ts';
+} from '../../src/engine/features/cache.ts';
+import { NodeFeatureFileStore, readFeatureFile } from '../../src/engine/features/cacheNode.ts';
+import { extractFeatures, identityOf, type ExtractImage, type ExtractProgress } from '../../src/engine/features/extract.ts';
 import { loadBackbone, type Backbone } from '../../src/model/backbones/index.ts';
 
 const identity: FeatureIdentity = {

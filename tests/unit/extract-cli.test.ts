@@ -8,7 +8,7 @@ import { extract, type ExtractSummary } from '../../src/cli/commands/extract.ts'
 import type { CliIo } from '../../src/cli/io.ts';
 import { generateDemoDataset } from '../../src/core/data/demo.ts';
 import { UserError } from '../../src/core/errors.ts';
-import { readFeatureFile } from '../../src/engine/featureCacheNode.ts';
+import { readFeatureFile } from '../../src/engine/features/cacheNode.ts';
 
 const shared = resolve(__dirname, '..', '..', '..', 'shared');
 const flickrDir = join(shared, 'datasets', 'flickr8k');

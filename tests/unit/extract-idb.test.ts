@@ -1,7 +1,7 @@
 import 'fake-indexeddb/auto';
 import { describe, expect, it } from 'vitest';
-import type { FeatureIdentity } from '../../src/engine/featureCache.ts';
-import { IdbFeatureStore } from '../../src/engine/featureCacheIdb.ts';
+import type { FeatureIdentity } from '../../src/engine/features/cache.ts';
+import { IdbFeatureStore } from '../../src/engine/features/cacheIdb.ts';
 
 const identity: FeatureIdentity = {
   backbone: 'vgg16',

@@ -1,8 +1,8 @@
 import * as tf from '@tensorflow/tfjs';
 import { encode as encodePng } from 'fast-png';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { MemoryFeatureStore, type FeatureStore } from '../../src/engine/featureCache.ts';
-import { serveExtraction, type FromExtractWorker, type ToExtractWorker } from '../../src/engine/extractWorker.ts';
+import { MemoryFeatureStore, type FeatureStore } from '../../src/engine/features/cache.ts';
+import { serveExtraction, type FromExtractWorker, type ToExtractWorker } from '../../src/engine/features/worker.ts';
 import { decodeImageJsAsync } from '../../src/model/imageDecode.ts';
 
 beforeAll(async () => {

@@ -5,8 +5,8 @@
  * validation error inside one worker-thread replica of a mirrored run is a fault that names that replica.
  */
 import { describe, expect, it } from 'vitest';
-import { nodeWorkerEndpoint } from '../../src/engine/nodeEndpoint';
-import { initReplicaBackend, releaseReplicaBackend, replicaGpuEngine } from '../../src/engine/replicaBackend';
+import { nodeWorkerEndpoint } from '../../src/engine/threads/nodeEndpoint';
+import { initReplicaBackend, releaseReplicaBackend, replicaGpuEngine } from '../../src/engine/mirrored/worker/backend';
 import { setupGpu } from './gpu-setup';
 import { makeTrainer } from './mirroredFixtures';
 

@@ -4,11 +4,11 @@
  * its second gradient computation, and waits until the device has reported it (so the fault reaches the
  * trainer during that step, whatever the timing of Dawn's error callback).
  */
-import { currentParentEndpoint } from '../../src/engine/endpoint';
-import { replicaGpuEngine } from '../../src/engine/replicaBackend';
-import { startReplicaHost } from '../../src/engine/replicaHost';
+import { currentParentEndpoint } from '../../src/engine/threads/endpoint';
+import { replicaGpuEngine } from '../../src/engine/mirrored/worker/backend';
+import { startReplicaHost } from '../../src/engine/mirrored/worker/host';
 import type { ReplicaModel } from '../../src/model/replicaModel';
-import { replicaModelRegistry } from '../../src/engine/replicaRegistry';
+import { replicaModelRegistry } from '../../src/engine/mirrored/worker/registry';
 
 const errorOnCall = 2;
 

@@ -5,9 +5,9 @@
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
 import { expect, test } from 'vitest';
-import { MirroredTrainer } from '../../src/engine/mirroredTrainer';
-import { nodeWorkerEndpoint } from '../../src/engine/nodeEndpoint';
-import { defaultTrainConfig, type TrainerEvent } from '../../src/engine/trainer';
+import { MirroredTrainer } from '../../src/engine/mirrored/trainer';
+import { nodeWorkerEndpoint } from '../../src/engine/threads/nodeEndpoint';
+import { defaultTrainConfig, type TrainerEvent } from '../../src/engine/training/trainer';
 import { imageTokenCounts, makeCaptionBatch, sliceCaptionBatch, type CaptionBatch } from '../../src/model/batches';
 import type { CaptionModelConfig } from '../../src/model/captionModel';
 import { CaptionReplicaModel, type CaptionReplicaOptions } from '../../src/model/replicaStep';

@@ -5,7 +5,7 @@
  */
 import { describe, expect, test } from 'vitest';
 import { makeTrainer, maxAbsDifference, referenceRun, stepLosses } from './mirroredFixtures';
-import type { AllReduceAlgorithm } from '../../src/engine/trainer';
+import type { AllReduceAlgorithm } from '../../src/engine/training/trainer';
 
 const steps = 6; // 2 epochs of 3 steps
 

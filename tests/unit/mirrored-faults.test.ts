@@ -5,7 +5,7 @@
  */
 import { describe, expect, test } from 'vitest';
 import { makeTrainer, maxAbsDifference, referenceRun, stepLosses } from './mirroredFixtures';
-import type { TrainerEvent } from '../../src/engine/trainer';
+import type { TrainerEvent } from '../../src/engine/training/trainer';
 import type { FaultInjection } from '../../src/protocol/replica';
 
 function whenPaused(events: TrainerEvent[], on: (listener: (e: TrainerEvent) => void) => void): Promise<string> {

@@ -5,13 +5,13 @@
  * state survives a replica restart; disagreeing replicas are named.
  */
 import { describe, expect, test } from 'vitest';
-import { checksumDisagreement, kernelDisagreement, outcomeDisagreement } from '../../src/engine/mirroredChecks';
-import { stepEvents } from '../../src/engine/mirroredReports';
-import { MirroredTrainer } from '../../src/engine/mirroredTrainer';
-import { replicaModelSpec } from '../../src/engine/mirroredTypes';
-import { nodeWorkerEndpoint } from '../../src/engine/nodeEndpoint';
+import { checksumDisagreement, kernelDisagreement, outcomeDisagreement } from '../../src/engine/mirrored/checks';
+import { stepEvents } from '../../src/engine/mirrored/reports';
+import { MirroredTrainer } from '../../src/engine/mirrored/trainer';
+import { replicaModelSpec } from '../../src/engine/mirrored/types';
+import { nodeWorkerEndpoint } from '../../src/engine/threads/nodeEndpoint';
 import type { ToyModelOptions } from '../../src/engine/toyReplicaModel';
-import { defaultTrainConfig, type TrainerEvent } from '../../src/engine/trainer';
+import { defaultTrainConfig, type TrainerEvent } from '../../src/engine/training/trainer';
 import { imageTokenCounts, makeCaptionBatch, sliceCaptionBatch, type CaptionBatch } from '../../src/model/batches';
 import type { CaptionModelConfig } from '../../src/model/captionModel';
 import type { StepReport } from '../../src/protocol/replica';

@@ -1,14 +1,14 @@
 /** Shared set-up of the mirrored-training tests: a toy model, seeded batches, a memory checkpoint store. */
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
-import { MirroredTrainer } from '../../src/engine/mirroredTrainer';
-import type { CheckpointStore, MirroredCheckpoint, MirroredDataSource, MirroredTrainerOptions } from '../../src/engine/mirroredTypes';
-import { nodeWorkerEndpoint } from '../../src/engine/nodeEndpoint';
-import type { WorkerEndpoint } from '../../src/engine/endpoint';
+import { MirroredTrainer } from '../../src/engine/mirrored/trainer';
+import type { CheckpointStore, MirroredCheckpoint, MirroredDataSource, MirroredTrainerOptions } from '../../src/engine/mirrored/types';
+import { nodeWorkerEndpoint } from '../../src/engine/threads/nodeEndpoint';
+import type { WorkerEndpoint } from '../../src/engine/threads/endpoint';
 import type { StepOutcome } from '../../src/model/replicaModel';
 import type { ToyBatch, ToyModelOptions } from '../../src/engine/toyReplicaModel';
 import { ToyReplicaModel, makeToyBatch, sliceToyBatch, toyExampleTokens } from '../../src/engine/toyReplicaModel';
-import { defaultTrainConfig, type TrainConfig, type TrainerEvent } from '../../src/engine/trainer';
+import { defaultTrainConfig, type TrainConfig, type TrainerEvent } from '../../src/engine/training/trainer';
 
 export const toyOptions: ToyModelOptions = { vocabSize: 40, embeddingDim: 12, hiddenDim: 16, seed: 7, learningRate: 0.01 };
 export const stepsPerEpoch = 3;

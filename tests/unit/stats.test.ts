@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { demoFolder } from '../../src/core/data/demo';
 import { readImageSize } from '../../src/core/data/imageInfo';
 import { loadDataset } from '../../src/core/data/load';
-import { nodeFolder } from '../../src/core/data/nodeFolder';
+import { nodeFolder } from '../../src/engine/platform/nodeFolder';
 import type { Corpus, LoadedDataset } from '../../src/core/data/types';
 import { computeStats, logSpacedRanks } from '../../src/core/stats';
 import { buildCorpus } from '../../src/core/text/protocols';

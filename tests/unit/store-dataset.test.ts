@@ -7,7 +7,7 @@ import { memoryFolder } from '../../src/core/data/folders.ts';
 import { generateDemoDataset } from '../../src/core/data/demo.ts';
 import { createStudioStore, type StudioStore } from '../../src/store/studioStore.ts';
 import type { ObjectUrls } from '../../src/store/deps.ts';
-import { SAMPLE_COUNT } from '../../src/store/datasetSlice.ts';
+import { SAMPLE_COUNT } from '../../src/store/slices/dataset.ts';
 import { warningsToCsv, warningsToJson } from '../../src/store/warningsExport.ts';
 
 function fakeUrls() {

@@ -7,7 +7,7 @@ import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { Tokenizer } from '../../src/core/text/tokenizer';
-import { captionerFromFiles, unzipModelArchive } from '../../src/engine/studioCaptioner';
+import { captionerFromFiles, unzipModelArchive } from '../../src/studio/captioner';
 
 const F = 5;
 const L = 6;

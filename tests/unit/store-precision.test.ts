@@ -5,15 +5,15 @@
  */
 import { describe, expect, it } from 'vitest';
 import { createStore } from 'zustand/vanilla';
-import { kernelOptionReasons, type PanelsState, type StudioEngines } from '../../src/engine/studioPorts';
-import { StudioSession } from '../../src/engine/studioSession';
-import { defaultTrainConfig, type TrainerEvent } from '../../src/engine/trainer';
+import { kernelOptionReasons, type PanelsState, type StudioEngines } from '../../src/studio/ports';
+import { StudioSession } from '../../src/studio/session';
+import { defaultTrainConfig, type TrainerEvent } from '../../src/engine/training/trainer';
 import { createEvaluationSlice } from '../../src/store/slices/evaluation';
 import { createFeaturesSlice } from '../../src/store/slices/features';
 import { createModelSlice } from '../../src/store/slices/model';
 import { createPlaygroundSlice } from '../../src/store/slices/playground';
 import { createTrainingSlice, type PageBackend } from '../../src/store/slices/training';
-import { bindTrainer } from '../../src/store/bindTrainer';
+import { bindTrainer } from '../../src/studio/bindTrainer';
 import { hasLossScale, lossScaleRows } from '../../src/ui/charts/trainingSeries';
 import { makeTrainer } from './mirroredFixtures';
 

@@ -10,19 +10,19 @@ import { loadDataset } from '../../src/core/data/load';
 import type { Corpus, LoadedDataset, Protocol } from '../../src/core/data/types';
 import { buildCorpus } from '../../src/core/text/protocols';
 import { scoreCaptions } from '../../src/core/metrics/bleu';
-import { useNodeBackend } from '../../src/engine/backend';
-import { StudioSession } from '../../src/engine/studioSession';
-import type { PanelsState, StudioEngines } from '../../src/engine/studioPorts';
-import { captionerFromFiles, unzipModelArchive } from '../../src/engine/studioCaptioner';
-import { createStudioTraining } from '../../src/engine/studioTraining';
-import { memoryRunPersistence } from '../../src/engine/studioRunStore';
+import { useNodeBackend } from '../../src/engine/platform/nodeBackend';
+import { StudioSession } from '../../src/studio/session';
+import type { PanelsState, StudioEngines } from '../../src/studio/ports';
+import { captionerFromFiles, unzipModelArchive } from '../../src/studio/captioner';
+import { createStudioTraining } from '../../src/studio/training';
+import { memoryRunPersistence } from '../../src/studio/runStore';
 import { createTrainingSlice } from '../../src/store/slices/training';
 import { createFeaturesSlice } from '../../src/store/slices/features';
 import { createEvaluationSlice } from '../../src/store/slices/evaluation';
 import { createPlaygroundSlice } from '../../src/store/slices/playground';
 import { createModelSlice } from '../../src/store/slices/model';
 import { mulberry32 } from '../../src/core/rng';
-import { MemoryCheckpointStore } from '../../src/engine/checkpoint';
+import { MemoryCheckpointStore } from '../../src/engine/training/checkpoint';
 
 const featureDim = 12;
 

@@ -5,8 +5,8 @@ import { createFeaturesSlice, extractionRates, type FeaturesSlice } from '../../
 import { createEvaluationSlice, referenceLines, sortImageResults, type EvaluationSlice } from '../../src/store/slices/evaluation';
 import { createPlaygroundSlice, type PlaygroundSlice } from '../../src/store/slices/playground';
 import { createModelSlice, type ModelSlice } from '../../src/store/slices/model';
-import { bindTrainer } from '../../src/store/bindTrainer';
-import type { TrainerEvent, TrainerListener } from '../../src/engine/trainer';
+import { bindTrainer } from '../../src/studio/bindTrainer';
+import type { TrainerEvent, TrainerListener } from '../../src/engine/training/trainer';
 
 type S = TrainingSlice & FeaturesSlice & EvaluationSlice & PlaygroundSlice & ModelSlice;
 const makeStore = () =>

@@ -1,7 +1,7 @@
 import 'fake-indexeddb/auto';
 import { describe, expect, it } from 'vitest';
 import { memoryFolder } from '../../src/core/data/folders';
-import { IdbCheckpointStore } from '../../src/engine/checkpointIdb';
+import { IdbCheckpointStore } from '../../src/engine/training/checkpointIdb';
 import { initialWeights, type CaptionModelConfig } from '../../src/model/captionModel';
 import { encodeCaptionModel, loadCaptionModel } from '../../src/model/weightsIo';
 

@@ -7,12 +7,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { demoFolder, generateDemoScenes } from '../../src/core/data/demo';
 import { loadDataset } from '../../src/core/data/load';
 import { buildCorpus } from '../../src/core/text/protocols';
-import { buildCaptionDataset, type CaptionDataset } from '../../src/engine/captionData';
-import { MemoryCheckpointStore } from '../../src/engine/checkpoint';
-import { NodeCheckpointStore } from '../../src/engine/checkpointNode';
-import { demoSceneFeatures } from '../../src/engine/demoFeatures';
-import { InProcessTrainer } from '../../src/engine/inProcessTrainer';
-import { defaultTrainConfig, type TrainConfig, type TrainerEvent } from '../../src/engine/trainer';
+import { buildCaptionDataset, type CaptionDataset } from '../../src/engine/training/captionData';
+import { MemoryCheckpointStore } from '../../src/engine/training/checkpoint';
+import { NodeCheckpointStore } from '../../src/engine/training/checkpointNode';
+import { demoSceneFeatures } from '../support/demoFeatures';
+import { InProcessTrainer } from '../../src/engine/training/inProcessTrainer';
+import { defaultTrainConfig, type TrainConfig, type TrainerEvent } from '../../src/engine/training/trainer';
 
 const demo = { images: 60, seed: 5 };
 let data: CaptionDataset;

@@ -5,10 +5,10 @@ import { demoFolder, generateDemoScenes } from '../../src/core/data/demo';
 import { loadDataset } from '../../src/core/data/load';
 import type { Corpus } from '../../src/core/data/types';
 import { buildCorpus } from '../../src/core/text/protocols';
-import { buildCaptionDataset } from '../../src/engine/captionData';
-import { demoSceneFeatures, shuffledFeatures } from '../../src/engine/demoFeatures';
-import { InProcessTrainer } from '../../src/engine/inProcessTrainer';
-import { defaultTrainConfig } from '../../src/engine/trainer';
+import { buildCaptionDataset } from '../../src/engine/training/captionData';
+import { demoSceneFeatures, shuffledFeatures } from '../support/demoFeatures';
+import { InProcessTrainer } from '../../src/engine/training/inProcessTrainer';
+import { defaultTrainConfig } from '../../src/engine/training/trainer';
 
 /**
  * The model learns from the image, not only the language: the same run on features dealt to the wrong

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { prefetch } from '../../src/engine/pipeline';
+import { prefetch } from '../../src/engine/training/prefetch';
 import { batchTokenCount, makeCaptionBatch, sliceCaptionBatch } from '../../src/model/batches';
 import type { CaptionModelConfig } from '../../src/model/captionModel';
 import { CaptionReplicaModel } from '../../src/model/replicaStep';

@@ -5,13 +5,13 @@
 import { isAbsolute, join, resolve } from 'node:path';
 import { UserError } from '../../core/errors.ts';
 import { loadDataset } from '../../core/data/load.ts';
-import { nodeFolder } from '../../core/data/nodeFolder.ts';
+import { nodeFolder } from '../../engine/platform/nodeFolder.ts';
 import { scoreCaptions } from '../../core/metrics/bleu.ts';
 import { buildCorpus } from '../../core/text/protocols.ts';
-import { useNodeBackend } from '../../engine/backend.ts';
-import { featuresFor } from '../../engine/captionData.ts';
-import { FeatureFileError } from '../../engine/featureCache.ts';
-import { readFeatureFile } from '../../engine/featureCacheNode.ts';
+import { useNodeBackend } from '../../engine/platform/nodeBackend.ts';
+import { featuresFor } from '../../engine/training/captionData.ts';
+import { FeatureFileError } from '../../engine/features/cache.ts';
+import { readFeatureFile } from '../../engine/features/cacheNode.ts';
 import { choiceOption, integerOption, parseCommandArgs, positionals } from '../args.ts';
 import type { Command } from '../command.ts';
 import { EXIT, UsageError } from '../errors.ts';

@@ -1,6 +1,6 @@
 /**
  * `caption-studio extract <folder> --backbone vgg16|mobilenet [--weights <dir|url>] --out <file>`: image
- * features of every captioned image in a dataset folder, into a feature file (format: src/engine/featureCache.ts)
+ * features of every captioned image in a dataset folder, into a feature file (format: src/engine/features/cache.ts)
  * that `train --features <file>` reads. Rerunning with the same --out resumes: images already in the file
  * (same content, backbone and weights) are not recomputed. Ctrl-C stops after the current batch.
  */
@@ -8,11 +8,11 @@ import { basename, isAbsolute, resolve } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { DatasetError, UserError } from '../../core/errors.ts';
 import { loadDataset } from '../../core/data/load.ts';
-import { nodeFolder } from '../../core/data/nodeFolder.ts';
+import { nodeFolder } from '../../engine/platform/nodeFolder.ts';
 import type { Folder } from '../../core/data/types.ts';
-import { describeIdentity, FeatureFileError } from '../../engine/featureCache.ts';
-import { NodeFeatureFileStore } from '../../engine/featureCacheNode.ts';
-import { extractFeatures, identityOf, type ExtractImage, type ExtractProgress, type SkippedImage } from '../../engine/extract.ts';
+import { describeIdentity, FeatureFileError } from '../../engine/features/cache.ts';
+import { NodeFeatureFileStore } from '../../engine/features/cacheNode.ts';
+import { extractFeatures, identityOf, type ExtractImage, type ExtractProgress, type SkippedImage } from '../../engine/features/extract.ts';
 import { loadBackbone, WeightsError, type Backbone, type BackboneName } from '../../model/backbones/index.ts';
 import { nodeWeights } from '../../model/backbones/loadWeightsNode.ts';
 import { createNodeDecoderPool } from '../../model/imageDecodeNode.ts';

@@ -1,12 +1,12 @@
 /**
  * `caption-studio stats <folder> [--protocol kaggle|standard] [--json]`: loads a Flickr8K-style folder the
- * way the studio does (src/store/datasetPipeline.ts), cleans its captions under a text protocol and prints
+ * way the studio does (src/core/data/pipeline.ts), cleans its captions under a text protocol and prints
  * the dataset statistics; with --json one JSON object on stdout.
  */
 import { isAbsolute, resolve } from 'node:path';
-import { nodeFolder } from '../../core/data/nodeFolder.ts';
+import { nodeFolder } from '../../engine/platform/nodeFolder.ts';
 import type { Problem, Protocol, Split } from '../../core/data/types.ts';
-import { loadFolder, summarize, type DatasetStats } from '../../store/datasetPipeline.ts';
+import { loadFolder, summarize, type DatasetStats } from '../../core/data/pipeline.ts';
 import { choiceOption, parseCommandArgs, positionals } from '../args.ts';
 import type { Command } from '../command.ts';
 import { EXIT } from '../errors.ts';

@@ -12,7 +12,7 @@ import {
   type TrainConfig,
   type TrainerEvent,
   type TrainerState,
-} from '../../engine/trainer';
+} from '../../engine/training/trainer';
 import { maxRunHistory, summarizeRun, type RunSummary } from './runHistory';
 import type { SliceSet } from './sliceTypes';
 

@@ -3,10 +3,10 @@
  */
 import { useStore } from 'zustand';
 import type { StoreApi } from 'zustand/vanilla';
-import { StudioSession } from '../../engine/studioSession';
-import type { PanelsState } from '../../engine/studioPorts';
-import { createStudioEngines, datasetAccessFor } from '../../engine/studioEngines';
-import { idbRunPersistence } from '../../engine/studioRunStore';
+import { StudioSession } from '../../studio/session';
+import type { PanelsState } from '../../studio/ports';
+import { createStudioEngines, datasetAccessFor } from '../../studio/engines';
+import { idbRunPersistence } from '../../studio/runStore';
 import { useStudioStore } from '../storeContext.tsx';
 
 type PanelsStoreApi = StoreApi<PanelsState>;

@@ -1,5 +1,5 @@
 import type { ComponentType } from 'react';
-import type { PanelId } from '../../store/uiSlice.ts';
+import type { PanelId } from '../../store/slices/ui.ts';
 import { DatasetPanel } from './DatasetPanel.tsx';
 import { EvaluationPanel } from './EvaluationPanel.tsx';
 import { FeaturesPanel } from './FeaturesPanel.tsx';

@@ -5,7 +5,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
-import { prepareBrowserWasm } from '../../../src/engine/browserWasm';
+import { prepareBrowserWasm } from '../../../src/engine/platform/browserWasm';
 import { createGpuEngine, describeAdapter } from '../../../src/gpu/device';
 import { formatTable, makeBatches, notebookModel, runVariants, syntheticCaptions, type Variant } from '../trainingSteps';
 

@@ -3,10 +3,10 @@
  * module Web Workers (backend and all-reduce from the query string) and publishes the losses, checksums and
  * set-up events on `window.mirroredResult`.
  */
-import { MirroredTrainer } from '../../../src/engine/mirroredTrainer';
-import { spawnBrowserReplica } from '../../../src/engine/browserReplicas';
+import { MirroredTrainer } from '../../../src/engine/mirrored/trainer';
+import { spawnBrowserReplica } from '../../../src/engine/threads/browserReplicas';
 import { makeToyBatch, sliceToyBatch, toyExampleTokens, type ToyBatch } from '../../../src/engine/toyReplicaModel';
-import { defaultTrainConfig, type AllReduceAlgorithm, type BackendName, type TrainerEvent } from '../../../src/engine/trainer';
+import { defaultTrainConfig, type AllReduceAlgorithm, type BackendName, type TrainerEvent } from '../../../src/engine/training/trainer';
 
 const params = new URLSearchParams(location.search);
 const backend = (params.get('backend') ?? 'wasm') as BackendName;

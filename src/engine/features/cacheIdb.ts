@@ -1,0 +1,94 @@
+/**
+ * Browser side of the feature cache: IndexedDB through `idb`. One record per (backbone, weights, image
+ * content), so the same picture under another name, or in another dataset, is never extracted twice.
+ */
+import { openDB, type DBSchema, type IDBPDatabase } from 'idb';
+import type { FeatureIdentity, FeatureRecord, FeatureStore } from './cache';
+
+export const FEATURE_DB_NAME = 'caption-studio-features';
+
+interface StoredFeature {
+  /** `${backboneId}|${weightsId}|${sha256}` */
+  key: string;
+  /** `${backboneId}|${weightsId}` (+ `|nearest`): the index used to list or clear one identity. */
+  identityKey: string;
+  sha256: string;
+  /** Every name this content was extracted under. */
+  names: string[];
+  features: Float32Array;
+}
+
+interface FeatureDb extends DBSchema {
+  features: { key: string; value: StoredFeature; indexes: { byIdentity: string } };
+}
+
+export function identityKey(identity: FeatureIdentity): string {
+  const resize = (identity.resize ?? 'bilinear') === 'bilinear' ? '' : `|${identity.resize}`;
+  return `${identity.backboneId}|${identity.weightsId}${resize}`;
+}
+
+export class IdbFeatureStore implements FeatureStore {
+  private constructor(
+    readonly identity: FeatureIdentity,
+    private readonly db: IDBPDatabase<FeatureDb>,
+  ) {}
+
+  static async open(identity: FeatureIdentity, dbName = FEATURE_DB_NAME): Promise<IdbFeatureStore> {
+    const db = await openDB<FeatureDb>(dbName, 1, {
+      upgrade(database) {
+        const store = database.createObjectStore('features', { keyPath: 'key' });
+        store.createIndex('byIdentity', 'identityKey');
+      },
+    });
+    return new IdbFeatureStore(identity, db);
+  }
+
+  private key(sha256: string): string {
+    return `${identityKey(this.identity)}|${sha256}`;
+  }
+
+  async getByHash(sha256: string[]): Promise<Map<string, Float32Array>> {
+    const tx = this.db.transaction('features', 'readonly');
+    const values = await Promise.all(sha256.map((hash) => tx.store.get(this.key(hash))));
+    await tx.done;
+    const found = new Map<string, Float32Array>();
+    values.forEach((value, i) => {
+      if (value) found.set(sha256[i], value.features);
+    });
+    return found;
+  }
+
+  async names(): Promise<Map<string, string>> {
+    const all = await this.db.getAllFromIndex('features', 'byIdentity', identityKey(this.identity));
+    const byName = new Map<string, string>();
+    for (const value of all) for (const name of value.names) byName.set(name, value.sha256);
+    return byName;
+  }
+
+  async put(records: FeatureRecord[]): Promise<void> {
+    const tx = this.db.transaction('features', 'readwrite');
+    for (const r of records) {
+      const key = this.key(r.sha256);
+      const previous = await tx.store.get(key);
+      const names = previous ? Array.from(new Set([...previous.names, r.name])) : [r.name];
+      await tx.store.put({ key, identityKey: identityKey(this.identity), sha256: r.sha256, names, features: r.features });
+    }
+    await tx.done;
+  }
+
+  /** Number of cached vectors of this identity (for the Features panel). */
+  async count(): Promise<number> {
+    return this.db.countFromIndex('features', 'byIdentity', identityKey(this.identity));
+  }
+
+  /** Deletes every vector of this identity. */
+  async clear(): Promise<void> {
+    const tx = this.db.transaction('features', 'readwrite');
+    for (const key of await tx.store.index('byIdentity').getAllKeys(identityKey(this.identity))) await tx.store.delete(key);
+    await tx.done;
+  }
+
+  async close(): Promise<void> {
+    this.db.close();
+  }
+}

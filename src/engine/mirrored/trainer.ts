@@ -1,0 +1,322 @@
+/**
+ * MirroredTrainer: N replicas in workers, each with a full model and optimizer, kept identical by
+ * synchronous data parallelism. Per step: the global batch is cut into N shards of near-equal token counts,
+ * each replica computes loss and gradient sums on its shard, the sums are all-reduced (ring over
+ * SharedArrayBuffer, or through this thread), and every replica divides by the global token count and applies
+ * the same Adam update. Implements the Trainer interface, so callers cannot tell it from the in-process one.
+ */
+import type { FromReplica } from '../../protocol/replica';
+import { serializeError } from '../../protocol/replica';
+import { checksumDisagreement, kernelDisagreement, type Disagreement } from './checks';
+import { stepEvents } from './reports';
+import type { MirroredTrainerOptions, RecoveryMode } from './types';
+import { replicaModelSpec, sharedMemoryAvailable } from './types';
+import { ReplicaGroup } from './group';
+import { ReplicaFaultError, type ReplicaHandle } from './pool';
+import { shardByTokens } from './shards';
+import type { AllReduceAlgorithm, BackendName, Bleu, Trainer, TrainerEvent, TrainerListener, TrainerState } from '../training/trainer';
+
+interface Decision {
+  mode: RecoveryMode | 'stop';
+}
+
+export class MirroredTrainer<Batch = unknown> implements Trainer {
+  state: TrainerState = 'idle';
+  algorithm: AllReduceAlgorithm;
+  private readonly group: ReplicaGroup;
+  private readonly listeners = new Set<TrainerListener>();
+  private readonly fallbackReason: string | undefined;
+  private stopRequested = false;
+  /** Set by the abort signal: workers are already gone, nothing more is asked of them. */
+  private aborted = false;
+  private pauseRequested = false;
+  private wake: ((decision: Decision | null) => void) | null = null;
+  private runStartMs = 0;
+  private completedSteps = 0;
+
+  constructor(private readonly options: MirroredTrainerOptions<Batch>) {
+    const memory = options.sharedMemory === false ? { ok: false, reason: 'shared memory disabled by the caller' } : sharedMemoryAvailable();
+    this.algorithm = options.config.allReduce === 'ring' && memory.ok ? 'ring' : 'postMessage';
+    if (options.config.allReduce === 'ring' && !memory.ok) this.fallbackReason = `ring needs shared memory: ${memory.reason}`;
+    this.group = new ReplicaGroup({
+      spawn: options.spawn,
+      model: replicaModelSpec(options.model, options.config),
+      backend: options.backend,
+      algorithm: this.algorithm,
+      faults: options.faults,
+    });
+  }
+
+  /** Replicas in rank order. */
+  get replicas(): ReplicaHandle[] {
+    return this.group.replicas;
+  }
+
+  /** The backend the replicas run on (the requested one until they have started). */
+  get backend(): BackendName {
+    return this.group.backend;
+  }
+
+  on(listener: TrainerListener): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  /** Global steps completed so far (equals every live replica's applied steps). */
+  get step(): number {
+    return this.completedSteps;
+  }
+
+  async start(options: { resume?: boolean; signal?: AbortSignal } = {}): Promise<void> {
+    const { config, data } = this.options;
+    const signal = options.signal;
+    const onAbort = () => void this.abortNow('aborted');
+    signal?.addEventListener('abort', onAbort, { once: true });
+    this.runStartMs = Date.now();
+    try {
+      this.setState('running');
+      await this.startGroup(Math.max(1, Math.min(8, config.replicas)), options.resume ?? false);
+      const totalSteps = this.options.maxSteps ?? config.epochs * data.stepsPerEpoch;
+      let epochLossSum = 0;
+      let epochTokens = 0;
+      let epochStartMs = Date.now();
+      while (this.completedSteps < totalSteps && !this.stopRequested) {
+        if (this.pauseRequested) {
+          const decided = this.waitForDecision();
+          this.setState('paused', 'paused by the user');
+          const decision = await decided;
+          if (!decision || decision.mode === 'stop') break;
+          this.setState('running');
+        }
+        const step = this.completedSteps;
+        const outcome = await this.runStep(step);
+        if (outcome.kind === 'fault') {
+          const decision = await this.pauseForFault(outcome.fault, step);
+          if (!decision || decision.mode === 'stop') break;
+          this.completedSteps = await this.group.recover(decision.mode);
+          this.announceGroup();
+          this.setState('running');
+          continue;
+        }
+        this.completedSteps = step + 1;
+        if (this.aborted) break;
+        // A mixed-precision step whose forward pass overflowed has no loss to average (and was skipped).
+        if (Number.isFinite(outcome.lossSum)) {
+          epochLossSum += outcome.lossSum;
+          epochTokens += outcome.tokens;
+        }
+        // Numbered like the in-process trainer: epochs from 1 in events, checkpoints count finished epochs.
+        const epoch = Math.floor(step / data.stepsPerEpoch) + 1;
+        const endOfEpoch = (step + 1) % data.stepsPerEpoch === 0;
+        const every = this.options.checkpointEverySteps;
+        if (endOfEpoch) {
+          const evaluation = this.options.evaluate
+            ? await this.options.evaluate('val', await this.stateOfRankZero(), { limit: config.validationSample })
+            : null;
+          this.emit({
+            type: 'epochCompleted',
+            epoch,
+            trainLoss: epochLossSum / Math.max(epochTokens, 1),
+            // As the in-process trainer: null when there is no loss (e.g. nothing to validate) or no BLEU sample.
+            valLoss: evaluation && Number.isFinite(evaluation.loss) ? evaluation.loss : null,
+            bleu: config.validationSample > 0 ? (evaluation?.bleu ?? null) : null,
+            durationMs: Date.now() - epochStartMs,
+          });
+          epochLossSum = 0;
+          epochTokens = 0;
+          epochStartMs = Date.now();
+        }
+        if ((every && (step + 1) % every === 0) || endOfEpoch) await this.saveCheckpoint(Math.floor((step + 1) / data.stepsPerEpoch));
+      }
+      const checkedAlready = config.checksumEvery > 0 && this.completedSteps % config.checksumEvery === 0;
+      if (!this.stopRequested && !checkedAlready && config.checksumEvery > 0 && this.replicas.length > 1) await this.verifyChecksums(this.completedSteps);
+      if (!this.aborted) this.setState(this.stopRequested ? 'stopped' : 'finished');
+    } catch (error) {
+      if (!this.aborted) {
+        this.emit({ type: 'runFailed', error: serializeError(error), ...(error instanceof ReplicaFaultError ? { replica: error.replica } : {}) });
+        this.setState('failed', error instanceof Error ? error.message : String(error));
+      }
+    } finally {
+      signal?.removeEventListener('abort', onAbort);
+      await this.group.terminateAll(!this.aborted);
+    }
+  }
+
+  pause(): void {
+    this.pauseRequested = true;
+  }
+
+  /** Continues a paused run; after a replica fault, continues with the remaining replicas. */
+  resume(): void {
+    this.pauseRequested = false;
+    this.wake?.({ mode: 'remaining' });
+  }
+
+  /** After a replica fault: continue with the remaining replicas, or restart the lost ones from peers' weights. */
+  recoverWith(mode: RecoveryMode): void {
+    this.wake?.({ mode });
+  }
+
+  async stop(): Promise<void> {
+    this.stopRequested = true;
+    this.wake?.({ mode: 'stop' });
+  }
+
+  async evaluate(split: 'val' | 'test', options?: { limit?: number }): Promise<{ loss: number; bleu: Bleu }> {
+    if (!this.options.evaluate) throw new Error('this mirrored run was started without an evaluator');
+    return this.options.evaluate(split, await this.stateOfRankZero(), options);
+  }
+
+  async dispose(): Promise<void> {
+    this.stopRequested = true;
+    this.wake?.({ mode: 'stop' });
+    await this.group.terminateAll(!this.aborted);
+    this.listeners.clear();
+  }
+
+  /** Test hook: perturb one replica's weights so checksums must catch it. */
+  async corruptReplica(rank: number, delta = 1e-3): Promise<void> {
+    await this.replicas[rank].request({ type: 'corrupt', delta });
+  }
+
+  /** Checksums of every replica now, and an event (with a warning when they differ). */
+  async verifyChecksums(step: number): Promise<boolean> {
+    const replies = await Promise.all(this.replicas.map((r) => r.request<'checksum'>({ type: 'checksum' })));
+    return this.reportChecksums(step, replies.map((r) => r.checksum));
+  }
+
+  /** Replica 0's full state (weights and optimizer). */
+  async stateOfRankZero(): Promise<Float32Array[]> {
+    return (await this.group.stateOf(0)).state;
+  }
+
+  private emit(event: TrainerEvent): void {
+    for (const listener of this.listeners) listener(event);
+  }
+
+  private setState(state: TrainerState, reason?: string): void {
+    this.state = state;
+    this.emit({ type: 'stateChanged', state, ...(reason ? { reason } : {}) });
+  }
+
+  private async startGroup(count: number, resume: boolean): Promise<void> {
+    await this.group.form(count);
+    const checkpoint = resume ? await this.options.checkpoints?.loadLatest() : null;
+    if (checkpoint) await this.group.broadcastState(checkpoint.state, checkpoint.step);
+    else await this.group.broadcastState(await this.stateOfRankZero(), 0, this.replicas.slice(1));
+    this.completedSteps = checkpoint?.step ?? 0;
+    this.announceGroup();
+  }
+
+  private announceGroup(): void {
+    const { kernelChoices, backendInfo } = this.group;
+    const kernels = kernelChoices.get(this.replicas[0].id);
+    this.emit({
+      type: 'mirroredSetup',
+      replicas: this.replicas.length,
+      replicaIds: this.replicas.map((r) => r.id),
+      allReduce: this.algorithm,
+      backend: this.backend,
+      ...(this.fallbackReason ? { fallbackReason: this.fallbackReason } : {}),
+    });
+    this.emit({
+      type: 'backendChosen',
+      backend: this.backend,
+      ...(backendInfo.adapter ? { adapter: backendInfo.adapter } : {}),
+      ...(backendInfo.fallbackReason ? { fallbackReason: backendInfo.fallbackReason } : {}),
+      ...(kernels ? { precision: kernels.precision, kernels: kernels.kernels } : {}),
+      ...(kernels?.fallbackReason ? { kernelFallbackReason: kernels.fallbackReason } : {}),
+    });
+    const ids = this.group.ids;
+    this.warn(kernelDisagreement(ids.map((id) => kernelChoices.get(id)), ids));
+  }
+
+  private async runStep(step: number): Promise<{ kind: 'ok'; lossSum: number; tokens: number } | { kind: 'fault'; fault: ReplicaFaultError }> {
+    const { data, config } = this.options;
+    const stepsPerEpoch = data.stepsPerEpoch;
+    const batch = await data.batch(Math.floor(step / stepsPerEpoch), step % stepsPerEpoch);
+    const ranges = shardByTokens(data.exampleTokens(batch), this.replicas.length);
+    const globalTokenCount = ranges.reduce((s, r) => s + r.tokenCount, 0);
+    const wantChecksum = config.checksumEvery > 0 && this.replicas.length > 1 && (step + 1) % config.checksumEvery === 0;
+    this.group.beginStep(step);
+    const startMs = Date.now();
+    const settled = await Promise.allSettled(
+      this.replicas.map((replica, rank) =>
+        replica.request<'stepDone' | 'stepAborted'>({
+          type: 'step',
+          step,
+          shard: data.slice(batch, ranges[rank].start, ranges[rank].end),
+          globalTokenCount,
+          wantChecksum,
+        }),
+      ),
+    );
+    const stepMs = Date.now() - startMs;
+    this.group.endStep();
+    const fault = this.replicas.find((r) => r.fault)?.fault;
+    if (fault) return { kind: 'fault', fault };
+    const reports = settled.map((s) => {
+      if (s.status === 'rejected') throw s.reason;
+      const message = s.value as FromReplica;
+      if (message.type !== 'stepDone') throw new Error(`replica gave up step ${step} with no failed peer`);
+      return message.report;
+    });
+    const ids = this.group.ids;
+    const { events, lossSum } = stepEvents({ step, stepsPerEpoch, reports, ids, globalTokenCount, stepMs, runStartMs: this.runStartMs });
+    for (const event of events) {
+      if (event.type === 'warning') this.warn(event);
+      else this.emit(event);
+    }
+    if (wantChecksum) this.reportChecksums(step + 1, reports.map((r) => r.checksum ?? ''));
+    return { kind: 'ok', lossSum, tokens: globalTokenCount };
+  }
+
+  private reportChecksums(step: number, checksums: string[]): boolean {
+    const odd = checksumDisagreement(step, checksums, this.group.ids);
+    this.emit({ type: 'replicaChecksums', step, checksums, identical: !odd });
+    this.warn(odd);
+    return !odd;
+  }
+
+  private warn(disagreement: Disagreement | null): void {
+    if (!disagreement) return;
+    this.emit({ type: 'warning', message: disagreement.message, ...(disagreement.replica !== undefined ? { replica: disagreement.replica } : {}) });
+  }
+
+  private async pauseForFault(fault: ReplicaFaultError, step: number): Promise<Decision | null> {
+    this.emit({ type: 'replicaFault', replica: fault.replica, step, cause: fault.faultCause, message: fault.message, error: serializeError(fault.original) });
+    // Waiting before announcing the pause: a listener may decide at once, inside the stateChanged event.
+    const decided = this.waitForDecision();
+    this.setState('paused', `${fault.message} (step ${step}). Resume with the remaining replicas or restart the lost one.`);
+    return decided;
+  }
+
+  private waitForDecision(): Promise<Decision | null> {
+    if (this.stopRequested) return Promise.resolve(null);
+    return new Promise((resolve) => {
+      this.wake = (decision) => {
+        this.wake = null;
+        resolve(decision);
+      };
+    });
+  }
+
+  /** `epoch`: epochs finished when it is taken (as the in-process trainer's checkpoints count them). */
+  private async saveCheckpoint(epoch: number): Promise<void> {
+    const store = this.options.checkpoints;
+    if (!store) return;
+    const state = await this.stateOfRankZero();
+    const location = await store.save({ epoch, step: this.completedSteps, model: this.options.model, state });
+    this.emit({ type: 'checkpointSaved', epoch, step: this.completedSteps, location });
+  }
+
+  private async abortNow(reason: string): Promise<void> {
+    this.stopRequested = true;
+    this.aborted = true;
+    this.group.abortRing();
+    this.wake?.({ mode: 'stop' });
+    // Stopped before the workers are gone: the run loop ends as soon as they are, and its caller reads the state.
+    this.setState('stopped', reason);
+    await this.group.terminateAll(false);
+  }
+}

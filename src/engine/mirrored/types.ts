@@ -1,0 +1,78 @@
+/** What a MirroredTrainer is given: data, checkpoints, workers. Plain interfaces so tests use toys. */
+import type { FaultInjection, ModelSpec, ReplicaPrecisionOptions } from '../../protocol/replica';
+import type { WorkerEndpoint } from '../threads/endpoint';
+import type { BackendName, Bleu, TrainConfig } from '../training/trainer';
+
+/** Global batches, deterministic in (epoch, step), and how to cut them. Batches must be structured-cloneable. */
+export interface MirroredDataSource<Batch> {
+  stepsPerEpoch: number;
+  batch(epoch: number, stepInEpoch: number): Batch | Promise<Batch>;
+  /** Real (non-padding) tokens of each example, in order. */
+  exampleTokens(batch: Batch): number[];
+  /** Examples [start, end) as a batch of the same kind. */
+  slice(batch: Batch, start: number, end: number): Batch;
+}
+
+export interface MirroredCheckpoint {
+  epoch: number;
+  /** Global steps completed when it was taken. */
+  step: number;
+  model: ModelSpec;
+  /** ReplicaModel.getState(): weights, optimizer moments, step counter. */
+  state: Float32Array[];
+}
+
+/** The checkpoint store (the in-process trainer's, adapted); save must not replace the last one until done. */
+export interface CheckpointStore {
+  save(checkpoint: MirroredCheckpoint): Promise<string>;
+  loadLatest(): Promise<MirroredCheckpoint | null>;
+}
+
+export interface MirroredTrainerOptions<Batch> {
+  config: TrainConfig;
+  model: ModelSpec;
+  data: MirroredDataSource<Batch>;
+  backend: BackendName;
+  /** Starts one replica worker (module Web Worker in the page, worker thread in Node). */
+  spawn(): WorkerEndpoint;
+  checkpoints?: CheckpointStore;
+  /** Save a checkpoint every this many global steps (default: at the end of every epoch only). */
+  checkpointEverySteps?: number;
+  /** Stop after this many global steps (benchmarks and tests); default epochs × stepsPerEpoch. */
+  maxSteps?: number;
+  /** Whether SharedArrayBuffer may be used (default: present and, in a page, crossOriginIsolated). */
+  sharedMemory?: boolean;
+  /** Validation loss and BLEU from replica 0's state (omitted: epochCompleted carries nulls). */
+  evaluate?(
+    split: 'val' | 'test',
+    state: Float32Array[],
+    options?: { limit?: number },
+  ): Promise<{ loss: number; bleu: Bleu }>;
+  /** Test only: make replica `replica` (by id) misbehave. */
+  faults?: { replica: number; fault: FaultInjection }[];
+}
+
+export type RecoveryMode = 'remaining' | 'restart';
+
+export function sharedMemoryAvailable(): { ok: boolean; reason?: string } {
+  if (typeof SharedArrayBuffer === 'undefined') return { ok: false, reason: 'SharedArrayBuffer is not available' };
+  const isolated = (globalThis as { crossOriginIsolated?: boolean }).crossOriginIsolated;
+  if (isolated === false) return { ok: false, reason: 'the page is not cross-origin isolated (COOP/COEP headers missing)' };
+  return { ok: true };
+}
+
+/**
+ * The spec a replica builds its model from: the caller's options plus the run's precision settings from its
+ * TrainConfig (the config is the one place a run's knobs live, so every caller's replicas honour them).
+ */
+export function replicaModelSpec(model: ModelSpec, config: TrainConfig): ModelSpec {
+  if (typeof model.options !== 'object' || model.options === null || Array.isArray(model.options)) return model;
+  const precision: ReplicaPrecisionOptions = {
+    precision: config.precision,
+    fusedKernels: config.fusedKernels,
+    ...(config.initialLossScale !== undefined || config.lossScaleGrowthSteps !== undefined
+      ? { lossScale: { initialScale: config.initialLossScale, growthSteps: config.lossScaleGrowthSteps } }
+      : {}),
+  };
+  return { kind: model.kind, options: { ...model.options, ...precision } };
+}

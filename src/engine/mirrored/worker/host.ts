@@ -1,0 +1,215 @@
+/**
+ * The replica side of mirrored training: runs inside a worker, holds one model copy, answers the trainer's
+ * messages (src/protocol/replica.ts). Written against ParentEndpoint so the same code serves a browser Web
+ * Worker and a Node worker thread; workers/replica.worker.ts only wires it up.
+ */
+import type { FromReplica, GroupConfig, ReplicaKernelChoice, ToReplica, FaultInjection, SparseRowsWire } from '../../../protocol/replica';
+import { serializeError } from '../../../protocol/replica';
+import type { ParentEndpoint } from '../../threads/endpoint';
+import type { ReplicaModel, ReplicaModelRegistry } from '../../../model/replicaModel';
+import { initReplicaBackend, releaseReplicaBackend, releaseReplicaBackendSettled } from './backend';
+import type { GradientLayout, SparseRows } from '../allReduce/gradientLayout';
+import { extractSparseRows, flattenDense, gradientLayout, meanGradients } from '../allReduce/gradientLayout';
+import { AllReduceAbortedError, RingAllReduce } from '../allReduce/ring';
+
+const nowMs = () => performance.timeOrigin + performance.now();
+
+export function startReplicaHost(endpoint: ParentEndpoint, registry: ReplicaModelRegistry): void {
+  let model: ReplicaModel | null = null;
+  let layout: GradientLayout | null = null;
+  let group: GroupConfig | null = null;
+  let ring: RingAllReduce | null = null;
+  let fault: FaultInjection | undefined;
+  let appliedSteps = 0;
+  /** postMessage all-reduce: the step waiting for the hub's answer. */
+  let pendingReduce: { step: number; resolve(r: { dense: Float32Array; sparse: SparseRowsWire[] }): void; reject(e: Error): void } | null = null;
+  /** postMessage all-reduce: an abort can arrive before this replica has even sent its gradients. */
+  let abortedStep = -1;
+  let queue: Promise<void> = Promise.resolve();
+
+  const post = (message: FromReplica, transfer: Transferable[] = []) => endpoint.postMessage(message, transfer);
+
+  const configure = (next: GroupConfig) => {
+    group = next;
+    // A new group redoes the aborted step; the old abort must not cancel it.
+    abortedStep = -1;
+    ring = next.algorithm === 'ring' && next.shared && layout ? new RingAllReduce(next.shared, layout, next.rank, next.worldSize) : null;
+  };
+
+  const needModel = (): ReplicaModel => {
+    if (!model) throw new Error('replica not initialised');
+    return model;
+  };
+
+  async function injectFault(kind: FaultInjection['kind']): Promise<never> {
+    if (kind === 'throw') throw Object.assign(new Error('injected fault: computeGradients threw'), { code: 'INJECTED' });
+    if (kind === 'exit') endpoint.close();
+    if (kind === 'crash') setTimeout(() => { throw new Error('injected crash: uncaught exception in replica'); });
+    if (kind === 'deviceLost') post({ type: 'deviceLost', error: { name: 'GPUDeviceLostError', message: 'injected: GPU device lost', code: 'DEVICE_LOST' } });
+    return new Promise<never>(() => {});
+  }
+
+  async function runStep(message: Extract<ToReplica, { type: 'step' }>): Promise<FromReplica> {
+    const current = needModel();
+    const shapes = layout!;
+    const startMs = nowMs();
+    if (fault && fault.step === message.step) await injectFault(fault.kind);
+    // The global count, not the shard's: a mixed-precision model scales its loss by lossScale / globalTokens.
+    const sums = await current.computeGradients(message.shard, message.globalTokenCount);
+    const computedMs = nowMs();
+    const dense = flattenDense(shapes, sums.gradients);
+    const sparse: SparseRows[] = shapes.sparse.map(({ variable, width }) => extractSparseRows(sums.gradients[variable], width));
+    const preparedMs = nowMs();
+    const worldSize = group!.worldSize;
+    const embeddingDenseBytes = shapes.sparse.reduce((s, v) => s + v.rowCount * v.width * 4, 0);
+    const ownSparseBytes = sparse.reduce((s, p) => s + p.indices.byteLength + p.rows.byteLength, 0);
+    let reducedDense = dense;
+    let reducedSparse: SparseRows[];
+    let bytesSent = 0;
+    let bytesSavedBySparse = 0;
+    if (worldSize === 1) {
+      reducedSparse = sparse;
+    } else if (ring) {
+      const result = ring.reduce(dense, sparse);
+      reducedSparse = result.sparseSums;
+      bytesSent = result.bytesSent;
+      bytesSavedBySparse = (2 * (worldSize - 1) * embeddingDenseBytes) / worldSize - result.sparseBytesSent;
+    } else {
+      if (abortedStep === message.step) throw new AllReduceAbortedError();
+      const answer = new Promise<{ dense: Float32Array; sparse: SparseRowsWire[] }>((resolve, reject) => {
+        pendingReduce = { step: message.step, resolve, reject };
+      });
+      bytesSent = dense.byteLength + ownSparseBytes;
+      bytesSavedBySparse = embeddingDenseBytes - ownSparseBytes;
+      post({ type: 'gradients', step: message.step, dense, sparse }, [dense.buffer, ...sparse.flatMap((p) => [p.indices.buffer, p.rows.buffer])]);
+      const reduced = await answer;
+      reducedDense = reduced.dense;
+      reducedSparse = reduced.sparse;
+    }
+    const reducedMs = nowMs();
+    const outcome = await current.applyGradients(meanGradients(shapes, reducedDense, reducedSparse, message.globalTokenCount));
+    appliedSteps += 1;
+    const appliedMs = nowMs();
+    const checksum = message.wantChecksum ? await current.weightChecksum() : undefined;
+    return {
+      type: 'stepDone',
+      id: message.id,
+      appliedSteps,
+      report: {
+        step: message.step,
+        lossSum: sums.lossSum,
+        tokenCount: sums.tokenCount,
+        startMs,
+        phasesMs: {
+          compute: computedMs - startMs - (sums.readbackMs ?? 0),
+          readback: (sums.readbackMs ?? 0) + (preparedMs - computedMs),
+          allReduceWait: reducedMs - preparedMs,
+          apply: appliedMs - reducedMs,
+        },
+        bytesSent,
+        bytesSavedBySparse,
+        ...(checksum ? { checksum } : {}),
+        ...(outcome ? { outcome: { skipped: outcome.skipped, lossScale: outcome.lossScale } } : {}),
+      },
+    };
+  }
+
+  async function handle(message: ToReplica): Promise<void> {
+    const id = 'id' in message ? message.id : -1;
+    try {
+      switch (message.type) {
+        case 'init': {
+          const chosen = await initReplicaBackend(message.backend, (kind, text) =>
+            post({
+              type: 'deviceLost',
+              error: { name: kind === 'deviceLost' ? 'GPUDeviceLostError' : 'GPUError', message: text, code: kind === 'deviceLost' ? 'DEVICE_LOST' : 'GPU_ERROR' },
+            }),
+          );
+          const backend = chosen.backend;
+          const factory = registry[message.model.kind];
+          if (!factory) throw new Error(`unknown model kind "${message.model.kind}"`);
+          model = await (await factory())(message.model.options, { backend, rank: message.group.rank });
+          layout = gradientLayout(model.variables);
+          fault = message.fault;
+          configure(message.group);
+          const kernels = kernelChoiceOf(model);
+          post({ type: 'ready', id, ...chosen, ...(kernels ? { kernels } : {}), variables: [...model.variables], appliedSteps });
+          return;
+        }
+        case 'configureGroup':
+          configure(message.group);
+          post({ type: 'ok', id });
+          return;
+        case 'step':
+          try {
+            const done = await runStep(message);
+            post(done);
+          } catch (error) {
+            if (error instanceof AllReduceAbortedError) post({ type: 'stepAborted', id, step: message.step, appliedSteps });
+            else throw error;
+          } finally {
+            pendingReduce = null;
+          }
+          return;
+        case 'getState': {
+          const state = await needModel().getState();
+          // Copied, not transferred: on webgpu a tensor that has not been uploaded yet hands out its own
+          // values array from data(), and transferring it would detach that tensor's storage.
+          post({ type: 'state', id, state, appliedSteps });
+          return;
+        }
+        case 'setState':
+          await needModel().setState(message.state);
+          appliedSteps = message.appliedSteps;
+          post({ type: 'ok', id });
+          return;
+        case 'checksum':
+          post({ type: 'checksum', id, checksum: await needModel().weightChecksum() });
+          return;
+        case 'corrupt':
+          await needModel().corrupt(message.delta);
+          post({ type: 'ok', id });
+          return;
+        case 'dispose':
+          model?.dispose();
+          model = null;
+          releaseReplicaBackend();
+          post({ type: 'ok', id });
+          return;
+        default:
+          return;
+      }
+    } catch (error) {
+      post({ type: 'error', id, error: serializeError(error) });
+    }
+  }
+
+  endpoint.onMessage((data) => {
+    const message = data as ToReplica;
+    // The hub's answer and aborts must reach the step that is awaiting them, not queue behind it.
+    if (message.type === 'reduced') {
+      if (pendingReduce?.step === message.step) pendingReduce.resolve(message);
+      return;
+    }
+    if (message.type === 'releaseDevice') {
+      void releaseReplicaBackendSettled().finally(() => post({ type: 'deviceReleased' }));
+      return;
+    }
+    if (message.type === 'abortStep') {
+      abortedStep = message.step;
+      if (pendingReduce?.step === message.step) pendingReduce.reject(new AllReduceAbortedError());
+      return;
+    }
+    queue = queue.then(() => handle(message));
+  });
+}
+
+/**
+ * The kernels a model's factory installed on this thread (CaptionReplicaModel.kernelChoice); read
+ * structurally because the ReplicaModel contract does not require a model to make a kernel choice.
+ */
+function kernelChoiceOf(model: ReplicaModel): ReplicaKernelChoice | undefined {
+  const choice = (model as { kernelChoice?: Partial<ReplicaKernelChoice> }).kernelChoice;
+  if (!choice || typeof choice.precision !== 'string' || typeof choice.kernels !== 'string') return undefined;
+  return { precision: choice.precision, kernels: choice.kernels, ...(choice.fallbackReason ? { fallbackReason: choice.fallbackReason } : {}) };
+}

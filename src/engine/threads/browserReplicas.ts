@@ -1,0 +1,12 @@
+/** Browser only: spawns replica module Web Workers (Vite bundles workers/replica.worker.ts from this URL). */
+import { webWorkerEndpoint, type WorkerEndpoint } from './endpoint';
+
+export function spawnBrowserReplica(): WorkerEndpoint {
+  const worker = new Worker(new URL('../../../workers/replica.worker.ts', import.meta.url), { type: 'module', name: 'replica' });
+  return webWorkerEndpoint(worker);
+}
+
+/** Replicas to offer by default: one per logical core, at most 8. */
+export function defaultReplicaCount(): number {
+  return Math.max(1, Math.min(8, globalThis.navigator?.hardwareConcurrency ?? 2));
+}

@@ -1,0 +1,188 @@
+/**
+ * The page's engines for StudioSession: what this build can do, wired to the model and engine modules.
+ * A capability whose module has not landed yet is left out with a reason (the panel shows it disabled).
+ * Feature extraction runs on the page's thread in batches (tfjs yields between batches).
+ */
+import * as tf from '@tensorflow/tfjs';
+import { buildCorpus } from '../core/text/protocols';
+import type { Corpus, Folder, LoadedDataset, Protocol } from '../core/data/types';
+import { scoreCaptions } from '../core/metrics/bleu';
+import { selectBackend, type BackendChoice } from '../gpu/backendSelect';
+import type { BackendName, TrainerEvent } from '../engine/training/trainer';
+import type { Backbone } from '../model/backbones/types';
+import type { BackboneRequest, DatasetAccess, StudioEngines } from './ports';
+
+/** `?backend=wasm` (tests, slow machines) starts the backend search there; default webgpu → webgl → wasm → cpu. */
+export function requestedBackend(): BackendName | undefined {
+  if (typeof location === 'undefined') return undefined;
+  const value = new URLSearchParams(location.search).get('backend');
+  return value === 'webgpu' || value === 'webgl' || value === 'wasm' || value === 'cpu' ? value : undefined;
+}
+
+let backendChoice: Promise<BackendChoice> | null = null;
+
+/** Chooses the page's tfjs backend once (extraction and in-page training share it). */
+export function pageBackend(): Promise<BackendChoice> {
+  backendChoice ??= selectBackend({
+    gpu: typeof navigator !== 'undefined' ? ((navigator as { gpu?: GPU }).gpu ?? null) : null,
+    start: requestedBackend(),
+    prepareWasm: async () => (await import('../engine/platform/browserWasm')).prepareBrowserWasm(),
+  });
+  return backendChoice;
+}
+
+/** `?units=16` shrinks the caption model (256 in the notebook) for quick demos and browser tests. */
+function modelSizeOverride(): { units: number; embedDim: number } | undefined {
+  if (typeof location === 'undefined') return undefined;
+  const units = Number(new URLSearchParams(location.search).get('units'));
+  return Number.isInteger(units) && units > 0 ? { units, embedDim: units } : undefined;
+}
+
+export function createStudioEngines(): StudioEngines {
+  let backbone: Backbone | null = null;
+  // Precision and kernels are decided from describeBackend (the page's choice); replica workers start their
+  // search at the page's backend and install the same kernels on their own device (replicaStep's factory).
+  const missingReasons: NonNullable<StudioEngines['missingReasons']> = {};
+  /** Loads the requested backbone, replacing the one held (one network in memory at a time). */
+  async function useBackbone(request: BackboneRequest): Promise<Backbone> {
+    const { loadBackbone } = await import('../model/backbones/index');
+    await pageBackend();
+    backbone?.dispose();
+    backbone = null;
+    backbone = await loadBackbone({ name: request.backbone, weights: request.weights.kind === 'random' ? { kind: 'random' } : request.weights });
+    return backbone;
+  }
+  return {
+    async extract(options) {
+      const [{ extractFeatures, identityOf }, { IdbFeatureStore }, { MemoryFeatureStore }, { defaultImageDecoder }] = await Promise.all([
+        import('../engine/features/extract'),
+        import('../engine/features/cacheIdb'),
+        import('../engine/features/cache'),
+        import('../model/imageDecodeBrowser'),
+      ]);
+      options.onStatus('loading-weights');
+      const loaded = await useBackbone(options);
+      const identity = identityOf(loaded);
+      const store = typeof indexedDB !== 'undefined' ? await IdbFeatureStore.open(identity) : new MemoryFeatureStore(identity);
+      const startMs = performance.now();
+      options.onStatus('running');
+      try {
+        const result = await extractFeatures(loaded, options.images, store, {
+          signal: options.signal,
+          decode: defaultImageDecoder(),
+          batchSize: 8,
+          onProgress: (p) => options.onProgress({ done: p.done, total: p.total, cached: p.cached, elapsedMs: performance.now() - startMs }),
+        });
+        return {
+          features: result.features,
+          featureDim: loaded.featureDim,
+          weightsLabel: loaded.weights === 'random' ? `RANDOM weights (${loaded.weightsId}): captions will not describe the images` : `${loaded.weights.kind}: ${loaded.weights.location}`,
+          skipped: result.skipped,
+        };
+      } finally {
+        await store.close();
+      }
+    },
+    async featuresOf(images, request) {
+      if (!backbone) {
+        if (request.weights.kind === 'files' && request.weights.files.length === 0) {
+          throw Object.assign(new Error('Pick the backbone weight files again in the Features tab (a reload forgets picked files).'), { name: 'NotReady' });
+        }
+        await useBackbone(request);
+      }
+      if (!backbone) throw new Error('no backbone');
+      const [{ imageToInput }, { defaultImageDecoder }] = await Promise.all([import('../model/imageDecode'), import('../model/imageDecodeBrowser')]);
+      const net = backbone;
+      const out: Float32Array[] = [];
+      for (const image of images) {
+        const pixels = await imageToInput(image.bytes, image.name, net.inputSize, { decode: defaultImageDecoder() });
+        const input = tf.tensor4d(pixels, [1, net.inputSize, net.inputSize, 3]);
+        try {
+          const features = net.extract(input);
+          try {
+            out.push((await features.data()) as Float32Array);
+          } finally {
+            features.dispose();
+          }
+        } finally {
+          input.dispose();
+        }
+      }
+      return out;
+    },
+    score(protocol, references, hypotheses) {
+      const s = scoreCaptions({ protocol, references, hypotheses });
+      return { bleu1: s.bleu1, bleu2: s.bleu2, bleu3: s.bleu3, bleu4: s.bleu4 };
+    },
+    async createTraining(inputs) {
+      const choice = await pageBackend();
+      const [{ createStudioTraining }, { IdbCheckpointStore }, { spawnBrowserReplica }] = await Promise.all([
+        import('./training'),
+        import('../engine/training/checkpointIdb'),
+        import('../engine/threads/browserReplicas'),
+      ]);
+      const checkpoints = typeof indexedDB !== 'undefined' ? await IdbCheckpointStore.open('studio') : undefined;
+      const inPage = inputs.config.replicas <= 1 && inputs.placement === 'page';
+      const run = createStudioTraining({
+        ...inputs,
+        model: modelSizeOverride(),
+        checkpoints,
+        mirroredCheckpoints: typeof indexedDB !== 'undefined' ? (await import('./runStore')).idbMirroredCheckpoints() : undefined,
+        // Workers pick their own device; webgl has no canvas there, so they start the search at wasm.
+        replicaBackend: choice.backend === 'webgl' ? 'wasm' : choice.backend,
+        spawnReplica: spawnBrowserReplica,
+      });
+      const initialEvents: TrainerEvent[] =
+        inPage ? [{ type: 'backendChosen', backend: choice.backend, adapter: choice.adapter, fallbackReason: choice.fallbackReason }] : [];
+      return { ...run, initialEvents };
+    },
+    async importArchive(bytes, fileName) {
+      // The model's tensors live on the page's backend: choose it first (tfjs would otherwise pick its own).
+      await pageBackend();
+      const { captionerFromFiles, unzipModelArchive } = await import('./captioner');
+      return captionerFromFiles(unzipModelArchive(bytes, fileName), fileName.replace(/\.zip$/i, ''), 'archive');
+    },
+    async importNotebook(files) {
+      await pageBackend();
+      const { captionerFromFiles } = await import('./captioner');
+      // The converter writes model.json + group*-shard*.bin; the notebook's tokenizer.to_json() goes beside them.
+      const entries = await Promise.all(files.map(async (f) => [f.name, new Uint8Array(await f.arrayBuffer())] as const));
+      return captionerFromFiles(Object.fromEntries(entries), 'notebook model', 'notebook');
+    },
+    missingReasons,
+    async describeBackend() {
+      const choice = await pageBackend();
+      return {
+        backend: choice.backend,
+        shaderF16: choice.engine?.shaderF16 ?? false,
+        ...(choice.adapter ? { adapter: choice.adapter } : {}),
+        ...(choice.fallbackReason ? { fallbackReason: choice.fallbackReason } : {}),
+        ...(choice.engine
+          ? { features: [...choice.engine.report.features].sort(), limits: { ...choice.engine.report.limits }, isSoftware: choice.engine.report.isSoftware }
+          : {}),
+      };
+    },
+  };
+}
+
+/**
+ * The dataset the Dataset panel loaded. The Dataset slice keeps its Folder out of the state and offers
+ * `loadedFolder()`; corpora are built once per (dataset, protocol).
+ */
+export function datasetAccessFor(store: object): DatasetAccess {
+  const getState = (store as { getState(): { loadedFolder?: () => { folder: Folder; dataset: LoadedDataset } | null } }).getState;
+  const corpora = new WeakMap<LoadedDataset, Map<Protocol, Corpus>>();
+  const loaded = () => getState().loadedFolder?.() ?? null;
+  return {
+    loaded,
+    corpus(protocol) {
+      const current = loaded();
+      if (!current) return null;
+      let byProtocol = corpora.get(current.dataset);
+      if (!byProtocol) corpora.set(current.dataset, (byProtocol = new Map()));
+      let corpus = byProtocol.get(protocol);
+      if (!corpus) byProtocol.set(protocol, (corpus = buildCorpus(current.dataset, protocol)));
+      return corpus;
+    },
+  };
+}

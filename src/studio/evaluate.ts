@@ -1,0 +1,63 @@
+/**
+ * The Evaluation panel's work: greedy captions of test images, scored under each protocol's rules, with a
+ * per-image BLEU-1 for the grid. One caption per image whatever the protocol: the model is the same, only
+ * the references (and whether markers count) differ.
+ */
+import type { Corpus, CorpusImage, Protocol } from '../core/data/types';
+import type { ImageResult, ProtocolResult } from '../store/slices/evaluation';
+import type { Captioner, StudioEngines } from './ports';
+
+export interface EvaluationPlan {
+  protocol: Protocol;
+  corpus: Corpus;
+  images: CorpusImage[];
+}
+
+/** A reference as a person reads it: without the start and end markers. */
+export function stripMarkers(caption: string, corpus: { startToken: string; endToken: string }): string {
+  return caption
+    .split(/\s+/)
+    .filter((w) => w && w !== corpus.startToken && w !== corpus.endToken)
+    .join(' ');
+}
+
+export async function evaluatePlans(options: {
+  plans: EvaluationPlan[];
+  captioner: Captioner;
+  score: NonNullable<StudioEngines['score']>;
+  features: ReadonlyMap<string, Float32Array>;
+  signal: AbortSignal;
+  onProgress(done: number): void;
+  onResult(result: ProtocolResult): void;
+}): Promise<number> {
+  const { captioner, score, features, signal } = options;
+  /** Image name → the decoder's words (the end marker included when decoding stopped there). */
+  const decoded = new Map<string, { words: string[]; caption: string }>();
+  let done = 0;
+  for (const plan of options.plans) {
+    const references = new Map<string, string[]>();
+    const hypotheses = new Map<string, string>();
+    const results: ImageResult[] = [];
+    for (const image of plan.images) {
+      if (signal.aborted) throw Object.assign(new Error('evaluation cancelled'), { name: 'AbortError' });
+      let out = decoded.get(image.name);
+      if (!out) {
+        const r = await captioner.caption(features.get(image.name)!, { mode: 'greedy', beamWidth: 1, topK: 0, signal });
+        out = { words: r.steps.map((s) => s.word), caption: r.caption };
+        decoded.set(image.name, out);
+      }
+      // As the notebook scores it: the start marker, then the words the decoder produced (end marker
+      // included when it stopped there). The standard protocol drops markers on both sides anyway.
+      const hypothesis = [plan.corpus.startToken, ...out.words].join(' ');
+      references.set(image.name, image.captions);
+      hypotheses.set(image.name, hypothesis);
+      const one = score(plan.protocol, new Map([[image.name, image.captions]]), new Map([[image.name, hypothesis]]));
+      results.push({ name: image.name, prediction: out.caption, references: image.captions.map((c) => stripMarkers(c, plan.corpus)), score: one.bleu1 });
+      done++;
+      if (done % 4 === 0) options.onProgress(done);
+    }
+    options.onResult({ protocol: plan.protocol, bleu: score(plan.protocol, references, hypotheses), images: results, evaluatedAtMs: Date.now() });
+  }
+  options.onProgress(done);
+  return done;
+}

@@ -1,0 +1,180 @@
+/**
+ * The page-side orchestration behind the Features, Training, Evaluation, Playground and Model panels: it owns
+ * what must not go into the store (backbone, feature map, trainer, captioner, abort controllers) and writes
+ * plain progress and results into the store's slices. Engines are injected (`StudioEngines`), so the session
+ * runs in Node tests with fakes, and a capability the build lacks is reported with a reason, not hidden.
+ */
+import type { Corpus, Folder, LoadedDataset, Protocol } from '../core/data/types';
+import type { FeaturesSlice, StudioError } from '../store/slices/features';
+import type { PageBackend, TrainingSlice } from '../store/slices/training';
+import type { EvaluationSlice, ImageResult } from '../store/slices/evaluation';
+import type { CaptionStep, PlaygroundSlice } from '../store/slices/playground';
+import type { ModelInfo, ModelSlice } from '../store/slices/model';
+import { resolveKernels } from '../model/precision';
+import type { Bleu, TrainConfig, Trainer, TrainerEvent } from '../engine/training/trainer';
+
+export type PanelsState = FeaturesSlice & TrainingSlice & EvaluationSlice & PlaygroundSlice & ModelSlice;
+
+export interface PanelsStore {
+  getState(): PanelsState;
+}
+
+/** The dataset the Dataset panel loaded (folder kept out of the store). */
+export interface DatasetAccess {
+  loaded(): { folder: Folder; dataset: LoadedDataset } | null;
+  corpus(protocol: Protocol): Corpus | null;
+}
+
+export interface ExtractionRun {
+  /** Image name → feature vector [featureDim]. */
+  features: Map<string, Float32Array>;
+  featureDim: number;
+  weightsLabel: string;
+  skipped: { name: string; reason: string }[];
+}
+
+export interface DecodeOptions {
+  mode: 'greedy' | 'beam';
+  beamWidth: number;
+  topK: number;
+  /** Called as each word is chosen (greedy) or once per step of the best beam at the end (beam). */
+  onStep?(step: CaptionStep): void;
+  signal?: AbortSignal;
+}
+
+/** A trained or imported captioning model, held by the engine. */
+export interface Captioner {
+  readonly info: ModelInfo;
+  caption(features: Float32Array, options: DecodeOptions): Promise<{ caption: string; steps: CaptionStep[] }>;
+  /** One zip: tfjs model files + tokenizer JSON. */
+  exportArchive(): Promise<Uint8Array>;
+  dispose(): void;
+}
+
+export interface TrainingRun {
+  trainer: Trainer;
+  /** Events the store should see before the trainer's own (e.g. the page's backendChosen). */
+  initialEvents?: TrainerEvent[];
+  /** The model as trained so far (after a stop or at the end). */
+  captioner(): Promise<Captioner>;
+}
+
+/** What the page's build provides; absent members are capabilities shown disabled with `missingReasons`. */
+export interface BackboneRequest {
+  backbone: 'vgg16' | 'mobilenet';
+  weights: { kind: 'random' } | { kind: 'url'; url: string } | { kind: 'files'; files: File[] };
+}
+
+export interface StudioEngines {
+  extract?(
+    options: BackboneRequest & {
+      images: { name: string; read(): Promise<Uint8Array> }[];
+      signal: AbortSignal;
+      onProgress(p: { done: number; total: number; cached: number; elapsedMs: number }): void;
+      onStatus(status: 'loading-weights' | 'running'): void;
+    },
+  ): Promise<ExtractionRun>;
+  /**
+   * Features of images that are not in the dataset (playground): with the backbone of the last extraction,
+   * or, after a reload, the one the Features panel names (loaded on first use).
+   */
+  featuresOf?(images: { name: string; bytes: Uint8Array }[], backbone: BackboneRequest): Promise<Float32Array[]>;
+  /** `placement` (one replica only): 'worker' keeps the page responsive; 'page' runs on this thread. */
+  createTraining?(inputs: {
+    config: TrainConfig;
+    corpus: Corpus;
+    features: Map<string, Float32Array>;
+    featureDim: number;
+    placement: TrainingPlacement;
+  }): Promise<TrainingRun>;
+  importArchive?(bytes: Uint8Array, fileName: string): Promise<Captioner>;
+  importNotebook?(files: File[]): Promise<Captioner>;
+  /**
+   * BLEU-1..4 of captions under a protocol's rules (core/metrics scoreCaptions): image name → references as
+   * the corpus holds them, image name → the decoded caption (markers as the decoder returns them).
+   */
+  score?(protocol: Protocol, references: ReadonlyMap<string, readonly string[]>, hypotheses: ReadonlyMap<string, string>): Bleu;
+  /** Why a capability is missing, for the disabled control's label. */
+  missingReasons?: Partial<Record<Capability, string>>;
+  /** The backend this page chose and what it offers (shader-f16); decides the precision and kernel knobs. */
+  describeBackend?(): Promise<PageBackend>;
+}
+
+/** Where a one-replica run trains: in a worker, or on the page's own thread. */
+export type TrainingPlacement = 'worker' | 'page';
+
+export type Capability =
+  | 'extract'
+  | 'train'
+  | 'mirrored'
+  | 'f16'
+  | 'fusedKernels'
+  /** Replicas in workers run the fused kernels (and mixed_float16) too, not only the page's own trainer. */
+  | 'workerKernels'
+  | 'ringAllReduce'
+  | 'evaluate'
+  | 'playground'
+  | 'export'
+  | 'importArchive'
+  | 'importNotebook';
+
+/** A user's mistake or a bug, as a student reads it, with the technical detail one click away. */
+export function toStudioError(error: unknown, what: string): StudioError {
+  const e = error instanceof Error ? error : new Error(String(error));
+  const head = `${e.name}: ${e.message}`;
+  // Chromium's stack starts with the name and message already; other engines' do not.
+  const detail = e.stack ? (e.stack.startsWith(head) ? e.stack : `${head}\n${e.stack}`) : head;
+  // Errors thrown for bad input already speak to the user (DatasetError, WeightsError, FeatureFileError).
+  const userFacing = /Error$/.test(e.name) && e.name !== 'Error' && e.name !== 'TypeError' && e.name !== 'RangeError';
+  const hint = hintFor(e);
+  return { message: userFacing ? `${what}: ${e.message}${hint ? ` ${hint}` : ''}` : `${what} did not work. ${hint ?? 'Open the details below and share them with your instructor.'}`, detail };
+}
+
+function hintFor(e: Error): string | null {
+  if (/fetch|network|Failed to load/i.test(e.message)) return 'Check the address (is the server running?), or download the files and choose "Files or folder".';
+  if (/memory|OOM|allocation/i.test(e.message)) return 'The browser ran out of memory: try a smaller batch or the MobileNet backbone.';
+  if (/device.*lost/i.test(e.message)) return 'The GPU stopped responding: reload the page; your last checkpoint is kept.';
+  return null;
+}
+
+export const isAbort = (error: unknown) => error instanceof Error && error.name === 'AbortError';
+
+export interface KernelOptionReasons {
+  /** Why the Fused kernels box cannot be ticked; null when it can. */
+  fusedKernels: string | null;
+  /** Why mixed float16 cannot be chosen; null when it can. */
+  mixedFloat16: string | null;
+  /** Why the loss-scale settings do nothing now; null under an available mixed float16. */
+  lossScale: string | null;
+}
+
+/**
+ * Which precision and kernel settings a run can really get here, with the reason in words where not: the
+ * rules are resolveKernels' (fused kernels need webgpu; mixed_float16 needs them on and shader-f16), applied
+ * to the page's backend. `workerKernels` is the reason workers lack the kernels (null when they have them).
+ */
+export function kernelOptionReasons(
+  page: PageBackend | null,
+  config: Pick<TrainConfig, 'precision' | 'fusedKernels' | 'replicas'>,
+  placement: TrainingPlacement,
+  workerKernels: string | null = null,
+): KernelOptionReasons {
+  if (!page) {
+    const waiting = 'the page has not chosen its tfjs backend yet';
+    return { fusedKernels: waiting, mixedFloat16: waiting, lossScale: waiting };
+  }
+  const inWorkers = config.replicas > 1 || placement === 'worker';
+  const elsewhere = inWorkers ? workerKernels : null;
+  const passedOver = page.fallbackReason ? ` (${page.fallbackReason})` : '';
+  const fused = resolveKernels({ precision: 'float32', fusedKernels: true }, page.backend, page.shaderF16).fused;
+  const fusedKernels = !fused ? `only on WebGPU; this page runs on ${page.backend}${passedOver}` : elsewhere;
+  let mixedFloat16: string | null = null;
+  const f16 = resolveKernels({ precision: 'mixed_float16', fusedKernels: config.fusedKernels }, page.backend, page.shaderF16);
+  if (f16.precision !== 'mixed_float16') {
+    if (page.backend !== 'webgpu') mixedFloat16 = `needs WebGPU with shader-f16; this page runs on ${page.backend}${passedOver}`;
+    else if (!page.shaderF16) mixedFloat16 = `this WebGPU adapter${page.adapter ? ` (${page.adapter})` : ''} lacks the shader-f16 feature`;
+    else mixedFloat16 = 'runs in the fused kernels: tick Fused kernels first';
+  } else mixedFloat16 = elsewhere;
+  const lossScale = mixedFloat16 ?? (config.precision === 'mixed_float16' ? null : 'only used with mixed float16');
+  return { fusedKernels, mixedFloat16, lossScale };
+}

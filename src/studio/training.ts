@@ -1,0 +1,111 @@
+/**
+ * Page-side training for the studio: the InProcessTrainer for one replica, the MirroredTrainer with module
+ * Web Worker replicas for 2..8, both over the same CaptionDataset, and a Captioner of the result.
+ */
+import { memoryFolder } from '../core/data/folders';
+import type { Corpus } from '../core/data/types';
+import { scoreCaptions } from '../core/metrics/bleu';
+import type { CaptionBatch } from '../model/batches';
+import { paramSpecs, type CaptionModelConfig } from '../model/captionModel';
+import { loadCaptionModel } from '../model/weightsIo';
+import { buildCaptionDataset, captionModelConfigFor, type CaptionDataset, type ModelSizes } from '../engine/training/captionData';
+import { MemoryCheckpointStore, type CheckpointStore } from '../engine/training/checkpoint';
+import { InProcessTrainer } from '../engine/training/inProcessTrainer';
+import { captionDataSource, captionModelSpec } from '../engine/mirrored/caption';
+import { MirroredTrainer } from '../engine/mirrored/trainer';
+import type { MirroredCheckpoint } from '../engine/mirrored/types';
+import { createCaptioner } from './captioner';
+import type { TrainingRun } from './ports';
+import type { BackendName, Bleu, TrainConfig } from '../engine/training/trainer';
+
+export interface StudioTrainingOptions {
+  config: TrainConfig;
+  corpus: Corpus;
+  features: Map<string, Float32Array>;
+  /** Model size overrides (tests use tiny models); the notebook's 256/256 otherwise. */
+  model?: ModelSizes;
+  /** Where in-process checkpoints go (IndexedDB in the page). */
+  checkpoints?: CheckpointStore;
+  /** Mirrored only: the backend each replica worker uses, and how to start one. */
+  replicaBackend?: BackendName;
+  spawnReplica?: () => import('../engine/threads/endpoint').WorkerEndpoint;
+  meta?: Record<string, unknown>;
+  /** One replica: 'page' = InProcessTrainer on this thread (default); 'worker' = one mirrored replica in a worker. */
+  placement?: 'worker' | 'page';
+  /** Mirrored: where the latest checkpoint is kept (default: memory). */
+  mirroredCheckpoints?: import('../engine/mirrored/types').CheckpointStore;
+}
+
+export function createStudioTraining(options: StudioTrainingOptions): TrainingRun {
+  const { config } = options;
+  const data = buildCaptionDataset(options.corpus, options.features);
+  const label = `${data.protocol} run, seed ${config.seed}`;
+  const meta = { ...options.meta, protocol: data.protocol, startToken: data.startToken, endToken: data.endToken };
+  if (config.replicas <= 1 && (options.placement ?? 'page') === 'page') {
+    const trainer = new InProcessTrainer({ data, config, model: options.model, store: options.checkpoints ?? new MemoryCheckpointStore(), meta });
+    return {
+      trainer,
+      async captioner() {
+        const loaded = await loadCaptionModel(memoryFolder('trained', await trainer.modelFiles()));
+        return createCaptioner(loaded, label, 'trained');
+      },
+    };
+  }
+  if (!options.spawnReplica) throw new Error('mirrored training needs a way to start replica workers');
+  const modelConfig = captionModelConfigFor(data, config.dropout, options.model);
+  const paramCount = paramSpecs(modelConfig).length;
+  let latest: MirroredCheckpoint | null = null;
+  const store = options.mirroredCheckpoints;
+  // Every checkpoint passes through here, so the model after the run is known without asking a worker.
+  const checkpoints = {
+    async save(checkpoint: MirroredCheckpoint) {
+      latest = checkpoint;
+      return store ? store.save(checkpoint) : `memory:step-${checkpoint.step}`;
+    },
+    async loadLatest() {
+      latest ??= store ? await store.loadLatest() : null;
+      return latest;
+    },
+  };
+  const trainer = new MirroredTrainer<CaptionBatch>({
+    config: { ...config, replicas: Math.max(1, config.replicas) },
+    model: captionModelSpec(modelConfig, config),
+    data: captionDataSource(data, config),
+    backend: options.replicaBackend ?? 'wasm',
+    spawn: options.spawnReplica,
+    checkpoints,
+    evaluate: (split, state, opts) => evaluateWeights(data, modelConfig, state.slice(0, paramCount), split, opts?.limit ?? config.validationSample, label),
+  });
+  return {
+    trainer,
+    async captioner() {
+      if (!latest) throw new Error('the mirrored run saved no checkpoint: it stopped before its first epoch ended');
+      return createCaptioner({ config: modelConfig, weights: latest.state.slice(0, paramCount), tokenizerJson: data.tokenizer.toJSON(), meta }, label, 'trained');
+    },
+  };
+}
+
+/** Validation BLEU of a mirrored run's weights, decoded on the page (loss is not recomputed: NaN). */
+async function evaluateWeights(
+  data: CaptionDataset,
+  config: CaptionModelConfig,
+  weights: Float32Array[],
+  split: 'val' | 'test',
+  limit: number,
+  label: string,
+): Promise<{ loss: number; bleu: Bleu }> {
+  const examples = (data[split].length ? data[split] : data.test).slice(0, Math.max(limit, 0));
+  if (examples.length === 0) return { loss: Number.NaN, bleu: { bleu1: 0, bleu2: 0, bleu3: 0, bleu4: 0 } };
+  const captioner = createCaptioner({ config, weights, tokenizerJson: data.tokenizer.toJSON(), meta: { startToken: data.startToken, endToken: data.endToken } }, label, 'trained');
+  try {
+    const hypotheses = new Map<string, string>();
+    for (const e of examples) {
+      const { caption } = await captioner.caption(e.features, { mode: 'greedy', beamWidth: 1, topK: 0 });
+      hypotheses.set(e.name, `${data.startToken} ${caption} ${data.endToken}`);
+    }
+    const s = scoreCaptions({ references: new Map(examples.map((e) => [e.name, e.references])), hypotheses, protocol: data.protocol, startToken: data.startToken, endToken: data.endToken });
+    return { loss: Number.NaN, bleu: { bleu1: s.bleu1, bleu2: s.bleu2, bleu3: s.bleu3, bleu4: s.bleu4 } };
+  } finally {
+    captioner.dispose();
+  }
+}

@@ -1,0 +1,6 @@
+/** Where a test finds the repository and the real data beside it (../shared), wherever the test file sits. */
+import { resolve } from 'node:path';
+
+export const repoRoot = resolve(import.meta.dirname, '..');
+/** Real datasets and weights, read-only; tests that need them skip (or fail in CI) when it is absent. */
+export const sharedDir = resolve(repoRoot, '..', 'shared');

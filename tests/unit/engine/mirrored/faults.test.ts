@@ -1,0 +1,117 @@
+/**
+ * Faults and integrity checks of mirrored training: corrupted replicas are detected; a replica that
+ * crashes, throws or exits mid-step pauses the run with a message naming it; the run resumes from the same
+ * step with the remaining replicas or with a restarted one, and still matches one replica's training.
+ */
+import { describe, expect, test } from 'vitest';
+import { makeTrainer, maxAbsDifference, referenceRun, stepLosses } from './fixtures';
+import type { TrainerEvent } from '../../../../src/engine/training/trainer';
+import type { FaultInjection } from '../../../../src/protocol/replica';
+
+function whenPaused(events: TrainerEvent[], on: (listener: (e: TrainerEvent) => void) => void): Promise<string> {
+  return new Promise((resolve) => {
+    on((event) => {
+      if (event.type === 'stateChanged' && event.state === 'paused') resolve(event.reason ?? '');
+    });
+  });
+}
+
+describe('mirrored training integrity and faults', () => {
+  test('a corrupted replica is detected by the checksums and warned about', async () => {
+    const { trainer, events } = makeTrainer({ replicas: 3, allReduce: 'ring', checksumEvery: 2 });
+    trainer.on((event) => {
+      if (event.type === 'stepCompleted' && event.step === 1) void trainer.corruptReplica(2, 1e-4);
+    });
+    await trainer.start();
+    const checks = events.filter((e) => e.type === 'replicaChecksums');
+    expect(checks[0]).toMatchObject({ step: 2, identical: false });
+    expect(checks[0].checksums[0]).toBe(checks[0].checksums[1]);
+    expect(checks[0].checksums[2]).not.toBe(checks[0].checksums[0]);
+    const warning = events.find((e) => e.type === 'warning');
+    expect(warning).toMatchObject({ replica: 2 });
+    expect(warning?.type === 'warning' && warning.message).toMatch(/no longer identical.*replica 2/);
+  });
+
+  const cases: [string, 'ring' | 'postMessage', FaultInjection['kind'], 'remaining' | 'restart', RegExp][] = [
+    ['crash, ring, resume with the remaining', 'ring', 'crash', 'remaining', /Replica 1 crashed: injected crash/],
+    ['throw, postMessage, restart the lost one', 'postMessage', 'throw', 'restart', /Replica 1 threw an error: injected fault/],
+    ['exit, ring, restart the lost one', 'ring', 'exit', 'restart', /Replica 1 exited unexpectedly/],
+  ];
+  test.each(cases)('%s', async (_name, allReduce, kind, mode, message) => {
+    const faultStep = 3;
+    const reference = await referenceRun(6);
+    const { trainer, events, store, spawner } = makeTrainer(
+      { replicas: 3, allReduce },
+      { faults: [{ replica: 1, fault: { step: faultStep, kind } }] },
+    );
+    const paused = whenPaused(events, (l) => trainer.on(l));
+    const run = trainer.start();
+    const reason = await paused;
+    expect(reason).toMatch(message);
+    expect(reason).toMatch(/step 3/);
+    expect(trainer.state).toBe('paused');
+    const fault = events.find((e) => e.type === 'replicaFault');
+    expect(fault).toMatchObject({ replica: 1, step: faultStep });
+    // The last checkpoint is the one before the failed step, intact.
+    const last = store.saved.at(-1)!;
+    expect(last.step).toBe(faultStep);
+    expect(maxAbsDifference(last.state, reference.states[faultStep - 1])).toBeLessThan(1e-5);
+
+    const stepsBefore = events.filter((e) => e.type === 'stepCompleted').length;
+    expect(stepsBefore).toBe(faultStep);
+    if (mode === 'remaining') trainer.resume();
+    else trainer.recoverWith('restart');
+    await run;
+    expect(trainer.state).toBe('finished');
+
+    const setups = events.filter((e) => e.type === 'mirroredSetup');
+    expect(setups.at(-1)).toMatchObject(mode === 'remaining' ? { replicas: 2, replicaIds: [0, 2] } : { replicas: 3, replicaIds: [0, 2, 3] });
+    // Resumed from the failed step itself, and training matches one replica's all the way.
+    const completed = events.filter((e) => e.type === 'stepCompleted').map((e) => (e.type === 'stepCompleted' ? e.step : -1));
+    expect(completed).toEqual([1, 2, 3, 4, 5, 6]);
+    const losses = stepLosses(events);
+    reference.losses.forEach((loss, step) => expect(losses.get(step)).toBeCloseTo(loss, 5));
+    for (const check of events.filter((e) => e.type === 'replicaChecksums')) expect(check.identical).toBe(true);
+    expect(spawner.exited.every(Boolean)).toBe(true);
+  });
+
+  test('stop while paused after a fault ends every worker and keeps the checkpoint', async () => {
+    const { trainer, events, store, spawner } = makeTrainer(
+      { replicas: 2, allReduce: 'ring' },
+      { faults: [{ replica: 0, fault: { step: 1, kind: 'deviceLost' } }] },
+    );
+    const paused = whenPaused(events, (l) => trainer.on(l));
+    const run = trainer.start();
+    expect(await paused).toMatch(/Replica 0 lost its GPU device/);
+    await trainer.stop();
+    await run;
+    expect(trainer.state).toBe('stopped');
+    expect(store.saved.at(-1)!.step).toBe(1);
+    expect(spawner.exited).toEqual([true, true]);
+  });
+
+  test('a new run resumes from the last checkpoint and continues exactly', async () => {
+    const reference = await referenceRun(6);
+    const first = makeTrainer({ replicas: 2, allReduce: 'ring' }, { maxSteps: 2 });
+    await first.trainer.start();
+    expect(first.store.saved.at(-1)!.step).toBe(2);
+    const second = makeTrainer({ replicas: 3, allReduce: 'postMessage' });
+    second.store.saved = first.store.saved;
+    await second.trainer.start({ resume: true });
+    expect(second.trainer.state).toBe('finished');
+    const losses = stepLosses(second.events);
+    expect([...losses.keys()]).toEqual([2, 3, 4, 5]);
+    for (const [step, loss] of losses) expect(loss).toBeCloseTo(reference.losses[step], 5);
+  });
+
+  test('an abort signal terminates every worker mid-run', async () => {
+    const { trainer, spawner } = makeTrainer({ replicas: 2, allReduce: 'postMessage', epochs: 50 });
+    const controller = new AbortController();
+    trainer.on((event) => {
+      if (event.type === 'stepCompleted' && event.step === 3) controller.abort();
+    });
+    await trainer.start({ signal: controller.signal });
+    expect(trainer.state).toBe('stopped');
+    expect(spawner.exited).toEqual([true, true]);
+  });
+});

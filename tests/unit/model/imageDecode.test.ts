@@ -1,0 +1,101 @@
+import * as tf from '@tensorflow/tfjs';
+import { encode as encodePng } from 'fast-png';
+import jpeg from 'jpeg-js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { decodeImageJs, ImageDecodeError, imageToInput, resizeRgb, type RgbImage } from '../../../src/model/imageDecode.ts';
+import { createNodeDecoderPool } from '../../../src/model/imageDecodeNode.ts';
+
+beforeAll(async () => {
+  await tf.setBackend('cpu');
+});
+
+function randomRgb(width: number, height: number, seed: number): RgbImage {
+  const data = new Uint8Array(width * height * 3);
+  let state = seed;
+  for (let i = 0; i < data.length; i++) {
+    state = (state * 1103515245 + 12345) >>> 0;
+    data[i] = state >>> 24;
+  }
+  return { width, height, data };
+}
+
+describe('decoding', () => {
+  it('decodes PNG in RGB, RGBA (alpha dropped), grey (expanded) and 16-bit (high byte)', () => {
+    const rgb = decodeImageJs(encodePng({ width: 2, height: 1, data: new Uint8Array([1, 2, 3, 250, 251, 252]), channels: 3 }));
+    expect(Array.from(rgb.data)).toEqual([1, 2, 3, 250, 251, 252]);
+    const rgba = decodeImageJs(encodePng({ width: 1, height: 1, data: new Uint8Array([9, 8, 7, 0]), channels: 4 }));
+    expect(Array.from(rgba.data)).toEqual([9, 8, 7]);
+    const grey = decodeImageJs(encodePng({ width: 2, height: 1, data: new Uint8Array([5, 200]), channels: 1 }));
+    expect(Array.from(grey.data)).toEqual([5, 5, 5, 200, 200, 200]);
+    const deep = decodeImageJs(encodePng({ width: 1, height: 1, data: new Uint16Array([0x1234, 0xff00, 0x00ff]), channels: 3, depth: 16 }));
+    expect(Array.from(deep.data)).toEqual([0x12, 0xff, 0x00]);
+  });
+
+  it('decodes JPEG to RGB', () => {
+    const width = 16;
+    const height = 8;
+    const rgba = new Uint8Array(width * height * 4);
+    for (let i = 0; i < width * height; i++) rgba.set([200, 100, 50, 255], 4 * i);
+    const bytes = new Uint8Array(jpeg.encode({ width, height, data: rgba }, 100).data);
+    const image = decodeImageJs(bytes, 'flat.jpg');
+    expect([image.width, image.height, image.data.length]).toEqual([16, 8, 16 * 8 * 3]);
+    expect(Math.abs(image.data[0] - 200)).toBeLessThanOrEqual(3);
+    expect(Math.abs(image.data[1] - 100)).toBeLessThanOrEqual(3);
+    expect(Math.abs(image.data[2] - 50)).toBeLessThanOrEqual(3);
+  });
+
+  it('names the file and the reason for what it cannot decode', async () => {
+    const notImage = new TextEncoder().encode('hello, I am a text file');
+    expect(() => decodeImageJs(notImage, 'Images/a.jpg')).toThrow(ImageDecodeError);
+    expect(() => decodeImageJs(notImage, 'Images/a.jpg')).toThrow('Images/a.jpg: not a JPEG or PNG file');
+    const brokenPng = encodePng({ width: 4, height: 4, data: new Uint8Array(48), channels: 3 }).slice(0, 40);
+    const error = await imageToInput(brokenPng, 'b.png').catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ImageDecodeError);
+    expect((error as ImageDecodeError).file).toBe('b.png');
+    expect((error as ImageDecodeError).reason).toMatch(/^cannot decode PNG: /);
+  });
+});
+
+describe('resizing', () => {
+  it('bilinear equals tf.image.resizeBilinear with half-pixel centres (down and up)', () => {
+    const image = randomRgb(7, 5, 3);
+    for (const size of [4, 9]) {
+      const ours = resizeRgb(image, size, 'bilinear');
+      const reference = tf.tidy(() =>
+        tf.image.resizeBilinear(tf.tensor3d(Float32Array.from(image.data), [5, 7, 3]), [size, size], false, true).dataSync(),
+      );
+      expect(ours.length).toBe(size * size * 3);
+      ours.forEach((v, i) => expect(v).toBeCloseTo(reference[i], 3));
+    }
+  });
+
+  it('nearest picks source pixels; output is [size, size, 3] float in 0..255', () => {
+    const image: RgbImage = { width: 2, height: 2, data: new Uint8Array([0, 0, 0, 10, 10, 10, 20, 20, 20, 30, 30, 30]) };
+    const out = resizeRgb(image, 4, 'nearest');
+    expect(out[0]).toBe(0);
+    expect(out[3 * 3]).toBe(10);
+    expect(out[(3 * 4 + 3) * 3]).toBe(30);
+  });
+});
+
+describe('Node decoder pool (worker threads)', () => {
+  it('decodes JPEGs exactly as the JS decoder, passes PNGs through, and reports broken files by name', async () => {
+    const pool = createNodeDecoderPool(2);
+    try {
+      const rgba = new Uint8Array(24 * 16 * 4).map((_, i) => (i * 13) % 256);
+      const jpegBytes = new Uint8Array(jpeg.encode({ width: 24, height: 16, data: rgba }, 90).data);
+      const [a, b] = await Promise.all([pool.decode(jpegBytes, 'a.jpg'), pool.decode(jpegBytes.slice(), 'b.jpg')]);
+      const reference = decodeImageJs(jpegBytes);
+      expect([a.width, a.height]).toEqual([24, 16]);
+      expect(Array.from(a.data)).toEqual(Array.from(reference.data));
+      expect(Array.from(b.data)).toEqual(Array.from(reference.data));
+      const png = await pool.decode(encodePng({ width: 1, height: 1, data: new Uint8Array([1, 2, 3]), channels: 3 }), 'c.png');
+      expect(Array.from(png.data)).toEqual([1, 2, 3]);
+      const broken = await pool.decode(jpegBytes.slice(0, 200), 'Images/broken.jpg').catch((e: unknown) => e);
+      expect(broken).toBeInstanceOf(ImageDecodeError);
+      expect((broken as Error).message).toMatch(/^Images\/broken\.jpg: cannot decode JPEG: /);
+    } finally {
+      await pool.close();
+    }
+  });
+});

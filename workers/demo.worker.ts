@@ -1,12 +1,9 @@
 /// <reference lib="webworker" />
 // Entry of the demo-dataset worker: generation lives in src/core/data/demo.ts.
 import { generateDemoDataset } from '../src/core/data/demo.ts';
+import type { DemoRequest, DemoWorkerReply } from '../src/protocol/demo.ts';
 
-export type DemoWorkerReply =
-  | { ok: true; files: Record<string, Uint8Array | string> }
-  | { ok: false; message: string };
-
-self.onmessage = (event: MessageEvent<{ images: number; seed: number }>) => {
+self.onmessage = (event: MessageEvent<DemoRequest>) => {
   try {
     const files = generateDemoDataset(event.data);
     const buffers = Object.values(files).flatMap((content) => (typeof content === 'string' ? [] : [content.buffer as ArrayBuffer]));

@@ -4,7 +4,7 @@
  * Errors cross as SerializedError and are rebuilt as real Errors on the other side (never as bare strings).
  */
 import type { StepOutcome, VariableInfo } from '../model/replicaModel';
-import type { BackendName, Precision, ReplicaPhasesMs, SerializedError } from '../engine/training/trainer';
+import type { BackendName, Precision, ReplicaPhasesMs, SerializedError } from './training';
 
 /** Which model a worker builds: a key of the worker's model registry plus plain-data options. */
 export interface ModelSpec {

@@ -3,11 +3,10 @@
  * the page gives it a worker and real object URLs. Only services live here: never state.
  */
 import { generateDemoDataset } from '../core/data/demo.ts';
+import type { DemoRequest } from '../protocol/demo.ts';
 
-export interface DemoOptions {
-  images: number;
-  seed: number;
-}
+/** What to generate: the demo worker's request (the same options on this thread and in the worker). */
+export type DemoOptions = DemoRequest;
 
 export type DemoFiles = Record<string, Uint8Array | string>;
 

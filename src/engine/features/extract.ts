@@ -7,7 +7,10 @@
 import * as tf from '@tensorflow/tfjs';
 import type { Backbone } from '../../model/backbones/types';
 import { imageToInput, ImageDecodeError, type ImageDecoder, type ResizeMethod } from '../../model/imageDecode';
+import type { ExtractProgress, SkippedImage } from '../../protocol/extraction';
 import { sha256Hex, type FeatureIdentity, type FeatureRecord, type FeatureStore } from './cache';
+
+export type { ExtractProgress, SkippedImage };
 
 export interface ExtractImage {
   /** Name the features are stored under (the caption file's image name). */
@@ -15,26 +18,6 @@ export interface ExtractImage {
   /** Where the bytes come from, for messages (e.g. `Images/x.jpg`); defaults to `name`. */
   file?: string;
   read(): Promise<Uint8Array>;
-}
-
-export interface ExtractProgress {
-  /** Images finished (computed, found in the cache, or skipped). */
-  done: number;
-  total: number;
-  computed: number;
-  cached: number;
-  skipped: number;
-  /** Images finished per second in this run so far. */
-  imagesPerSecond: number;
-  /** Time left at the current rate; null before the first batch completes. */
-  etaSeconds: number | null;
-}
-
-export interface SkippedImage {
-  name: string;
-  /** Path of the file that failed (ExtractImage.file, else the name). */
-  file: string;
-  reason: string;
 }
 
 export interface ExtractResult {

@@ -5,34 +5,14 @@
  * IndexedDB cache, and reports progress. Features stay in IndexedDB: the page reads them with IdbFeatureStore.
  */
 import { serializeError } from '../../protocol/replica';
-import { loadBackbone, type BackboneName } from '../../model/backbones/index';
-import type { ImageDecoder, ResizeMethod } from '../../model/imageDecode';
-import { extractFeatures, identityOf, type ExtractProgress, type SkippedImage } from './extract';
+import { loadBackbone } from '../../model/backbones/index';
+import type { ImageDecoder } from '../../model/imageDecode';
+import type { ExtractWeights, FromExtractWorker, ToExtractWorker } from '../../protocol/extraction';
+import { extractFeatures, identityOf } from './extract';
 import type { FeatureIdentity, FeatureStore } from './cache';
-import type { SerializedError } from '../training/trainer';
 
-export type ExtractWeights = { kind: 'random'; seed?: number } | { kind: 'url'; url: string } | { kind: 'files'; files: File[] };
+export type { ExtractWeights, FromExtractWorker, ToExtractWorker };
 
-export type ToExtractWorker =
-  | {
-      type: 'start';
-      backbone: BackboneName;
-      weights: ExtractWeights;
-      /** MobileNet width when the weights do not say (random init). */
-      alpha?: number;
-      images: { name: string; blob: Blob }[];
-      batchSize?: number;
-      /** Default bilinear; 'nearest' is Keras' load_img default (the notebook). */
-      resize?: ResizeMethod;
-    }
-  | { type: 'abort' };
-
-export type FromExtractWorker =
-  | { type: 'ready'; identity: FeatureIdentity }
-  | { type: 'progress'; progress: ExtractProgress }
-  | { type: 'done'; computed: number; cached: number; skipped: SkippedImage[]; durationMs: number }
-  | { type: 'aborted' }
-  | { type: 'failed'; error: SerializedError };
 
 /** The part of a worker's global scope this needs (a fake in Node tests). */
 export interface ExtractWorkerScope {

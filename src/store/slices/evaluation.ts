@@ -3,7 +3,7 @@
  * per-image results for the grid.
  */
 import type { Protocol } from '../../core/data/types';
-import type { Bleu } from '../../engine/training/trainer';
+import type { Bleu } from '../../protocol/training';
 import type { StudioError } from './features';
 import type { SliceSet } from './sliceTypes';
 

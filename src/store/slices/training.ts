@@ -12,7 +12,7 @@ import {
   type TrainConfig,
   type TrainerEvent,
   type TrainerState,
-} from '../../engine/training/trainer';
+} from '../../protocol/training';
 import { maxRunHistory, summarizeRun, type RunSummary } from './runHistory';
 import type { SliceSet } from './sliceTypes';
 

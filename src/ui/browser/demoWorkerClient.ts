@@ -5,7 +5,7 @@
  */
 import { generateDemoDataset } from '../../core/data/demo.ts';
 import type { DemoFiles, DemoOptions } from '../../store/deps.ts';
-import type { DemoWorkerReply } from '../../../workers/demo.worker.ts';
+import type { DemoWorkerReply } from '../../protocol/demo.ts';
 
 export function generateDemoInWorker(options: DemoOptions, signal?: AbortSignal): Promise<DemoFiles> {
   if (typeof Worker === 'undefined') return Promise.resolve(generateDemoDataset(options));

@@ -2,7 +2,7 @@
  * Getting a folder from the user in a browser: the directory picker where there is one, a dropped folder
  * (DataTransferItem.webkitGetAsEntry, walked into a File[]), or the files of `<input webkitdirectory>`.
  */
-import { directoryHandleFolder, fileListFolder } from '../../core/data/folders.ts';
+import { directoryHandleFolder, fileListFolder } from './folders.ts';
 import type { Folder } from '../../core/data/types.ts';
 
 interface DirectoryPickerWindow {

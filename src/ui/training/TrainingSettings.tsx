@@ -1,4 +1,4 @@
-import type { TrainConfig } from '../../engine/training/trainer';
+import type { TrainConfig } from '../../protocol/training';
 import { NumberInput } from '../panelKit/NumberInput.tsx';
 import { Choice, Setting } from '../panelKit/Setting.tsx';
 import { usePanels, usePanelsStore, useSession } from '../panelKit/hooks.ts';

@@ -1,6 +1,7 @@
 /** Caption formats, content detection, folder layouts and the browser folder adapters. */
 import { describe, expect, it } from 'vitest';
-import { directoryHandleFolder, fileListFolder, memoryFolder } from '../../../../src/core/data/folders.ts';
+import { memoryFolder } from '../../../../src/core/data/folders.ts';
+import { directoryHandleFolder, fileListFolder } from '../../../../src/ui/browser/folders.ts';
 import { loadDataset } from '../../../../src/core/data/load.ts';
 
 const JPEG = new Uint8Array([0xff, 0xd8, 0xff, 0xe0, 0, 16, 0x4a, 0x46, 0x49, 0x46, 0, 1, 0xff, 0xd9]);

@@ -11,6 +11,7 @@ import { selectBackend, type BackendChoice } from '../gpu/backendSelect';
 import type { BackendName, TrainerEvent } from '../engine/training/trainer';
 import type { Backbone } from '../model/backbones/types';
 import type { BackboneRequest, DatasetAccess, StudioEngines } from './ports';
+import type { StudioStore } from '../store/studioStore';
 
 /** `?backend=wasm` (tests, slow machines) starts the backend search there; default webgpu → webgl → wasm → cpu. */
 export function requestedBackend(): BackendName | undefined {
@@ -169,10 +170,9 @@ export function createStudioEngines(): StudioEngines {
  * The dataset the Dataset panel loaded. The Dataset slice keeps its Folder out of the state and offers
  * `loadedFolder()`; corpora are built once per (dataset, protocol).
  */
-export function datasetAccessFor(store: object): DatasetAccess {
-  const getState = (store as { getState(): { loadedFolder?: () => { folder: Folder; dataset: LoadedDataset } | null } }).getState;
+export function datasetAccessFor(store: StudioStore): DatasetAccess {
   const corpora = new WeakMap<LoadedDataset, Map<Protocol, Corpus>>();
-  const loaded = () => getState().loadedFolder?.() ?? null;
+  const loaded = () => store.getState().loadedFolder();
   return {
     loaded,
     corpus(protocol) {

@@ -5,19 +5,13 @@
  * runs in Node tests with fakes, and a capability the build lacks is reported with a reason, not hidden.
  */
 import type { Corpus, Folder, LoadedDataset, Protocol } from '../core/data/types';
-import type { FeaturesSlice, StudioError } from '../store/slices/features';
-import type { PageBackend, TrainingSlice } from '../store/slices/training';
-import type { EvaluationSlice, ImageResult } from '../store/slices/evaluation';
-import type { CaptionStep, PlaygroundSlice } from '../store/slices/playground';
-import type { ModelInfo, ModelSlice } from '../store/slices/model';
+import type { StudioError } from '../store/slices/features';
+import type { PageBackend } from '../store/slices/training';
+import type { ImageResult } from '../store/slices/evaluation';
+import type { CaptionStep } from '../store/slices/playground';
+import type { ModelInfo } from '../store/slices/model';
 import { resolveKernels } from '../model/precision';
 import type { Bleu, TrainConfig, Trainer, TrainerEvent } from '../engine/training/trainer';
-
-export type PanelsState = FeaturesSlice & TrainingSlice & EvaluationSlice & PlaygroundSlice & ModelSlice;
-
-export interface PanelsStore {
-  getState(): PanelsState;
-}
 
 /** The dataset the Dataset panel loaded (folder kept out of the store). */
 export interface DatasetAccess {

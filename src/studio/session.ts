@@ -15,10 +15,10 @@ import {
   type ExtractionRun,
   kernelOptionReasons,
   type KernelOptionReasons,
-  type PanelsStore,
   type StudioEngines,
   type TrainingRun,
 } from './ports';
+import type { StudioStore } from '../store/studioStore';
 import type { RunPersistence } from './runStore';
 import { evaluatePlans } from './evaluate';
 import { DatasetImageUrls } from './datasetImageUrls';
@@ -38,7 +38,7 @@ export class StudioSession {
   private readonly imageUrls = new DatasetImageUrls();
 
   constructor(
-    private readonly store: PanelsStore,
+    private readonly store: StudioStore,
     private readonly dataset: DatasetAccess,
     private readonly engines: StudioEngines,
     private readonly persistence: RunPersistence | null = null,

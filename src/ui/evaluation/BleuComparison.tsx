@@ -1,7 +1,7 @@
 import { Bar, BarChart, CartesianGrid, Legend, ReferenceArea, ReferenceLine, Tooltip, XAxis, YAxis } from 'recharts';
 import type { Protocol } from '../../core/data/types';
 import { referenceLines } from '../../store/slices/evaluation';
-import { usePanels } from '../panelKit/hooks.ts';
+import { useStudio } from '../storeContext.tsx';
 import { ChartBox, fmt } from '../training/ChartBox.tsx';
 
 const METRICS = ['bleu1', 'bleu2', 'bleu3', 'bleu4'] as const;
@@ -10,7 +10,7 @@ const PROTOCOL_NAME: Record<Protocol, string> = { kaggle: 'Kaggle notebook proto
 
 /** BLEU-1..4 of one protocol as bars, with the published figures of that protocol as reference lines. */
 function ProtocolChart({ protocol }: { protocol: Protocol }) {
-  const result = usePanels((s) => s.evaluation.results[protocol]);
+  const result = useStudio((s) => s.evaluation.results[protocol]);
   const rows = METRICS.map((m) => ({ metric: LABEL[m], model: result ? result.bleu[m] : 0 }));
   const refs = referenceLines.filter((r) => r.protocol === protocol);
   return (
@@ -41,7 +41,7 @@ function ProtocolChart({ protocol }: { protocol: Protocol }) {
 }
 
 export function BleuComparison() {
-  const results = usePanels((s) => s.evaluation.results);
+  const results = useStudio((s) => s.evaluation.results);
   return (
     <>
       <div className="sp-grid2">

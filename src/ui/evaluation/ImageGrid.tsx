@@ -1,7 +1,7 @@
 import { useMemo, useState } from 'react';
 import type { Protocol } from '../../core/data/types';
 import { sortImageResults, type EvaluationData } from '../../store/slices/evaluation';
-import { usePanels, usePanelsStore } from '../panelKit/hooks.ts';
+import { useStudio, useStudioStore } from '../storeContext.tsx';
 import { fmt } from '../training/ChartBox.tsx';
 import { DatasetImage } from './DatasetImage.tsx';
 
@@ -9,9 +9,9 @@ const PAGE = 24;
 
 /** Test images with the model's caption and the references, sortable by per-image BLEU-1. */
 export function ImageGrid() {
-  const results = usePanels((s) => s.evaluation.results);
-  const sortBy = usePanels((s) => s.evaluation.sortBy);
-  const setSort = usePanelsStore().getState().setEvaluationSort;
+  const results = useStudio((s) => s.evaluation.results);
+  const sortBy = useStudio((s) => s.evaluation.sortBy);
+  const setSort = useStudioStore().getState().setEvaluationSort;
   const available = (['standard', 'kaggle'] as const).filter((p) => results[p]);
   const [protocol, setProtocol] = useState<Protocol | null>(null);
   const [shown, setShown] = useState(PAGE);

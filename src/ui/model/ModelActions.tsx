@@ -1,11 +1,12 @@
 import { useRef } from 'react';
 import { downloadBlob } from '../browser/download.ts';
-import { useSession, usePanels } from '../panelKit/hooks.ts';
+import { useStudio } from '../storeContext.tsx';
+import { useSession } from '../panelKit/hooks.ts';
 
 /** Export the current model as one zip; import one back; import a notebook model converted for tfjs. */
 export function ModelActions() {
   const session = useSession();
-  const m = usePanels((s) => s.model);
+  const m = useStudio((s) => s.model);
   const archiveInput = useRef<HTMLInputElement>(null);
   const notebookInput = useRef<HTMLInputElement>(null);
   const busy = m.operation !== 'idle';

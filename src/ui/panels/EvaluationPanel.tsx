@@ -3,15 +3,16 @@ import { BleuComparison } from '../evaluation/BleuComparison.tsx';
 import { ImageGrid } from '../evaluation/ImageGrid.tsx';
 import { ErrorNote } from '../panelKit/ErrorNote.tsx';
 import { ProgressBar } from '../panelKit/ProgressBar.tsx';
-import { usePanels, useSession } from '../panelKit/hooks.ts';
+import { useStudio } from '../storeContext.tsx';
+import { useSession } from '../panelKit/hooks.ts';
 import { NumberInput } from '../panelKit/NumberInput.tsx';
 import { Setting } from '../panelKit/Setting.tsx';
 import '../panelKit/panels.css';
 
 export function EvaluationPanel() {
   const session = useSession();
-  const e = usePanels((s) => s.evaluation);
-  const hasModel = usePanels((s) => s.model.info !== null);
+  const e = useStudio((s) => s.evaluation);
+  const hasModel = useStudio((s) => s.model.info !== null);
   const unavailable = session.unavailable('evaluate') ?? (hasModel ? null : 'train a model or import one first');
   const [limit, setLimit] = useState(200);
   return (

@@ -2,15 +2,16 @@ import { useRef, useState } from 'react';
 import { ErrorNote } from '../panelKit/ErrorNote.tsx';
 import { ProgressBar } from '../panelKit/ProgressBar.tsx';
 import { Choice, Setting } from '../panelKit/Setting.tsx';
-import { usePanels, usePanelsStore, useSession } from '../panelKit/hooks.ts';
+import { useStudio, useStudioStore } from '../storeContext.tsx';
+import { useSession } from '../panelKit/hooks.ts';
 import { WeightsFilesPicker } from '../features/WeightsFilesPicker.tsx';
 import { WeightsRecipe } from '../features/WeightsRecipe.tsx';
 import '../panelKit/panels.css';
 
 export function FeaturesPanel() {
-  const store = usePanelsStore();
+  const store = useStudioStore();
   const session = useSession();
-  const f = usePanels((s) => s.features);
+  const f = useStudio((s) => s.features);
   const files = useRef<File[]>([]);
   const [, setPicked] = useState(0);
   const busy = f.status === 'running' || f.status === 'loading-weights';

@@ -1,7 +1,8 @@
 import { ModelActions } from '../model/ModelActions.tsx';
 import { ModelWeights } from '../model/ModelWeights.tsx';
 import { ErrorNote } from '../panelKit/ErrorNote.tsx';
-import { usePanels, useSession } from '../panelKit/hooks.ts';
+import { useStudio } from '../storeContext.tsx';
+import { useSession } from '../panelKit/hooks.ts';
 import '../panelKit/panels.css';
 
 const SOURCE: Record<string, string> = { trained: 'trained in this studio', archive: 'imported archive', notebook: 'converted notebook model' };
@@ -9,7 +10,7 @@ const SOURCE: Record<string, string> = { trained: 'trained in this studio', arch
 export function ModelPanel() {
   // Makes the page's session (if no other panel did), which brings back the run saved before a reload.
   useSession();
-  const m = usePanels((s) => s.model);
+  const m = useStudio((s) => s.model);
   return (
     <section className="panel sp-panel" aria-labelledby="panel-title-model">
       <h2 id="panel-title-model">Model</h2>

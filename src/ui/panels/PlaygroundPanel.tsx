@@ -2,14 +2,15 @@ import { maxBeamWidth } from '../../store/slices/playground';
 import { CaptionCard } from '../playground/CaptionSteps.tsx';
 import { ImageDrop } from '../playground/ImageDrop.tsx';
 import { Choice, Setting } from '../panelKit/Setting.tsx';
-import { usePanels, usePanelsStore, useSession } from '../panelKit/hooks.ts';
+import { useStudio, useStudioStore } from '../storeContext.tsx';
+import { useSession } from '../panelKit/hooks.ts';
 import '../panelKit/panels.css';
 
 export function PlaygroundPanel() {
   const session = useSession();
-  const p = usePanels((s) => s.playground);
-  const hasModel = usePanels((s) => s.model.info !== null);
-  const actions = usePanelsStore().getState();
+  const p = useStudio((s) => s.playground);
+  const hasModel = useStudio((s) => s.model.info !== null);
+  const actions = useStudioStore().getState();
   const unavailable = session.unavailable('playground') ?? (hasModel ? null : 'train a model or import one first (Training or Model tab)');
   return (
     <section className="panel sp-panel" aria-labelledby="panel-title-playground">

@@ -1,16 +1,16 @@
-import { usePanels } from '../panelKit/hooks.ts';
+import { useStudio } from '../storeContext.tsx';
 
 /**
  * Which tfjs backend and adapter the run uses, the precision and kernel set its trainer really got, and
  * why it fell back when it did (a fall-back is a visible notice, not a console line).
  */
 export function BackendInfo() {
-  const backend = usePanels((s) => s.training.backend);
-  const mirrored = usePanels((s) => s.training.mirrored);
-  const checksums = usePanels((s) => s.training.checksums);
-  const warnings = usePanels((s) => s.training.warnings);
-  const faults = usePanels((s) => s.training.faults);
-  const skipped = usePanels((s) => s.training.skippedSteps);
+  const backend = useStudio((s) => s.training.backend);
+  const mirrored = useStudio((s) => s.training.mirrored);
+  const checksums = useStudio((s) => s.training.checksums);
+  const warnings = useStudio((s) => s.training.warnings);
+  const faults = useStudio((s) => s.training.faults);
+  const skipped = useStudio((s) => s.training.skippedSteps);
   if (!backend && !mirrored) return null;
   return (
     <div className="sp-status" data-testid="training-backend">

@@ -1,6 +1,6 @@
 import { Bar, BarChart, CartesianGrid, Tooltip, XAxis, YAxis } from 'recharts';
 import { ganttRows, phaseShares, ganttBars, type GanttKey } from '../charts/trainingSeries';
-import { usePanels } from '../panelKit/hooks.ts';
+import { useStudio } from '../storeContext.tsx';
 import { ChartBox } from './ChartBox.tsx';
 
 const COLORS: Record<GanttKey, string> = {
@@ -13,8 +13,8 @@ const COLORS: Record<GanttKey, string> = {
 
 /** Replica timeline of the last steps: compute (blue), communication (amber), idle (grey). */
 export function GanttChart() {
-  const timeline = usePanels((s) => s.training.timeline);
-  const replicas = usePanels((s) => s.training.config.replicas);
+  const timeline = useStudio((s) => s.training.timeline);
+  const replicas = useStudio((s) => s.training.config.replicas);
   const { rows, series } = ganttRows(timeline);
   const shares = phaseShares(ganttBars(timeline).bars);
   const summary = [...shares.entries()]

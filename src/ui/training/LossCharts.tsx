@@ -1,13 +1,13 @@
 import { CartesianGrid, Legend, Line, LineChart, Tooltip, XAxis, YAxis } from 'recharts';
 import { epochRows, lossRows } from '../charts/trainingSeries';
-import { usePanels } from '../panelKit/hooks.ts';
+import { useStudio } from '../storeContext.tsx';
 import { ChartBox, fmt } from './ChartBox.tsx';
 
 const SMOOTHING = 0.9;
 
 /** Loss per step: raw (thin, light) and smoothed (bold), downsampled to a few hundred points. */
 export function StepLossChart() {
-  const steps = usePanels((s) => s.training.steps);
+  const steps = useStudio((s) => s.training.steps);
   const rows = lossRows(steps, SMOOTHING);
   const first = rows.find((r) => r.smoothed !== null)?.smoothed ?? null;
   const last = rows.length ? rows[rows.length - 1].smoothed : null;
@@ -34,7 +34,7 @@ export function StepLossChart() {
 
 /** Mean loss per epoch on the training and validation splits. */
 export function EpochLossChart() {
-  const epochs = usePanels((s) => s.training.epochs);
+  const epochs = useStudio((s) => s.training.epochs);
   const rows = epochRows(epochs);
   return (
     <ChartBox
@@ -59,7 +59,7 @@ export function EpochLossChart() {
 
 /** BLEU-1..4 on a validation sample after each epoch. */
 export function EpochBleuChart() {
-  const epochs = usePanels((s) => s.training.epochs);
+  const epochs = useStudio((s) => s.training.epochs);
   const rows = epochRows(epochs).filter((r) => r.bleu1 !== null);
   return (
     <ChartBox

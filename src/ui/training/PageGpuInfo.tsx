@@ -1,4 +1,4 @@
-import { usePanels } from '../panelKit/hooks.ts';
+import { useStudio } from '../storeContext.tsx';
 
 /**
  * What this page's backend is before any run: the tfjs backend, the WebGPU adapter with its features and
@@ -6,7 +6,7 @@ import { usePanels } from '../panelKit/hooks.ts';
  * speeds are not read as GPU speeds.
  */
 export function PageGpuInfo() {
-  const page = usePanels((s) => s.training.pageBackend);
+  const page = useStudio((s) => s.training.pageBackend);
   if (!page) return <p className="sp-status" data-testid="page-gpu" data-backend="">Choosing this page's backend…</p>;
   return (
     <details className="sp-status" data-testid="page-gpu" data-backend={page.backend} data-shader-f16={String(page.shaderF16)}>

@@ -1,10 +1,10 @@
 import { CartesianGrid, ComposedChart, Line, LineChart, Scatter, Tooltip, XAxis, YAxis } from 'recharts';
 import { hasLossScale, lossScaleRows, throughputRows } from '../charts/trainingSeries';
-import { usePanels } from '../panelKit/hooks.ts';
+import { useStudio } from '../storeContext.tsx';
 import { ChartBox, fmt } from './ChartBox.tsx';
 
 export function ThroughputChart() {
-  const steps = usePanels((s) => s.training.steps);
+  const steps = useStudio((s) => s.training.steps);
   const rows = throughputRows(steps);
   const last = rows.length ? rows[rows.length - 1].tokensPerSecond : null;
   return (
@@ -28,9 +28,9 @@ export function ThroughputChart() {
 
 /** Mixed precision only: the loss scale over steps, skipped steps marked in red. */
 export function LossScaleChart() {
-  const steps = usePanels((s) => s.training.steps);
-  const skipped = usePanels((s) => s.training.skippedSteps);
-  const precision = usePanels((s) => s.training.config.precision);
+  const steps = useStudio((s) => s.training.steps);
+  const skipped = useStudio((s) => s.training.skippedSteps);
+  const precision = useStudio((s) => s.training.config.precision);
   const rows = lossScaleRows(steps);
   const shown = hasLossScale(steps);
   return (

@@ -1,4 +1,4 @@
-import { usePanels } from '../panelKit/hooks.ts';
+import { useStudio } from '../storeContext.tsx';
 import { fmt } from './ChartBox.tsx';
 
 /**
@@ -7,7 +7,7 @@ import { fmt } from './ChartBox.tsx';
  * compiles shaders and allocates.
  */
 export function RunHistory() {
-  const history = usePanels((s) => s.training.history);
+  const history = useStudio((s) => s.training.history);
   if (history.length === 0) return null;
   return (
     <figure className="sp-history" data-testid="run-history" data-runs={history.length}>

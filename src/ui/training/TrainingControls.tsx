@@ -1,5 +1,6 @@
 import { ErrorNote } from '../panelKit/ErrorNote.tsx';
-import { usePanels, useSession } from '../panelKit/hooks.ts';
+import { useStudio } from '../storeContext.tsx';
+import { useSession } from '../panelKit/hooks.ts';
 
 const STATE_TEXT: Record<string, string> = {
   idle: 'Not started.',
@@ -12,14 +13,14 @@ const STATE_TEXT: Record<string, string> = {
 
 export function TrainingControls() {
   const session = useSession();
-  const state = usePanels((s) => s.training.state);
-  const reason = usePanels((s) => s.training.stateReason);
-  const error = usePanels((s) => s.training.error);
-  const epochsDone = usePanels((s) => s.training.epochs.length);
-  const epochs = usePanels((s) => s.training.config.epochs);
-  const steps = usePanels((s) => s.training.steps.step.length);
-  const features = usePanels((s) => s.features.status);
-  const checkpoint = usePanels((s) => s.training.lastCheckpoint);
+  const state = useStudio((s) => s.training.state);
+  const reason = useStudio((s) => s.training.stateReason);
+  const error = useStudio((s) => s.training.error);
+  const epochsDone = useStudio((s) => s.training.epochs.length);
+  const epochs = useStudio((s) => s.training.config.epochs);
+  const steps = useStudio((s) => s.training.steps.step.length);
+  const features = useStudio((s) => s.features.status);
+  const checkpoint = useStudio((s) => s.training.lastCheckpoint);
   const unavailable = session.unavailable('train');
   const active = state === 'running' || state === 'paused';
   const notReady = features !== 'done' ? 'extract the features first (Features tab)' : null;

@@ -1,7 +1,8 @@
 import type { TrainConfig } from '../../protocol/training';
 import { NumberInput } from '../panelKit/NumberInput.tsx';
 import { Choice, Setting } from '../panelKit/Setting.tsx';
-import { usePanels, usePanelsStore, useSession } from '../panelKit/hooks.ts';
+import { useStudio, useStudioStore } from '../storeContext.tsx';
+import { useSession } from '../panelKit/hooks.ts';
 
 /** Keras' LossScaleOptimizer defaults, which the trainers use when the config leaves them out. */
 const defaultInitialLossScale = 2 ** 15;
@@ -15,14 +16,14 @@ function sharedMemoryReason(): string | null {
 
 /** Every knob of a run, each with the sentence an instructor reads aloud. Locked while a run is going. */
 export function TrainingSettings() {
-  const config = usePanels((s) => s.training.config);
-  const state = usePanels((s) => s.training.state);
+  const config = useStudio((s) => s.training.config);
+  const state = useStudio((s) => s.training.state);
   const session = useSession();
-  const set = usePanelsStore().getState().setTrainConfig;
-  const setPlacement = usePanelsStore().getState().setTrainingPlacement;
-  const placement = usePanels((s) => s.training.placement);
+  const set = useStudioStore().getState().setTrainConfig;
+  const setPlacement = useStudioStore().getState().setTrainingPlacement;
+  const placement = useStudio((s) => s.training.placement);
   // Re-render when the page's backend becomes known: the precision and kernel knobs depend on it.
-  usePanels((s) => s.training.pageBackend);
+  useStudio((s) => s.training.pageBackend);
   const kernels = session.kernelOptions();
   const locked = state === 'running' || state === 'paused';
   const num =

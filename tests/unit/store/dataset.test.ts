@@ -5,30 +5,12 @@
 import { describe, expect, it } from 'vitest';
 import { memoryFolder } from '../../../src/core/data/folders.ts';
 import { generateDemoDataset } from '../../../src/core/data/demo.ts';
-import { createStudioStore, type StudioStore } from '../../../src/store/studioStore.ts';
-import type { ObjectUrls } from '../../../src/store/deps.ts';
+import { createStudioStore } from '../../../src/store/studioStore.ts';
+import { testStore } from '../../support/studioStore.ts';
 import { SAMPLE_COUNT } from '../../../src/store/slices/dataset.ts';
 import { warningsToCsv, warningsToJson } from '../../../src/store/warningsExport.ts';
 
-function fakeUrls() {
-  const live = new Set<string>();
-  let next = 0;
-  const urls: ObjectUrls = {
-    create: () => {
-      const url = `blob:fake/${next++}`;
-      live.add(url);
-      return url;
-    },
-    revoke: (url) => void live.delete(url),
-  };
-  return { urls, live };
-}
-
-function storeWithFakes(): { store: StudioStore; live: Set<string> } {
-  const { urls, live } = fakeUrls();
-  const store = createStudioStore({ objectUrls: urls, generateDemo: async (options) => generateDemoDataset(options) });
-  return { store, live };
-}
+const storeWithFakes = () => testStore();
 
 const brokenFolder = () =>
   memoryFolder('broken', {

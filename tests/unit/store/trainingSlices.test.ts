@@ -1,22 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { createStore } from 'zustand/vanilla';
-import { createTrainingSlice, type TrainingSlice, timelineKeepSteps } from '../../../src/store/slices/training';
-import { createFeaturesSlice, extractionRates, type FeaturesSlice } from '../../../src/store/slices/features';
-import { createEvaluationSlice, referenceLines, sortImageResults, type EvaluationSlice } from '../../../src/store/slices/evaluation';
-import { createPlaygroundSlice, type PlaygroundSlice } from '../../../src/store/slices/playground';
-import { createModelSlice, type ModelSlice } from '../../../src/store/slices/model';
+import { timelineKeepSteps } from '../../../src/store/slices/training';
+import { extractionRates } from '../../../src/store/slices/features';
+import { referenceLines, sortImageResults } from '../../../src/store/slices/evaluation';
 import { bindTrainer } from '../../../src/studio/bindTrainer';
 import type { TrainerEvent, TrainerListener } from '../../../src/engine/training/trainer';
+import { testStore } from '../../support/studioStore';
 
-type S = TrainingSlice & FeaturesSlice & EvaluationSlice & PlaygroundSlice & ModelSlice;
-const makeStore = () =>
-  createStore<S>()((set) => ({
-    ...createTrainingSlice<S>(set),
-    ...createFeaturesSlice<S>(set),
-    ...createEvaluationSlice<S>(set),
-    ...createPlaygroundSlice<S>(set),
-    ...createModelSlice<S>(set),
-  }));
+const makeStore = () => testStore().store;
 
 const step = (i: number, loss = 3): TrainerEvent => ({ type: 'stepCompleted', epoch: 0, step: i, loss, tokens: 10, durationMs: 5, tokensPerSecond: 2000 });
 

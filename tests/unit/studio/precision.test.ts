@@ -4,27 +4,16 @@
  * and the precision/kernel knobs are offered or refused from what the page's backend offers.
  */
 import { describe, expect, it } from 'vitest';
-import { createStore } from 'zustand/vanilla';
-import { kernelOptionReasons, type PanelsState, type StudioEngines } from '../../../src/studio/ports';
+import { kernelOptionReasons, type StudioEngines } from '../../../src/studio/ports';
 import { StudioSession } from '../../../src/studio/session';
 import { defaultTrainConfig, type TrainerEvent } from '../../../src/engine/training/trainer';
-import { createEvaluationSlice } from '../../../src/store/slices/evaluation';
-import { createFeaturesSlice } from '../../../src/store/slices/features';
-import { createModelSlice } from '../../../src/store/slices/model';
-import { createPlaygroundSlice } from '../../../src/store/slices/playground';
-import { createTrainingSlice, type PageBackend } from '../../../src/store/slices/training';
+import type { PageBackend } from '../../../src/store/slices/training';
 import { bindTrainer } from '../../../src/studio/bindTrainer';
 import { hasLossScale, lossScaleRows } from '../../../src/ui/charts/trainingSeries';
 import { makeTrainer } from '../engine/mirrored/fixtures';
+import { testStore } from '../../support/studioStore';
 
-const makeStore = () =>
-  createStore<PanelsState>()((set) => ({
-    ...createTrainingSlice<PanelsState>(set),
-    ...createFeaturesSlice<PanelsState>(set),
-    ...createEvaluationSlice<PanelsState>(set),
-    ...createPlaygroundSlice<PanelsState>(set),
-    ...createModelSlice<PanelsState>(set),
-  }));
+const makeStore = () => testStore().store;
 
 const step = (i: number, extra: { lossScale?: number; skipped?: boolean; loss?: number; tokensPerSecond?: number } = {}): TrainerEvent => ({
   type: 'stepCompleted',

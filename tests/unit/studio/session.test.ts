@@ -4,7 +4,6 @@
  * and session, saved run restored) → import the archive → same caption again.
  */
 import { beforeAll, describe, expect, it } from 'vitest';
-import { createStore } from 'zustand/vanilla';
 import { demoFolder } from '../../../src/core/data/demo';
 import { loadDataset } from '../../../src/core/data/load';
 import type { Corpus, LoadedDataset, Protocol } from '../../../src/core/data/types';
@@ -12,28 +11,17 @@ import { buildCorpus } from '../../../src/core/text/protocols';
 import { scoreCaptions } from '../../../src/core/metrics/bleu';
 import { useNodeBackend } from '../../../src/engine/platform/nodeBackend';
 import { StudioSession } from '../../../src/studio/session';
-import type { PanelsState, StudioEngines } from '../../../src/studio/ports';
+import type { StudioEngines } from '../../../src/studio/ports';
 import { captionerFromFiles, unzipModelArchive } from '../../../src/studio/captioner';
 import { createStudioTraining } from '../../../src/studio/training';
 import { memoryRunPersistence } from '../../../src/studio/runStore';
-import { createTrainingSlice } from '../../../src/store/slices/training';
-import { createFeaturesSlice } from '../../../src/store/slices/features';
-import { createEvaluationSlice } from '../../../src/store/slices/evaluation';
-import { createPlaygroundSlice } from '../../../src/store/slices/playground';
-import { createModelSlice } from '../../../src/store/slices/model';
 import { mulberry32 } from '../../../src/core/rng';
 import { MemoryCheckpointStore } from '../../../src/engine/training/checkpoint';
+import { testStore } from '../../support/studioStore';
 
 const featureDim = 12;
 
-const makeStore = () =>
-  createStore<PanelsState>()((set) => ({
-    ...createTrainingSlice<PanelsState>(set),
-    ...createFeaturesSlice<PanelsState>(set),
-    ...createEvaluationSlice<PanelsState>(set),
-    ...createPlaygroundSlice<PanelsState>(set),
-    ...createModelSlice<PanelsState>(set),
-  }));
+const makeStore = () => testStore().store;
 
 function fakeFeatures(name: string): Float32Array {
   let seed = 0;

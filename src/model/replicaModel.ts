@@ -51,8 +51,6 @@ export interface ReplicaModel<Batch = unknown> {
   setState(state: Float32Array[]): Promise<void>;
   /** A hash of the exact bits of the weights. */
   weightChecksum(): Promise<string>;
-  /** Test hook: perturb one weight. */
-  corrupt(delta: number): Promise<void>;
   dispose(): void;
 }
 

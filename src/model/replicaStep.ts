@@ -197,13 +197,6 @@ export class CaptionReplicaModel implements ReplicaModel<CaptionBatch> {
     return floatArraysChecksum(await this.model.getWeights());
   }
 
-  async corrupt(delta: number): Promise<void> {
-    const weights = await this.model.getWeights();
-    weights[1] = weights[1].slice();
-    weights[1][0] += delta;
-    this.model.setWeights(weights);
-  }
-
   dispose(): void {
     this.optimizer.dispose();
     this.model.dispose();

@@ -71,8 +71,6 @@ export type ToReplica =
   | { type: 'getState'; id: number }
   | { type: 'setState'; id: number; state: Float32Array[]; appliedSteps: number }
   | { type: 'checksum'; id: number }
-  /** Test hook: add `delta` to one weight so the replica silently diverges. */
-  | { type: 'corrupt'; id: number; delta: number }
   | { type: 'dispose'; id: number }
   /**
    * Sent just before the worker is terminated, handled at once (not behind a running step): destroy the GPU

@@ -14,9 +14,10 @@ import os from 'node:os';
 import { pathToFileURL } from 'node:url';
 import { MirroredTrainer } from '../../src/engine/mirrored/trainer';
 import { nodeWorkerEndpoint } from '../../src/engine/threads/nodeEndpoint';
+import { testReplicaWorkerUrl } from '../support/replicas';
 import type { ModelSpec } from '../../src/protocol/replica';
-import type { ToyBatch, ToyModelOptions } from '../../src/engine/toyReplicaModel';
-import { makeToyBatch, mulberry32, sliceToyBatch, toyExampleTokens } from '../../src/engine/toyReplicaModel';
+import type { ToyBatch, ToyModelOptions } from '../support/toyReplicaModel';
+import { makeToyBatch, mulberry32, sliceToyBatch, toyExampleTokens } from '../support/toyReplicaModel';
 import { imageTokenCounts, makeCaptionBatch, sliceCaptionBatch, type CaptionBatch } from '../../src/model/batches';
 import { notebookConfig } from '../../src/model/captionModel';
 import type { CaptionReplicaOptions } from '../../src/model/replicaStep';
@@ -100,7 +101,7 @@ export async function benchReplicas<Batch>(options: {
         slice: workload.slice,
       },
       backend: 'wasm',
-      spawn: () => nodeWorkerEndpoint(),
+      spawn: () => nodeWorkerEndpoint(testReplicaWorkerUrl),
     });
     trainer.on((e) => events.push(e));
     await trainer.start();

@@ -174,11 +174,6 @@ export class MirroredTrainer<Batch = unknown> implements Trainer {
     this.listeners.clear();
   }
 
-  /** Test hook: perturb one replica's weights so checksums must catch it. */
-  async corruptReplica(rank: number, delta = 1e-3): Promise<void> {
-    await this.replicas[rank].request({ type: 'corrupt', delta });
-  }
-
   /** Checksums of every replica now, and an event (with a warning when they differ). */
   async verifyChecksums(step: number): Promise<boolean> {
     const replies = await Promise.all(this.replicas.map((r) => r.request<'checksum'>({ type: 'checksum' })));

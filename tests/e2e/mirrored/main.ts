@@ -4,8 +4,8 @@
  * set-up events on `window.mirroredResult`.
  */
 import { MirroredTrainer } from '../../../src/engine/mirrored/trainer';
-import { spawnBrowserReplica } from '../../../src/engine/threads/browserReplicas';
-import { makeToyBatch, sliceToyBatch, toyExampleTokens, type ToyBatch } from '../../../src/engine/toyReplicaModel';
+import { webWorkerEndpoint } from '../../../src/engine/threads/endpoint';
+import { makeToyBatch, sliceToyBatch, toyExampleTokens, type ToyBatch } from '../../support/toyReplicaModel';
 import { defaultTrainConfig, type AllReduceAlgorithm, type BackendName, type TrainerEvent } from '../../../src/engine/training/trainer';
 
 const params = new URLSearchParams(location.search);
@@ -26,7 +26,8 @@ async function train(replicaCount: number): Promise<{ events: TrainerEvent[]; st
       slice: sliceToyBatch,
     },
     backend,
-    spawn: spawnBrowserReplica,
+    // The test replica worker: the stock host with the toy model, which ships only with the tests.
+    spawn: () => webWorkerEndpoint(new Worker(new URL('../../support/replicaWorker.ts', import.meta.url), { type: 'module', name: 'replica' })),
   });
   const events: TrainerEvent[] = [];
   trainer.on((e) => events.push(e));

@@ -70,7 +70,10 @@ describe('caption replica model', () => {
     await b.applyGradients(mean);
     expect(await b.weightChecksum()).toBe(await a.weightChecksum());
     expect(a.variables[2]).toMatchObject({ name: 'embedding/embeddings', sparseRows: true });
-    await b.corrupt(1e-3);
+    // One weight off by 1e-3 (what a faulty replica would hold): the checksum must see it.
+    const perturbed = await b.getState();
+    perturbed[1][0] += 1e-3;
+    await b.setState(perturbed);
     expect(await b.weightChecksum()).not.toBe(await a.weightChecksum());
     a.dispose();
     b.dispose();

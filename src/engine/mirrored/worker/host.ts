@@ -166,10 +166,6 @@ export function startReplicaHost(endpoint: ParentEndpoint, registry: ReplicaMode
         case 'checksum':
           post({ type: 'checksum', id, checksum: await needModel().weightChecksum() });
           return;
-        case 'corrupt':
-          await needModel().corrupt(message.delta);
-          post({ type: 'ok', id });
-          return;
         case 'dispose':
           model?.dispose();
           model = null;
@@ -177,7 +173,8 @@ export function startReplicaHost(endpoint: ParentEndpoint, registry: ReplicaMode
           post({ type: 'ok', id });
           return;
         default:
-          return;
+          // A message this host does not know is a bug on the sending side (or two builds mixed): say so.
+          throw new Error(`replica: unknown message type '${(message as { type?: unknown }).type}'`);
       }
     } catch (error) {
       post({ type: 'error', id, error: serializeError(error) });

@@ -11,7 +11,7 @@ import { defaultTrainConfig, type TrainerEvent } from '../../../../src/engine/tr
 import { imageTokenCounts, makeCaptionBatch, sliceCaptionBatch, type CaptionBatch } from '../../../../src/model/batches';
 import type { CaptionModelConfig } from '../../../../src/model/captionModel';
 import { CaptionReplicaModel, type CaptionReplicaOptions } from '../../../../src/model/replicaStep';
-import { mulberry32 } from '../../../../src/engine/toyReplicaModel';
+import { mulberry32 } from '../../../support/toyReplicaModel';
 import { MemoryCheckpointStore, maxAbsDifference } from './fixtures';
 
 const config: CaptionModelConfig = { vocabSize: 30, maxLength: 8, featureDim: 16, units: 8, embedDim: 8, dropout: 0 };

@@ -4,7 +4,7 @@
  * step with the remaining replicas or with a restarted one, and still matches one replica's training.
  */
 import { describe, expect, test } from 'vitest';
-import { makeTrainer, maxAbsDifference, referenceRun, stepLosses } from './fixtures';
+import { makeTrainer, maxAbsDifference, referenceRun, stepLosses, toyOptions } from './fixtures';
 import type { TrainerEvent } from '../../../../src/engine/training/trainer';
 import type { FaultInjection } from '../../../../src/protocol/replica';
 
@@ -18,10 +18,8 @@ function whenPaused(events: TrainerEvent[], on: (listener: (e: TrainerEvent) => 
 
 describe('mirrored training integrity and faults', () => {
   test('a corrupted replica is detected by the checksums and warned about', async () => {
-    const { trainer, events } = makeTrainer({ replicas: 3, allReduce: 'ring', checksumEvery: 2 });
-    trainer.on((event) => {
-      if (event.type === 'stepCompleted' && event.step === 1) void trainer.corruptReplica(2, 1e-4);
-    });
+    const diverging = { ...toyOptions, diverge: { rank: 2, afterStep: 1, delta: 1e-4 } };
+    const { trainer, events } = makeTrainer({ replicas: 3, allReduce: 'ring', checksumEvery: 2 }, { model: { kind: 'toy', options: diverging } });
     await trainer.start();
     const checks = events.filter((e) => e.type === 'replicaChecksums');
     expect(checks[0]).toMatchObject({ step: 2, identical: false });

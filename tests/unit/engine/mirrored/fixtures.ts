@@ -4,10 +4,11 @@ import '@tensorflow/tfjs-backend-wasm';
 import { MirroredTrainer } from '../../../../src/engine/mirrored/trainer';
 import type { CheckpointStore, MirroredCheckpoint, MirroredDataSource, MirroredTrainerOptions } from '../../../../src/engine/mirrored/types';
 import { nodeWorkerEndpoint } from '../../../../src/engine/threads/nodeEndpoint';
+import { testReplicaWorkerUrl } from '../../../support/replicas';
 import type { WorkerEndpoint } from '../../../../src/engine/threads/endpoint';
 import type { StepOutcome } from '../../../../src/model/replicaModel';
-import type { ToyBatch, ToyModelOptions } from '../../../../src/engine/toyReplicaModel';
-import { ToyReplicaModel, makeToyBatch, sliceToyBatch, toyExampleTokens } from '../../../../src/engine/toyReplicaModel';
+import type { ToyBatch, ToyModelOptions } from '../../../support/toyReplicaModel';
+import { ToyReplicaModel, makeToyBatch, sliceToyBatch, toyExampleTokens } from '../../../support/toyReplicaModel';
 import { defaultTrainConfig, type TrainConfig, type TrainerEvent } from '../../../../src/engine/training/trainer';
 
 export const toyOptions: ToyModelOptions = { vocabSize: 40, embeddingDim: 12, hiddenDim: 16, seed: 7, learningRate: 0.01 };
@@ -35,7 +36,7 @@ export class MemoryCheckpointStore implements CheckpointStore {
 export class TrackingSpawner {
   exited: boolean[] = [];
   spawn = (): WorkerEndpoint => {
-    const endpoint = nodeWorkerEndpoint();
+    const endpoint = nodeWorkerEndpoint(testReplicaWorkerUrl);
     const index = this.exited.push(false) - 1;
     endpoint.listen((event) => {
       if (event.kind === 'exit') this.exited[index] = true;

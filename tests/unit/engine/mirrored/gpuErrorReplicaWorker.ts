@@ -8,7 +8,7 @@ import { currentParentEndpoint } from '../../../../src/engine/threads/endpoint';
 import { replicaGpuEngine } from '../../../../src/engine/mirrored/worker/backend';
 import { startReplicaHost } from '../../../../src/engine/mirrored/worker/host';
 import type { ReplicaModel } from '../../../../src/model/replicaModel';
-import { replicaModelRegistry } from '../../../../src/engine/mirrored/worker/registry';
+import { testReplicaModelRegistry as replicaModelRegistry } from '../../../support/replicas';
 
 const errorOnCall = 2;
 

@@ -10,7 +10,7 @@ import { stepEvents } from '../../../../src/engine/mirrored/reports';
 import { MirroredTrainer } from '../../../../src/engine/mirrored/trainer';
 import { replicaModelSpec } from '../../../../src/engine/mirrored/types';
 import { nodeWorkerEndpoint } from '../../../../src/engine/threads/nodeEndpoint';
-import type { ToyModelOptions } from '../../../../src/engine/toyReplicaModel';
+import type { ToyModelOptions } from '../../../support/toyReplicaModel';
 import { defaultTrainConfig, type TrainerEvent } from '../../../../src/engine/training/trainer';
 import { imageTokenCounts, makeCaptionBatch, sliceCaptionBatch, type CaptionBatch } from '../../../../src/model/batches';
 import type { CaptionModelConfig } from '../../../../src/model/captionModel';

@@ -8,7 +8,7 @@ import { nodeWorkerEndpoint } from '../../../../../src/engine/threads/nodeEndpoi
 import { createRingBuffer, abortRing } from '../../../../../src/engine/mirrored/allReduce/ring';
 import { gradientLayout, type SparseRows } from '../../../../../src/engine/mirrored/allReduce/gradientLayout';
 import type { VariableInfo } from '../../../../../src/model/replicaModel';
-import { mulberry32 } from '../../../../../src/engine/toyReplicaModel';
+import { mulberry32 } from '../../../../support/toyReplicaModel';
 
 const workerUrl = new URL('./ringWorker.ts', import.meta.url);
 

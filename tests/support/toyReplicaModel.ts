@@ -14,10 +14,11 @@
  * the global token count, so every shard of a step overflows alike, however the batch is cut.
  */
 import * as tf from '@tensorflow/tfjs';
-import { LossScaler, readStepCounters, stepCounters, type LossScalerOptions } from '../model/precision';
-import { floatArraysChecksum } from '../core/checksum';
-import type { GradientSums, ReplicaModel, ReplicaModelFactory, StepOutcome, VariableInfo } from '../model/replicaModel';
-import type { Precision } from './training/trainer';
+import { LossScaler, readStepCounters, stepCounters, type LossScalerOptions } from '../../src/model/precision';
+import { floatArraysChecksum } from '../../src/core/checksum';
+import { mulberry32 } from '../../src/core/rng';
+import type { GradientSums, ReplicaModel, ReplicaModelFactory, StepOutcome, VariableInfo } from '../../src/model/replicaModel';
+import type { Precision } from '../../src/engine/training/trainer';
 
 export interface ToyModelOptions {
   vocabSize: number;
@@ -28,6 +29,11 @@ export interface ToyModelOptions {
   /** mixed_float16: loss scaling with simulated f16 overflow (see above); default float32. */
   precision?: Precision;
   lossScale?: LossScalerOptions;
+  /**
+   * A replica that silently diverges, as a faulty device would: after its `afterStep`-th applied step the
+   * replica of rank `rank` adds `delta` to one weight. The checksums must catch it.
+   */
+  diverge?: { rank: number; afterStep: number; delta: number };
 }
 
 /** Largest finite f16 value: a scaled logit gradient beyond it overflows to ±Infinity. */
@@ -81,16 +87,7 @@ export function makeToyBatch(seed: number, examples: number, vocabSize: number, 
   return { contexts, targets, contextLength, targetLength };
 }
 
-export function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export { mulberry32 };
 
 const beta1 = 0.9;
 const beta2 = 0.999;
@@ -102,10 +99,14 @@ export class ToyReplicaModel implements ReplicaModel<ToyBatch> {
   private firstMoments: Float32Array[];
   private secondMoments: Float32Array[];
   private stepCount = 0;
+  private appliedSteps = 0;
   readonly lossScaler: LossScaler | null;
   readonly kernelChoice: { precision: Precision; kernels: string };
 
-  constructor(private readonly options: ToyModelOptions) {
+  constructor(
+    private readonly options: ToyModelOptions,
+    private readonly rank = 0,
+  ) {
     const mixed = options.precision === 'mixed_float16';
     this.lossScaler = mixed ? new LossScaler(options.lossScale) : null;
     this.kernelChoice = { precision: mixed ? 'mixed_float16' : 'float32', kernels: mixed ? 'toy ops, simulated f16 overflow' : 'toy ops' };
@@ -174,12 +175,18 @@ export class ToyReplicaModel implements ReplicaModel<ToyBatch> {
   }
 
   async applyGradients(meanGradients: Float32Array[]): Promise<StepOutcome | void> {
-    if (this.lossScaler) {
-      const update = this.lossScaler.update(meanGradients.every((g) => g.every(Number.isFinite)));
-      if (!update.skipped) this.adam(meanGradients);
-      return { skipped: update.skipped, lossScale: update.scale };
+    this.appliedSteps += 1;
+    const diverge = this.options.diverge;
+    try {
+      if (this.lossScaler) {
+        const update = this.lossScaler.update(meanGradients.every((g) => g.every(Number.isFinite)));
+        if (!update.skipped) this.adam(meanGradients);
+        return { skipped: update.skipped, lossScale: update.scale };
+      }
+      this.adam(meanGradients);
+    } finally {
+      if (diverge && diverge.rank === this.rank && diverge.afterStep === this.appliedSteps) this.weights[1][0] += diverge.delta;
     }
-    this.adam(meanGradients);
   }
 
   private adam(meanGradients: Float32Array[]): void {
@@ -220,10 +227,6 @@ export class ToyReplicaModel implements ReplicaModel<ToyBatch> {
     return floatArraysChecksum(this.weights);
   }
 
-  async corrupt(delta: number): Promise<void> {
-    this.weights[1][0] += delta;
-  }
-
   /** Weights only, for tests. */
   weightsSnapshot(): Float32Array[] {
     return this.weights.map((w) => w.slice());
@@ -237,5 +240,5 @@ function overflow(gradients: Float32Array[]): void {
   for (const g of gradients) for (let i = 0; i < g.length; i++) if (g[i] !== 0) g[i] = Math.sign(g[i]) * Infinity;
 }
 
-export const createToyReplicaModel: ReplicaModelFactory = async (options) =>
-  new ToyReplicaModel(options as ToyModelOptions) as ReplicaModel;
+export const createToyReplicaModel: ReplicaModelFactory = async (options, context) =>
+  new ToyReplicaModel(options as ToyModelOptions, context.rank) as ReplicaModel;

@@ -22,7 +22,7 @@ import type { CheckpointStore, MirroredCheckpoint } from '../engine/mirrored/typ
 import { nodeWorkerEndpoint } from '../engine/threads/nodeEndpoint.ts';
 import { readTrainingFiles, trainingFiles } from '../engine/training/folder.ts';
 import type { FaultInjection, ModelSpec } from '../protocol/replica.ts';
-import type { BackendName, Bleu, TrainConfig } from '../engine/training/trainer.ts';
+import { zeroBleu, type BackendName, type Bleu, type TrainConfig } from '../engine/training/trainer.ts';
 
 export interface CliMirroredOptions {
   data: CaptionDataset;
@@ -84,7 +84,7 @@ export function cliMirroredTrainer(options: CliMirroredOptions): CliMirroredRun 
       if (latest) holder.replica.setWeights(latest.state.slice(0, paramSpecs(modelConfig).length));
       const examples = data[split];
       const result = await holder.evaluateExamples(examples, examples.length);
-      return { loss: result.loss ?? Number.NaN, bleu: result.bleu ?? { bleu1: 0, bleu2: 0, bleu3: 0, bleu4: 0 } };
+      return { loss: result.loss ?? Number.NaN, bleu: result.bleu ?? zeroBleu() };
     },
     dispose: () => holder.replica.dispose(),
   };
@@ -141,6 +141,6 @@ function evaluateOnThread(holder: InProcessTrainer, data: CaptionDataset, config
   // No loss: NaN, no BLEU sample: zeros; the mirrored trainer reports both as null, as the in-process one does.
   return holder.evaluateExamples(examples, bleuLimit).then((r) => ({
     loss: r.loss ?? Number.NaN,
-    bleu: r.bleu ?? { bleu1: 0, bleu2: 0, bleu3: 0, bleu4: 0 },
+    bleu: r.bleu ?? zeroBleu(),
   }));
 }

@@ -63,11 +63,19 @@ export const defaultTrainConfig: TrainConfig = {
   checksumEvery: 10,
 };
 
+/** Most replicas a mirrored run may have (the Training panel, the CLI and the trainer all clamp to it). */
+export const maxReplicas = 8;
+
 export interface Bleu {
   bleu1: number;
   bleu2: number;
   bleu3: number;
   bleu4: number;
+}
+
+/** BLEU where there is nothing to score (no validation images, no hypotheses): all four zero. */
+export function zeroBleu(): Bleu {
+  return { bleu1: 0, bleu2: 0, bleu3: 0, bleu4: 0 };
 }
 
 export type TrainerState = 'idle' | 'running' | 'paused' | 'stopped' | 'finished' | 'failed';

@@ -16,7 +16,7 @@ import { MirroredTrainer } from '../engine/mirrored/trainer';
 import type { MirroredCheckpoint } from '../engine/mirrored/types';
 import { createCaptioner } from './captioner';
 import type { TrainingRun } from './ports';
-import type { BackendName, Bleu, TrainConfig } from '../engine/training/trainer';
+import { zeroBleu, type BackendName, type Bleu, type TrainConfig } from '../engine/training/trainer';
 
 export interface StudioTrainingOptions {
   config: TrainConfig;
@@ -95,7 +95,7 @@ async function evaluateWeights(
   label: string,
 ): Promise<{ loss: number; bleu: Bleu }> {
   const examples = (data[split].length ? data[split] : data.test).slice(0, Math.max(limit, 0));
-  if (examples.length === 0) return { loss: Number.NaN, bleu: { bleu1: 0, bleu2: 0, bleu3: 0, bleu4: 0 } };
+  if (examples.length === 0) return { loss: Number.NaN, bleu: zeroBleu() };
   const captioner = createCaptioner({ config, weights, tokenizerJson: data.tokenizer.toJSON(), meta: { startToken: data.startToken, endToken: data.endToken } }, label, 'trained');
   try {
     const hypotheses = new Map<string, string>();

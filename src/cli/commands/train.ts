@@ -16,7 +16,7 @@ import { describeIdentity, FeatureFileError } from '../../engine/features/cache.
 import { readFeatureFile } from '../../engine/features/cacheNode.ts';
 import type { WorkerEndpoint } from '../../engine/threads/endpoint.ts';
 import { InProcessTrainer } from '../../engine/training/inProcessTrainer.ts';
-import { defaultTrainConfig, type Bleu, type SerializedError, type TrainConfig, type Trainer } from '../../engine/training/trainer.ts';
+import { defaultTrainConfig, maxReplicas, type Bleu, type SerializedError, type TrainConfig, type Trainer } from '../../engine/training/trainer.ts';
 import type { FaultInjection } from '../../protocol/replica.ts';
 import { choiceOption, integerOption, parseCommandArgs, positionals } from '../args.ts';
 import type { Command } from '../command.ts';
@@ -133,7 +133,7 @@ export async function train(args: string[], io: CliIo, signal?: AbortSignal, hoo
     dropout: numberOption(values.dropout, 'dropout', defaultTrainConfig.dropout, 0, 0.95),
     validationSample: integerOption(values['val-sample'], 'val-sample', defaultTrainConfig.validationSample, 0, 1000000),
     seed: integerOption(values.seed, 'seed', defaultTrainConfig.seed, 0, 2 ** 31 - 1),
-    replicas: integerOption(values.replicas, 'replicas', 1, 1, 8),
+    replicas: integerOption(values.replicas, 'replicas', 1, 1, maxReplicas),
     allReduce: choiceOption(values['all-reduce'], 'all-reduce', ['ring', 'postMessage'] as const, defaultTrainConfig.allReduce),
     precision: choiceOption(values.precision, 'precision', ['float32', 'mixed_float16'] as const, 'float32'),
     fusedKernels: choiceOption(values.kernels, 'kernels', ['fused', 'stock'] as const, 'fused') === 'fused',

@@ -14,7 +14,7 @@ import { replicaModelSpec, sharedMemoryAvailable } from './types';
 import { ReplicaGroup } from './group';
 import { ReplicaFaultError, type ReplicaHandle } from './pool';
 import { shardByTokens } from './shards';
-import type { AllReduceAlgorithm, BackendName, Bleu, Trainer, TrainerEvent, TrainerListener, TrainerState } from '../training/trainer';
+import { maxReplicas, type AllReduceAlgorithm, type BackendName, type Bleu, type Trainer, type TrainerEvent, type TrainerListener, type TrainerState } from '../training/trainer';
 
 interface Decision {
   mode: RecoveryMode | 'stop';
@@ -75,7 +75,7 @@ export class MirroredTrainer<Batch = unknown> implements Trainer {
     this.runStartMs = Date.now();
     try {
       this.setState('running');
-      await this.startGroup(Math.max(1, Math.min(8, config.replicas)), options.resume ?? false);
+      await this.startGroup(Math.max(1, Math.min(maxReplicas, config.replicas)), options.resume ?? false);
       const totalSteps = this.options.maxSteps ?? config.epochs * data.stepsPerEpoch;
       let epochLossSum = 0;
       let epochTokens = 0;

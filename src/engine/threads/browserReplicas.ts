@@ -1,4 +1,5 @@
 /** Browser only: spawns replica module Web Workers (Vite bundles workers/replica.worker.ts from this URL). */
+import { maxReplicas } from '../../protocol/training';
 import { webWorkerEndpoint, type WorkerEndpoint } from './endpoint';
 
 export function spawnBrowserReplica(): WorkerEndpoint {
@@ -6,7 +7,7 @@ export function spawnBrowserReplica(): WorkerEndpoint {
   return webWorkerEndpoint(worker);
 }
 
-/** Replicas to offer by default: one per logical core, at most 8. */
+/** Replicas to offer by default: one per logical core, at most maxReplicas. */
 export function defaultReplicaCount(): number {
-  return Math.max(1, Math.min(8, globalThis.navigator?.hardwareConcurrency ?? 2));
+  return Math.max(1, Math.min(maxReplicas, globalThis.navigator?.hardwareConcurrency ?? 2));
 }

@@ -16,7 +16,7 @@ import { captionModelConfigFor, epochOrder, type CaptionDataset, type CaptionExa
 import type { CheckpointStore } from './checkpoint';
 import { prefetch } from './prefetch';
 import { readTrainingFiles, trainingFiles } from './folder';
-import type { BackendName, Bleu, Trainer, TrainConfig, TrainerEvent, TrainerListener, TrainerState } from './trainer';
+import { zeroBleu, type BackendName, type Bleu, type Trainer, type TrainConfig, type TrainerEvent, type TrainerListener, type TrainerState } from './trainer';
 
 export interface InProcessTrainerOptions {
   data: CaptionDataset;
@@ -266,7 +266,7 @@ export class InProcessTrainer implements Trainer {
   async evaluate(split: 'val' | 'test', options: { limit?: number } = {}): Promise<{ loss: number; bleu: Bleu }> {
     const examples = this.options.data[split].slice(0, options.limit ?? Infinity);
     const result = await this.evaluateExamples(examples, examples.length);
-    return { loss: result.loss ?? NaN, bleu: result.bleu ?? { bleu1: 0, bleu2: 0, bleu3: 0, bleu4: 0 } };
+    return { loss: result.loss ?? NaN, bleu: result.bleu ?? zeroBleu() };
   }
 
   /** The model folder's files (weightsIo format) for the current weights. */

@@ -7,6 +7,8 @@ import type { Bleu, TrainerEvent, TrainerState } from '../../protocol/training';
 
 export {
   defaultTrainConfig,
+  maxReplicas,
+  zeroBleu,
   type AllReduceAlgorithm,
   type BackendName,
   type Bleu,

@@ -1,4 +1,4 @@
-import type { TrainConfig } from '../../protocol/training';
+import { maxReplicas, type TrainConfig } from '../../protocol/training';
 import { NumberInput } from '../panelKit/NumberInput.tsx';
 import { Choice, Setting } from '../panelKit/Setting.tsx';
 import { useStudio, useStudioStore } from '../storeContext.tsx';
@@ -94,7 +94,7 @@ export function TrainingSettings() {
         {(p) => <input {...p} type="checkbox" checked={config.fusedKernels} disabled={p.disabled || locked} onChange={(e) => set(e.target.checked ? { fusedKernels: true } : { fusedKernels: false, precision: 'float32' })} />}
       </Setting>
       <Setting label="Replicas" explain="Copies of the model training side by side in workers, averaging their gradients every step; 1 trains one model." disabledReason={mirrored}>
-        {num('replicas', 1, 8)}
+        {num('replicas', 1, maxReplicas)}
       </Setting>
       <Setting
         label="Train in"

@@ -1,10 +1,7 @@
 import type { StateCreator } from 'zustand/vanilla';
 import type { StudioState } from '../studioStore.ts';
 
-/**
- * Panels of the studio in tab order. Only 'dataset' exists yet; the others arrive with later issues
- * (issue 6): add the id here and a component in src/ui/panels/registry.ts.
- */
+/** Panels of the studio in tab order; a new panel adds its id here and its component in src/ui/panels/registry.tsx. */
 export const PANEL_IDS = ['dataset', 'features', 'training', 'evaluation', 'playground', 'model'] as const;
 export type PanelId = (typeof PANEL_IDS)[number];
 

@@ -10,7 +10,8 @@ import { join, resolve } from 'node:path';
 import { encode } from 'fast-png';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildApp, launchChromium, openPage, repoRoot, screenshot, serveApp, type Served } from './harness.ts';
+import { buildApp, chromiumMissing, launchChromium, openPage, repoRoot, screenshot, serveApp, type Served } from './harness.ts';
+import { skipUnlessPresent } from '../prerequisites.ts';
 
 const flickr8k = resolve(repoRoot, '..', 'shared', 'datasets', 'flickr8k');
 const hasFlickr8k = existsSync(join(flickr8k, 'captions.txt'));
@@ -25,6 +26,7 @@ function png(width: number, height: number): Uint8Array {
 }
 
 beforeAll(async () => {
+  if (chromiumMissing) return;
   served = await serveApp(await buildApp());
   browser = await launchChromium();
   // A folder with one of each problem the panel must list, plus enough good rows to stay usable.
@@ -57,7 +59,7 @@ afterAll(async () => {
   if (brokenDir) await rm(brokenDir, { recursive: true, force: true });
 });
 
-describe('Dataset panel in Chromium', () => {
+describe.skipIf(skipUnlessPresent(chromiumMissing, 'Chromium'))('Dataset panel in Chromium', () => {
   it('loads the demo dataset by a click and draws its charts, cross-origin isolated, without errors', async () => {
     const { page, errors } = await openPage(browser, `${served.url}?empty`);
     const workerUrls: string[] = [];
@@ -153,7 +155,7 @@ describe('Dataset panel in Chromium', () => {
     await page.close();
   });
 
-  it.skipIf(!hasFlickr8k)('loads the real Flickr8K folder (../shared/datasets/flickr8k) through the folder input', async () => {
+  it.skipIf(skipUnlessPresent(hasFlickr8k ? '' : `${flickr8k}/captions.txt is absent`, '../shared Flickr8K'))('loads the real Flickr8K folder (../shared/datasets/flickr8k) through the folder input', async () => {
     const { page, errors } = await openPage(browser, `${served.url}?empty`);
     await page.getByTestId('folder-input').setInputFiles(flickr8k);
     await page.locator('[data-testid=dataset-status][data-status=ready]').waitFor({ timeout: 120_000 });

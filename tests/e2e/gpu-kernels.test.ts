@@ -10,7 +10,8 @@ import { build, preview, type PreviewServer } from 'vite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CheckResult } from './gpuKernels/check';
 import { captionSteps } from './gpuKernels/captionRun';
-import { launchChromium, openPage, repoRoot } from './harness.ts';
+import { chromiumMissing, launchChromium, openPage, repoRoot } from './harness.ts';
+import { skipUnlessPresent } from '../prerequisites.ts';
 
 const root = join(repoRoot, 'tests', 'e2e', 'gpuKernels');
 const outDir = join(repoRoot, '.cache', 'e2e-gpu-kernels-dist');
@@ -18,6 +19,7 @@ let server: PreviewServer;
 let browser: Browser;
 
 beforeAll(async () => {
+  if (chromiumMissing) return;
   await build({ root, configFile: false, logLevel: 'warn', worker: { format: 'es' }, build: { outDir, emptyOutDir: true } });
   server = await preview({ root, configFile: false, logLevel: 'warn', build: { outDir }, preview: { host: '127.0.0.1', port: 0 } });
   browser = await launchChromium();
@@ -28,7 +30,7 @@ afterAll(async () => {
   await server?.close();
 });
 
-describe('fused WebGPU kernels in Chromium', () => {
+describe.skipIf(skipUnlessPresent(chromiumMissing, 'Chromium'))('fused WebGPU kernels in Chromium', () => {
   it('train a tiny model in a page and a worker with the same losses as stock ops, without validation errors', async () => {
     const url = server.resolvedUrls?.local[0];
     expect(url).toBeTruthy();

@@ -18,6 +18,11 @@ const stampFile = join(outDir, '.source-stamp');
 const lockFile = join(repoRoot, '.cache', 'e2e-build.lock');
 
 export const CHROMIUM_PATH = '/usr/bin/chromium';
+/** '' when Debian's Chromium is installed, else what to do about it (tests skip locally, fail in CI). */
+export const chromiumMissing = existsSync(CHROMIUM_PATH)
+  ? ''
+  : `${CHROMIUM_PATH} is missing: install it with tests/setup/system-packages.sh (apt-get install chromium)`;
+
 export const CHROMIUM_ARGS = [
   '--enable-unsafe-webgpu',
   '--no-sandbox',
@@ -116,7 +121,7 @@ export async function serveApp(builtDir: string): Promise<Served> {
 }
 
 export function launchChromium(): Promise<Browser> {
-  if (!existsSync(CHROMIUM_PATH)) throw new Error(`${CHROMIUM_PATH} is missing: run .ci/run (apt-get install chromium)`);
+  if (chromiumMissing) throw new Error(chromiumMissing);
   return chromium.launch({ executablePath: CHROMIUM_PATH, headless: true, args: CHROMIUM_ARGS });
 }
 

@@ -5,12 +5,12 @@
  * isolated) on the wasm backend, the postMessage all-reduce, and once with every replica on its own WebGPU
  * device (SwiftShader here: slow shader compiles, so a tiny model and two steps).
  */
-import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Browser } from 'playwright-core';
 import { build } from 'vite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CHROMIUM_PATH, launchChromium, openPage, repoRoot, serveApp, type Served } from './harness.ts';
+import { chromiumMissing, launchChromium, openPage, repoRoot, serveApp, type Served } from './harness.ts';
+import { skipUnlessPresent } from '../prerequisites.ts';
 
 const outDir = join(repoRoot, '.cache', 'e2e-mirrored');
 let served: Served;
@@ -29,10 +29,9 @@ interface PageResult {
   error?: string;
 }
 
-const available = existsSync(CHROMIUM_PATH);
 
 beforeAll(async () => {
-  if (!available) return;
+  if (chromiumMissing) return;
   await build({
     root: repoRoot,
     logLevel: 'warn',
@@ -67,7 +66,7 @@ function expectEquivalent(result: PageResult, replicas: number): void {
   for (const check of result.checksums) expect(check.identical).toBe(true);
 }
 
-describe.skipIf(!available)('mirrored training in Chromium workers', () => {
+describe.skipIf(skipUnlessPresent(chromiumMissing, 'Chromium'))('mirrored training in Chromium workers', () => {
   it('wasm replicas, ring all-reduce over SharedArrayBuffer', async () => {
     const { result, errors } = await runPage('backend=wasm&allReduce=ring&replicas=2&steps=3', 120_000);
     expect(result.crossOriginIsolated).toBe(true);

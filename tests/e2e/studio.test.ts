@@ -6,13 +6,15 @@
  */
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildApp, launchChromium, serveApp, type Served } from './harness.ts';
+import { buildApp, chromiumMissing, launchChromium, serveApp, type Served } from './harness.ts';
+import { skipUnlessPresent } from '../prerequisites.ts';
 import { newUserPath, precisionOnWebGpu, weightsDownloadFailure } from './studioFlow.ts';
 
 let served: Served;
 let browser: Browser;
 
 beforeAll(async () => {
+  if (chromiumMissing) return;
   served = await serveApp(await buildApp());
   browser = await launchChromium();
 });
@@ -22,7 +24,7 @@ afterAll(async () => {
   await served?.close();
 });
 
-describe('studio new-user path in Chromium', () => {
+describe.skipIf(skipUnlessPresent(chromiumMissing, 'Chromium'))('studio new-user path in Chromium', () => {
   it('demo → features → train → evaluate → caption → export → reload → import → caption again', { timeout: 15 * 60_000 }, async () => {
     const { errors } = await newUserPath(browser, served.url, { replicas: 1, tag: 'r1' });
     expect(errors).toEqual([]);

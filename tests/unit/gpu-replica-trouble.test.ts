@@ -9,12 +9,13 @@ import { nodeWorkerEndpoint } from '../../src/engine/nodeEndpoint';
 import { initReplicaBackend, releaseReplicaBackend, replicaGpuEngine } from '../../src/engine/replicaBackend';
 import { setupGpu } from './gpu-setup';
 import { makeTrainer } from './mirroredFixtures';
+import { skipUnlessPresent } from '../prerequisites.ts';
 
 // Probe only: the test starts its own device through the replica path below.
 const probe = await setupGpu();
 probe.engine?.destroy();
 
-describe.skipIf(!probe.engine)(`Node replica GPU trouble (${probe.adapter || probe.skipReason})`, () => {
+describe.skipIf(skipUnlessPresent(probe.skipReason, 'a WebGPU adapter in Node (Dawn)'))(`Node replica GPU trouble (${probe.adapter || probe.skipReason})`, () => {
   it('a validation error on the replica device is reported; a deliberate release is not', async () => {
     const troubles: { kind: string; message: string }[] = [];
     const ready = await initReplicaBackend('webgpu', (kind, message) => troubles.push({ kind, message }));

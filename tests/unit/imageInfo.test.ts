@@ -4,6 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { encode } from 'fast-png';
 import { describe, expect, it } from 'vitest';
 import { classifyImageBytes, inspectImageBytes, readImageSize, sniffImageType } from '../../src/core/data/imageInfo';
+import { skipUnlessPresent } from '../prerequisites.ts';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const repoRoot = path.resolve(here, '..', '..');
@@ -94,7 +95,7 @@ describe('readImageSize / classifyImageBytes on synthetic files', () => {
   });
 });
 
-describe.skipIf(!hasRealImages)(
+describe.skipIf(skipUnlessPresent(hasRealImages ? '' : `${imagesDir} is absent`, '../shared Flickr8K images'))(
   `real Flickr8K JPEGs${hasRealImages ? '' : ' — skipped: ../shared/datasets/flickr8k/Images absent'}`,
   () => {
     const names = hasRealImages ? readdirSync(imagesDir).filter((n) => n.endsWith('.jpg')).sort() : [];

@@ -9,6 +9,7 @@ import { nodeFolder } from '../../src/core/data/nodeFolder';
 import type { Corpus, LoadedDataset } from '../../src/core/data/types';
 import { computeStats, logSpacedRanks } from '../../src/core/stats';
 import { buildCorpus } from '../../src/core/text/protocols';
+import { skipUnlessPresent } from '../prerequisites.ts';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const repoRoot = path.resolve(here, '..', '..');
@@ -151,7 +152,7 @@ describe('computeStats on the demo dataset', () => {
   });
 });
 
-describe.skipIf(!hasRealData)(
+describe.skipIf(skipUnlessPresent(hasRealData ? '' : `${flickrDir}/captions.txt is absent`, '../shared Flickr8K'))(
   `computeStats on the real Flickr8K folder${hasRealData ? '' : ' — skipped: ../shared/datasets/flickr8k absent'}`,
   () => {
     it('kaggle protocol matches the independent Python computation; dimensions of the 100 JPEGs', async () => {

@@ -12,6 +12,7 @@ import type { CheckResult } from './gpuKernels/check';
 import { captionSteps } from './gpuKernels/captionRun';
 import { chromiumMissing, launchChromium, openPage, repoRoot } from './harness.ts';
 import { skipUnlessPresent } from '../prerequisites.ts';
+import { HANG_BOUND_MS } from '../hangBound.ts';
 
 const root = join(repoRoot, 'tests', 'e2e', 'gpuKernels');
 const outDir = join(repoRoot, '.cache', 'e2e-gpu-kernels-dist');
@@ -35,7 +36,7 @@ describe.skipIf(skipUnlessPresent(chromiumMissing, 'Chromium'))('fused WebGPU ke
     const url = server.resolvedUrls?.local[0];
     expect(url).toBeTruthy();
     const { page, errors } = await openPage(browser, url!);
-    await page.waitForFunction(() => (window as { gpuCheck?: unknown }).gpuCheck != null, undefined, { timeout: 280_000 });
+    await page.waitForFunction(() => (window as { gpuCheck?: unknown }).gpuCheck != null, undefined, { timeout: HANG_BOUND_MS });
     const results = (await page.evaluate(() => (window as unknown as { gpuCheck: unknown }).gpuCheck)) as Record<string, CheckResult>;
     for (const result of Object.values(results)) {
       expect(result.error, `${result.where}: ${result.error}`).toBeUndefined();
@@ -59,5 +60,5 @@ describe.skipIf(skipUnlessPresent(chromiumMissing, 'Chromium'))('fused WebGPU ke
     console.log(`Chromium adapter: ${results.page.adapter}; page losses ${results.page.fusedLosses.join(', ')}`);
     console.log(`caption model, fused f32 (page): ${results.page.captionFusedLosses.join(', ')}; stock ops (cpu): ${results.page.captionStockLosses.join(', ')}`);
     expect(errors).toEqual([]);
-  }, 300_000);
+  });
 });

@@ -10,6 +10,7 @@ import { createServer } from 'node:net';
 import { join, resolve } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { build, preview, type PreviewServer } from 'vite';
+import { HANG_BOUND_MS } from '../hangBound.ts';
 
 export const repoRoot = resolve(import.meta.dirname, '..', '..');
 export const resultsDir = join(repoRoot, 'test-results');
@@ -54,7 +55,7 @@ async function sourceStamp(): Promise<string> {
 
 async function withLock<T>(run: () => Promise<T>): Promise<T> {
   await mkdir(join(repoRoot, '.cache'), { recursive: true });
-  const deadline = Date.now() + 5 * 60_000;
+  const deadline = Date.now() + HANG_BOUND_MS;
   for (;;) {
     try {
       const handle = await open(lockFile, 'wx');
@@ -63,8 +64,8 @@ async function withLock<T>(run: () => Promise<T>): Promise<T> {
     } catch {
       // Another test file is building: wait for it. A lock older than the deadline is from a killed run.
       const info = await stat(lockFile).catch(() => null);
-      if (info && Date.now() - info.mtimeMs > 5 * 60_000) await rm(lockFile, { force: true });
-      if (Date.now() > deadline) throw new Error(`e2e build lock ${lockFile} held for 5 minutes`);
+      if (info && Date.now() - info.mtimeMs > HANG_BOUND_MS) await rm(lockFile, { force: true });
+      if (Date.now() > deadline) throw new Error(`e2e build lock ${lockFile} held for ${HANG_BOUND_MS / 60_000} minutes`);
       await new Promise((done) => setTimeout(done, 250));
     }
   }
@@ -128,6 +129,8 @@ export function launchChromium(): Promise<Browser> {
 /** A page that records every console error and uncaught page error, to assert there were none. */
 export async function openPage(browser: Browser, url: string): Promise<{ page: Page; errors: string[] }> {
   const page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
+  // Waits without an explicit bound (clicks, fills, waitFor) are bounded as hangs, not as speed checks.
+  page.setDefaultTimeout(HANG_BOUND_MS);
   const errors: string[] = [];
   page.on('console', (message) => {
     if (message.type() === 'error') errors.push(`console: ${message.text()} (${message.location().url})`);

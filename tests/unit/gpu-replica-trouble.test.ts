@@ -26,8 +26,8 @@ describe.skipIf(skipUnlessPresent(probe.skipReason, 'a WebGPU adapter in Node (D
     expect(engine).not.toBeNull();
     // MAP_READ may only be combined with COPY_DST: a real validation error, uncaptured.
     engine!.device.createBuffer({ size: 16, usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.STORAGE });
-    const deadline = Date.now() + 10_000;
-    while (troubles.length === 0 && Date.now() < deadline) {
+    // Until the error arrives; a hang is bounded by the test timeout.
+    while (troubles.length === 0) {
       await engine!.device.queue.onSubmittedWorkDone();
       await new Promise((resolve) => setTimeout(resolve, 20));
     }

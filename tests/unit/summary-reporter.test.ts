@@ -23,7 +23,7 @@ function runFixtures(pattern: string, ci = ''): Promise<{ code: number; stdout: 
 
 const closingLine = (stdout: string) => stdout.trim().split('\n').at(-1);
 
-describe('the closing line of a test run', { timeout: 120_000 }, () => {
+describe('the closing line of a test run', () => {
   it('counts passed and skipped tests of a healthy file', async () => {
     const run = await runFixtures('passes.fixture.ts');
     expect(closingLine(run.stdout)).toBe('Tests: 1 passed, 0 failed, 1 skipped');

@@ -62,5 +62,5 @@ describe.skipIf(skipUnlessPresent(present ? '' : `${flickr} or ${mobilenet} is a
     }
     expect(captions.size).toBe(20);
     expect(ended).toBeGreaterThanOrEqual(16);
-  }, 120_000);
+  });
 });

@@ -10,7 +10,9 @@ import { join, resolve } from 'node:path';
 import { encode } from 'fast-png';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildApp, launchChromium, openPage, repoRoot, screenshot, serveApp, type Served } from './harness.ts';
+import { buildApp, chromiumMissing, launchChromium, openPage, repoRoot, screenshot, serveApp, type Served } from './harness.ts';
+import { skipUnlessPresent } from '../prerequisites.ts';
+import { HANG_BOUND_MS } from '../hangBound.ts';
 
 const flickr8k = resolve(repoRoot, '..', 'shared', 'datasets', 'flickr8k');
 const hasFlickr8k = existsSync(join(flickr8k, 'captions.txt'));
@@ -25,6 +27,7 @@ function png(width: number, height: number): Uint8Array {
 }
 
 beforeAll(async () => {
+  if (chromiumMissing) return;
   served = await serveApp(await buildApp());
   browser = await launchChromium();
   // A folder with one of each problem the panel must list, plus enough good rows to stay usable.
@@ -57,20 +60,20 @@ afterAll(async () => {
   if (brokenDir) await rm(brokenDir, { recursive: true, force: true });
 });
 
-describe('Dataset panel in Chromium', () => {
+describe.skipIf(skipUnlessPresent(chromiumMissing, 'Chromium'))('Dataset panel in Chromium', () => {
   it('loads the demo dataset by a click and draws its charts, cross-origin isolated, without errors', async () => {
     const { page, errors } = await openPage(browser, `${served.url}?empty`);
     const workerUrls: string[] = [];
     page.on('worker', (worker) => workerUrls.push(worker.url()));
     await expect.poll(() => page.getByTestId('dataset-status').getAttribute('data-status')).toBe('empty');
     await page.getByTestId('load-demo').click();
-    await page.locator('[data-testid=dataset-status][data-status=ready]').waitFor({ timeout: 120_000 });
+    await page.locator('[data-testid=dataset-status][data-status=ready]').waitFor({ timeout: HANG_BOUND_MS });
 
     // Every chart card has drawn SVG paths (bars, lines or dots) inside a recharts surface.
     const cards = page.locator('[data-testid^=chart-]');
     await expect.poll(() => cards.count()).toBeGreaterThanOrEqual(6);
     for (const card of await cards.all()) {
-      await card.locator('svg.recharts-surface path, svg.recharts-surface circle').first().waitFor({ timeout: 20_000 });
+      await card.locator('svg.recharts-surface path, svg.recharts-surface circle').first().waitFor({ timeout: HANG_BOUND_MS });
     }
     await expect.poll(() => page.locator('[data-testid=samples] img').count()).toBeGreaterThan(0);
     const firstImageLoaded = await page
@@ -96,7 +99,7 @@ describe('Dataset panel in Chromium', () => {
   it('lists the problems of a broken folder loaded through the folder input, and keeps working', async () => {
     const { page, errors } = await openPage(browser, `${served.url}?empty`);
     await page.getByTestId('folder-input').setInputFiles(brokenDir);
-    await page.locator('[data-testid=dataset-status][data-status=ready]').waitFor({ timeout: 60_000 });
+    await page.locator('[data-testid=dataset-status][data-status=ready]').waitFor({ timeout: HANG_BOUND_MS });
 
     const rows = page.getByTestId('warning-row');
     await expect.poll(() => rows.count()).toBeGreaterThanOrEqual(4);
@@ -110,7 +113,7 @@ describe('Dataset panel in Chromium', () => {
     const lines = await rows.locator('td:nth-child(2)').allTextContents();
     expect(lines).toContain('4');
 
-    await page.locator('[data-testid^=chart-] svg.recharts-surface path').first().waitFor({ timeout: 20_000 });
+    await page.locator('[data-testid^=chart-] svg.recharts-surface path').first().waitFor({ timeout: HANG_BOUND_MS });
     await screenshot(page, 'dataset-broken.png');
     expect(errors).toEqual([]);
     await page.close();
@@ -133,7 +136,7 @@ describe('Dataset panel in Chromium', () => {
       return transfer;
     }, files);
     await page.locator('.drop-zone').dispatchEvent('drop', { dataTransfer });
-    await page.locator('[data-testid=dataset-status][data-status=ready]').waitFor({ timeout: 30_000 });
+    await page.locator('[data-testid=dataset-status][data-status=ready]').waitFor({ timeout: HANG_BOUND_MS });
     expect(await page.getByTestId('key-numbers').textContent()).toContain('2images');
     expect(errors).toEqual([]);
     await page.close();
@@ -153,10 +156,10 @@ describe('Dataset panel in Chromium', () => {
     await page.close();
   });
 
-  it.skipIf(!hasFlickr8k)('loads the real Flickr8K folder (../shared/datasets/flickr8k) through the folder input', async () => {
+  it.skipIf(skipUnlessPresent(hasFlickr8k ? '' : `${flickr8k}/captions.txt is absent`, '../shared Flickr8K'))('loads the real Flickr8K folder (../shared/datasets/flickr8k) through the folder input', async () => {
     const { page, errors } = await openPage(browser, `${served.url}?empty`);
     await page.getByTestId('folder-input').setInputFiles(flickr8k);
-    await page.locator('[data-testid=dataset-status][data-status=ready]').waitFor({ timeout: 120_000 });
+    await page.locator('[data-testid=dataset-status][data-status=ready]').waitFor({ timeout: HANG_BOUND_MS });
     const numbers = (await page.getByTestId('key-numbers').textContent()) ?? '';
     expect(numbers).toContain('8,000images'); // standard protocol: the official 6000/1000/1000 split
     await page.getByTestId('protocol-kaggle').check();

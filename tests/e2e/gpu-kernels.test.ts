@@ -10,7 +10,9 @@ import { build, preview, type PreviewServer } from 'vite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CheckResult } from './gpuKernels/check';
 import { captionSteps } from './gpuKernels/captionRun';
-import { launchChromium, openPage, repoRoot } from './harness.ts';
+import { chromiumMissing, launchChromium, openPage, repoRoot } from './harness.ts';
+import { skipUnlessPresent } from '../prerequisites.ts';
+import { HANG_BOUND_MS } from '../hangBound.ts';
 
 const root = join(repoRoot, 'tests', 'e2e', 'gpuKernels');
 const outDir = join(repoRoot, '.cache', 'e2e-gpu-kernels-dist');
@@ -18,6 +20,7 @@ let server: PreviewServer;
 let browser: Browser;
 
 beforeAll(async () => {
+  if (chromiumMissing) return;
   await build({ root, configFile: false, logLevel: 'warn', worker: { format: 'es' }, build: { outDir, emptyOutDir: true } });
   server = await preview({ root, configFile: false, logLevel: 'warn', build: { outDir }, preview: { host: '127.0.0.1', port: 0 } });
   browser = await launchChromium();
@@ -28,12 +31,12 @@ afterAll(async () => {
   await server?.close();
 });
 
-describe('fused WebGPU kernels in Chromium', () => {
+describe.skipIf(skipUnlessPresent(chromiumMissing, 'Chromium'))('fused WebGPU kernels in Chromium', () => {
   it('train a tiny model in a page and a worker with the same losses as stock ops, without validation errors', async () => {
     const url = server.resolvedUrls?.local[0];
     expect(url).toBeTruthy();
     const { page, errors } = await openPage(browser, url!);
-    await page.waitForFunction(() => (window as { gpuCheck?: unknown }).gpuCheck != null, undefined, { timeout: 280_000 });
+    await page.waitForFunction(() => (window as { gpuCheck?: unknown }).gpuCheck != null, undefined, { timeout: HANG_BOUND_MS });
     const results = (await page.evaluate(() => (window as unknown as { gpuCheck: unknown }).gpuCheck)) as Record<string, CheckResult>;
     for (const result of Object.values(results)) {
       expect(result.error, `${result.where}: ${result.error}`).toBeUndefined();
@@ -57,5 +60,5 @@ describe('fused WebGPU kernels in Chromium', () => {
     console.log(`Chromium adapter: ${results.page.adapter}; page losses ${results.page.fusedLosses.join(', ')}`);
     console.log(`caption model, fused f32 (page): ${results.page.captionFusedLosses.join(', ')}; stock ops (cpu): ${results.page.captionStockLosses.join(', ')}`);
     expect(errors).toEqual([]);
-  }, 300_000);
+  });
 });

@@ -10,6 +10,7 @@ import { createServer } from 'node:net';
 import { join, resolve } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { build, preview, type PreviewServer } from 'vite';
+import { HANG_BOUND_MS } from '../hangBound.ts';
 
 export const repoRoot = resolve(import.meta.dirname, '..', '..');
 export const resultsDir = join(repoRoot, 'test-results');
@@ -18,6 +19,11 @@ const stampFile = join(outDir, '.source-stamp');
 const lockFile = join(repoRoot, '.cache', 'e2e-build.lock');
 
 export const CHROMIUM_PATH = '/usr/bin/chromium';
+/** '' when Debian's Chromium is installed, else what to do about it (tests skip locally, fail in CI). */
+export const chromiumMissing = existsSync(CHROMIUM_PATH)
+  ? ''
+  : `${CHROMIUM_PATH} is missing: install it with tests/setup/system-packages.sh (apt-get install chromium)`;
+
 export const CHROMIUM_ARGS = [
   '--enable-unsafe-webgpu',
   '--no-sandbox',
@@ -49,7 +55,7 @@ async function sourceStamp(): Promise<string> {
 
 async function withLock<T>(run: () => Promise<T>): Promise<T> {
   await mkdir(join(repoRoot, '.cache'), { recursive: true });
-  const deadline = Date.now() + 5 * 60_000;
+  const deadline = Date.now() + HANG_BOUND_MS;
   for (;;) {
     try {
       const handle = await open(lockFile, 'wx');
@@ -58,8 +64,8 @@ async function withLock<T>(run: () => Promise<T>): Promise<T> {
     } catch {
       // Another test file is building: wait for it. A lock older than the deadline is from a killed run.
       const info = await stat(lockFile).catch(() => null);
-      if (info && Date.now() - info.mtimeMs > 5 * 60_000) await rm(lockFile, { force: true });
-      if (Date.now() > deadline) throw new Error(`e2e build lock ${lockFile} held for 5 minutes`);
+      if (info && Date.now() - info.mtimeMs > HANG_BOUND_MS) await rm(lockFile, { force: true });
+      if (Date.now() > deadline) throw new Error(`e2e build lock ${lockFile} held for ${HANG_BOUND_MS / 60_000} minutes`);
       await new Promise((done) => setTimeout(done, 250));
     }
   }
@@ -116,13 +122,15 @@ export async function serveApp(builtDir: string): Promise<Served> {
 }
 
 export function launchChromium(): Promise<Browser> {
-  if (!existsSync(CHROMIUM_PATH)) throw new Error(`${CHROMIUM_PATH} is missing: run .ci/run (apt-get install chromium)`);
+  if (chromiumMissing) throw new Error(chromiumMissing);
   return chromium.launch({ executablePath: CHROMIUM_PATH, headless: true, args: CHROMIUM_ARGS });
 }
 
 /** A page that records every console error and uncaught page error, to assert there were none. */
 export async function openPage(browser: Browser, url: string): Promise<{ page: Page; errors: string[] }> {
   const page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
+  // Waits without an explicit bound (clicks, fills, waitFor) are bounded as hangs, not as speed checks.
+  page.setDefaultTimeout(HANG_BOUND_MS);
   const errors: string[] = [];
   page.on('console', (message) => {
     if (message.type() === 'error') errors.push(`console: ${message.text()} (${message.location().url})`);

@@ -5,12 +5,13 @@
  * isolated) on the wasm backend, the postMessage all-reduce, and once with every replica on its own WebGPU
  * device (SwiftShader here: slow shader compiles, so a tiny model and two steps).
  */
-import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Browser } from 'playwright-core';
 import { build } from 'vite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CHROMIUM_PATH, launchChromium, openPage, repoRoot, serveApp, type Served } from './harness.ts';
+import { chromiumMissing, launchChromium, openPage, repoRoot, serveApp, type Served } from './harness.ts';
+import { skipUnlessPresent } from '../prerequisites.ts';
+import { HANG_BOUND_MS } from '../hangBound.ts';
 
 const outDir = join(repoRoot, '.cache', 'e2e-mirrored');
 let served: Served;
@@ -29,10 +30,9 @@ interface PageResult {
   error?: string;
 }
 
-const available = existsSync(CHROMIUM_PATH);
 
 beforeAll(async () => {
-  if (!available) return;
+  if (chromiumMissing) return;
   await build({
     root: repoRoot,
     logLevel: 'warn',
@@ -47,9 +47,9 @@ afterAll(async () => {
   await served?.close();
 });
 
-async function runPage(query: string, timeoutMs: number): Promise<{ result: PageResult; errors: string[] }> {
+async function runPage(query: string): Promise<{ result: PageResult; errors: string[] }> {
   const { page, errors } = await openPage(browser, `${served.url}tests/e2e/mirrored/index.html?${query}`);
-  await page.waitForFunction(() => 'mirroredResult' in window, undefined, { timeout: timeoutMs });
+  await page.waitForFunction(() => 'mirroredResult' in window, undefined, { timeout: HANG_BOUND_MS });
   const result = (await page.evaluate(() => (window as unknown as { mirroredResult: unknown }).mirroredResult)) as PageResult;
   await page.close();
   return { result, errors };
@@ -67,27 +67,27 @@ function expectEquivalent(result: PageResult, replicas: number): void {
   for (const check of result.checksums) expect(check.identical).toBe(true);
 }
 
-describe.skipIf(!available)('mirrored training in Chromium workers', () => {
+describe.skipIf(skipUnlessPresent(chromiumMissing, 'Chromium'))('mirrored training in Chromium workers', () => {
   it('wasm replicas, ring all-reduce over SharedArrayBuffer', async () => {
-    const { result, errors } = await runPage('backend=wasm&allReduce=ring&replicas=2&steps=3', 120_000);
+    const { result, errors } = await runPage('backend=wasm&allReduce=ring&replicas=2&steps=3');
     expect(result.crossOriginIsolated).toBe(true);
     expectEquivalent(result, 2);
     expect(result.setup).toMatchObject({ allReduce: 'ring', backend: 'wasm' });
     expect(errors).toEqual([]);
-  }, 180_000);
+  });
 
   it('wasm replicas, postMessage all-reduce, 3 replicas', async () => {
-    const { result, errors } = await runPage('backend=wasm&allReduce=postMessage&replicas=3&steps=3', 120_000);
+    const { result, errors } = await runPage('backend=wasm&allReduce=postMessage&replicas=3&steps=3');
     expectEquivalent(result, 3);
     expect(result.setup).toMatchObject({ allReduce: 'postMessage', backend: 'wasm' });
     expect(errors).toEqual([]);
-  }, 180_000);
+  });
 
   it('each replica on its own WebGPU device', async () => {
-    const { result, errors } = await runPage('backend=webgpu&allReduce=ring&replicas=2&steps=2', 540_000);
+    const { result, errors } = await runPage('backend=webgpu&allReduce=ring&replicas=2&steps=2');
     expectEquivalent(result, 2);
     expect(result.setup).toMatchObject({ backend: 'webgpu' });
     expect(result.backendChosen.adapter).toBeTruthy();
     expect(errors).toEqual([]);
-  }, 600_000);
+  });
 });

@@ -6,13 +6,15 @@
  */
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildApp, launchChromium, serveApp, type Served } from './harness.ts';
+import { buildApp, chromiumMissing, launchChromium, serveApp, type Served } from './harness.ts';
+import { skipUnlessPresent } from '../prerequisites.ts';
 import { newUserPath, precisionOnWebGpu, weightsDownloadFailure } from './studioFlow.ts';
 
 let served: Served;
 let browser: Browser;
 
 beforeAll(async () => {
+  if (chromiumMissing) return;
   served = await serveApp(await buildApp());
   browser = await launchChromium();
 });
@@ -22,27 +24,27 @@ afterAll(async () => {
   await served?.close();
 });
 
-describe('studio new-user path in Chromium', () => {
-  it('demo → features → train → evaluate → caption → export → reload → import → caption again', { timeout: 15 * 60_000 }, async () => {
+describe.skipIf(skipUnlessPresent(chromiumMissing, 'Chromium'))('studio new-user path in Chromium', () => {
+  it('demo → features → train → evaluate → caption → export → reload → import → caption again', async () => {
     const { errors } = await newUserPath(browser, served.url, { replicas: 1, tag: 'r1' });
     expect(errors).toEqual([]);
   });
 
-  it('the same path training on the page itself (in-process trainer)', { timeout: 15 * 60_000 }, async () => {
+  it('the same path training on the page itself (in-process trainer)', async () => {
     const { errors } = await newUserPath(browser, served.url, { replicas: 1, tag: 'page', placement: 'page' });
     expect(errors).toEqual([]);
   });
 
-  it('precision and kernels on the page\'s WebGPU (SwiftShader, no shader-f16): f16 refused with the reason, fused f32 run', { timeout: 12 * 60_000 }, async () => {
+  it('precision and kernels on the page\'s WebGPU (SwiftShader, no shader-f16): f16 refused with the reason, fused f32 run', async () => {
     const { errors } = await precisionOnWebGpu(browser, served.url);
     expect(errors).toEqual([]);
   });
 
-  it('shows a failed weights download in student words, details folded, and keeps working', { timeout: 10 * 60_000 }, async () => {
+  it('shows a failed weights download in student words, details folded, and keeps working', async () => {
     await weightsDownloadFailure(browser, served.url);
   });
 
-  it('the same path with 2 mirrored replicas', { timeout: 15 * 60_000 }, async () => {
+  it('the same path with 2 mirrored replicas', async () => {
     const { errors } = await newUserPath(browser, served.url, { replicas: 2, tag: 'r2' });
     expect(errors).toEqual([]);
   });

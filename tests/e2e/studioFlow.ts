@@ -11,8 +11,8 @@ import { encode } from 'fast-png';
 import type { Browser, Page } from 'playwright-core';
 import { expect } from 'vitest';
 import { openPage, screenshot } from './harness.ts';
+import { HANG_BOUND_MS } from '../hangBound.ts';
 
-const MINUTE = 60_000;
 
 function testPng(): Uint8Array {
   const size = 64;
@@ -46,8 +46,8 @@ export async function newUserPath(
   const shot = (name: string) => screenshot(page, `studio-${options.tag}-${name}.png`);
 
   // Dataset: the demo loads by itself; its statistics are drawn.
-  await page.locator('[data-testid=dataset-status][data-status=ready]').waitFor({ timeout: 2 * MINUTE });
-  await page.locator('[data-testid^=chart-] svg.recharts-surface path').first().waitFor({ timeout: 20_000 });
+  await page.locator('[data-testid=dataset-status][data-status=ready]').waitFor({ timeout: HANG_BOUND_MS });
+  await page.locator('[data-testid^=chart-] svg.recharts-surface path').first().waitFor({ timeout: HANG_BOUND_MS });
   await shot('1-dataset');
 
   // Features: MobileNet with random weights, labelled as random.
@@ -55,7 +55,7 @@ export async function newUserPath(
   await page.getByRole('radio', { name: /MobileNet/ }).check();
   await page.getByRole('radio', { name: /Random/ }).check();
   await page.getByTestId('extract-start').click();
-  await page.locator('[data-testid=features-status][data-status=done]').waitFor({ timeout: 4 * MINUTE });
+  await page.locator('[data-testid=features-status][data-status=done]').waitFor({ timeout: HANG_BOUND_MS });
   expect(await page.getByTestId('features-weights').textContent()).toContain('RANDOM');
   await shot('2-features');
 
@@ -79,9 +79,9 @@ export async function newUserPath(
   });
   await page.getByTestId('train-start').click();
   const lossChart = page.getByTestId('chart-step-loss');
-  await expect.poll(async () => Number(await lossChart.getAttribute('data-points')), { timeout: 3 * MINUTE, interval: 250 }).toBeGreaterThan(0);
+  await expect.poll(async () => Number(await lossChart.getAttribute('data-points')), { timeout: HANG_BOUND_MS, interval: 250 }).toBeGreaterThan(0);
   const early = Number(await lossChart.getAttribute('data-points'));
-  await page.locator('[data-testid=training-state][data-state=finished]').waitFor({ timeout: 6 * MINUTE });
+  await page.locator('[data-testid=training-state][data-state=finished]').waitFor({ timeout: HANG_BOUND_MS });
   const longTasksMs = await page.evaluate(() => (window as unknown as { __longTasksMs: number[] }).__longTasksMs);
   console.log(`[studio ${options.tag}] long tasks while training: ${longTasksMs.length}, longest ${Math.round(Math.max(0, ...longTasksMs))} ms`);
   const points = Number(await lossChart.getAttribute('data-points'));
@@ -113,7 +113,7 @@ export async function newUserPath(
   // Evaluation: BLEU in both protocols.
   await tab(page, 'Evaluation');
   await page.getByTestId('eval-start').click();
-  await page.locator('[data-testid=eval-status][data-status=done]').waitFor({ timeout: 3 * MINUTE });
+  await page.locator('[data-testid=eval-status][data-status=done]').waitFor({ timeout: HANG_BOUND_MS });
   for (const protocol of ['kaggle', 'standard']) {
     const bleu1 = Number(await page.getByTestId(`chart-bleu-${protocol}`).getAttribute('data-bleu1'));
     expect(bleu1).toBeGreaterThanOrEqual(0);
@@ -128,7 +128,7 @@ export async function newUserPath(
   await writeFile(imagePath, testPng());
   await tab(page, 'Playground');
   await page.getByTestId('playground-input').setInputFiles(imagePath);
-  await page.locator('[data-testid=playground-item][data-status=done]').first().waitFor({ timeout: MINUTE });
+  await page.locator('[data-testid=playground-item][data-status=done]').first().waitFor({ timeout: HANG_BOUND_MS });
   const caption = ((await page.getByTestId('playground-caption').first().textContent()) ?? '').trim();
   expect(caption.length).toBeGreaterThan(0);
   await expect.poll(() => page.locator('.sp-step').count()).toBeGreaterThan(0);
@@ -143,7 +143,7 @@ export async function newUserPath(
   await download.saveAs(archivePath);
   const archive = await readFile(archivePath);
   expect(archive.subarray(0, 2).toString('latin1')).toBe('PK');
-  await page.getByTestId('model-saved-run').waitFor({ timeout: 30_000 });
+  await page.getByTestId('model-saved-run').waitFor({ timeout: HANG_BOUND_MS });
   expect(await page.getByTestId('model-weights').textContent()).toContain('lstm/recurrent_kernel');
   await shot('6-model');
 
@@ -151,7 +151,7 @@ export async function newUserPath(
   await page.reload();
   await tab(page, 'Model');
   try {
-    await page.locator('[data-testid=model-info][data-source=trained]').waitFor({ timeout: MINUTE });
+    await page.locator('[data-testid=model-info][data-source=trained]').waitFor({ timeout: HANG_BOUND_MS });
   } catch (error) {
     await shot('reload-failure');
     throw new Error(`the saved run did not come back after a reload: ${await page.locator('main').textContent()} / ${errors.join(' | ')}`, { cause: error });
@@ -160,11 +160,11 @@ export async function newUserPath(
   expect(Number(await page.getByTestId('chart-step-loss').getAttribute('data-points'))).toBe(points);
   await tab(page, 'Model');
   await page.getByTestId('model-import-input').setInputFiles(archivePath);
-  await page.locator('[data-testid=model-info][data-source=archive]').waitFor({ timeout: MINUTE });
+  await page.locator('[data-testid=model-info][data-source=archive]').waitFor({ timeout: HANG_BOUND_MS });
   await shot('7-model-imported');
   await tab(page, 'Playground');
   await page.getByTestId('playground-input').setInputFiles(imagePath);
-  await page.locator('[data-testid=playground-item][data-status=done]').first().waitFor({ timeout: 2 * MINUTE });
+  await page.locator('[data-testid=playground-item][data-status=done]').first().waitFor({ timeout: HANG_BOUND_MS });
   expect(((await page.getByTestId('playground-caption').first().textContent()) ?? '').trim()).toBe(caption);
   await shot('8-playground-after-reload');
   await page.close();
@@ -175,14 +175,14 @@ export async function newUserPath(
 /** A failure shown where it happened, in a student's words, with the technical detail one click away. */
 export async function weightsDownloadFailure(browser: Browser, baseUrl: string): Promise<void> {
   const { page } = await openPage(browser, `${baseUrl}?backend=wasm`);
-  await page.locator('[data-testid=dataset-status][data-status=ready]').waitFor({ timeout: 2 * MINUTE });
+  await page.locator('[data-testid=dataset-status][data-status=ready]').waitFor({ timeout: HANG_BOUND_MS });
   await tab(page, 'Features');
   await page.getByRole('radio', { name: /URL/ }).check();
   // A port nothing listens on: the download fails the way a wrong URL does.
   await page.getByLabel('URL of model.json').fill('http://127.0.0.1:9/weights/model.json');
   await page.getByTestId('extract-start').click();
   const error = page.getByTestId('features-error');
-  await error.waitFor({ timeout: MINUTE });
+  await error.waitFor({ timeout: HANG_BOUND_MS });
   expect(await page.getByTestId('features-status').getAttribute('data-status')).toBe('failed');
   const sentence = (await error.locator('p').first().textContent()) ?? '';
   expect(sentence).toMatch(/weights|download|model\.json/i);
@@ -197,13 +197,13 @@ export async function weightsDownloadFailure(browser: Browser, baseUrl: string):
   await page.getByRole('radio', { name: /Random/ }).check();
   await page.getByTestId('extract-start').click();
   const progress = page.getByTestId('extract-progress');
-  await expect.poll(async () => Number(await progress.getAttribute('data-done')), { timeout: 2 * MINUTE, interval: 100 }).toBeGreaterThan(0);
+  await expect.poll(async () => Number(await progress.getAttribute('data-done')), { timeout: HANG_BOUND_MS, interval: 100 }).toBeGreaterThan(0);
   await page.getByTestId('extract-abort').click();
-  await page.locator('[data-testid=features-status][data-status=aborted]').waitFor({ timeout: MINUTE });
+  await page.locator('[data-testid=features-status][data-status=aborted]').waitFor({ timeout: HANG_BOUND_MS });
   const doneBeforeAbort = Number(await progress.getAttribute('data-done'));
   expect(await page.getByTestId('extract-start').textContent()).toBe('Resume extraction');
   await page.getByTestId('extract-start').click();
-  await page.locator('[data-testid=features-status][data-status=done]').waitFor({ timeout: 4 * MINUTE });
+  await page.locator('[data-testid=features-status][data-status=done]').waitFor({ timeout: HANG_BOUND_MS });
   const fromCache = Number((((await page.getByTestId('features-status').textContent()) ?? '').match(/\((\d+) from the cache\)/) ?? [])[1] ?? 0);
   expect(fromCache).toBeGreaterThan(0);
   expect(fromCache).toBeLessThanOrEqual(doneBeforeAbort);
@@ -218,12 +218,12 @@ export async function weightsDownloadFailure(browser: Browser, baseUrl: string):
  */
 export async function precisionOnWebGpu(browser: Browser, baseUrl: string): Promise<{ errors: string[] }> {
   const { page, errors } = await openPage(browser, `${baseUrl}?units=16`);
-  await page.locator('[data-testid=dataset-status][data-status=ready]').waitFor({ timeout: 2 * MINUTE });
+  await page.locator('[data-testid=dataset-status][data-status=ready]').waitFor({ timeout: HANG_BOUND_MS });
   await tab(page, 'Training');
   const settings = page.getByTestId('training-settings');
   const mixed = page.getByRole('radio', { name: /mixed float16/ });
   // The page picks its backend at start; the reason appears once the adapter is known.
-  await expect.poll(async () => (await settings.textContent()) ?? '', { timeout: MINUTE }).toContain('lacks the shader-f16 feature');
+  await expect.poll(async () => (await settings.textContent()) ?? '', { timeout: HANG_BOUND_MS }).toContain('lacks the shader-f16 feature');
   expect(await mixed.isDisabled()).toBe(true);
   expect(await page.getByRole('radio', { name: 'float32', exact: true }).isChecked()).toBe(true);
   // The page's adapter, named as a software one, with its features and limits one click away.
@@ -247,14 +247,14 @@ export async function precisionOnWebGpu(browser: Browser, baseUrl: string): Prom
   await page.getByRole('radio', { name: /MobileNet/ }).check();
   await page.getByRole('radio', { name: /Random/ }).check();
   await page.getByTestId('extract-start').click();
-  await page.locator('[data-testid=features-status][data-status=done]').waitFor({ timeout: 4 * MINUTE });
+  await page.locator('[data-testid=features-status][data-status=done]').waitFor({ timeout: HANG_BOUND_MS });
   await tab(page, 'Training');
   await setNumber(page, 'Epochs', 1);
   await setNumber(page, 'Batch size', 64);
   // No BLEU decoding: greedy decoding runs stock ops, each a shader SwiftShader compiles slowly.
   await setNumber(page, 'BLEU sample', 0);
   await page.getByTestId('train-start').click();
-  await page.locator('[data-testid=training-state][data-state=finished]').waitFor({ timeout: 5 * MINUTE });
+  await page.locator('[data-testid=training-state][data-state=finished]').waitFor({ timeout: HANG_BOUND_MS });
   const backend = (await page.getByTestId('training-backend').textContent()) ?? '';
   expect(backend).toContain('Backend: webgpu');
   expect(backend).toContain('1 replica in a worker (webgpu)');
@@ -267,7 +267,7 @@ export async function precisionOnWebGpu(browser: Browser, baseUrl: string): Prom
   // Switch one knob and measure again: stock tfjs ops; both runs side by side.
   await page.getByLabel('Fused kernels', { exact: true }).uncheck();
   await page.getByTestId('train-start').click();
-  await page.locator('[data-testid=training-state][data-state=finished]').waitFor({ timeout: 5 * MINUTE });
+  await page.locator('[data-testid=training-state][data-state=finished]').waitFor({ timeout: HANG_BOUND_MS });
   expect(await page.getByTestId('training-kernels').textContent()).toBe('stock tfjs ops');
   const history = page.getByTestId('run-history');
   expect(await history.getAttribute('data-runs')).toBe('2');

@@ -156,7 +156,7 @@ export async function loadDataset(folder: Folder, options: LoadOptions = {}): Pr
   const captionFile = await findCaptionFile(folder, entries, options);
   const captionDir = dirOf(captionFile.path);
   const parsed = parseCaptionFile(captionFile);
-  const problems: Problem[] = [...parsed.problems];
+  const problems: Problem[] = [...(folder.listProblems?.() ?? []), ...parsed.problems];
   const images = groupByImage(parsed.rows, captionFile.path, problems);
   if (images.length === 0) {
     const first = problems[0];
@@ -203,6 +203,13 @@ export async function loadDataset(folder: Folder, options: LoadOptions = {}): Pr
       code: 'no-images',
       message: `no image files in folder '${folder.name}' (looked for .jpg, .png, .gif, .bmp, .webp files in Images/ or beside ${captionFile.path}): captions only, nothing to train on`,
     });
+    if (folder.followsLinks === false) {
+      problems.push({
+        file: captionFile.path,
+        code: 'links-not-followed',
+        message: `${captionFile.path} names ${images.length} images, but the browser handed over no image file from '${folder.name}': if its images are behind a symbolic link (for example Images → where the photos really are), the browser does not follow it. Pick the images folder itself together with the caption file, or use a real copy of the images`,
+      });
+    }
   }
   for (const record of images) {
     const name = baseName(record.name);

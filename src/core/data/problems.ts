@@ -18,6 +18,10 @@
  *   not-an-image             a file in an image folder that is not an image (by extension or magic bytes)
  *   image-empty              a 0-byte image file
  *   image-truncated          an image whose end is missing
+ *   links-not-followed       no images in a browser folder, which does not follow symbolic links (the likely why)
+ * Folder listing (Folder.listProblems, Node folders):
+ *   link-dangling            a symbolic link whose target does not exist (skipped)
+ *   link-loop                a link to a folder that contains it (reported once, not walked)
  * buildCorpus (Corpus.problems):
  *   derived-split            standard protocol, dataset names no split: seeded 80/10/10
  *   not-in-split             standard protocol: images in no split file, left out (one problem)

@@ -36,6 +36,13 @@ export interface Folder {
   readonly name: string;
   list(): Promise<FolderEntry[]>;
   read(path: string): Promise<Uint8Array>;
+  /**
+   * false where symbolic links inside the folder are not handed over (a folder picked or dropped in the
+   * browser): a dataset whose Images is a link then looks empty, and the loader says why.
+   */
+  readonly followsLinks?: boolean;
+  /** Problems met while listing (a dangling link, a link back to an ancestor); valid after list(). */
+  listProblems?(): Problem[];
 }
 
 export type CaptionFormat = 'kaggle-csv' | 'flickr8k-token' | 'karpathy-json';

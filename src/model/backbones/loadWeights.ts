@@ -12,7 +12,7 @@
  *      → vgg16_tfjs/model.json + group1-shard1of133 … (4 MB each; `--quantize_float16` halves them,
  *        features then differ slightly and get another weights identity)
  *   4. Node: `caption-studio extract <dataset> --backbone vgg16 --weights vgg16_tfjs --out vgg16.features`;
- *      browser: pick model.json and every shard file together. MobileNet v1 folders are made the same way
+ *      browser: pick the folder, or model.json and every shard file together. MobileNet v1 folders are made the same way
  *      from `keras.applications.MobileNet(alpha=…, weights='imagenet')`.
  * Weight names are matched exactly (`block1_conv1/kernel`), or under a prefix (`vgg16/block1_conv1/kernel`),
  * `:0` suffixes ignored; a converter that names weights otherwise gets an error listing the names it wrote.
@@ -64,12 +64,58 @@ function describeLocation(location: WeightsInput): Exclude<WeightsSource, 'rando
     case 'path':
       return { kind: 'path', location: location.path };
     case 'files': {
-      const json = location.files.find((f) => f.name.endsWith('.json'));
-      return { kind: 'files', location: `${json?.name ?? '(no model.json)'} + ${location.files.length - 1} shard file(s)` };
+      const json = location.files.find((f) => f.name === 'model.json') ?? location.files.find((f) => f.name.endsWith('.json'));
+      return { kind: 'files', location: `${json?.name ?? '(no model.json)'} + ${location.files.length - 1} other file(s)` };
     }
     case 'random':
       throw new Error('random weights have no location');
   }
+}
+
+/** The files a weightsManifest names: just their base names, in manifest order (`./group1-shard1of1` → `group1-shard1of1`). */
+function manifestFileNames(modelJson: tf.io.ModelJSON): string[] {
+  return (modelJson.weightsManifest ?? []).flatMap((group) => group.paths.map((path) => path.split('/').pop() ?? path));
+}
+
+/**
+ * Picked files (a file set or every file of a picked folder) as a tfjs IOHandler. The weight files are the
+ * ones model.json's weightsManifest names, whatever their extension: tensorflowjs_converter names its
+ * shards `group1-shard1of1` with no extension, so filtering by `.bin` would drop them.
+ */
+function filesHandler(files: File[]): tf.io.IOHandler {
+  return {
+    async load() {
+      const named = files.filter((f) => f.name === 'model.json');
+      const candidates = named.length ? named : files.filter((f) => f.name.endsWith('.json'));
+      if (candidates.length !== 1) {
+        throw new WeightsError(
+          candidates.length === 0
+            ? `none of the ${files.length} files you picked is a model.json: pick model.json together with the weight files it names`
+            : `pick one model.json with its weight files (got ${candidates.length} .json files: ${candidates.map((f) => f.name).join(', ')})`,
+        );
+      }
+      const jsonFile = candidates[0];
+      let modelJson: tf.io.ModelJSON;
+      try {
+        modelJson = JSON.parse(await jsonFile.text()) as tf.io.ModelJSON;
+      } catch (error) {
+        throw new WeightsError(`${jsonFile.name} is not JSON: ${(error as Error).message}`);
+      }
+      if (!modelJson.weightsManifest) {
+        throw new WeightsError(`${jsonFile.name} has no weightsManifest (is it a TensorFlow.js Layers model folder?)`);
+      }
+      const byName = new Map(files.map((f) => [f.name, f]));
+      const shards = manifestFileNames(modelJson).map((name) => {
+        const file = byName.get(name);
+        if (!file) throw new WeightsError(`${jsonFile.name} names ${name}, which is not among the files you picked`);
+        return file;
+      });
+      return tf.io.getModelArtifactsForJSON(modelJson, async (manifest) => {
+        const buffers = await Promise.all(shards.map((file) => file.arrayBuffer()));
+        return [manifest.flatMap((group) => group.weights), tf.io.concatenateArrayBuffers(buffers)];
+      });
+    },
+  };
 }
 
 function toHandler(location: WeightsInput): tf.io.IOHandler {
@@ -78,13 +124,8 @@ function toHandler(location: WeightsInput): tf.io.IOHandler {
       return location.handler;
     case 'url':
       return tf.io.http(location.url);
-    case 'files': {
-      const json = location.files.filter((f) => f.name.endsWith('.json'));
-      if (json.length !== 1) {
-        throw new WeightsError(`pick exactly one model.json together with its weight shards (got ${json.length} .json files)`);
-      }
-      return tf.io.browserFiles([json[0], ...location.files.filter((f) => f !== json[0])]);
-    }
+    case 'files':
+      return filesHandler(location.files);
     case 'path':
       throw new WeightsError('a weights path needs Node: resolve it with nodeWeights() from loadWeightsNode.ts');
     case 'random':

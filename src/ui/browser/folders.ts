@@ -37,6 +37,7 @@ export function fileListFolder(files: File[]): RangeFolder {
   };
   return {
     name: top ?? 'files',
+    followsLinks: false,
     async list(): Promise<FolderEntry[]> {
       return [...byPath].map(([path, file]) => ({ path, bytes: file.size }));
     },
@@ -94,6 +95,7 @@ export function directoryHandleFolder(handle: FileSystemDirectoryHandle): RangeF
   }
   return {
     name: root.name,
+    followsLinks: false,
     async list(): Promise<FolderEntry[]> {
       return [...(await listed())].map(([path, file]) => ({ path, bytes: file.size }));
     },

@@ -1,13 +1,14 @@
 /**
  * Picks a backbone's tfjs Layers model files: model.json and its shards, either as files or as the folder
- * that holds them (only the .json and .bin files of the folder are kept).
+ * that holds them. Every file is passed on: the loader takes the ones model.json's manifest names, whatever
+ * their extension (the converter's shards are named `group1-shard1of1`, without one).
  */
 export function WeightsFilesPicker({ disabled, picked, onPick }: { disabled: boolean; picked: string[]; onPick(files: File[]): void }) {
-  const keep = (list: FileList | null) => [...(list ?? [])].filter((f) => /\.(json|bin)$/i.test(f.name));
+  const keep = (list: FileList | null) => [...(list ?? [])];
   return (
     <div className="sp-actions">
       <label>
-        Files: <input type="file" multiple accept=".json,.bin" aria-label="Weight files" disabled={disabled} onChange={(e) => onPick(keep(e.target.files))} />
+        Files: <input type="file" multiple aria-label="Weight files" disabled={disabled} onChange={(e) => onPick(keep(e.target.files))} />
       </label>
       <label>
         Folder:{' '}

@@ -18,7 +18,7 @@ export function WeightsRecipe() {
           Convert it: <code>tensorflowjs_converter --input_format keras vgg16.h5 vgg16_tfjs/</code>
         </li>
         <li>
-          Here, choose <b>Files</b> and pick <code>model.json</code> with every <code>group*.bin</code> shard, or serve the folder and give the URL of{' '}
+          Here, choose <b>Folder</b> and pick the converter's output folder (or <b>Files</b>: <code>model.json</code> with every shard it names), or serve the folder and give the URL of{' '}
           <code>model.json</code>.
         </li>
       </ol>

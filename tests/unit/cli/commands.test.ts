@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { repoRoot } from '../../paths';
+import { skipUnlessPresent } from '../../prerequisites.ts';
 
 const cli = join(repoRoot, 'src', 'cli', 'caption-studio.mjs');
 const flickr8k = resolve(repoRoot, '..', 'shared', 'datasets', 'flickr8k');
@@ -106,7 +107,7 @@ describe('caption-studio demo and stats', () => {
   });
 });
 
-describe.skipIf(!hasFlickr8k)('caption-studio stats on the real Flickr8K folder (../shared/datasets/flickr8k)', () => {
+describe.skipIf(skipUnlessPresent(hasFlickr8k ? '' : `${flickr8k}/captions.txt is absent`, '../shared Flickr8K'))('caption-studio stats on the real Flickr8K folder (../shared/datasets/flickr8k)', () => {
   it('kaggle protocol: the notebook numbers', async () => {
     const result = await run(['stats', flickr8k, '--protocol', 'kaggle', '--json']);
     expect(result.code).toBe(0);

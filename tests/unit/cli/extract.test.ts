@@ -10,12 +10,12 @@ import { generateDemoDataset } from '../../../src/core/data/demo.ts';
 import { UserError } from '../../../src/core/errors.ts';
 import { readFeatureFile } from '../../../src/engine/features/cacheNode.ts';
 import { sharedDir } from '../../paths';
+import { skipUnlessPresent } from '../../prerequisites.ts';
 
 const shared = sharedDir;
 const flickrDir = join(shared, 'datasets', 'flickr8k');
 const modelDir = join(shared, 'models', 'mobilenet_v1_0.25_224');
 const haveShared = existsSync(join(flickrDir, 'Images')) && existsSync(join(modelDir, 'model.json'));
-if (!haveShared) console.warn(`skipping real-data extract tests: ${flickrDir} or ${modelDir} is absent (needs ../shared)`);
 
 let dir: string;
 beforeAll(async () => {
@@ -46,7 +46,7 @@ async function writeFolder(root: string, files: Record<string, Uint8Array | stri
   }
 }
 
-describe.skipIf(!haveShared)('extract on the 100 real Flickr8K JPEGs with MobileNet 0.25', () => {
+describe.skipIf(skipUnlessPresent(haveShared ? '' : `${flickrDir}/Images or ${modelDir} is absent (needs ../shared)`, '../shared Flickr8K images and MobileNet weights'))('extract on the 100 real Flickr8K JPEGs with MobileNet 0.25', () => {
   it('writes 256-d features of every image, and an interrupted run resumes with only the rest', async () => {
     const out = join(dir, 'flickr.features');
     const args = [flickrDir, '--backbone', 'mobilenet', '--weights', modelDir, '--out', out, '--batch', '25', '--json'];

@@ -9,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeCliFolder, recordingIo, removeCliFolder } from './fixture';
 import { main } from '../../../src/cli/main';
 import { setupGpu } from '../gpu/setup';
+import { skipUnlessPresent } from '../../prerequisites.ts';
 
 const gpu = await setupGpu();
 let dir: string;
@@ -17,7 +18,7 @@ const io = () => recordingIo(dir);
 
 const base = ['train', 'demo', '--features', 'features.bin', '--batch', '8', '--units', '16', '--embed', '16', '--val-sample', '0', '--backend', 'webgpu', '--json'];
 
-describe.skipIf(!gpu.engine?.shaderF16)(`train --backend webgpu in Node (${gpu.adapter || gpu.skipReason || 'no shader-f16'})`, () => {
+describe.skipIf(skipUnlessPresent(gpu.skipReason || (gpu.engine?.shaderF16 ? '' : 'adapter has no shader-f16'), 'shader-f16'))(`train --backend webgpu in Node (${gpu.adapter || gpu.skipReason || 'no shader-f16'})`, () => {
   beforeAll(async () => {
     dir = await makeCliFolder('cs-gpu-cli-');
   });

@@ -10,6 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeCliFolder, recordingIo, removeCliFolder } from './fixture';
 import { main } from '../../../src/cli/main';
 import { setupGpu } from '../gpu/setup';
+import { skipUnlessPresent } from '../../prerequisites.ts';
 
 const gpu = await setupGpu();
 let dir: string;
@@ -21,7 +22,7 @@ const args = [
   '--backend', 'webgpu', '--precision', 'mixed_float16', '--loss-scale', String(2 ** 24), '--json',
 ];
 
-describe.skipIf(!gpu.engine?.shaderF16)(`train --replicas 2 --backend webgpu --precision mixed_float16 (${gpu.adapter || gpu.skipReason || 'no shader-f16'})`, () => {
+describe.skipIf(skipUnlessPresent(gpu.skipReason || (gpu.engine?.shaderF16 ? '' : 'adapter has no shader-f16'), 'shader-f16'))(`train --replicas 2 --backend webgpu --precision mixed_float16 (${gpu.adapter || gpu.skipReason || 'no shader-f16'})`, () => {
   beforeAll(async () => {
     dir = await makeCliFolder('cs-gpu-cli-mirrored-');
   });

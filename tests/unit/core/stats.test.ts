@@ -9,6 +9,7 @@ import type { Corpus, LoadedDataset } from '../../../src/core/data/types';
 import { computeStats, logSpacedRanks } from '../../../src/core/stats';
 import { buildCorpus } from '../../../src/core/text/protocols';
 import { repoRoot } from '../../paths';
+import { skipUnlessPresent } from '../../prerequisites.ts';
 
 const flickrDir = path.resolve(repoRoot, '..', 'shared', 'datasets', 'flickr8k');
 const hasRealData = existsSync(path.join(flickrDir, 'captions.txt'));
@@ -149,7 +150,7 @@ describe('computeStats on the demo dataset', () => {
   });
 });
 
-describe.skipIf(!hasRealData)(
+describe.skipIf(skipUnlessPresent(hasRealData ? '' : `${flickrDir}/captions.txt is absent`, '../shared Flickr8K'))(
   `computeStats on the real Flickr8K folder${hasRealData ? '' : ' — skipped: ../shared/datasets/flickr8k absent'}`,
   () => {
     it('kaggle protocol matches the independent Python computation; dimensions of the 100 JPEGs', async () => {

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
 import { selectBackend } from '../../../src/gpu/backendSelect';
 import { nodeGpu } from '../../../src/gpu/nodeGpu';
+import { inCi } from '../../prerequisites.ts';
 
 describe('selectBackend', () => {
   it('without WebGPU in Node falls back past webgpu and webgl, naming each reason', async () => {
@@ -24,7 +25,9 @@ describe('selectBackend', () => {
   it('chooses webgpu on Dawn when an adapter exists, and reports it', async (ctx) => {
     const gpu = await nodeGpu();
     const adapter = await gpu.requestAdapter();
-    if (!adapter) ctx.skip('Dawn found no adapter (install Mesa lavapipe: mesa-vulkan-drivers from bookworm-backports)');
+    const missing = 'Dawn found no adapter (install Mesa lavapipe: mesa-vulkan-drivers from bookworm-backports)';
+    if (!adapter && inCi) throw new Error(`missing a WebGPU adapter in Node in CI: ${missing}`);
+    if (!adapter) ctx.skip(missing);
     const choice = await selectBackend({ gpu });
     expect(choice.backend).toBe('webgpu');
     expect(choice.adapter).toMatch(/\((software|hardware), (f16|no-f16)\)/);

@@ -12,6 +12,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
 import { fusedLstm, lstmReference } from '../../../src/gpu/kernels/fusedLstm';
 import { onCpu, randomArray, setupGpu } from './setup';
+import { skipUnlessPresent } from '../../prerequisites.ts';
 
 const gpu = await setupGpu();
 const f16Reason = gpu.engine && !gpu.engine.shaderF16 ? 'adapter has no shader-f16' : '';
@@ -61,7 +62,7 @@ function scaleRelativeError(got: ArrayLike<number>, want: ArrayLike<number>): nu
 
 const names = ['hSeq', 'dx', 'dKernel', 'dRecurrent', 'dBias'];
 
-describe.skipIf(!gpu.engine)(`fused LSTM on ${gpu.adapter || 'no adapter'} ${gpu.skipReason}`, () => {
+describe.skipIf(skipUnlessPresent(gpu.skipReason, 'a WebGPU adapter in Node (Dawn)'))(`fused LSTM on ${gpu.adapter || 'no adapter'} ${gpu.skipReason}`, () => {
   afterAll(() => gpu.engine?.assertNoErrors());
 
   it('the cpu reference keeps state over masked steps (a fully masked row stays 0)', async () => {
@@ -74,7 +75,7 @@ describe.skipIf(!gpu.engine)(`fused LSTM on ${gpu.adapter || 'no adapter'} ${gpu
   // Kernel shapes default to the adapter's (lavapipe: 'cpu'); 'gpu' runs the real-GPU shapes here too.
   const runs = [['float32', undefined], ['float32', 'gpu'], ['mixed_float16', undefined]] as const;
   for (const [precision, kernelShapes] of runs) {
-    it.skipIf(precision === 'mixed_float16' && !!f16Reason)(`${precision}${kernelShapes ? ` (${kernelShapes} kernel shapes)` : ''}: forward and gradients match the stock LSTM ${f16Reason}`, async () => {
+    it.skipIf(precision === 'mixed_float16' && skipUnlessPresent(f16Reason, 'shader-f16'))(`${precision}${kernelShapes ? ` (${kernelShapes} kernel shapes)` : ''}: forward and gradients match the stock LSTM ${f16Reason}`, async () => {
       const want = await onCpu(() => forwardAndGrads(lstmReference));
       const before = tf.memory().numTensors;
       const gotTensors = tf.tidy(() => forwardAndGrads((x, m, k, r, b) => fusedLstm(x, m, k, r, b, { precision, kernelShapes })));
@@ -91,7 +92,7 @@ describe.skipIf(!gpu.engine)(`fused LSTM on ${gpu.adapter || 'no adapter'} ${gpu
     });
   }
 
-  it.skipIf(!!f16Reason)(`mixed_float16: the recurrent step itself multiplies in f16 (zero input kernel: xw is exact) ${f16Reason}`, async () => {
+  it.skipIf(skipUnlessPresent(f16Reason, 'shader-f16'))(`mixed_float16: the recurrent step itself multiplies in f16 (zero input kernel: xw is exact) ${f16Reason}`, async () => {
     const run = (precision: 'float32' | 'mixed_float16') =>
       fusedLstm(tf.tensor3d(data.x, [B, T, E]), tf.tensor2d(data.mask, [B, T]), tf.zeros([E, 4 * H]),
         tf.tensor2d(data.recurrent, [H, 4 * H]), tf.fill([4 * H], 0.5) as tf.Tensor1D, { precision });

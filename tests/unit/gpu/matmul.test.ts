@@ -10,11 +10,12 @@ import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-webgpu';
 import { fusedDense, gpuColumnSum, gpuMatmul, type MatmulLayout } from '../../../src/gpu/kernels/matmul';
 import { maxBoundRatio, maxRelativeError, onCpu, randomArray, setupGpu } from './setup';
+import { skipUnlessPresent } from '../../prerequisites.ts';
 
 const gpu = await setupGpu();
 const f16Reason = gpu.engine && !gpu.engine.shaderF16 ? 'adapter has no shader-f16' : '';
 
-describe.skipIf(!gpu.engine)(`WGSL matmul on ${gpu.adapter || 'no adapter'} ${gpu.skipReason}`, () => {
+describe.skipIf(skipUnlessPresent(gpu.skipReason, 'a WebGPU adapter in Node (Dawn)'))(`WGSL matmul on ${gpu.adapter || 'no adapter'} ${gpu.skipReason}`, () => {
   afterAll(() => gpu.engine?.assertNoErrors());
 
   const cases: Array<[number, number, number, boolean, boolean]> = [
@@ -94,7 +95,7 @@ describe.skipIf(!gpu.engine)(`WGSL matmul on ${gpu.adapter || 'no adapter'} ${gp
     gpu.engine!.assertNoErrors();
   });
 
-  it.skipIf(!!f16Reason)(`f16 compute stays within 1.5e-3·(|A|·|B|) of the exact product ${f16Reason}`, async () => {
+  it.skipIf(skipUnlessPresent(f16Reason, 'shader-f16'))(`f16 compute stays within 1.5e-3·(|A|·|B|) of the exact product ${f16Reason}`, async () => {
     const [M, K, N] = [40, 300, 50];
     const aData = randomArray(M * K, 4, 3);
     const bData = randomArray(K * N, 5, 3);
@@ -119,7 +120,7 @@ describe.skipIf(!gpu.engine)(`WGSL matmul on ${gpu.adapter || 'no adapter'} ${gp
     gpu.engine!.assertNoErrors();
   });
 
-  it.skipIf(!!f16Reason)(`f16 overflows for real: 60000 * 60000 gives +Inf ${f16Reason}`, async () => {
+  it.skipIf(skipUnlessPresent(f16Reason, 'shader-f16'))(`f16 overflows for real: 60000 * 60000 gives +Inf ${f16Reason}`, async () => {
     const got = tf.tidy(() => gpuMatmul(tf.tensor2d([60000, 1], [1, 2]), tf.tensor2d([60000, 0, 1, 1], [2, 2]), { precision: 'mixed_float16' }));
     const values = Array.from(await got.data());
     got.dispose();
@@ -131,7 +132,7 @@ describe.skipIf(!gpu.engine)(`WGSL matmul on ${gpu.adapter || 'no adapter'} ${gp
   });
 
   for (const precision of ['float32', 'mixed_float16'] as const) {
-    it.skipIf(precision === 'mixed_float16' && !!f16Reason)(`fusedDense relu gradients (${precision}) match cpu`, async () => {
+    it.skipIf(precision === 'mixed_float16' && skipUnlessPresent(f16Reason, 'shader-f16'))(`fusedDense relu gradients (${precision}) match cpu`, async () => {
       const [N, K, M] = [9, 20, 13];
       const xData = randomArray(N * K, 6);
       const wData = randomArray(K * M, 7);

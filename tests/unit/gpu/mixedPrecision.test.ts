@@ -11,11 +11,12 @@ import { fusedLstm } from '../../../src/gpu/kernels/fusedLstm';
 import { fusedDense } from '../../../src/gpu/kernels/matmul';
 import { LossScaler, scaledStep, type LossScaleEvent } from '../../../src/model/precision';
 import { randomArray, setupGpu } from './setup';
+import { skipUnlessPresent } from '../../prerequisites.ts';
 
 const gpu = await setupGpu();
 const reason = !gpu.engine ? gpu.skipReason : !gpu.engine.shaderF16 ? 'adapter has no shader-f16' : '';
 
-describe.skipIf(!!reason)(`mixed_float16 training with loss scaling on ${gpu.adapter} ${reason}`, () => {
+describe.skipIf(skipUnlessPresent(reason, 'shader-f16'))(`mixed_float16 training with loss scaling on ${gpu.adapter} ${reason}`, () => {
   afterAll(() => gpu.engine?.assertNoErrors());
 
   it('skips the overflowing step, halves the scale, then trains with finite weights', async () => {

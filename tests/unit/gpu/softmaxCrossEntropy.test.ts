@@ -7,6 +7,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
 import { fusedOutputLoss } from '../../../src/gpu/kernels/softmaxCrossEntropy';
 import { maxRelativeError, onCpu, randomArray, setupGpu } from './setup';
+import { skipUnlessPresent } from '../../prerequisites.ts';
 
 const gpu = await setupGpu();
 const f16Reason = gpu.engine && !gpu.engine.shaderF16 ? 'adapter has no shader-f16' : '';
@@ -35,11 +36,11 @@ const stock: LossFn = (h, w, b) => {
   return tf.div(tf.sum(tf.mul(perRow, mask)), tf.sum(mask)) as tf.Scalar;
 };
 
-describe.skipIf(!gpu.engine)(`fused output projection + softmax CE on ${gpu.adapter || 'no adapter'} ${gpu.skipReason}`, () => {
+describe.skipIf(skipUnlessPresent(gpu.skipReason, 'a WebGPU adapter in Node (Dawn)'))(`fused output projection + softmax CE on ${gpu.adapter || 'no adapter'} ${gpu.skipReason}`, () => {
   afterAll(() => gpu.engine?.assertNoErrors());
 
   for (const precision of ['float32', 'mixed_float16'] as const) {
-    it.skipIf(precision === 'mixed_float16' && !!f16Reason)(`${precision}: loss and gradients match stock ops ${f16Reason}`, async () => {
+    it.skipIf(precision === 'mixed_float16' && skipUnlessPresent(f16Reason, 'shader-f16'))(`${precision}: loss and gradients match stock ops ${f16Reason}`, async () => {
       const want = await onCpu(() => lossAndGrads(stock));
       const before = tf.memory().numTensors;
       const gotTensors = tf.tidy(() =>

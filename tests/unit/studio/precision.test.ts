@@ -85,7 +85,7 @@ describe('a real mixed_float16 run into the store', () => {
     const rows = lossScaleRows(t.steps);
     expect(rows.filter((r) => r.skippedScale !== null)).toHaveLength(t.skippedSteps);
     for (const r of rows) if (r.skippedScale !== null) expect(r.skippedScale).toBe(r.lossScale);
-  }, 60_000);
+  });
 });
 
 describe('what the run got: backend, precision, kernels', () => {

@@ -18,6 +18,7 @@ import { memoryRunPersistence } from '../../../src/studio/runStore';
 import { mulberry32 } from '../../../src/core/rng';
 import { MemoryCheckpointStore } from '../../../src/engine/training/checkpoint';
 import { testStore } from '../../support/studioStore';
+import { HANG_BOUND_MS } from '../../hangBound.ts';
 
 const featureDim = 12;
 
@@ -146,7 +147,7 @@ describe('StudioSession (Node, wasm, tiny model)', () => {
       if (s.training.state !== prev.training.state) states.push(s.training.state);
     });
     const run = session.startTraining();
-    await expect.poll(() => store.getState().training.steps.loss.length, { timeout: 20_000 }).toBeGreaterThan(0);
+    await expect.poll(() => store.getState().training.steps.loss.length, { timeout: HANG_BOUND_MS }).toBeGreaterThan(0);
     session.pauseTraining();
     await expect.poll(() => store.getState().training.state).toBe('paused');
     const stepsWhilePaused = store.getState().training.steps.loss.length;

@@ -14,12 +14,12 @@ import type { LoadedDataset } from '../../../../src/core/data/types.ts';
 import { allCaptions, buildCorpus } from '../../../../src/core/text/protocols.ts';
 import { Tokenizer } from '../../../../src/core/text/tokenizer.ts';
 import { repoRoot } from '../../../paths';
+import { skipUnlessPresent } from '../../../prerequisites.ts';
 
 const REPO_ROOT = repoRoot;
 const DATA_DIR = resolve(REPO_ROOT, '..', 'shared', 'datasets', 'flickr8k');
 const present = existsSync(resolve(DATA_DIR, 'captions.txt')) && existsSync(resolve(DATA_DIR, 'Flickr8k.token.txt'));
 const SKIP_NOTE = present ? '' : ` (SKIPPED: real data not found at ${DATA_DIR})`;
-if (!present) console.warn(`data-flickr8k tests skipped: real Flickr8K data not found at ${DATA_DIR}`);
 
 const captionCount = (ds: LoadedDataset): number => ds.images.reduce((sum, record) => sum + record.captions.length, 0);
 function splitCounts(splits: (string | null)[]): Record<string, number> {
@@ -28,7 +28,7 @@ function splitCounts(splits: (string | null)[]): Record<string, number> {
   return counts;
 }
 
-describe.skipIf(!present)(`real Flickr8K data${SKIP_NOTE}`, () => {
+describe.skipIf(skipUnlessPresent(present ? '' : `real Flickr8K data not found at ${DATA_DIR}`, '../shared Flickr8K'))(`real Flickr8K data${SKIP_NOTE}`, () => {
   let csv: LoadedDataset;
   let token: LoadedDataset;
   beforeAll(async () => {

@@ -4,6 +4,7 @@ import { encode } from 'fast-png';
 import { describe, expect, it } from 'vitest';
 import { classifyImageBytes, inspectImageBytes, readImageSize, sniffImageType } from '../../../../src/core/data/imageInfo';
 import { repoRoot } from '../../../paths';
+import { skipUnlessPresent } from '../../../prerequisites.ts';
 
 const imagesDir = path.resolve(repoRoot, '..', 'shared', 'datasets', 'flickr8k', 'Images');
 const hasRealImages = existsSync(imagesDir);
@@ -92,7 +93,7 @@ describe('readImageSize / classifyImageBytes on synthetic files', () => {
   });
 });
 
-describe.skipIf(!hasRealImages)(
+describe.skipIf(skipUnlessPresent(hasRealImages ? '' : `${imagesDir} is absent`, '../shared Flickr8K images'))(
   `real Flickr8K JPEGs${hasRealImages ? '' : ' — skipped: ../shared/datasets/flickr8k/Images absent'}`,
   () => {
     const names = hasRealImages ? readdirSync(imagesDir).filter((n) => n.endsWith('.jpg')).sort() : [];

@@ -3,6 +3,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { bleu1to4, brevityPenalty, corpusBleu, fsum, scoreCaptions, type BleuScores } from '../../../../src/core/metrics/bleu';
 import { repoRoot } from '../../../paths';
+import { skipUnlessPresent } from '../../../prerequisites.ts';
 
 const captionsPath = path.resolve(repoRoot, '..', 'shared', 'datasets', 'flickr8k', 'captions.txt');
 const hasRealData = existsSync(captionsPath);
@@ -68,7 +69,7 @@ describe('BLEU against nltk golden values', () => {
   }
 
   const realCases = golden.cases.filter((g) => g.images);
-  it.skipIf(!hasRealData)(`real captions (${realCases.map((c) => c.name).join(', ')})${hasRealData ? '' : ' — skipped: ../shared/datasets/flickr8k/captions.txt absent'}`, () => {
+  it.skipIf(skipUnlessPresent(hasRealData ? '' : `${captionsPath} is absent`, '../shared Flickr8K captions'))(`real captions (${realCases.map((c) => c.name).join(', ')})${hasRealData ? '' : ' — skipped: ../shared/datasets/flickr8k/captions.txt absent'}`, () => {
     const images = tokenizeRealCaptions(readFileSync(captionsPath, 'utf8'));
     expect(realCases.length).toBe(4);
     for (const c of realCases) {

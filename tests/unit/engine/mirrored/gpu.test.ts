@@ -22,6 +22,7 @@ import { imageTokenCounts, makeCaptionBatch, sliceCaptionBatch, type CaptionBatc
 import { useModelKernels } from '../../../../src/model/kernels';
 import { setupGpu } from '../../gpu/setup';
 import { MemoryCheckpointStore, maxAbsDifference } from './fixtures';
+import { skipUnlessPresent } from '../../../prerequisites.ts';
 
 const gpu = await setupGpu();
 const demo = { images: 40, seed: 11 };
@@ -49,7 +50,7 @@ const config: TrainConfig = {
   checksumEvery: 1,
 };
 
-describe.skipIf(!gpu.engine?.shaderF16)(`mirrored mixed_float16 on WebGPU worker threads (${gpu.adapter || gpu.skipReason || 'no shader-f16'})`, () => {
+describe.skipIf(skipUnlessPresent(gpu.skipReason || (gpu.engine?.shaderF16 ? '' : 'adapter has no shader-f16'), 'shader-f16'))(`mirrored mixed_float16 on WebGPU worker threads (${gpu.adapter || gpu.skipReason || 'no shader-f16'})`, () => {
   beforeAll(async () => {
     const ds = await loadDataset(demoFolder(demo));
     data = buildCaptionDataset(buildCorpus(ds, 'standard'), demoSceneFeatures(generateDemoScenes(demo), 24));

@@ -9,12 +9,13 @@ import { nodeWorkerEndpoint } from '../../../../src/engine/threads/nodeEndpoint'
 import { initReplicaBackend, releaseReplicaBackend, replicaGpuEngine } from '../../../../src/engine/mirrored/worker/backend';
 import { setupGpu } from '../../gpu/setup';
 import { makeTrainer } from './fixtures';
+import { skipUnlessPresent } from '../../../prerequisites.ts';
 
 // Probe only: the test starts its own device through the replica path below.
 const probe = await setupGpu();
 probe.engine?.destroy();
 
-describe.skipIf(!probe.engine)(`Node replica GPU trouble (${probe.adapter || probe.skipReason})`, () => {
+describe.skipIf(skipUnlessPresent(probe.skipReason, 'a WebGPU adapter in Node (Dawn)'))(`Node replica GPU trouble (${probe.adapter || probe.skipReason})`, () => {
   it('a validation error on the replica device is reported; a deliberate release is not', async () => {
     const troubles: { kind: string; message: string }[] = [];
     const ready = await initReplicaBackend('webgpu', (kind, message) => troubles.push({ kind, message }));
@@ -25,8 +26,8 @@ describe.skipIf(!probe.engine)(`Node replica GPU trouble (${probe.adapter || pro
     expect(engine).not.toBeNull();
     // MAP_READ may only be combined with COPY_DST: a real validation error, uncaptured.
     engine!.device.createBuffer({ size: 16, usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.STORAGE });
-    const deadline = Date.now() + 10_000;
-    while (troubles.length === 0 && Date.now() < deadline) {
+    // Until the error arrives; a hang is bounded by the test timeout.
+    while (troubles.length === 0) {
       await engine!.device.queue.onSubmittedWorkDone();
       await new Promise((resolve) => setTimeout(resolve, 20));
     }

@@ -18,6 +18,7 @@ import { lossAndGradientSums } from '../../../../src/model/gradients';
 import { chooseModelKernels } from '../../../../src/model/kernelChoice';
 import { useModelKernels } from '../../../../src/model/kernels';
 import { setupGpu } from '../../gpu/setup';
+import { skipUnlessPresent } from '../../../prerequisites.ts';
 
 const gpu = await setupGpu();
 const demo = { images: 40, seed: 11 };
@@ -61,7 +62,7 @@ const trainConfig = (over: Partial<TrainConfig>): TrainConfig => ({
   ...over,
 });
 
-describe.skipIf(!gpu.engine)(`caption model training on WebGPU (${gpu.adapter || gpu.skipReason})`, () => {
+describe.skipIf(skipUnlessPresent(gpu.skipReason, 'a WebGPU adapter in Node (Dawn)'))(`caption model training on WebGPU (${gpu.adapter || gpu.skipReason})`, () => {
   beforeAll(async () => {
     const ds = await loadDataset(demoFolder(demo));
     data = buildCaptionDataset(buildCorpus(ds, 'standard'), demoSceneFeatures(generateDemoScenes(demo), 24));
@@ -88,7 +89,7 @@ describe.skipIf(!gpu.engine)(`caption model training on WebGPU (${gpu.adapter ||
     });
   }
 
-  it.skipIf(!gpu.engine?.shaderF16)('f16 kernels stay within f16 rounding of the f32 gradients', async () => {
+  it.skipIf(skipUnlessPresent(gpu.engine?.shaderF16 ? '' : 'adapter has no shader-f16', 'shader-f16'))('f16 kernels stay within f16 rounding of the f32 gradients', async () => {
     await tf.setBackend('webgpu');
     await chooseModelKernels({ fusedKernels: true, precision: 'float32' });
     const f32 = await gradientsOf('sequence');
@@ -101,7 +102,7 @@ describe.skipIf(!gpu.engine)(`caption model training on WebGPU (${gpu.adapter ||
     expect(relativeNorm(f16.grads, f32.grads)).toBeGreaterThan(0); // really computed in f16
   });
 
-  it.skipIf(!gpu.engine?.shaderF16)('mixed_float16 run from a loss scale that overflows: skipped steps halve the scale, the rest train', async () => {
+  it.skipIf(skipUnlessPresent(gpu.engine?.shaderF16 ? '' : 'adapter has no shader-f16', 'shader-f16'))('mixed_float16 run from a loss scale that overflows: skipped steps halve the scale, the rest train', async () => {
     await tf.setBackend('webgpu');
     // 2^24 / (tokens of a batch, ~100) puts the output layer's gradients far above f16's 65504: real +-Inf.
     const trainer = new InProcessTrainer({ data, model: sizes, config: trainConfig({ precision: 'mixed_float16', initialLossScale: 2 ** 24, lossScaleGrowthSteps: 4 }) });
@@ -137,7 +138,7 @@ describe.skipIf(!gpu.engine)(`caption model training on WebGPU (${gpu.adapter ||
     await trainer.dispose();
   });
 
-  it.skipIf(!gpu.engine?.shaderF16)('mixed_float16 at the Keras start scale learns like float32', async () => {
+  it.skipIf(skipUnlessPresent(gpu.engine?.shaderF16 ? '' : 'adapter has no shader-f16', 'shader-f16'))('mixed_float16 at the Keras start scale learns like float32', async () => {
     await tf.setBackend('webgpu');
     const losses: Record<string, number[]> = {};
     for (const precision of ['float32', 'mixed_float16'] as const) {

@@ -15,13 +15,14 @@ import { defaultTrainConfig } from '../../../../src/engine/training/trainer';
 import { loadBackbone } from '../../../../src/model/backbones/index';
 import { nodeWeights } from '../../../../src/model/backbones/loadWeightsNode';
 import { sharedDir } from '../../../paths';
+import { skipUnlessPresent } from '../../../prerequisites.ts';
 
 const shared = sharedDir;
 const flickr = resolve(shared, 'datasets', 'flickr8k');
 const mobilenet = resolve(shared, 'models', 'mobilenet_v1_0.25_224');
 const present = existsSync(flickr) && existsSync(mobilenet);
 
-describe.skipIf(!present)('real Flickr8K images with MobileNet 0.25 features (skipped: ../shared datasets/flickr8k or models/mobilenet_v1_0.25_224 absent)', () => {
+describe.skipIf(skipUnlessPresent(present ? '' : `${flickr} or ${mobilenet} is absent (needs ../shared)`, '../shared Flickr8K and MobileNet weights'))('real Flickr8K images with MobileNet 0.25 features (skipped: ../shared datasets/flickr8k or models/mobilenet_v1_0.25_224 absent)', () => {
   it('a short training run captions images it never saw with vocabulary words, ended properly', async () => {
     await tf.setBackend('wasm');
     const folder = nodeFolder(flickr);
@@ -62,5 +63,5 @@ describe.skipIf(!present)('real Flickr8K images with MobileNet 0.25 features (sk
     }
     expect(captions.size).toBe(20);
     expect(ended).toBeGreaterThanOrEqual(16);
-  }, 120_000);
+  });
 });

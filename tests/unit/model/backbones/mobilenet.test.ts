@@ -9,12 +9,12 @@ import { loadBackbone, WeightsError, type Backbone } from '../../../../src/model
 import { nodeWeights } from '../../../../src/model/backbones/loadWeightsNode.ts';
 import { imageToInput } from '../../../../src/model/imageDecode.ts';
 import { sharedDir } from '../../../paths';
+import { skipUnlessPresent } from '../../../prerequisites.ts';
 
 const shared = sharedDir;
 const modelDir = join(shared, 'models', 'mobilenet_v1_0.25_224');
 const pandaPath = join(shared, 'models', 'panda.jpg');
 const haveShared = existsSync(join(modelDir, 'model.json')) && existsSync(pandaPath);
-if (!haveShared) console.warn(`skipping real MobileNet tests: ${modelDir} or panda.jpg is absent (needs ../shared)`);
 
 beforeAll(async () => {
   await tf.setBackend('wasm');
@@ -44,7 +44,7 @@ describe('MobileNet v1 architecture', () => {
   });
 });
 
-describe.skipIf(!haveShared)('MobileNet v1 0.25 with the real ImageNet weights', () => {
+describe.skipIf(skipUnlessPresent(haveShared ? '' : `${modelDir} or panda.jpg is absent (needs ../shared)`, '../shared MobileNet weights'))('MobileNet v1 0.25 with the real ImageNet weights', () => {
   let backbone: Backbone;
   beforeAll(async () => {
     backbone = await loadBackbone({ name: 'mobilenet', weights: nodeWeights(modelDir) });

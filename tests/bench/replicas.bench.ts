@@ -86,6 +86,8 @@ export async function benchReplicas<Batch>(options: {
   warmupSteps: number;
   allReduce: AllReduceAlgorithm;
   workload: BenchWorkload<Batch>;
+  /** Each replica's backend: wasm (one thread each), or webgpu (each replica its own device; Dawn in Node). */
+  backend?: 'wasm' | 'webgpu';
 }): Promise<BenchRow[]> {
   const rows: BenchRow[] = [];
   const { workload } = options;
@@ -100,7 +102,7 @@ export async function benchReplicas<Batch>(options: {
         exampleTokens: workload.exampleTokens,
         slice: workload.slice,
       },
-      backend: 'wasm',
+      backend: options.backend ?? 'wasm',
       spawn: () => nodeWorkerEndpoint(testReplicaWorkerUrl),
     });
     trainer.on((e) => events.push(e));

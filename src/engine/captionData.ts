@@ -57,16 +57,20 @@ export function featuresFor(features: ReadonlyMap<string, Float32Array>, name: s
   return features.get(name) ?? (base ? features.get(base) : undefined) ?? features.get(`${name}.jpg`) ?? features.get(name.split('.')[0]);
 }
 
+/** The tokenizer a corpus calls for: fitted on every caption (kaggle, as the notebook does) or on the training split's (standard). */
+export function fitCaptionTokenizer(corpus: Corpus): Tokenizer {
+  const tokenizer = new Tokenizer();
+  const fitOn = corpus.protocol === 'kaggle' ? corpus.images : corpus.images.filter((i) => i.split === 'train');
+  tokenizer.fitOnTexts(fitOn.flatMap((i) => i.captions));
+  return tokenizer;
+}
+
 export function buildCaptionDataset(
   corpus: Corpus,
   features: ReadonlyMap<string, Float32Array>,
   options: { tokenizer?: Tokenizer } = {},
 ): CaptionDataset {
-  const tokenizer = options.tokenizer ?? new Tokenizer();
-  if (!options.tokenizer) {
-    const fitOn = corpus.protocol === 'kaggle' ? corpus.images : corpus.images.filter((i) => i.split === 'train');
-    tokenizer.fitOnTexts(fitOn.flatMap((i) => i.captions));
-  }
+  const tokenizer = options.tokenizer ?? fitCaptionTokenizer(corpus);
   const startId = tokenizer.wordIndex.get(corpus.startToken);
   const endId = tokenizer.wordIndex.get(corpus.endToken);
   if (startId === undefined || endId === undefined) {

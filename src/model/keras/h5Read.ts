@@ -24,7 +24,8 @@ export function readWeightValues(file: H5File, weight: KerasWeight, fileLabel: s
   const total = shape.reduce((a, b) => a * b, 1);
   const out = new Float32Array(total);
   if (total === 0) return out;
-  if (shape.length === 0) {
+  if (shape.length === 0 || total * metadata.size <= SLAB_BYTES) {
+    // Small enough to read whole (the common case): one read, no hyperslab selection.
     out.set(dataset.value as Float32Array | Float64Array);
     return out;
   }

@@ -145,6 +145,12 @@ export function createStudioEngines(): StudioEngines {
     async importNotebook(files) {
       await pageBackend();
       const { captionerFromFiles } = await import('./studioCaptioner');
+      const keras = await import('../model/keras/notebookFiles');
+      if (keras.picksKerasModel(files)) {
+        // The notebook's own model.h5 / model.keras with its tokenizer.json, read directly (src/model/keras).
+        const imported = await keras.kerasNotebookFiles(files);
+        return captionerFromFiles(imported.files, imported.modelName, 'notebook');
+      }
       // The converter writes model.json + group*-shard*.bin; the notebook's tokenizer.to_json() goes beside them.
       const entries = await Promise.all(files.map(async (f) => [f.name, new Uint8Array(await f.arrayBuffer())] as const));
       return captionerFromFiles(Object.fromEntries(entries), 'notebook model', 'notebook');

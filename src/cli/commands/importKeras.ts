@@ -11,13 +11,11 @@ import { UserError } from '../../core/errors.ts';
 import { loadDataset } from '../../core/data/load.ts';
 import { nodeFolder } from '../../core/data/nodeFolder.ts';
 import { buildCorpus } from '../../core/text/protocols.ts';
-import type { Tokenizer } from '../../core/text/tokenizer.ts';
 import { useNodeBackend } from '../../engine/backend.ts';
 import { fitCaptionTokenizer } from '../../engine/captionData.ts';
-import { checkTokenizerFits, kerasCaptionModel, type KerasCaptionModel } from '../../model/keras/captionImport.ts';
+import { kerasModelFolderFiles, type TokenizerChoice } from '../../model/keras/captionImport.ts';
 import { openKerasFileNode } from '../../model/keras/openNode.ts';
 import { parseKerasTokenizerJson } from '../../model/keras/tokenizerFile.ts';
-import { encodeCaptionModel } from '../../model/weightsIo.ts';
 import { choiceOption, parseCommandArgs, positionals } from '../args.ts';
 import type { Command } from '../command.ts';
 import { EXIT, UsageError } from '../errors.ts';
@@ -71,44 +69,37 @@ export async function importKeras(args: string[], io: CliIo): Promise<number> {
   }
   await useNodeBackend('wasm');
 
+  let tokenizer: TokenizerChoice;
+  let datasetMaxLength: number | null = null;
+  if (values.tokenizer !== undefined) {
+    const parsed = parseKerasTokenizerJson(await readUserTextFile(at(values.tokenizer), values.tokenizer), values.tokenizer);
+    tokenizer = { ...parsed, label: values.tokenizer };
+  } else {
+    const corpus = buildCorpus(await loadDataset(nodeFolder(at(values.dataset!))), protocol);
+    const fitted = fitCaptionTokenizer(corpus);
+    tokenizer = { tokenizer: fitted, json: fitted.toJSON(), label: `the tokenizer rebuilt from ${values.dataset} (${protocol} protocol)` };
+    datasetMaxLength = corpus.maxLength;
+  }
+
   const file = await openKerasFileNode(at(modelArg), modelArg);
-  let model: KerasCaptionModel;
+  let imported: Awaited<ReturnType<typeof kerasModelFolderFiles>>;
   try {
-    model = await kerasCaptionModel(file);
+    imported = await kerasModelFolderFiles(file, tokenizer, { protocol });
   } finally {
     await file.close();
   }
+  const { model, files } = imported;
   const modelName = basename(modelArg);
-
-  let tokenizer: Tokenizer;
-  let tokenizerJson: string;
-  let tokenizerLabel: string;
-  if (values.tokenizer !== undefined) {
-    const parsed = parseKerasTokenizerJson(await readUserTextFile(at(values.tokenizer), values.tokenizer), values.tokenizer);
-    ({ tokenizer, json: tokenizerJson } = parsed);
-    tokenizerLabel = values.tokenizer;
-  } else {
-    const corpus = buildCorpus(await loadDataset(nodeFolder(at(values.dataset!))), protocol);
-    tokenizer = fitCaptionTokenizer(corpus);
-    tokenizerJson = tokenizer.toJSON();
-    tokenizerLabel = `the tokenizer rebuilt from ${values.dataset} (${protocol} protocol)`;
-    if (corpus.maxLength !== model.config.maxLength) {
-      throw new UserError(
-        `${modelName} takes captions of ${model.config.maxLength} tokens but the longest caption of ${values.dataset} under the ${protocol} protocol has ${corpus.maxLength}: ` +
-          'another dataset or protocol than the model was trained on?',
-        { file: modelArg },
-      );
-    }
-    io.err(`import-keras: no tokenizer file given: rebuilt the tokenizer from ${values.dataset} (${protocol} protocol, ${tokenizer.vocabSize - 1} words)\n`);
+  if (datasetMaxLength !== null && datasetMaxLength !== model.config.maxLength) {
+    throw new UserError(
+      `${modelName} takes captions of ${model.config.maxLength} tokens but the longest caption of ${values.dataset} under the ${protocol} protocol has ${datasetMaxLength}: ` +
+        'another dataset or protocol than the model was trained on?',
+      { file: modelArg },
+    );
   }
-  checkTokenizerFits(model, modelName, tokenizer, tokenizerLabel);
-
-  const files = encodeCaptionModel(model.config, model.weights, tokenizerJson, {
-    protocol,
-    startToken: 'startseq',
-    endToken: 'endseq',
-    importedFrom: { file: modelName, layout: file.index.layout, kerasVersion: file.index.kerasVersion, tokenizer: values.tokenizer ? basename(values.tokenizer) : `rebuilt from ${values.dataset}` },
-  });
+  if (values.dataset !== undefined) {
+    io.err(`import-keras: no tokenizer file given: rebuilt the tokenizer from ${values.dataset} (${protocol} protocol, ${tokenizer.tokenizer.vocabSize - 1} words)\n`);
+  }
   await mkdir(outPath, { recursive: true });
   for (const [name, content] of Object.entries(files)) await writeFile(join(outPath, name), content);
 
@@ -117,7 +108,7 @@ export async function importKeras(args: string[], io: CliIo): Promise<number> {
     layout: file.index.layout,
     kerasVersion: file.index.kerasVersion,
     ...model.config,
-    tokenizer: tokenizerLabel,
+    tokenizer: tokenizer.label,
     protocol,
     out: outPath,
   };

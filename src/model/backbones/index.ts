@@ -3,7 +3,7 @@
  * it from a Layers model folder (files, URL, or — via loadWeightsNode.ts — a Node path) or at random.
  */
 import * as tf from '@tensorflow/tfjs';
-import { assignKerasWeights, kerasMobilenetAlpha, kerasMobilenetClasses } from '../keras/backboneWeights';
+import { assignKerasWeights, kerasMobilenetAlpha, kerasMobilenetClasses, refuseWithoutTop, type KerasAssignOptions } from '../keras/backboneWeights';
 import { kerasWeightsOf, type KerasWeightsInput } from '../keras/weightsInput';
 import { assignWeights, disposeWeights, readWeights, WeightsError, type LoadedWeights, type WeightsInput } from './loadWeights';
 import { buildMobileNetV1, mobilenetFeatureDim, mobilenetId, MOBILENET_FEATURE_LAYER, type MobileNetConfig } from './mobilenet';
@@ -65,15 +65,18 @@ async function loadFromKeras(options: LoadBackboneOptions, input: KerasWeightsIn
   try {
     if (options.name === 'vgg16') {
       const config = options.vgg16 ?? VGG16_KERAS;
+      const assign: KerasAssignOptions = { network: 'vgg16', label: 'VGG16', inputSize: config.inputSize };
+      refuseWithoutTop(file.index, assign);
       const model = buildVgg16(config, 'zeros');
-      const weightsId = await assignKerasOrDispose(model, () => assignKerasWeights(model, file, { network: 'vgg16', label: 'VGG16', inputSize: config.inputSize }));
+      const weightsId = await assignKerasOrDispose(model, () => assignKerasWeights(model, file, assign));
       return makeBackbone('vgg16', vgg16Id(config), model, VGG16_FEATURE_LAYER, config.inputSize, preprocessCaffe, input.source, weightsId);
     }
     const alpha = options.mobilenet?.alpha ?? kerasMobilenetAlpha(file.index);
     const config: MobileNetConfig = { alpha, inputSize: options.mobilenet?.inputSize ?? 224, classes: options.mobilenet?.classes ?? kerasMobilenetClasses(file.index) };
+    const assign: KerasAssignOptions = { network: 'mobilenet', label: `MobileNet v1 (alpha ${alpha})`, inputSize: config.inputSize, alpha };
+    refuseWithoutTop(file.index, assign);
     const model = buildMobileNetV1(config, 'zeros');
-    const label = `MobileNet v1 (alpha ${alpha})`;
-    const weightsId = await assignKerasOrDispose(model, () => assignKerasWeights(model, file, { network: 'mobilenet', label, inputSize: config.inputSize, alpha }));
+    const weightsId = await assignKerasOrDispose(model, () => assignKerasWeights(model, file, assign));
     return makeBackbone('mobilenet', mobilenetId(config), model, MOBILENET_FEATURE_LAYER, config.inputSize, preprocessTf, input.source, weightsId);
   } finally {
     await file.close();

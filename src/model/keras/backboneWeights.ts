@@ -42,7 +42,16 @@ export function mobilenetFileName(alpha: number, size: number): string {
   return `mobilenet_${text}_${size}_tf.h5`;
 }
 
-/** A sentence for a file that has the network's convolutions but not its top (Keras' `_notop` files). */
+/**
+ * Refuses a file that has the network's convolutions but not its top (Keras' `_notop` files), from the index
+ * alone: loadBackbone calls it before building the network, so a 528 MB VGG16 is not allocated for nothing.
+ */
+export function refuseWithoutTop(index: KerasFileIndex, options: KerasAssignOptions): void {
+  const names = new Set(index.layers.filter((l) => l.weights.length > 0).map((l) => l.layer));
+  const message = notopMessage(index, options.network, options.label, names, options.inputSize, options.alpha ?? 1);
+  if (message) throw new WeightsError(message);
+}
+
 function notopMessage(index: KerasFileIndex, network: KerasNetwork, label: string, names: Set<string>, inputSize: number, alpha: number): string | null {
   if (network === 'vgg16' && names.has('block5_conv3') && !names.has('fc1') && !names.has('fc2')) {
     return (

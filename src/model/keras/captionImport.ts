@@ -9,7 +9,7 @@ import * as tf from '@tensorflow/tfjs';
 import { UserError } from '../../core/errors';
 import type { Tokenizer } from '../../core/text/tokenizer';
 import type { CaptionModelConfig } from '../captionModel';
-import { kerasModel } from '../weightsIo';
+import { encodeCaptionModel, kerasModel, type ModelMeta } from '../weightsIo';
 import { weightBaseName } from './backboneWeights';
 import type { KerasWeightsFile } from './kerasFile';
 
@@ -69,4 +69,35 @@ export function checkTokenizerFits(
       { file: tokenizerFile },
     );
   }
+}
+
+/** The tokenizer that goes with an imported model, and how messages name it. */
+export interface TokenizerChoice {
+  tokenizer: Tokenizer;
+  /** What `tokenizer.to_json()` returns, written to the model folder as tokenizer.json. */
+  json: string;
+  /** A file name, or "the tokenizer rebuilt from <dataset>". */
+  label: string;
+}
+
+/**
+ * The notebook's Keras model and its tokenizer as the files of a studio model folder (weightsIo's format),
+ * for the CLI's import-keras and the Model panel alike.
+ */
+export async function kerasModelFolderFiles(
+  file: KerasWeightsFile,
+  tokenizer: TokenizerChoice,
+  meta: ModelMeta = {},
+): Promise<{ model: KerasCaptionModel; files: Record<string, Uint8Array | string> }> {
+  const model = await kerasCaptionModel(file);
+  const modelName = file.index.file.split(/[\\/]/).pop() ?? file.index.file;
+  checkTokenizerFits(model, modelName, tokenizer.tokenizer, tokenizer.label);
+  const files = encodeCaptionModel(model.config, model.weights, tokenizer.json, {
+    protocol: 'kaggle',
+    startToken: 'startseq',
+    endToken: 'endseq',
+    importedFrom: { file: modelName, layout: file.index.layout, kerasVersion: file.index.kerasVersion, tokenizer: tokenizer.label },
+    ...meta,
+  });
+  return { model, files };
 }

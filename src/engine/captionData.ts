@@ -4,7 +4,8 @@
  * notebook does; standard: on the training split only, so test words stay unseen).
  */
 import type { Corpus, Protocol } from '../core/data/types';
-import { Tokenizer } from '../core/text/tokenizer';
+import { fitCaptionTokenizer } from '../core/text/protocols';
+import type { Tokenizer } from '../core/text/tokenizer';
 import { UserError } from '../core/errors';
 import { deriveSeed, mulberry32, shuffle } from '../core/rng';
 import type { CaptionModelConfig } from '../model/captionModel';
@@ -55,14 +56,6 @@ export function captionModelConfigFor(data: CaptionDataset, dropout: number, siz
 export function featuresFor(features: ReadonlyMap<string, Float32Array>, name: string, file: string | null): Float32Array | undefined {
   const base = file?.split('/').pop();
   return features.get(name) ?? (base ? features.get(base) : undefined) ?? features.get(`${name}.jpg`) ?? features.get(name.split('.')[0]);
-}
-
-/** The tokenizer a corpus calls for: fitted on every caption (kaggle, as the notebook does) or on the training split's (standard). */
-export function fitCaptionTokenizer(corpus: Corpus): Tokenizer {
-  const tokenizer = new Tokenizer();
-  const fitOn = corpus.protocol === 'kaggle' ? corpus.images : corpus.images.filter((i) => i.split === 'train');
-  tokenizer.fitOnTexts(fitOn.flatMap((i) => i.captions));
-  return tokenizer;
 }
 
 export function buildCaptionDataset(

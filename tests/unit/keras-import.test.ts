@@ -20,6 +20,12 @@ import { readFeatureFile } from '../../src/engine/featureCacheNode.ts';
 import { loadBackbone, WeightsError, type Vgg16Config } from '../../src/model/backbones/index.ts';
 import { nodeWeights } from '../../src/model/backbones/loadWeightsNode.ts';
 import { kerasCaptionModel } from '../../src/model/keras/captionImport.ts';
+import { kerasNotebookFiles, rebuiltTokenizer } from '../../src/model/keras/notebookFiles.ts';
+import { Captioner } from '../../src/model/captioner.ts';
+import { loadCaptionModel } from '../../src/model/weightsIo.ts';
+import { memoryFolder } from '../../src/core/data/folders.ts';
+import { loadDataset } from '../../src/core/data/load.ts';
+import { buildCorpus } from '../../src/core/text/protocols.ts';
 import type { KerasWeightsFile } from '../../src/model/keras/kerasFile.ts';
 import { serveKerasFile } from '../../src/model/keras/kerasWorker.ts';
 import { kerasHdf5Blob, openKerasBlobHere, type FromKerasWorker, type ToKerasWorker } from '../../src/model/keras/openBrowser.ts';
@@ -67,6 +73,19 @@ describe.skipIf(skipUnlessPresent(missing, 'python3 with h5py'))('Keras files re
 
   const features = () => reference.features.map((f) => Float32Array.from(f));
 
+  /**
+   * A Kaggle captions.txt whose tokenizer (kaggle protocol) is the fixture's: word j of the 18 content words
+   * appears 18 - j times, so Keras' count order gives the fixture's word_index; captions of 5 words (7 tokens).
+   */
+  async function captionLinesForTheFixtureTokenizer(): Promise<string[]> {
+    const tokenizer = JSON.parse(await readFile(join(dir, 'tokenizer.json'), 'utf8')) as { config: { word_index: string } };
+    const words = Object.keys(JSON.parse(tokenizer.config.word_index) as Record<string, number>).slice(2);
+    const stream = words.flatMap((w, j) => Array<string>(words.length - j).fill(w));
+    const lines = ['image,caption'];
+    for (let i = 0; i * 5 < stream.length; i++) lines.push(`img${i}.jpg,${stream.slice(i * 5, i * 5 + 5).join(' ')}`);
+    return lines;
+  }
+
   /** The fixture captions with more than one distinct word prove the LSTM's state is carried right. */
   it('has a reference worth comparing against (captions of several different words, one ended by the model)', () => {
     expect(reference.captions.some((c) => c.endsWith(' endseq'))).toBe(true);
@@ -113,12 +132,7 @@ describe.skipIf(skipUnlessPresent(missing, 'python3 with h5py'))('Keras files re
     });
 
     it('--dataset rebuilds the tokenizer from the captions (and says so), giving the same captions', async () => {
-      const tokenizer = JSON.parse(await readFile(join(dir, 'tokenizer.json'), 'utf8')) as { config: { word_index: string } };
-      const words = Object.keys(JSON.parse(tokenizer.config.word_index) as Record<string, number>).slice(2);
-      // Word j of the 18 content words appears 18 - j times, so Keras' count order gives the fixture's word_index.
-      const stream = words.flatMap((w, j) => Array<string>(words.length - j).fill(w));
-      const lines = ['image,caption'];
-      for (let i = 0; i * 5 < stream.length; i++) lines.push(`img${i}.jpg,${stream.slice(i * 5, i * 5 + 5).join(' ')}`);
+      const lines = await captionLinesForTheFixtureTokenizer();
       const dataset = join(dir, 'captions-only');
       await mkdir(dataset, { recursive: true });
       await writeFile(join(dataset, 'captions.txt'), `${lines.join('\n')}\n`);
@@ -136,7 +150,7 @@ describe.skipIf(skipUnlessPresent(missing, 'python3 with h5py'))('Keras files re
       await writeFile(join(dataset, 'captions.txt'), `${lines.join('\n')}\nimgx.jpg,big dog cat runs on the grass\n`);
       const refused = recordingIo(dir);
       expect(await main(['import-keras', 'notebook.keras', '--dataset', dataset, '--out', join(dir, 'no')], refused.io)).toBe(1);
-      expect(refused.err.join('')).toMatch(/notebook\.keras takes captions of 7 tokens but the longest caption of .* has 9/);
+      expect(refused.err.join('')).toMatch(/notebook\.keras takes captions of 7 tokens but the longest caption of the dataset behind .*captions-only.* has 9/);
     });
 
     const refusals: [string, string[], RegExp][] = [
@@ -309,6 +323,29 @@ describe.skipIf(skipUnlessPresent(missing, 'python3 with h5py'))('Keras files re
       } finally {
         await file.close();
       }
+    });
+
+    it("the Model panel's import: model + tokenizer.json picked, or the tokenizer rebuilt from the loaded dataset", async () => {
+      const pick = async (name: string) => Object.assign(await blobOf(name), { name, text: async () => readFile(join(dir, name), 'utf8') }) as unknown as File;
+      const captionsOf = async (files: Record<string, Uint8Array | string>) => {
+        const captioner = new Captioner(await loadCaptionModel(memoryFolder('imported', files)));
+        try {
+          return (await captioner.caption(features())).map((r) => r.markedText);
+        } finally {
+          captioner.dispose();
+        }
+      };
+      const withFile = await kerasNotebookFiles([await pick('notebook.h5'), await pick('tokenizer.json')]);
+      expect(withFile.rebuilt).toBe(false);
+      expect(await captionsOf(withFile.files)).toEqual(reference.captions);
+
+      const captionsTxt = `${(await captionLinesForTheFixtureTokenizer()).join('\n')}\n`;
+      const corpus = buildCorpus(await loadDataset(memoryFolder('loaded', { 'captions.txt': captionsTxt })), 'kaggle');
+      const rebuilt = await kerasNotebookFiles([await pick('notebook.keras')], () => rebuiltTokenizer(corpus, 'the loaded dataset'));
+      expect(rebuilt.rebuilt).toBe(true);
+      expect(await captionsOf(rebuilt.files)).toEqual(reference.captions);
+
+      await expect(kerasNotebookFiles([await pick('notebook.keras')], () => null)).rejects.toThrow(/pick the notebook's tokenizer\.json .* or load the dataset it was trained on first/);
     });
 
     it('refuses a Blob that is not HDF5, naming it', async () => {

@@ -10,9 +10,8 @@ import { basename, isAbsolute, join, resolve } from 'node:path';
 import { UserError } from '../../core/errors.ts';
 import { loadDataset } from '../../core/data/load.ts';
 import { nodeFolder } from '../../core/data/nodeFolder.ts';
-import { buildCorpus } from '../../core/text/protocols.ts';
+import { buildCorpus, fitCaptionTokenizer } from '../../core/text/protocols.ts';
 import { useNodeBackend } from '../../engine/backend.ts';
-import { fitCaptionTokenizer } from '../../engine/captionData.ts';
 import { kerasModelFolderFiles, type TokenizerChoice } from '../../model/keras/captionImport.ts';
 import { openKerasFileNode } from '../../model/keras/openNode.ts';
 import { parseKerasTokenizerJson } from '../../model/keras/tokenizerFile.ts';
@@ -70,15 +69,13 @@ export async function importKeras(args: string[], io: CliIo): Promise<number> {
   await useNodeBackend('wasm');
 
   let tokenizer: TokenizerChoice;
-  let datasetMaxLength: number | null = null;
   if (values.tokenizer !== undefined) {
     const parsed = parseKerasTokenizerJson(await readUserTextFile(at(values.tokenizer), values.tokenizer), values.tokenizer);
     tokenizer = { ...parsed, label: values.tokenizer };
   } else {
     const corpus = buildCorpus(await loadDataset(nodeFolder(at(values.dataset!))), protocol);
     const fitted = fitCaptionTokenizer(corpus);
-    tokenizer = { tokenizer: fitted, json: fitted.toJSON(), label: `the tokenizer rebuilt from ${values.dataset} (${protocol} protocol)` };
-    datasetMaxLength = corpus.maxLength;
+    tokenizer = { tokenizer: fitted, json: fitted.toJSON(), label: `the tokenizer rebuilt from ${values.dataset} (${protocol} protocol)`, datasetMaxLength: corpus.maxLength };
   }
 
   const file = await openKerasFileNode(at(modelArg), modelArg);
@@ -90,13 +87,6 @@ export async function importKeras(args: string[], io: CliIo): Promise<number> {
   }
   const { model, files } = imported;
   const modelName = basename(modelArg);
-  if (datasetMaxLength !== null && datasetMaxLength !== model.config.maxLength) {
-    throw new UserError(
-      `${modelName} takes captions of ${model.config.maxLength} tokens but the longest caption of ${values.dataset} under the ${protocol} protocol has ${datasetMaxLength}: ` +
-        'another dataset or protocol than the model was trained on?',
-      { file: modelArg },
-    );
-  }
   if (values.dataset !== undefined) {
     io.err(`import-keras: no tokenizer file given: rebuilt the tokenizer from ${values.dataset} (${protocol} protocol, ${tokenizer.tokenizer.vocabSize - 1} words)\n`);
   }

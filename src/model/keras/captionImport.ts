@@ -78,6 +78,8 @@ export interface TokenizerChoice {
   json: string;
   /** A file name, or "the tokenizer rebuilt from <dataset>". */
   label: string;
+  /** When rebuilt from a dataset: its longest caption in tokens, which must be the model's input length. */
+  datasetMaxLength?: number;
 }
 
 /**
@@ -91,6 +93,13 @@ export async function kerasModelFolderFiles(
 ): Promise<{ model: KerasCaptionModel; files: Record<string, Uint8Array | string> }> {
   const model = await kerasCaptionModel(file);
   const modelName = file.index.file.split(/[\\/]/).pop() ?? file.index.file;
+  if (tokenizer.datasetMaxLength !== undefined && tokenizer.datasetMaxLength !== model.config.maxLength) {
+    throw new UserError(
+      `${modelName} takes captions of ${model.config.maxLength} tokens but the longest caption of the dataset behind ${tokenizer.label} has ${tokenizer.datasetMaxLength}: ` +
+        'another dataset or protocol than the model was trained on?',
+      { file: file.index.file },
+    );
+  }
   checkTokenizerFits(model, modelName, tokenizer.tokenizer, tokenizer.label);
   const files = encodeCaptionModel(model.config, model.weights, tokenizer.json, {
     protocol: 'kaggle',

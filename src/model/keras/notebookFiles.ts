@@ -2,9 +2,11 @@
  * The Model panel's import of the notebook's own Keras file (model.h5 or model.keras) picked together with
  * its tokenizer.json: the same reading and checks as `caption-studio import-keras`, giving the files of a
  * model folder that the page loads like any other. Without a tokenizer file, a tokenizer rebuilt from the
- * loaded dataset may stand in (the caller says so to the user: `rebuilt` is true then).
+ * loaded dataset (kaggle protocol, as the notebook fits it) stands in, and `rebuilt` says so.
  */
 import { UserError } from '../../core/errors';
+import type { Corpus } from '../../core/data/types';
+import { fitCaptionTokenizer } from '../../core/text/protocols';
 import { kerasModelFolderFiles, type KerasCaptionModel, type TokenizerChoice } from './captionImport';
 import { isKerasFileName } from './kerasFile';
 import { openKerasBlob } from './openBrowser';
@@ -13,6 +15,12 @@ import { parseKerasTokenizerJson } from './tokenizerFile';
 /** True when the picked files hold a Keras model file (rather than a tensorflowjs_converter folder). */
 export function picksKerasModel(files: readonly File[]): boolean {
   return files.some((f) => isKerasFileName(f.name));
+}
+
+/** The notebook's tokenizer fitted again on a corpus, as training fits it. */
+export function rebuiltTokenizer(corpus: Corpus, label: string): TokenizerChoice {
+  const tokenizer = fitCaptionTokenizer(corpus);
+  return { tokenizer, json: tokenizer.toJSON(), label, datasetMaxLength: corpus.maxLength };
 }
 
 export async function kerasNotebookFiles(

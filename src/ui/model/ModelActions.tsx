@@ -69,7 +69,8 @@ export function ModelActions() {
       </div>
       <p className="sp-explain">
         The notebook's own <code>model.save('model.h5')</code> (or a Keras 3 <code>.keras</code>) together with its tokenizer saved from{' '}
-        <code>tokenizer.to_json()</code> as tokenizer.json; read here, nothing uploaded. A <code>tensorflowjs_converter</code> folder (model.json, the .bin
+        <code>tokenizer.to_json()</code> as tokenizer.json (without it, the tokenizer is rebuilt from the loaded dataset, and the model's label says so);
+        read here, nothing uploaded. A <code>tensorflowjs_converter</code> folder (model.json, the .bin
         shards, tokenizer.json) works too. Extract features with the backbone it was trained on (VGG16).
       </p>
     </div>

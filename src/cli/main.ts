@@ -59,6 +59,11 @@ export const COMMANDS: readonly CommandEntry[] = [
     load: async () => (await import('./commands/evaluate.ts')).evaluateCommand,
   },
   {
+    name: 'import-keras',
+    summary: "the notebook's trained Keras model (.h5 or .keras) as a model folder, without TensorFlow",
+    load: async () => (await import('./commands/importKeras.ts')).importKerasCommand,
+  },
+  {
     name: 'info',
     summary: 'the backends this machine offers (WebGPU adapter and features where present)',
     load: async () => (await import('./commands/info.ts')).infoCommand,

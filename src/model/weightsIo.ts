@@ -138,13 +138,13 @@ function bytesPer(entry: ManifestEntry): number {
   return 4;
 }
 
-function takeWeight(tensors: tf.NamedTensorMap, name: string | undefined, spec: ParamSpec): Float32Array {
+function takeWeight(tensors: tf.NamedTensorMap, name: string | undefined, spec: ParamSpec, file = 'model.json'): Float32Array {
   const tensor = name === undefined ? undefined : tensors[name];
   if (!tensor) {
-    throw new UserError(`layer ${spec.layer}: weight ${spec.weight} not found (expected shape [${spec.shape}]); the file has ${Object.keys(tensors).join(', ')}`, { file: 'model.json' });
+    throw new UserError(`layer ${spec.layer}: weight ${spec.weight} not found (expected shape [${spec.shape}]); the file has ${Object.keys(tensors).join(', ')}`, { file });
   }
   if (tensor.shape.join(',') !== spec.shape.join(',')) {
-    throw new UserError(`layer ${spec.layer}: weight ${spec.weight} has shape [${tensor.shape}], expected [${spec.shape}]`, { file: 'model.json' });
+    throw new UserError(`layer ${spec.layer}: weight ${spec.weight} has shape [${tensor.shape}], expected [${spec.shape}]`, { file });
   }
   return tensor.dataSync() as Float32Array;
 }
@@ -177,11 +177,15 @@ function layerName(layer: KerasLayer): string {
   return (layer.name ?? layer.config.name) as string;
 }
 
-/** Maps our layer roles to the Keras model's layer names, and reads the config off the weights. */
-function kerasModel(
+/**
+ * Maps our layer roles to the Keras model's layer names, and reads the config off the weights. Also used
+ * for Keras .h5/.keras files (src/model/keras/captionImport.ts): `file` names the file in messages.
+ */
+export function kerasModel(
   modelJson: Record<string, unknown>,
   tensors: tf.NamedTensorMap,
   maxLengthOverride?: number,
+  file = 'model.json',
 ): { config: CaptionModelConfig; weights: Float32Array[] } {
   const topology = modelJson.modelTopology as Record<string, unknown> | undefined;
   const modelConfig = (topology?.model_config ?? topology) as { config?: { layers?: KerasLayer[] } } | undefined;
@@ -204,9 +208,9 @@ function kerasModel(
     const middle = denses.find((d) => d !== image && d !== output);
     if (!embedding || !lstm || !image || !output || !middle) {
       throw new UserError(
-        'model.json: this is not the notebook captioner (expected Input → Dropout → Dense, Input → Embedding → Dropout → LSTM, add → Dense → Dense; ' +
+        `${file}: this is not the notebook captioner (expected Input → Dropout → Dense, Input → Embedding → Dropout → LSTM, add → Dense → Dense; ` +
           `found layers ${layers.map((l) => `${layerName(l)} (${l.class_name})`).join(', ')})`,
-        { file: 'model.json' },
+        { file },
       );
     }
     // Our LSTM computes Keras 2's gates (sigmoid, tanh); a model saved with other activations (e.g. the old
@@ -215,9 +219,9 @@ function kerasModel(
     const activation = lstm.config.activation ?? 'tanh';
     if (recurrentActivation !== 'sigmoid' || activation !== 'tanh') {
       throw new UserError(
-        `model.json: layer ${layerName(lstm)} uses recurrent_activation '${String(recurrentActivation)}' and activation '${String(activation)}'; ` +
+        `${file}: layer ${layerName(lstm)} uses recurrent_activation '${String(recurrentActivation)}' and activation '${String(activation)}'; ` +
           "the studio's LSTM computes Keras 2's 'sigmoid' and 'tanh' (rebuild the model with those, as the notebook's is)",
-        { file: 'model.json' },
+        { file },
       );
     }
     Object.assign(roles, { dense: layerName(image), embedding: layerName(embedding), lstm: layerName(lstm), dense_1: layerName(middle), dense_2: layerName(output) });
@@ -225,7 +229,7 @@ function kerasModel(
     const shape = (input?.config.batch_input_shape ?? input?.config.batch_shape ?? embedding.config.batch_input_shape) as (number | null)[] | undefined;
     maxLength ??= (shape?.[1] as number | undefined) ?? (embedding.config.input_length as number | undefined);
   }
-  if (!maxLength) throw new UserError('model.json: cannot tell the caption length (input_2 shape); pass maxLength', { file: 'model.json' });
+  if (!maxLength) throw new UserError(`${file}: cannot tell the caption length (input_2 shape); pass maxLength`, { file });
   const find = (layer: string, weight: string): string | undefined =>
     Object.keys(tensors).find((n) => {
       const parts = n.replace(/:\d+$/, '').split('/');
@@ -236,7 +240,7 @@ function kerasModel(
   const embeddings = get('embedding', 'embeddings');
   if (!denseKernel || !embeddings) {
     const missing = !denseKernel ? `layer ${roles.dense}: weight kernel` : `layer ${roles.embedding}: weight embeddings`;
-    throw new UserError(`${missing} not found; the file has ${Object.keys(tensors).join(', ')}`, { file: 'model.json' });
+    throw new UserError(`${missing} not found; the file has ${Object.keys(tensors).join(', ')}`, { file });
   }
   const config: CaptionModelConfig = {
     vocabSize: embeddings.shape[0],
@@ -247,7 +251,7 @@ function kerasModel(
     dropout: 0.4,
   };
   const weights = paramSpecs(config).map((spec) =>
-    takeWeight(tensors, find(roles[spec.layer], spec.weight), { ...spec, layer: roles[spec.layer] }),
+    takeWeight(tensors, find(roles[spec.layer], spec.weight), { ...spec, layer: roles[spec.layer] }, file),
   );
   return { config, weights };
 }

@@ -143,9 +143,20 @@ export function createStudioEngines(): StudioEngines {
       const { captionerFromFiles, unzipModelArchive } = await import('./captioner');
       return captionerFromFiles(unzipModelArchive(bytes, fileName), fileName.replace(/\.zip$/i, ''), 'archive');
     },
-    async importNotebook(files) {
+    async importNotebook(files, loadedCorpus) {
       await pageBackend();
       const { captionerFromFiles } = await import('./captioner');
+      const keras = await import('../model/keras/notebookFiles');
+      if (keras.picksKerasModel(files)) {
+        // The notebook's own model.h5 / model.keras with its tokenizer.json, read directly (src/model/keras).
+        const rebuild = () => {
+          const corpus = loadedCorpus?.();
+          return corpus ? keras.rebuiltTokenizer(corpus, 'the tokenizer rebuilt from the loaded dataset (kaggle protocol)') : null;
+        };
+        const imported = await keras.kerasNotebookFiles(files, rebuild);
+        const label = imported.rebuilt ? `${imported.modelName} with a tokenizer rebuilt from the loaded dataset` : imported.modelName;
+        return captionerFromFiles(imported.files, label, 'notebook');
+      }
       // The converter writes model.json + group*-shard*.bin; the notebook's tokenizer.to_json() goes beside them.
       const entries = await Promise.all(files.map(async (f) => [f.name, new Uint8Array(await f.arrayBuffer())] as const));
       return captionerFromFiles(Object.fromEntries(entries), 'notebook model', 'notebook');

@@ -82,7 +82,8 @@ export interface StudioEngines {
     placement: TrainingPlacement;
   }): Promise<TrainingRun>;
   importArchive?(bytes: Uint8Array, fileName: string): Promise<Captioner>;
-  importNotebook?(files: File[]): Promise<Captioner>;
+  /** `loadedCorpus`: the loaded dataset under the kaggle protocol, to rebuild a Keras model's missing tokenizer. */
+  importNotebook?(files: File[], loadedCorpus?: () => Corpus | null): Promise<Captioner>;
   /**
    * BLEU-1..4 of captions under a protocol's rules (core/metrics scoreCaptions): image name → references as
    * the corpus holds them, image name → the decoded caption (markers as the decoder returns them).

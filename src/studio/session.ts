@@ -341,7 +341,7 @@ export class StudioSession {
   }
 
   async importNotebook(files: File[]): Promise<void> {
-    await this.importWith('notebook', () => this.engines.importNotebook!(files));
+    await this.importWith('notebook', () => this.engines.importNotebook!(files, () => this.dataset.corpus('kaggle')));
   }
 
   private async importWith(source: 'archive' | 'notebook', load: () => Promise<Captioner>): Promise<void> {

@@ -24,9 +24,10 @@ import type { CliIo } from '../io.ts';
 const usage = `Usage: caption-studio caption --model <dir> [options] <image>...
 
 Writes one caption per image ("<image>\\t<caption>").
-  --model D         model folder from \`caption-studio train\` (or a converted notebook model + tokenizer.json)
+  --model D         model folder from \`caption-studio train\` or \`import-keras\` (or a converted notebook model + tokenizer.json)
   --backbone B      vgg16 or mobilenet (default: the one the model was trained with)
-  --weights W       backbone weights folder or URL (default: the one the model was trained with)
+  --weights W       backbone weights: Keras .h5 (e.g. vgg16_weights_tf_dim_ordering_tf_kernels.h5), tfjs folder or
+                    URL (default: the one the model was trained with)
   --features F      take features from this feature file instead of running a backbone (images by name)
   --beam K          beam search of width K (default 1: greedy)
   --top-k N         also report the N likeliest words at every step (with --json)

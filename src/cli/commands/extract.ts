@@ -21,12 +21,14 @@ import type { Command } from '../command.ts';
 import { EXIT, UsageError } from '../errors.ts';
 import { processIo, type CliIo } from '../io.ts';
 
-const usage = `Usage: caption-studio extract <folder> --backbone vgg16|mobilenet [--weights <dir|url>] --out <file>
+const usage = `Usage: caption-studio extract <folder> --backbone vgg16|mobilenet [--weights <file.h5|dir|url>] --out <file>
 
 Image features of every captioned image in <folder> (a Flickr8K-style dataset; a folder of images without
 a caption file works too: every image is extracted). Rerun the same command to resume an interrupted run.
   --backbone B      vgg16 (fc2, 4096-d) or mobilenet (MobileNet v1, global average pool, 1024·alpha-d)
-  --weights W       a TensorFlow.js Layers model folder (model.json + shards) or the URL of its model.json;
+  --weights W       Keras' ImageNet weights file (e.g. ~/.keras/models/vgg16_weights_tf_dim_ordering_tf_kernels.h5,
+                    mobilenet_2_5_224_tf.h5) or a saved Keras model (.h5, .keras), read layer by layer; or a
+                    TensorFlow.js Layers model folder (model.json + shards) or the URL of its model.json;
                     without it the backbone is RANDOMLY initialised and the file says so
   --out F           feature file to write (resumed if it holds the same backbone and weights)
   --force           replace --out even if it holds features of another backbone or weights

@@ -4,7 +4,8 @@
  * notebook does; standard: on the training split only, so test words stay unseen).
  */
 import type { Corpus, Protocol } from '../../core/data/types';
-import { Tokenizer } from '../../core/text/tokenizer';
+import { fitCaptionTokenizer } from '../../core/text/protocols';
+import type { Tokenizer } from '../../core/text/tokenizer';
 import { UserError } from '../../core/errors';
 import { deriveSeed, mulberry32, shuffle } from '../../core/rng';
 import type { CaptionModelConfig } from '../../model/captionModel';
@@ -62,11 +63,7 @@ export function buildCaptionDataset(
   features: ReadonlyMap<string, Float32Array>,
   options: { tokenizer?: Tokenizer } = {},
 ): CaptionDataset {
-  const tokenizer = options.tokenizer ?? new Tokenizer();
-  if (!options.tokenizer) {
-    const fitOn = corpus.protocol === 'kaggle' ? corpus.images : corpus.images.filter((i) => i.split === 'train');
-    tokenizer.fitOnTexts(fitOn.flatMap((i) => i.captions));
-  }
+  const tokenizer = options.tokenizer ?? fitCaptionTokenizer(corpus);
   const startId = tokenizer.wordIndex.get(corpus.startToken);
   const endId = tokenizer.wordIndex.get(corpus.endToken);
   if (startId === undefined || endId === undefined) {

@@ -3,6 +3,8 @@
  * it from a Layers model folder (files, URL, or — via loadWeightsNode.ts — a Node path) or at random.
  */
 import * as tf from '@tensorflow/tfjs';
+import { assignKerasWeights, kerasMobilenetAlpha, kerasMobilenetClasses, refuseWithoutTop, type KerasAssignOptions } from '../keras/backboneWeights';
+import { kerasWeightsOf, type KerasWeightsInput } from '../keras/weightsInput';
 import { assignWeights, disposeWeights, readWeights, WeightsError, type LoadedWeights, type WeightsInput } from './loadWeights';
 import { buildMobileNetV1, mobilenetFeatureDim, mobilenetId, MOBILENET_FEATURE_LAYER, type MobileNetConfig } from './mobilenet';
 import { preprocessCaffe, preprocessTf } from './preprocess';
@@ -33,6 +35,8 @@ export function featureDimOf(name: BackboneName, alpha = 0.25): number {
 
 export async function loadBackbone(options: LoadBackboneOptions): Promise<Backbone> {
   const weights = options.weights ?? { kind: 'random', seed: DEFAULT_RANDOM_SEED };
+  const keras = kerasWeightsOf(weights);
+  if (keras) return loadFromKeras(options, keras);
   let loaded: LoadedWeights | null = null;
   try {
     if (weights.kind !== 'random') loaded = await readWeights(weights);
@@ -52,6 +56,39 @@ export async function loadBackbone(options: LoadBackboneOptions): Promise<Backbo
     return makeBackbone('mobilenet', mobilenetId(config), model, MOBILENET_FEATURE_LAYER, config.inputSize, preprocessTf, source, weightsId);
   } finally {
     if (loaded) disposeWeights(loaded);
+  }
+}
+
+/** From a Keras .h5/.keras file: the model is filled layer by layer as the file is read (src/model/keras). */
+async function loadFromKeras(options: LoadBackboneOptions, input: KerasWeightsInput): Promise<Backbone> {
+  const file = await input.open();
+  try {
+    if (options.name === 'vgg16') {
+      const config = options.vgg16 ?? VGG16_KERAS;
+      const assign: KerasAssignOptions = { network: 'vgg16', label: 'VGG16', inputSize: config.inputSize };
+      refuseWithoutTop(file.index, assign);
+      const model = buildVgg16(config, 'zeros');
+      const weightsId = await assignKerasOrDispose(model, () => assignKerasWeights(model, file, assign));
+      return makeBackbone('vgg16', vgg16Id(config), model, VGG16_FEATURE_LAYER, config.inputSize, preprocessCaffe, input.source, weightsId);
+    }
+    const alpha = options.mobilenet?.alpha ?? kerasMobilenetAlpha(file.index);
+    const config: MobileNetConfig = { alpha, inputSize: options.mobilenet?.inputSize ?? 224, classes: options.mobilenet?.classes ?? kerasMobilenetClasses(file.index) };
+    const assign: KerasAssignOptions = { network: 'mobilenet', label: `MobileNet v1 (alpha ${alpha})`, inputSize: config.inputSize, alpha };
+    refuseWithoutTop(file.index, assign);
+    const model = buildMobileNetV1(config, 'zeros');
+    const weightsId = await assignKerasOrDispose(model, () => assignKerasWeights(model, file, assign));
+    return makeBackbone('mobilenet', mobilenetId(config), model, MOBILENET_FEATURE_LAYER, config.inputSize, preprocessTf, input.source, weightsId);
+  } finally {
+    await file.close();
+  }
+}
+
+async function assignKerasOrDispose(model: tf.LayersModel, assign: () => Promise<string>): Promise<string> {
+  try {
+    return await assign();
+  } catch (error) {
+    model.dispose();
+    throw error;
   }
 }
 

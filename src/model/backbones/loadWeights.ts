@@ -18,6 +18,7 @@
  * `:0` suffixes ignored; a converter that names weights otherwise gets an error listing the names it wrote.
  */
 import * as tf from '@tensorflow/tfjs';
+import type { KerasWeightsInput } from '../keras/weightsInput';
 import type { WeightsLocation, WeightsSource } from './types';
 
 /** Any tfjs IOHandler (Node folders come from loadWeightsNode.ts) plus how to report it. */
@@ -27,7 +28,8 @@ export interface HandlerWeights {
   source: Exclude<WeightsSource, 'random'>;
 }
 
-export type WeightsInput = WeightsLocation | HandlerWeights;
+/** A Keras .h5/.keras file (src/model/keras) is read layer by layer by loadBackbone, never through readWeights. */
+export type WeightsInput = WeightsLocation | HandlerWeights | KerasWeightsInput;
 
 export interface LoadedWeights {
   /** Weight name (as in the manifest, `:0` suffixes removed) → tensor. The caller disposes them. */
@@ -58,6 +60,7 @@ export interface WeightProblem {
 function describeLocation(location: WeightsInput): Exclude<WeightsSource, 'random'> {
   switch (location.kind) {
     case 'handler':
+    case 'keras':
       return location.source;
     case 'url':
       return { kind: 'url', location: location.url };
@@ -128,6 +131,8 @@ function toHandler(location: WeightsInput): tf.io.IOHandler {
       return filesHandler(location.files);
     case 'path':
       throw new WeightsError('a weights path needs Node: resolve it with nodeWeights() from loadWeightsNode.ts');
+    case 'keras':
+      throw new Error('a Keras file is read by loadBackbone layer by layer, not as a tfjs folder');
     case 'random':
       throw new Error('random weights have no handler');
   }

@@ -2,9 +2,13 @@
  * Node access to TensorFlow.js Layers model folders: tfjs' own `file://` handler needs tfjs-node, which
  * this project does not use, so these two small IOHandlers read and write the folder with node:fs.
  */
+import { statSync } from 'node:fs';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
+import { isKerasFileName } from '../keras/kerasFile';
+import { openKerasFileNode } from '../keras/openNode';
+import type { KerasWeightsInput } from '../keras/weightsInput';
 import type { HandlerWeights, WeightsInput } from './loadWeights';
 
 /** A folder (or its model.json) as a load-only IOHandler. */
@@ -52,10 +56,18 @@ export function nodeFolderHandler(folderOrModelJson: string): tf.io.IOHandler {
   };
 }
 
-/** `--weights <dir|url>` → a WeightsInput (http(s) URLs name a model.json; anything else is a path). */
+/**
+ * `--weights <dir|url|file>` → a WeightsInput: http(s) URLs name a model.json; a .h5/.keras path (or any
+ * file that is not a .json) is a Keras file, read layer by layer; anything else is a tfjs folder.
+ */
 export function nodeWeights(dirOrUrl: string): WeightsInput {
   if (/^https?:\/\//i.test(dirOrUrl)) return { kind: 'url', url: dirOrUrl };
   const path = resolve(dirOrUrl);
+  const isFile = statSync(path, { throwIfNoEntry: false })?.isFile() ?? false;
+  if (isKerasFileName(path) || (isFile && !path.endsWith('.json'))) {
+    const keras: KerasWeightsInput = { kind: 'keras', open: () => openKerasFileNode(path), source: { kind: 'path', location: path } };
+    return keras;
+  }
   const weights: HandlerWeights = { kind: 'handler', handler: nodeFolderHandler(path), source: { kind: 'path', location: path } };
   return weights;
 }

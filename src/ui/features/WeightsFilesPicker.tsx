@@ -1,7 +1,8 @@
 /**
- * Picks a backbone's tfjs Layers model files: model.json and its shards, either as files or as the folder
- * that holds them. Every file is passed on: the loader takes the ones model.json's manifest names, whatever
- * their extension (the converter's shards are named `group1-shard1of1`, without one).
+ * Picks a backbone's weights: one Keras .h5 (or .keras) file, read in place layer by layer (src/model/keras),
+ * or a tfjs Layers model's model.json and shards, as files or as the folder that holds them. Every file is
+ * passed on: the loader takes the ones model.json's manifest names, whatever their extension (the converter's
+ * shards are named `group1-shard1of1`, without one).
  */
 export function WeightsFilesPicker({ disabled, picked, onPick }: { disabled: boolean; picked: string[]; onPick(files: File[]): void }) {
   const keep = (list: FileList | null) => [...(list ?? [])];

@@ -51,13 +51,13 @@ export function ModelActions() {
       <p className="sp-explain">A .zip exported from this studio, on this or another computer.</p>
       <div className="sp-actions">
         <button type="button" data-testid="model-import-notebook" disabled={busy || Boolean(notebookReason)} onClick={() => notebookInput.current?.click()}>
-          Import a notebook model (tensorflowjs_converter output + tokenizer.json)…
+          Import a notebook model (model.h5 or .keras + tokenizer.json)…
         </button>
         <input
           ref={notebookInput}
           type="file"
           multiple
-          accept=".json,.bin"
+          accept=".h5,.hdf5,.keras,.json,.bin"
           hidden
           data-testid="model-import-notebook-input"
           onChange={async (e) => {
@@ -69,8 +69,10 @@ export function ModelActions() {
         {notebookReason ? <span className="sp-reason">Unavailable: {notebookReason}</span> : null}
       </div>
       <p className="sp-explain">
-        The notebook's model.h5 after <code>tensorflowjs_converter --input_format keras model.h5 out/</code>: pick model.json, every .bin shard and the
-        notebook's tokenizer saved with <code>tokenizer.to_json()</code> as tokenizer.json. Extract features with the backbone it was trained on (VGG16).
+        The notebook's own <code>model.save('model.h5')</code> (or a Keras 3 <code>.keras</code>) together with its tokenizer saved from{' '}
+        <code>tokenizer.to_json()</code> as tokenizer.json (without it, the tokenizer is rebuilt from the loaded dataset, and the model's label says so);
+        read here, nothing uploaded. A <code>tensorflowjs_converter</code> folder (model.json, the .bin
+        shards, tokenizer.json) works too. Extract features with the backbone it was trained on (VGG16).
       </p>
     </div>
   );

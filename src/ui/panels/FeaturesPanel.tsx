@@ -36,7 +36,7 @@ export function FeaturesPanel() {
           />
         )}
       </Setting>
-      <Setting label="Weights" explain="Random weights run without a download but see nothing: captions will not match the pictures. Real weights come from the README's recipe.">
+      <Setting label="Weights" explain="Random weights run without a download but see nothing: captions will not match the pictures. Real weights: the Keras .h5 file (see below).">
         {(p) => (
           <div>
             <Choice labelledBy={p['aria-labelledby']} describedBy={p['aria-describedby']}
@@ -46,7 +46,7 @@ export function FeaturesPanel() {
               onChange={(weights) => set({ weights })}
               options={[
                 { value: 'random', label: 'Random (for trying things out)' },
-                { value: 'files', label: 'Files or folder (model.json + shards)' },
+                { value: 'files', label: 'Keras .h5 file, or files/folder (model.json + shards)' },
                 { value: 'url', label: 'URL' },
               ]}
             />

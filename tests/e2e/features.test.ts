@@ -33,7 +33,7 @@ describe.skipIf(skipUnlessPresent(missing, 'Chromium and ../shared MobileNet wei
     await page.locator('[data-testid=dataset-status][data-status=ready]').waitFor();
     await page.getByRole('tab', { name: /^Features/ }).click();
     await page.getByRole('radio', { name: /MobileNet/ }).check();
-    await page.getByRole('radio', { name: /Files or folder/ }).check();
+    await page.getByRole('radio', { name: /files\/folder \(model.json/ }).check();
     await page.getByLabel('Weights folder').setInputFiles(mobilenetDir);
     await page.getByTestId('extract-start').click();
     await page.locator('[data-testid=features-status][data-status=done]').waitFor();

@@ -9,7 +9,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
-import { readFile } from 'node:fs/promises';
+import { cp, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { main } from '../../src/cli/main';
@@ -121,4 +121,44 @@ describe.skipIf(skipUnlessPresent(torchMissing, 'python3 with torch'))('export-r
     expect(theirs.map((c) => c.caption)).toEqual(ours.map((c) => c.caption));
     theirs.forEach((c, i) => expect(c.logProb).toBeCloseTo(ours[i].logProb, 3));
   }, 180_000);
+  it('prefix layout (the notebook\'s samples) matches too; mixed_float16 on CPU runs as bfloat16 autocast and says so', async () => {
+    const exported = recordingIo(dir);
+    expect(await main(['export-run', 'demo', '--features', 'features.bin', '--out', 'run-prefix', ...exportArgs, ...seedArgs, '--layout', 'prefix', '--epochs', '1'], exported.io)).toBe(0);
+    const trainer = new InProcessTrainer({
+      data,
+      config: { ...defaultTrainConfig, epochs: 1, batchSize: settings.batch, learningRate: settings.lr, dropout: 0, seed: settings.seed, layout: 'prefix', validationSample: 0, fusedKernels: false },
+      model: { units: settings.units, embedDim: settings.embed },
+    });
+    const prefix: number[] = [];
+    trainer.on((e) => e.type === 'stepCompleted' && prefix.push(e.loss));
+    await trainer.start();
+    await trainer.dispose();
+    const f32 = await runSingle('run-prefix/train_ddp.py', ['--log', '-'], dir);
+    expect(f32.code, f32.stderr).toBe(0);
+    expect(relativeError(stepLosses(f32.stdout), prefix)).toBeLessThan(1e-4);
+    const bf16 = await runSingle('run-prefix/train_ddp.py', ['--log', '-', '--out', 'ck-bf16', '--precision', 'mixed_float16'], dir);
+    expect(bf16.code, bf16.stderr).toBe(0);
+    expect(records(bf16.stdout)[0].precision).toBe('mixed_float16 (autocast bfloat16 on CPU)');
+    // bfloat16 keeps 8 bits of mantissa: close to float32, not equal
+    const error = relativeError(stepLosses(bf16.stdout), prefix);
+    expect(error).toBeGreaterThan(0);
+    expect(error).toBeLessThan(2e-2);
+  }, 180_000);
+
+  it('train_ddp.py: an incomplete or foreign run folder and a foreign checkpoint are one line naming the file, exit 1', async () => {
+    await cp(join(dir, 'run'), join(dir, 'run-broken'), { recursive: true });
+    await rm(join(dir, 'run-broken', 'features.npy'));
+    const incomplete = await runSingle('run-broken/train_ddp.py', ['--log', '-'], dir);
+    expect(incomplete.code).toBe(1);
+    expect(incomplete.stderr.trim()).toMatch(/^train_ddp\.py: \S*run-broken\/features\.npy: missing \(run\.json lists it\): the export is incomplete$/);
+    const foreign = await runSingle('run/train_ddp.py', ['--run', 'demo', '--log', '-'], dir);
+    expect(foreign.code).toBe(1);
+    expect(foreign.stderr.trim()).toMatch(/^train_ddp\.py: \S*demo: no run\.json here/);
+    await cp(join(dir, 'ck1'), join(dir, 'ck-foreign'), { recursive: true });
+    const state = join(dir, 'ck-foreign', 'epoch_0002', 'state.json');
+    await writeFile(state, (await readFile(state, 'utf8')).replace(/"runId": "[0-9a-f]+"/, '"runId": "0000000000000000"'));
+    const resumed = await runSingle('run/train_ddp.py', ['--out', 'ck-foreign', '--resume', '--epochs', '3', '--log', '-'], dir);
+    expect(resumed.code).toBe(1);
+    expect(resumed.stderr.trim()).toMatch(/^train_ddp\.py: \S*ck-foreign\/epoch_0002\/state\.json: a checkpoint of run 0000000000000000, this run is [0-9a-f]{16}$/);
+  }, 120_000);
 });

@@ -4,7 +4,7 @@
  * seeded initial weights, the settings, and train_ddp.py. Written atomically: the folder appears whole or
  * not at all.
  */
-import { isAbsolute, relative, resolve } from 'node:path';
+import { isAbsolute, resolve } from 'node:path';
 import { UserError } from '../../core/errors.ts';
 import { loadDataset } from '../../core/data/load.ts';
 import { nodeFolder } from '../../core/data/nodeFolder.ts';
@@ -109,7 +109,6 @@ export async function exportRun(args: string[], io: CliIo): Promise<number> {
     if (error instanceof UserError && !error.file) throw new UserError(error.message, { file: values.features });
     throw error;
   }
-  if (features.weights === 'random') io.err(`export-run: WARNING: the features come from a RANDOMLY initialised ${features.backboneId}\n`);
   const { files, run } = await buildRunExport({
     data,
     settings,
@@ -119,6 +118,7 @@ export async function exportRun(args: string[], io: CliIo): Promise<number> {
     featuresLabel: values.features,
   });
   const outPath = at(values.out);
+  if (features.weights === 'random') io.err(`export-run: WARNING: the features come from a RANDOMLY initialised ${features.backboneId}\n`);
   await writeFolderAtomically(outPath, files, { replace: values.force === true, shownAs: values.out });
   const bytes = Object.values(files).reduce((n, v) => n + (typeof v === 'string' ? Buffer.byteLength(v) : v.length), 0);
   const summary = {
@@ -136,7 +136,7 @@ export async function exportRun(args: string[], io: CliIo): Promise<number> {
   };
   if (values.json) io.out(`${JSON.stringify(summary)}\n`);
   else {
-    const shown = relative(io.cwd, outPath) || '.';
+    const shown = values.out;
     io.out(
       `exported run ${run.runId}: ${summary.images} images (${summary.train}/${summary.val}/${summary.test}), ${summary.captions} captions, ` +
         `vocabulary ${summary.vocabSize}, ${summary.files} files, ${(bytes / 2 ** 20).toFixed(1)} MiB in ${shown}\n` +

@@ -445,12 +445,14 @@ def set_thread_env(args):
 def train(args):
     threads = set_thread_env(args)
     import numpy as np
+
+    # The run folder is checked before torch loads (seconds): a wrong folder is refused at once.
+    run_dir = os.path.abspath(args.run)
+    run, data, weights = load_run(run_dir)
     import torch
     import torch.distributed as dist
 
     torch.set_num_threads(threads)
-    run_dir = os.path.abspath(args.run)
-    run, data, weights = load_run(run_dir)
     cfg = run
     tc = run['train']
     epochs = args.epochs if args.epochs is not None else tc['epochs']

@@ -38,6 +38,7 @@ function setup(withFeatures = true) {
     features: () => (withFeatures ? features : null),
     importArchive: async (bytes, fileName) => captionerFromFiles(unzipModelArchive(bytes, fileName), fileName.replace(/\.zip$/, ''), 'archive'),
     adopt: async (c) => void adopted.push(c),
+    modelSizes: { units: 16, embedDim: 8 },
   });
   return { store, actions, adopted };
 }
@@ -69,7 +70,7 @@ describe('the Model panel: export for PyTorch, import the trained run', () => {
     expect(trainDdpScript).toBe(await readTrainDdpScript());
   });
 
-  it('exports a zip of the run folder, then imports it back after training (zip and picked folder), with its log as a run row', async () => {
+  it('exports a zip of the run folder, then imports it back after training (zip and picked folder), with its log as a run row', { timeout: 180_000 }, async () => {
     const { store, actions, adopted } = setup();
     expect(actions.exportUnavailable()).toBeNull();
     const out = await actions.exportRun();
@@ -99,7 +100,7 @@ describe('the Model panel: export for PyTorch, import the trained run', () => {
     adopted.forEach((c) => c.dispose());
   });
 
-  it('says why the export is unavailable and shows bad imports in the Model panel, adopting nothing', async () => {
+  it('says why the export is unavailable and shows bad imports in the Model panel, adopting nothing', { timeout: 120_000 }, async () => {
     const { store, actions, adopted } = setup(false);
     expect(actions.exportUnavailable()).toMatch(/extract its image features first/);
     expect(await actions.exportRun()).toBeNull();

@@ -46,6 +46,8 @@ export async function readRunDescription(folder: Folder): Promise<{ run: RunDesc
     throw new UserError(`${folder.name}/run.json: not a caption-studio run (format ${JSON.stringify(run?.format ?? null)})`, { file: `${folder.name}/run.json` });
   }
   if (run.version !== RUN_VERSION) throw new UserError(`${folder.name}/run.json: run format version ${run.version} is not supported`, { file: `${folder.name}/run.json` });
+  const missing = (['runId', 'train', 'model', 'params', 'data', 'files'] as const).filter((key) => !run[key] || typeof run[key] !== (key === 'runId' ? 'string' : 'object'));
+  if (missing.length) throw new UserError(`${folder.name}/run.json: no ${missing.join(', ')}: the file was cut short or edited`, { file: `${folder.name}/run.json` });
   for (const [name, bytes] of Object.entries(run.files ?? {})) {
     const have = entries.get(name);
     if (have === undefined) throw new UserError(`${folder.name}/${name}: missing (run.json lists it): the run folder is incomplete`, { file: `${folder.name}/${name}` });

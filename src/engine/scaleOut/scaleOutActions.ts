@@ -5,6 +5,7 @@
  * purpose: the work (fflate, the exporter, the script's text) loads on first use.
  */
 import type { Corpus } from '../../core/data/types';
+import type { ModelSizes } from '../captionData';
 import type { RunSummary } from '../../store/slices/runHistory';
 import { toStudioError, type Captioner, type PanelsStore } from '../studioPorts';
 
@@ -16,6 +17,8 @@ export interface ScaleOutPorts {
   /** The build's model-archive import (null: not part of this build). */
   importArchive: ((bytes: Uint8Array, fileName: string) => Promise<Captioner>) | null;
   adopt(captioner: Captioner): Promise<void>;
+  /** Model sizes (tests); default: what the studio trains (256, or the page's `?units=`). */
+  modelSizes?: ModelSizes;
 }
 
 /** A run folder as picked: its zip, or the files of `<input webkitdirectory>` (paths from the folder's name). */
@@ -41,8 +44,13 @@ export class ScaleOutActions {
     }
     store.getState().updateModel({ operation: 'exporting', error: null });
     try {
-      const [{ exportRunArchive }, { trainDdpScript }] = await Promise.all([import('./studioScaleOut'), import('./trainDdpScriptPage')]);
-      const out = await exportRunArchive({ config: store.getState().training.config, corpus, features, script: trainDdpScript });
+      const [{ exportRunArchive }, { trainDdpScript }, { modelSizeOverride }] = await Promise.all([
+        import('./studioScaleOut'),
+        import('./trainDdpScriptPage'),
+        import('../studioEngines'),
+      ]);
+      const model = this.ports.modelSizes ?? modelSizeOverride();
+      const out = await exportRunArchive({ config: store.getState().training.config, corpus, features, script: trainDdpScript, model });
       store.getState().updateModel({ operation: 'idle', lastExport: { fileName: out.fileName, bytes: out.bytes.byteLength } });
       return out;
     } catch (error) {

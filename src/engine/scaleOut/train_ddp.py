@@ -339,15 +339,18 @@ def save_checkpoint(np, out_dir, epoch, named, optimizer, state):
 def latest_checkpoint(out_dir):
     if not os.path.isdir(out_dir):
         return None
-    done = sorted(d for d in os.listdir(out_dir) if d.startswith('epoch_') and os.path.isfile(os.path.join(out_dir, d, 'state.json')))
-    return os.path.join(out_dir, done[-1]) if done else None
+    done = [d for d in os.listdir(out_dir) if d.startswith('epoch_') and d[6:].isdigit() and os.path.isfile(os.path.join(out_dir, d, 'state.json'))]
+    return os.path.join(out_dir, max(done, key=lambda d: int(d[6:]))) if done else None
 
 
 def load_checkpoint(np, torch, folder, named, optimizer, run_id):
     state_path = os.path.join(folder, 'state.json')
-    with open(state_path, encoding='utf-8') as f:
-        state = json.load(f)
-    if state.get('format') != CHECKPOINT_FORMAT:
+    try:
+        with open(state_path, encoding='utf-8') as f:
+            state = json.load(f)
+    except ValueError as e:
+        raise RunError('%s: not valid JSON (%s)' % (state_path, e))
+    if not isinstance(state, dict) or state.get('format') != CHECKPOINT_FORMAT:
         raise RunError('%s: not a caption-studio checkpoint' % state_path)
     if state.get('runId') != run_id:
         raise RunError('%s: a checkpoint of run %s, this run is %s' % (state_path, state.get('runId'), run_id))
@@ -490,7 +493,9 @@ def train(args):
         autocast_dtype = torch.float16 if use_cuda else torch.bfloat16
         if use_cuda:
             scale = tc['lossScale']
-            scaler = torch.cuda.amp.GradScaler(init_scale=scale['initial'], growth_interval=scale['growthSteps'])
+            amp_scaler = getattr(getattr(torch, 'amp', None), 'GradScaler', None)  # torch >= 2.3; 1.13 has torch.cuda.amp's
+            scaler = (amp_scaler('cuda', init_scale=scale['initial'], growth_interval=scale['growthSteps']) if amp_scaler
+                      else torch.cuda.amp.GradScaler(init_scale=scale['initial'], growth_interval=scale['growthSteps']))
     precision_label = precision if autocast_dtype is None else '%s (autocast %s%s)' % (
         precision, 'float16' if autocast_dtype == torch.float16 else 'bfloat16 on CPU', ', GradScaler' if scaler else '')
 

@@ -7,6 +7,7 @@
 import type { Corpus } from '../../core/data/types';
 import type { ModelSizes } from '../captionData';
 import type { RunSummary } from '../../store/slices/runHistory';
+import { modelSizeOverride } from '../studioEngines';
 import { toStudioError, type Captioner, type PanelsStore } from '../studioPorts';
 
 export interface ScaleOutPorts {
@@ -44,11 +45,7 @@ export class ScaleOutActions {
     }
     store.getState().updateModel({ operation: 'exporting', error: null });
     try {
-      const [{ exportRunArchive }, { trainDdpScript }, { modelSizeOverride }] = await Promise.all([
-        import('./studioScaleOut'),
-        import('./trainDdpScriptPage'),
-        import('../studioEngines'),
-      ]);
+      const [{ exportRunArchive }, { trainDdpScript }] = await Promise.all([import('./studioScaleOut'), import('./trainDdpScriptPage')]);
       const model = this.ports.modelSizes ?? modelSizeOverride();
       const out = await exportRunArchive({ config: store.getState().training.config, corpus, features, script: trainDdpScript, model });
       store.getState().updateModel({ operation: 'idle', lastExport: { fileName: out.fileName, bytes: out.bytes.byteLength } });

@@ -1,6 +1,7 @@
 import { useRef } from 'react';
 import { downloadBlob } from '../browser/download.ts';
 import { usePanels, useSession } from '../panelKit/hooks.ts';
+import { useStudio } from '../storeContext.tsx';
 
 /**
  * Scale out: the loaded dataset's run (Training panel settings) as a zip for PyTorch DDP, and a trained run
@@ -9,7 +10,8 @@ import { usePanels, useSession } from '../panelKit/hooks.ts';
 export function ScaleOutActions() {
   const session = useSession();
   const busy = usePanels((s) => s.model.operation !== 'idle');
-  // Re-read on every store change that could enable the export (dataset loaded, features extracted).
+  // Re-rendered when what enables the export changes: the dataset's load, the features' extraction.
+  useStudio((s) => s.datasetStatus);
   usePanels((s) => s.features.status);
   const zipInput = useRef<HTMLInputElement>(null);
   const folderInput = useRef<HTMLInputElement>(null);

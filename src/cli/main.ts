@@ -49,6 +49,16 @@ export const COMMANDS: readonly CommandEntry[] = [
     load: async () => (await import('./commands/train.ts')).trainCommand,
   },
   {
+    name: 'export-run',
+    summary: 'write a training run as a folder for PyTorch DistributedDataParallel (data, initial weights, train_ddp.py)',
+    load: async () => (await import('./commands/exportRun.ts')).exportRunCommand,
+  },
+  {
+    name: 'import-run',
+    summary: 'turn a train_ddp.py checkpoint of an exported run into a studio model folder',
+    load: async () => (await import('./commands/importRun.ts')).importRunCommand,
+  },
+  {
     name: 'caption',
     summary: 'caption images with a trained model (greedy or beam search)',
     load: async () => (await import('./commands/caption.ts')).captionCommand,

@@ -33,7 +33,7 @@ export function pageBackend(): Promise<BackendChoice> {
 }
 
 /** `?units=16` shrinks the caption model (256 in the notebook) for quick demos and browser tests. */
-function modelSizeOverride(): { units: number; embedDim: number } | undefined {
+export function modelSizeOverride(): { units: number; embedDim: number } | undefined {
   if (typeof location === 'undefined') return undefined;
   const units = Number(new URLSearchParams(location.search).get('units'));
   return Number.isInteger(units) && units > 0 ? { units, embedDim: units } : undefined;

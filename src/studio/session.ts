@@ -22,6 +22,7 @@ import type { StudioStore } from '../store/studioStore';
 import type { RunPersistence } from './runStore';
 import { evaluatePlans } from './evaluate';
 import { DatasetImageUrls } from './datasetImageUrls';
+import { ScaleOutActions } from './scaleOut';
 
 export class StudioSession {
   private extraction: ExtractionRun | null = null;
@@ -36,6 +37,7 @@ export class StudioSession {
   private weightsFiles: File[] = [];
   /** Object URLs of dataset images shown in the evaluation grid, per loaded dataset. */
   private readonly imageUrls = new DatasetImageUrls();
+  private scaleOutActions: ScaleOutActions | null = null;
 
   constructor(
     private readonly store: StudioStore,
@@ -338,6 +340,17 @@ export class StudioSession {
 
   async importArchive(file: { name: string; bytes: Uint8Array }): Promise<void> {
     await this.importWith('archive', () => this.engines.importArchive!(file.bytes, file.name));
+  }
+
+  /** The Model panel's PyTorch DDP export and import (src/engine/scaleOut). */
+  get scaleOut(): ScaleOutActions {
+    return (this.scaleOutActions ??= new ScaleOutActions({
+      store: this.store,
+      corpus: () => this.dataset.corpus(this.store.getState().training.config.protocol),
+      features: () => this.currentExtraction()?.features ?? null,
+      importArchive: this.engines.importArchive ? (bytes, fileName) => this.engines.importArchive!(bytes, fileName) : null,
+      adopt: (captioner) => this.adoptCaptioner(captioner, { source: 'archive' }),
+    }));
   }
 
   async importNotebook(files: File[]): Promise<void> {

@@ -8,6 +8,7 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { encode } from 'fast-png';
+import { unzipSync } from 'fflate';
 import type { Browser, Page } from 'playwright-core';
 import { expect } from 'vitest';
 import { openPage, screenshot } from './harness.ts';
@@ -146,6 +147,11 @@ export async function newUserPath(
   await page.getByTestId('model-saved-run').waitFor({ timeout: HANG_BOUND_MS });
   expect(await page.getByTestId('model-weights').textContent()).toContain('lstm/recurrent_kernel');
   await shot('6-model');
+  // The same run for PyTorch DDP: one zip of the run folder, train_ddp.py inside (src/engine/scaleOut).
+  const runDownload = page.waitForEvent('download');
+  await page.getByTestId('scale-out-export').click();
+  const runZip = unzipSync(new Uint8Array(await readFile((await (await runDownload).path())!)));
+  expect(Object.keys(runZip).some((name) => /^caption-run-[0-9a-f]{16}\/train_ddp\.py$/.test(name))).toBe(true);
 
   // Reload: the run's charts and its model come back; importing the archive gives the same caption.
   await page.reload();

@@ -4,6 +4,7 @@
 #   mesa-vulkan-drivers   from <codename>-backports: lavapipe for Dawn (npm `webgpu`) in Node; Dawn refuses
 #                         bookworm's own Mesa 22.3 (see the README's Tests section)
 #   python3-h5py python3-numpy python3-nltk  fixture and reference scripts of the tests
+#   python3-torch libopenblas0-pthread      train_ddp.py of an exported run (the scale-out equivalence tests)
 # The backports source is derived from the Debian archive this machine is already configured with, so no
 # host name is written here. Idempotent: a second run installs nothing.
 set -euo pipefail
@@ -58,6 +59,8 @@ need chromium
 need python3-h5py
 need python3-numpy
 need python3-nltk
+need python3-torch
+need libopenblas0-pthread
 if [ ${#missing[@]} -gt 0 ]; then
   echo "system-packages: installing ${missing[*]}"
   apt_update

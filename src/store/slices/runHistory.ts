@@ -9,7 +9,8 @@ export interface RunSummary {
   precision: string;
   kernels: string;
   replicas: number;
-  placement: 'worker' | 'page';
+  /** 'pytorch': a run exported for PyTorch DDP and imported back with its log (replicas = its ranks). */
+  placement: 'worker' | 'page' | 'pytorch';
   batchSize: number;
   steps: number;
   skippedSteps: number;

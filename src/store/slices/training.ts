@@ -102,6 +102,8 @@ export interface TrainingSlice {
   restoreTrainingRun(data: Pick<TrainingData, 'config' | 'steps' | 'epochs' | 'lastCheckpoint'>): void;
   setTrainingError(error: SerializedError | null): void;
   setPageBackend(pageBackend: PageBackend): void;
+  /** A run trained elsewhere (an imported PyTorch DDP log) joins the comparison table. */
+  addRunSummary(summary: RunSummary): void;
 }
 
 export const timelineKeepSteps = 40;
@@ -256,5 +258,6 @@ export function createTrainingSlice<T extends TrainingSlice>(set: SliceSet<T>): 
       update((t) => ({ ...initialTrainingData(data.config, t.placement), ...data, state: 'stopped', stateReason: 'restored after a reload', backend: t.backend, pageBackend: t.pageBackend, history: t.history })),
     setTrainingError: (error) => update((t) => ({ ...t, error })),
     setPageBackend: (pageBackend) => update((t) => ({ ...t, pageBackend })),
+    addRunSummary: (summary) => update((t) => ({ ...t, history: [...t.history, summary].slice(-maxRunHistory) })),
   };
 }

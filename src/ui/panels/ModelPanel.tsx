@@ -1,5 +1,6 @@
 import { ModelActions } from '../model/ModelActions.tsx';
 import { ModelWeights } from '../model/ModelWeights.tsx';
+import { ScaleOutActions } from '../model/ScaleOutActions.tsx';
 import { ErrorNote } from '../panelKit/ErrorNote.tsx';
 import { useStudio } from '../storeContext.tsx';
 import { useSession } from '../panelKit/hooks.ts';
@@ -32,6 +33,7 @@ export function ModelPanel() {
         </p>
       ) : null}
       <ModelActions />
+      <ScaleOutActions />
       {m.info ? <ModelWeights info={m.info} /> : null}
       <ErrorNote error={m.error} testId="model-error" />
     </section>

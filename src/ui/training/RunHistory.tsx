@@ -36,7 +36,7 @@ export function RunHistory() {
               <td>{run.backend}</td>
               <td>{run.precision}</td>
               <td>{run.kernels}</td>
-              <td>{run.replicas > 1 ? `${run.replicas} replicas` : run.placement === 'page' ? 'this page' : 'a worker'}</td>
+              <td>{run.placement === 'pytorch' ? `PyTorch DDP, ${run.replicas} rank(s)` : run.replicas > 1 ? `${run.replicas} replicas` : run.placement === 'page' ? 'this page' : 'a worker'}</td>
               <td>{run.batchSize}</td>
               <td>
                 {run.steps}

@@ -1,0 +1,155 @@
+/**
+ * `caption-studio export-run <folder> --features <file> --out <dir> [...]`: the run `train` would do, as a
+ * folder PyTorch DistributedDataParallel trains (src/engine/scaleOut): data and tokenizer as .npy/JSON, the
+ * seeded initial weights, the settings, and train_ddp.py. Written atomically: the folder appears whole or
+ * not at all.
+ */
+import { isAbsolute, resolve } from 'node:path';
+import { UserError } from '../../core/errors.ts';
+import { loadDataset } from '../../core/data/load.ts';
+import { nodeFolder } from '../../engine/platform/nodeFolder.ts';
+import { buildCorpus } from '../../core/text/protocols.ts';
+import { buildCaptionDataset, featuresFor } from '../../engine/training/captionData.ts';
+import { FeatureFileError } from '../../engine/features/cache.ts';
+import { readFeatureFile } from '../../engine/features/cacheNode.ts';
+import { buildRunExport } from '../../engine/scaleOut/exportRun.ts';
+import { readTrainDdpScript, writeFolderAtomically } from '../../engine/scaleOut/nodeFiles.ts';
+import { defaultTrainConfig } from '../../protocol/training.ts';
+import { choiceOption, integerOption, parseCommandArgs, positionals } from '../args.ts';
+import type { Command } from '../command.ts';
+import { EXIT, UsageError } from '../errors.ts';
+import type { CliIo } from '../io.ts';
+
+const usage = `Usage: caption-studio export-run <folder> --features <file> --out <dir> [options]
+
+Writes the training run \`caption-studio train\` would do as a folder for PyTorch DistributedDataParallel:
+tokenizer.json, features.npy (+ image_names.json), caption token arrays and splits (.npy), run.json (the
+settings), the studio's seeded initial weights (initial_weights/<layer>/<weight>.npy) and train_ddp.py.
+Train it with \`python3 train_ddp.py [--nproc N]\` or \`torchrun --nproc_per_node N train_ddp.py\`; bring the
+model back with \`caption-studio import-run\`.
+  --features F      feature file written by \`caption-studio extract\` (required; every image needs a vector)
+  --out D           the run folder to write (must not exist or be empty, unless --force)
+  --layout L        sequence (default) or prefix
+  --epochs N        (default ${defaultTrainConfig.epochs})   --batch N  global batch in images (default ${defaultTrainConfig.batchSize})
+  --lr X            Adam learning rate (default ${defaultTrainConfig.learningRate})
+  --protocol P      standard (default) or kaggle
+  --dropout X       rate of both dropout layers (default 0.4)
+  --units N         LSTM/dense width (default 256);  --embed N  embedding width (default 256)
+  --seed N          seed of the initial weights and the epoch order (default ${defaultTrainConfig.seed})
+  --precision P     float32 (default) or mixed_float16 (autocast float16 + GradScaler on CUDA, bfloat16 on CPU)
+  --loss-scale N    mixed_float16 on CUDA: starting loss scale (default 32768);  --loss-scale-growth N (default 2000)
+  --force           replace an existing --out folder
+  --json            print a JSON summary on stdout
+`;
+
+function numberOption(value: string | undefined, name: string, fallback: number, min: number, max: number): number {
+  if (value === undefined) return fallback;
+  const parsed = Number(value);
+  if (!Number.isFinite(parsed) || parsed < min || parsed > max) throw new UsageError(`--${name} must be a number from ${min} to ${max}, got '${value}'`);
+  return parsed;
+}
+
+export async function exportRun(args: string[], io: CliIo): Promise<number> {
+  const { values, positionals: rest } = parseCommandArgs(args, {
+    features: { type: 'string' },
+    out: { type: 'string' },
+    layout: { type: 'string' },
+    epochs: { type: 'string' },
+    batch: { type: 'string' },
+    lr: { type: 'string' },
+    protocol: { type: 'string' },
+    dropout: { type: 'string' },
+    units: { type: 'string' },
+    embed: { type: 'string' },
+    seed: { type: 'string' },
+    precision: { type: 'string' },
+    'loss-scale': { type: 'string' },
+    'loss-scale-growth': { type: 'string' },
+    force: { type: 'boolean' },
+    json: { type: 'boolean' },
+  });
+  const [folderArg] = positionals(rest, ['folder']);
+  if (values.features === undefined) throw new UsageError('missing --features <file> (make one with `caption-studio extract`)');
+  if (values.out === undefined) throw new UsageError('missing --out <dir>');
+  const settings = {
+    layout: choiceOption(values.layout, 'layout', ['sequence', 'prefix'] as const, defaultTrainConfig.layout),
+    epochs: integerOption(values.epochs, 'epochs', defaultTrainConfig.epochs, 1, 100000),
+    batchSize: integerOption(values.batch, 'batch', defaultTrainConfig.batchSize, 1, 100000),
+    learningRate: numberOption(values.lr, 'lr', defaultTrainConfig.learningRate, 1e-7, 10),
+    protocol: choiceOption(values.protocol, 'protocol', ['standard', 'kaggle'] as const, defaultTrainConfig.protocol),
+    dropout: numberOption(values.dropout, 'dropout', defaultTrainConfig.dropout, 0, 0.95),
+    seed: integerOption(values.seed, 'seed', defaultTrainConfig.seed, 0, 2 ** 31 - 1),
+    precision: choiceOption(values.precision, 'precision', ['float32', 'mixed_float16'] as const, 'float32'),
+    initialLossScale: numberOption(values['loss-scale'], 'loss-scale', 2 ** 15, 1, 2 ** 64),
+    lossScaleGrowthSteps: integerOption(values['loss-scale-growth'], 'loss-scale-growth', 2000, 1, 1e9),
+  };
+  const model = { units: integerOption(values.units, 'units', 256, 1, 8192), embedDim: integerOption(values.embed, 'embed', 256, 1, 8192) };
+  const at = (path: string): string => (isAbsolute(path) ? path : resolve(io.cwd, path));
+
+  let features;
+  try {
+    features = await readFeatureFile(at(values.features));
+  } catch (error) {
+    if (error instanceof FeatureFileError) throw new UserError(error.message, { file: values.features });
+    throw error;
+  }
+  const corpus = buildCorpus(await loadDataset(nodeFolder(at(folderArg))), settings.protocol);
+  // A feature file of another dataset matches no image here: say so instead of "no training image".
+  if (!corpus.images.some((image) => featuresFor(features.features, image.name, image.file))) {
+    const example = corpus.images[0]?.name ?? 'none';
+    throw new UserError(
+      `${values.features}: none of the ${corpus.images.length} images of ${folderArg} has a vector in it (e.g. ${example}; the file holds ${features.features.size} others): features of another dataset?`,
+      { file: values.features },
+    );
+  }
+  let data;
+  try {
+    data = buildCaptionDataset(corpus, features.features);
+  } catch (error) {
+    if (error instanceof UserError && !error.file) throw new UserError(error.message, { file: values.features });
+    throw error;
+  }
+  const { files, run } = await buildRunExport({
+    data,
+    settings,
+    model,
+    meta: { features: features.header },
+    script: await readTrainDdpScript(),
+    featuresLabel: values.features,
+  });
+  const outPath = at(values.out);
+  if (features.weights === 'random') io.err(`export-run: WARNING: the features come from a RANDOMLY initialised ${features.backboneId}\n`);
+  await writeFolderAtomically(outPath, files, { replace: values.force === true, shownAs: values.out });
+  const bytes = Object.values(files).reduce((n, v) => n + (typeof v === 'string' ? Buffer.byteLength(v) : v.length), 0);
+  const summary = {
+    out: outPath,
+    runId: run.runId,
+    images: run.data.images,
+    train: run.data.train,
+    val: run.data.val,
+    test: run.data.test,
+    captions: run.data.captions,
+    vocabSize: run.model.vocabSize,
+    featureDim: run.model.featureDim,
+    files: Object.keys(files).length,
+    bytes,
+  };
+  if (values.json) io.out(`${JSON.stringify(summary)}\n`);
+  else {
+    const shown = values.out;
+    io.out(
+      `exported run ${run.runId}: ${summary.images} images (${summary.train}/${summary.val}/${summary.test}), ${summary.captions} captions, ` +
+        `vocabulary ${summary.vocabSize}, ${summary.files} files, ${(bytes / 2 ** 20).toFixed(1)} MiB in ${shown}\n` +
+        `train it: cd ${shown} && python3 train_ddp.py --nproc 2   (or torchrun --nproc_per_node N train_ddp.py)\n` +
+        `bring it back: caption-studio import-run ${shown} --out <model-dir>\n`,
+    );
+  }
+  return EXIT.ok;
+}
+
+export const exportRunCommand: Command = {
+  name: 'export-run',
+  summary: 'write a training run as a folder for PyTorch DistributedDataParallel (data, initial weights, train_ddp.py)',
+  usage,
+  run: (args, io) => exportRun(args, io),
+};

@@ -3,7 +3,7 @@
 #   chromium              the browser tests (driven by playwright-core; no browser is ever downloaded)
 #   mesa-vulkan-drivers   from <codename>-backports: lavapipe for Dawn (npm `webgpu`) in Node; Dawn refuses
 #                         bookworm's own Mesa 22.3 (see the README's Tests section)
-#   python3-h5py python3-numpy python3-nltk  fixture and reference scripts of the tests
+#   python3-h5py python3-numpy  fixture and reference scripts of the tests
 #   python3-torch libopenblas0-pthread      train_ddp.py of an exported run (the scale-out equivalence tests)
 # The backports source is derived from the Debian archive this machine is already configured with, so no
 # host name is written here. Idempotent: a second run installs nothing.
@@ -58,7 +58,6 @@ has_backports() {
 need chromium
 need python3-h5py
 need python3-numpy
-need python3-nltk
 need python3-torch
 need libopenblas0-pthread
 if [ ${#missing[@]} -gt 0 ]; then

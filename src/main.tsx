@@ -17,4 +17,7 @@ createRoot(root).render(
 );
 
 // A new user lands on a working page: the demo dataset loads by itself unless the URL says ?empty.
-if (!new URLSearchParams(location.search).has('empty')) void store.getState().loadDemo();
+// ?demoImages=N draws a smaller or larger demo (tests on slow software adapters use a few dozen images).
+const query = new URLSearchParams(location.search);
+const demoImages = Number(query.get('demoImages'));
+if (!query.has('empty')) void store.getState().loadDemo(Number.isInteger(demoImages) && demoImages > 0 ? { images: demoImages } : {});

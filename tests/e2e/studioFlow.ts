@@ -223,8 +223,10 @@ export async function weightsDownloadFailure(browser: Browser, baseUrl: string):
  * the run comparison.
  */
 export async function precisionOnWebGpu(browser: Browser, baseUrl: string): Promise<{ errors: string[] }> {
-  const { page, errors } = await openPage(browser, `${baseUrl}?units=16`);
+  // 40 demo images: extraction and training on SwiftShader's emulated WebGPU take seconds, not minutes.
+  const { page, errors } = await openPage(browser, `${baseUrl}?units=16&demoImages=40`);
   await page.locator('[data-testid=dataset-status][data-status=ready]').waitFor({ timeout: HANG_BOUND_MS });
+  expect(await page.getByTestId('key-numbers').textContent()).toContain('40images');
   await tab(page, 'Training');
   const settings = page.getByTestId('training-settings');
   const mixed = page.getByRole('radio', { name: /mixed float16/ });

@@ -34,3 +34,14 @@ export function ChartBox({
 }
 
 export const fmt = (v: number | null | undefined, digits = 3) => (v == null || !Number.isFinite(v) ? '–' : v.toFixed(digits));
+
+/**
+ * An axis domain that never collapses to a single value: when every value is equal (the loss of a run with one
+ * step, the only epoch so far) recharts draws several ticks at the same place, with duplicate React keys.
+ * Spread by 5% of the value (at least 1e-6) around it; otherwise the data's own extent.
+ */
+export function spreadDomain([min, max]: readonly [number, number]): [number, number] {
+  if (!Number.isFinite(min) || !Number.isFinite(max) || min !== max) return [min, max];
+  const pad = Math.max(Math.abs(min) * 0.05, 1e-6);
+  return [min - pad, max + pad];
+}

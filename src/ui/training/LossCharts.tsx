@@ -1,7 +1,7 @@
 import { CartesianGrid, Legend, Line, LineChart, Tooltip, XAxis, YAxis } from 'recharts';
 import { epochRows, lossRows } from '../charts/trainingSeries';
 import { useStudio } from '../storeContext.tsx';
-import { ChartBox, fmt } from './ChartBox.tsx';
+import { ChartBox, fmt, spreadDomain } from './ChartBox.tsx';
 
 const SMOOTHING = 0.9;
 
@@ -21,8 +21,8 @@ export function StepLossChart() {
     >
       <LineChart data={rows}>
         <CartesianGrid strokeDasharray="3 3" />
-        <XAxis dataKey="step" type="number" domain={['dataMin', 'dataMax']} label={{ value: 'step', position: 'insideBottomRight', offset: -4 }} />
-        <YAxis domain={['auto', 'auto']} />
+        <XAxis dataKey="step" type="number" domain={spreadDomain} label={{ value: 'step', position: 'insideBottomRight', offset: -4 }} />
+        <YAxis domain={spreadDomain} />
         <Tooltip formatter={(v) => fmt(v as number)} />
         <Legend />
         <Line dataKey="raw" name="raw" stroke="#99c1f1" dot={false} isAnimationActive={false} connectNulls={false} />
@@ -47,7 +47,7 @@ export function EpochLossChart() {
       <LineChart data={rows}>
         <CartesianGrid strokeDasharray="3 3" />
         <XAxis dataKey="epoch" allowDecimals={false} />
-        <YAxis domain={['auto', 'auto']} />
+        <YAxis domain={spreadDomain} />
         <Tooltip formatter={(v) => fmt(v as number)} />
         <Legend />
         <Line dataKey="trainLoss" name="train" stroke="#1a5fb4" strokeWidth={3} isAnimationActive={false} />

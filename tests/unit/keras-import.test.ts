@@ -66,6 +66,8 @@ describe.skipIf(skipUnlessPresent(missing, 'python3 with h5py'))('Keras files re
     if (run.status !== 0) throw new Error(`make_keras_files.py failed: ${run.stderr}`);
     reference = JSON.parse(await readFile(join(dir, 'reference.json'), 'utf8')) as Reference;
     await writeFile(join(dir, 'not-hdf5.h5'), 'this is a text file, not HDF5\n');
+    // An interrupted download: HDF5's signature, then the file stops.
+    await writeFile(join(dir, 'truncated.h5'), (await readFile(join(dir, 'notebook.h5'))).subarray(0, 20_000));
   });
   afterAll(async () => {
     if (dir) await rm(dir, { recursive: true, force: true });
@@ -155,6 +157,7 @@ describe.skipIf(skipUnlessPresent(missing, 'python3 with h5py'))('Keras files re
 
     const refusals: [string, string[], RegExp][] = [
       ['a model file that is not HDF5', ['not-hdf5.h5', '--tokenizer', 'tokenizer.json'], /^caption-studio import-keras: not-hdf5\.h5: not an HDF5 file or a Keras \.keras zip/],
+      ['a truncated HDF5 file (and HDF5 prints nothing itself)', ['truncated.h5', '--tokenizer', 'tokenizer.json'], /^caption-studio import-keras: truncated\.h5: HDF5 cannot open it \(a damaged or truncated file\?\): truncated file: eof = 20000/],
       ['a tokenizer that is not a Keras tokenizer JSON', ['notebook.h5', '--tokenizer', 'reference.json'], /^caption-studio import-keras: reference\.json: is not a Keras tokenizer JSON/],
       ['a tokenizer that is not JSON at all', ['notebook.h5', '--tokenizer', 'not-hdf5.h5'], /^caption-studio import-keras: not-hdf5\.h5: is not a Keras tokenizer JSON .*not even valid JSON/],
       ['an LSTM with hard_sigmoid gates', ['notebook_hard_sigmoid.h5', '--tokenizer', 'tokenizer.json'], /notebook_hard_sigmoid\.h5: layer lstm uses recurrent_activation 'hard_sigmoid'/],
@@ -348,8 +351,10 @@ describe.skipIf(skipUnlessPresent(missing, 'python3 with h5py'))('Keras files re
       await expect(kerasNotebookFiles([await pick('notebook.keras')], () => null)).rejects.toThrow(/pick the notebook's tokenizer\.json .* or load the dataset it was trained on first/);
     });
 
-    it('refuses a Blob that is not HDF5, naming it', async () => {
+    it('refuses a Blob that is not HDF5, or a truncated one, naming it', async () => {
       await expect(kerasHdf5Blob(await blobOf('not-hdf5.h5'), 'not-hdf5.h5')).rejects.toMatchObject({ file: 'not-hdf5.h5', message: expect.stringMatching(/^not an HDF5 file/) });
+      const { h5 } = await kerasHdf5Blob(await blobOf('truncated.h5'), 'truncated.h5');
+      await expect(openKerasBlobHere(h5, 'truncated.h5', null)).rejects.toMatchObject({ file: 'truncated.h5', message: expect.stringMatching(/^HDF5 cannot open it .*truncated file/) });
     });
 
     it("the page's worker answers open, read and close (values transferred)", async () => {

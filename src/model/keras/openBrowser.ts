@@ -8,7 +8,7 @@
  * A .keras zip's weights are a stored member: a slice of the Blob, mounted the same way.
  */
 import { indexKerasH5 } from './h5Index';
-import { inProcessKerasFile } from './h5Read';
+import { hdf5Try, inProcessKerasFile } from './h5Read';
 import { KerasFileError, notKerasMessage, sniffKerasBytes, type KerasFileIndex, type KerasWeight, type KerasWeightsFile } from './kerasFile';
 import { kerasZipMembers, readZipMember, ZipFormatError, type ReadRange } from './zipEntries';
 
@@ -44,6 +44,8 @@ let mounts = 0;
 export async function openKerasBlobHere(h5: Blob, name: string, config: unknown): Promise<KerasWeightsFile> {
   const h5wasm = await import('h5wasm');
   const module = await h5wasm.ready;
+  // HDF5 errors become exceptions carrying HDF5's reason, instead of diagnostics printed to the console.
+  module.activate_throwing_error_handler();
   const fs = module.FS as unknown as {
     mkdir(path: string): void;
     rmdir(path: string): void;
@@ -60,13 +62,13 @@ export async function openKerasBlobHere(h5: Blob, name: string, config: unknown)
   };
   let file;
   try {
-    file = new h5wasm.File(`${dir}/weights.h5`, 'r');
+    file = hdf5Try(name, 'open it', () => new h5wasm.File(`${dir}/weights.h5`, 'r'));
   } catch (error) {
     unmount();
-    throw new KerasFileError(`HDF5 cannot open it: ${(error as Error).message}`, name);
+    throw error;
   }
   try {
-    return inProcessKerasFile(file, indexKerasH5(file, name, config), unmount);
+    return inProcessKerasFile(file, hdf5Try(name, 'read its layers', () => indexKerasH5(file, name, config)), unmount);
   } catch (error) {
     file.close();
     unmount();

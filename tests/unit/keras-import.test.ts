@@ -215,6 +215,12 @@ describe.skipIf(skipUnlessPresent(missing, 'python3 with h5py'))('Keras files re
       expect(tf.memory().numTensors).toBe(before);
     });
 
+    it("refuses MobileNet's _no_top file, naming Keras' file with the classifier", async () => {
+      const error = await loadBackbone({ name: 'mobilenet', weights: nodeWeights(join(dir, 'mobilenet_tiny_no_top.h5')) }).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(WeightsError);
+      expect((error as Error).message).toMatch(/mobilenet_tiny_no_top\.h5 is MobileNet v1 \(alpha 0\.25\) without its top .*use mobilenet_2_5_224_tf\.h5/);
+    });
+
     it("another network's file names the layer, the expected shape and the shape found", async () => {
       const error = await loadBackbone({ name: 'vgg16', vgg16: TINY_VGG, weights: nodeWeights(join(dir, 'vgg16_wide.h5')) }).catch((e: unknown) => e);
       expect(error).toBeInstanceOf(WeightsError);

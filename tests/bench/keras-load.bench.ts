@@ -26,6 +26,8 @@ const before = process.memoryUsage().rss;
 const startMs = performance.now();
 const backbone = await loadBackbone({ name: 'vgg16', weights: values.weights === 'random' ? { kind: 'random', seed: 1 } : nodeWeights(values.weights) });
 const loadMs = performance.now() - startMs;
+// With `node --expose-gc` (NODE_OPTIONS=--expose-gc): collect first, so the figure leaves out garbage.
+(globalThis as { gc?: () => void }).gc?.();
 const loadedRss = process.memoryUsage().rss;
 // maxRSS is in KiB: the kernel's high-water mark of this process so far.
 const peakRss = process.resourceUsage().maxRSS * 1024;

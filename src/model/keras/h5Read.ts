@@ -9,6 +9,27 @@ import { KerasFileError, type KerasFileIndex, type KerasWeight, type KerasWeight
 
 export const SLAB_BYTES = 16 << 20;
 
+/**
+ * HDF5's own reason for a failure, from the error stack h5wasm's throwing handler puts in the message (the
+ * innermost frame says what is wrong: "truncated file: eof = …"). The handler is switched on by the openers,
+ * which also keeps HDF5 from printing its diagnostics to stderr.
+ */
+export function hdf5Reason(error: unknown): string {
+  const message = error instanceof Error ? error.message : String(error);
+  const frames = [...message.matchAll(/in [\w.]+\(\): (.+)$/gm)].map((m) => m[1].trim());
+  return frames.at(-1) ?? message.split('\n')[0];
+}
+
+/** Runs an HDF5 read; a failure inside HDF5 (a damaged or truncated file) becomes a KerasFileError naming the file. */
+export function hdf5Try<T>(fileLabel: string, what: string, run: () => T): T {
+  try {
+    return run();
+  } catch (error) {
+    if (error instanceof KerasFileError) throw error;
+    throw new KerasFileError(`HDF5 cannot ${what} (a damaged or truncated file?): ${hdf5Reason(error)}`, fileLabel);
+  }
+}
+
 /** The values of one weight dataset as float32 (float64 converted; any other type refused). */
 export function readWeightValues(file: H5File, weight: KerasWeight, fileLabel: string): Float32Array {
   const dataset = file.get(weight.path) as H5Dataset | null;
@@ -47,7 +68,7 @@ export function inProcessKerasFile(file: H5File, index: KerasFileIndex, onClose:
     index,
     read: async (weight) => {
       if (closed) throw new Error(`${index.file} is closed`);
-      return readWeightValues(file, weight, index.file);
+      return hdf5Try(index.file, `read the weight ${weight.name}`, () => readWeightValues(file, weight, index.file));
     },
     close: async () => {
       if (closed) return;

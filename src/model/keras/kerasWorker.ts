@@ -3,8 +3,15 @@
  * with WORKERFS, answers with the file's index, then with one weight's values per request, transferred.
  */
 import { isUserError } from '../../core/errors';
-import type { KerasWeightsFile } from './kerasFile';
-import { openKerasBlobHere, type FromKerasWorker, type ToKerasWorker } from './openBrowser';
+import { openKerasBlobHere } from './blobReader';
+import type { KerasFileIndex, KerasWeight, KerasWeightsFile } from './kerasFile';
+
+/** Messages between the page (openBrowser.ts) and workers/keras.worker.ts. */
+export type ToKerasWorker = { type: 'open'; h5: Blob; name: string; config: unknown } | { type: 'read'; id: number; weight: KerasWeight } | { type: 'close' };
+export type FromKerasWorker =
+  | { type: 'opened'; index: KerasFileIndex }
+  | { type: 'values'; id: number; values: Float32Array }
+  | { type: 'failed'; id: number | null; message: string; file: string | null };
 
 /** The part of a worker's global scope this needs (a fake in Node tests). */
 export interface KerasWorkerScope {

@@ -1,85 +1,12 @@
 /**
- * Opening a Keras file the user picked in the browser (a File or Blob), without uploading or copying it.
- *
- * HDF5 reads synchronously, and only a worker can read a Blob synchronously (FileReaderSync): h5wasm mounts
- * the Blob with Emscripten's WORKERFS, and HDF5 then reads just the byte ranges it needs from the file on
- * disk. Called in a worker (the extraction worker), that happens right here; called in the page, a small
- * worker (workers/keras.worker.ts) does it and sends each weight's values back, transferred, not copied.
- * A .keras zip's weights are a stored member: a slice of the Blob, mounted the same way.
+ * Opening a Keras file the user picked in the browser (a File or Blob), without uploading or copying it: in
+ * a worker (the extraction worker) it is read right there (blobReader.ts); in the page, a small worker
+ * (workers/keras.worker.ts, logic in kerasWorker.ts) reads it and sends each weight's values back,
+ * transferred, not copied.
  */
-import { indexKerasH5 } from './h5Index';
-import { inProcessKerasFile } from './h5Read';
-import { KerasFileError, notKerasMessage, sniffKerasBytes, type KerasFileIndex, type KerasWeight, type KerasWeightsFile } from './kerasFile';
-import { kerasZipMembers, readZipMember, ZipFormatError, type ReadRange } from './zipEntries';
-
-/** True in a worker (FileReaderSync exists only there): HDF5 can then read the Blob in place. */
-export function canReadBlobsSynchronously(): boolean {
-  return typeof (globalThis as { FileReaderSync?: unknown }).FileReaderSync === 'function';
-}
-
-/** The HDF5 part of a picked file (the file itself, or the weights member of a .keras) and its config. */
-export async function kerasHdf5Blob(blob: Blob, name: string): Promise<{ h5: Blob; config: unknown }> {
-  const read: ReadRange = async (offset, length) => new Uint8Array(await blob.slice(offset, offset + length).arrayBuffer());
-  const kind = sniffKerasBytes(await read(0, 8));
-  if (kind === null) throw new KerasFileError(notKerasMessage('not-hdf5'), name);
-  if (kind === 'hdf5') return { h5: blob, config: null };
-  try {
-    const members = await kerasZipMembers(read, blob.size);
-    if (!members.weights) throw new KerasFileError(notKerasMessage('zip-without-weights', members.names.slice(0, 6).join(', ')), name);
-    const { weights } = members;
-    const h5 =
-      weights.method === 0
-        ? blob.slice(weights.dataOffset, weights.dataOffset + weights.bytes)
-        : new Blob([(await readZipMember(read, weights)) as Uint8Array<ArrayBuffer>]);
-    return { h5, config: members.config };
-  } catch (error) {
-    if (error instanceof ZipFormatError) throw new KerasFileError(`not a readable .keras zip: ${error.message}`, name);
-    throw error;
-  }
-}
-
-let mounts = 0;
-
-/** Opens the HDF5 Blob in this worker through WORKERFS (needs FileReaderSync). */
-export async function openKerasBlobHere(h5: Blob, name: string, config: unknown): Promise<KerasWeightsFile> {
-  const h5wasm = await import('h5wasm');
-  const module = await h5wasm.ready;
-  const fs = module.FS as unknown as {
-    mkdir(path: string): void;
-    rmdir(path: string): void;
-    mount(type: unknown, options: unknown, path: string): void;
-    unmount(path: string): void;
-    filesystems: { WORKERFS: unknown };
-  };
-  const dir = `/keras-file-${++mounts}`;
-  fs.mkdir(dir);
-  fs.mount(fs.filesystems.WORKERFS, { blobs: [{ name: 'weights.h5', data: h5 }] }, dir);
-  const unmount = () => {
-    fs.unmount(dir);
-    fs.rmdir(dir);
-  };
-  let file;
-  try {
-    file = new h5wasm.File(`${dir}/weights.h5`, 'r');
-  } catch (error) {
-    unmount();
-    throw new KerasFileError(`HDF5 cannot open it: ${(error as Error).message}`, name);
-  }
-  try {
-    return inProcessKerasFile(file, indexKerasH5(file, name, config), unmount);
-  } catch (error) {
-    file.close();
-    unmount();
-    throw error;
-  }
-}
-
-/** Messages between the page and workers/keras.worker.ts (logic: serveKerasFile in kerasWorker.ts). */
-export type ToKerasWorker = { type: 'open'; h5: Blob; name: string; config: unknown } | { type: 'read'; id: number; weight: KerasWeight } | { type: 'close' };
-export type FromKerasWorker =
-  | { type: 'opened'; index: KerasFileIndex }
-  | { type: 'values'; id: number; values: Float32Array }
-  | { type: 'failed'; id: number | null; message: string; file: string | null };
+import { canReadBlobsSynchronously, kerasHdf5Blob, openKerasBlobHere } from './blobReader';
+import { KerasFileError, type KerasFileIndex, type KerasWeightsFile } from './kerasFile';
+import type { FromKerasWorker, ToKerasWorker } from './kerasWorker';
 
 /** Opens the HDF5 Blob in a worker of its own; the page gets the index and then one weight per request. */
 async function openKerasBlobInWorker(h5: Blob, name: string, config: unknown): Promise<KerasWeightsFile> {

@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { createInflateRaw } from 'node:zlib';
 import { indexKerasH5 } from './h5Index';
-import { inProcessKerasFile } from './h5Read';
+import { hdf5Try, inProcessKerasFile } from './h5Read';
 import { KerasFileError, notKerasMessage, sniffKerasBytes, type KerasWeightsFile } from './kerasFile';
 import { kerasZipMembers, ZipFormatError, type ReadRange } from './zipEntries';
 
@@ -23,7 +23,8 @@ function loadH5wasm(): Promise<H5wasmNode> {
   h5wasmNode ??= (async () => {
     const module = (await import('h5wasm/node')) as unknown as { default: H5wasmNode } & H5wasmNode;
     const h5wasm = module.default ?? module;
-    await h5wasm.ready;
+    // HDF5 errors become exceptions carrying HDF5's reason, instead of diagnostics printed to stderr.
+    (await h5wasm.ready).activate_throwing_error_handler();
     return h5wasm;
   })();
   return h5wasmNode;
@@ -84,14 +85,15 @@ export async function openKerasFileNode(path: string, shownAs = path): Promise<K
   const h5wasm = await loadH5wasm();
   let file;
   try {
-    file = new h5wasm.File(h5Path, 'r');
+    file = hdf5Try(shownAs, 'open it', () => new h5wasm.File(h5Path, 'r'));
   } catch (error) {
     await removeTemp();
-    throw new KerasFileError(`HDF5 cannot open it: ${(error as Error).message}`, shownAs);
+    throw error;
   }
   try {
     const label = kind === 'zip' ? `${shownAs} (model.weights.h5)` : shownAs;
-    return inProcessKerasFile(file, { ...indexKerasH5(file, label, config), file: shownAs }, removeTemp);
+    const index = hdf5Try(label, 'read its layers', () => indexKerasH5(file, label, config));
+    return inProcessKerasFile(file, { ...index, file: shownAs }, removeTemp);
   } catch (error) {
     file.close();
     await removeTemp();

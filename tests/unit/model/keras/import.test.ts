@@ -27,8 +27,8 @@ import { memoryFolder } from '../../../../src/core/data/folders.ts';
 import { loadDataset } from '../../../../src/core/data/load.ts';
 import { buildCorpus } from '../../../../src/core/text/protocols.ts';
 import type { KerasWeightsFile } from '../../../../src/model/keras/kerasFile.ts';
-import { serveKerasFile } from '../../../../src/model/keras/kerasWorker.ts';
-import { kerasHdf5Blob, openKerasBlobHere, type FromKerasWorker, type ToKerasWorker } from '../../../../src/model/keras/openBrowser.ts';
+import { serveKerasFile, type FromKerasWorker, type ToKerasWorker } from '../../../../src/model/keras/kerasWorker.ts';
+import { kerasHdf5Blob, openKerasBlobHere } from '../../../../src/model/keras/blobReader.ts';
 import { openKerasFileNode } from '../../../../src/model/keras/openNode.ts';
 import { recordingIo } from '../../cli/fixture.ts';
 import { skipUnlessPresent } from '../../../prerequisites.ts';
@@ -67,6 +67,8 @@ describe.skipIf(skipUnlessPresent(missing, 'python3 with h5py'))('Keras files re
     if (run.status !== 0) throw new Error(`make_keras_files.py failed: ${run.stderr}`);
     reference = JSON.parse(await readFile(join(dir, 'reference.json'), 'utf8')) as Reference;
     await writeFile(join(dir, 'not-hdf5.h5'), 'this is a text file, not HDF5\n');
+    // An interrupted download: HDF5's signature, then the file stops.
+    await writeFile(join(dir, 'truncated.h5'), (await readFile(join(dir, 'notebook.h5'))).subarray(0, 20_000));
   });
   afterAll(async () => {
     if (dir) await rm(dir, { recursive: true, force: true });
@@ -156,6 +158,7 @@ describe.skipIf(skipUnlessPresent(missing, 'python3 with h5py'))('Keras files re
 
     const refusals: [string, string[], RegExp][] = [
       ['a model file that is not HDF5', ['not-hdf5.h5', '--tokenizer', 'tokenizer.json'], /^caption-studio import-keras: not-hdf5\.h5: not an HDF5 file or a Keras \.keras zip/],
+      ['a truncated HDF5 file (and HDF5 prints nothing itself)', ['truncated.h5', '--tokenizer', 'tokenizer.json'], /^caption-studio import-keras: truncated\.h5: HDF5 cannot open it \(a damaged or truncated file\?\): truncated file: eof = 20000/],
       ['a tokenizer that is not a Keras tokenizer JSON', ['notebook.h5', '--tokenizer', 'reference.json'], /^caption-studio import-keras: reference\.json: is not a Keras tokenizer JSON/],
       ['a tokenizer that is not JSON at all', ['notebook.h5', '--tokenizer', 'not-hdf5.h5'], /^caption-studio import-keras: not-hdf5\.h5: is not a Keras tokenizer JSON .*not even valid JSON/],
       ['an LSTM with hard_sigmoid gates', ['notebook_hard_sigmoid.h5', '--tokenizer', 'tokenizer.json'], /notebook_hard_sigmoid\.h5: layer lstm uses recurrent_activation 'hard_sigmoid'/],
@@ -211,6 +214,12 @@ describe.skipIf(skipUnlessPresent(missing, 'python3 with h5py'))('Keras files re
       expect(error).toBeInstanceOf(WeightsError);
       expect((error as Error).message).toMatch(/vgg16_tiny_notop\.h5 is VGG16 without its top .*use vgg16_weights_tf_dim_ordering_tf_kernels\.h5/);
       expect(tf.memory().numTensors).toBe(before);
+    });
+
+    it("refuses MobileNet's _no_top file, naming Keras' file with the classifier", async () => {
+      const error = await loadBackbone({ name: 'mobilenet', weights: nodeWeights(join(dir, 'mobilenet_tiny_no_top.h5')) }).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(WeightsError);
+      expect((error as Error).message).toMatch(/mobilenet_tiny_no_top\.h5 is MobileNet v1 \(alpha 0\.25\) without its top .*use mobilenet_2_5_224_tf\.h5/);
     });
 
     it("another network's file names the layer, the expected shape and the shape found", async () => {
@@ -349,8 +358,10 @@ describe.skipIf(skipUnlessPresent(missing, 'python3 with h5py'))('Keras files re
       await expect(kerasNotebookFiles([await pick('notebook.keras')], () => null)).rejects.toThrow(/pick the notebook's tokenizer\.json .* or load the dataset it was trained on first/);
     });
 
-    it('refuses a Blob that is not HDF5, naming it', async () => {
+    it('refuses a Blob that is not HDF5, or a truncated one, naming it', async () => {
       await expect(kerasHdf5Blob(await blobOf('not-hdf5.h5'), 'not-hdf5.h5')).rejects.toMatchObject({ file: 'not-hdf5.h5', message: expect.stringMatching(/^not an HDF5 file/) });
+      const { h5 } = await kerasHdf5Blob(await blobOf('truncated.h5'), 'truncated.h5');
+      await expect(openKerasBlobHere(h5, 'truncated.h5', null)).rejects.toMatchObject({ file: 'truncated.h5', message: expect.stringMatching(/^HDF5 cannot open it .*truncated file/) });
     });
 
     it("the page's worker answers open, read and close (values transferred)", async () => {

@@ -37,11 +37,15 @@ export const fmt = (v: number | null | undefined, digits = 3) => (v == null || !
 
 /**
  * An axis domain that never collapses to a single value: when every value is equal (the loss of a run with one
- * step, the only epoch so far) recharts draws several ticks at the same place, with duplicate React keys.
- * Spread by 5% of the value (at least 1e-6) around it; otherwise the data's own extent.
+ * step, the only epoch so far; a raw loss and its smoothed twin that differ in the last bit) recharts draws
+ * several ticks at the same place, with duplicate React keys. An extent within a millionth of the values is
+ * spread by 5% of the value (at least 1e-6) around its middle; otherwise the data's own extent stays.
  */
 export function spreadDomain([min, max]: readonly [number, number]): [number, number] {
-  if (!Number.isFinite(min) || !Number.isFinite(max) || min !== max) return [min, max];
-  const pad = Math.max(Math.abs(min) * 0.05, 1e-6);
-  return [min - pad, max + pad];
+  if (!Number.isFinite(min) || !Number.isFinite(max)) return [min, max];
+  const size = Math.max(Math.abs(min), Math.abs(max));
+  if (max - min > size * 1e-6) return [min, max];
+  const middle = (min + max) / 2;
+  const pad = Math.max(size * 0.05, 1e-6);
+  return [middle - pad, middle + pad];
 }

@@ -9,19 +9,17 @@
  *   trainer computes them (loss over the whole validation split, BLEU over its first `validationSample`).
  */
 import type { CaptionBatch } from '../model/batches.ts';
-import { paramSpecs, type CaptionModelConfig } from '../model/captionModel.ts';
-import { readStepCounters, stepCounters } from '../model/precision.ts';
-import { encodeCaptionModel, type ModelMeta } from '../model/weightsIo.ts';
+import { paramSpecs } from '../model/captionModel.ts';
+import type { ModelMeta } from '../model/weightsIo.ts';
 import type { CaptionDataset, ModelSizes } from '../engine/training/captionData.ts';
-import type { CheckpointStore as FolderStore } from '../engine/training/checkpoint.ts';
+import type { CheckpointStore } from '../engine/training/checkpoint.ts';
 import type { WorkerEndpoint } from '../engine/threads/endpoint.ts';
 import { InProcessTrainer } from '../engine/training/inProcessTrainer.ts';
-import { captionDataSource, captionModelSpec } from '../engine/mirrored/caption.ts';
+import { captionCheckpointFormat, captionDataSource, captionModelSpec } from '../engine/mirrored/caption.ts';
+import { rememberingLatest } from '../engine/mirrored/checkpoints.ts';
 import { MirroredTrainer } from '../engine/mirrored/trainer.ts';
-import type { CheckpointStore, MirroredCheckpoint } from '../engine/mirrored/types.ts';
 import { nodeWorkerEndpoint } from '../engine/threads/nodeEndpoint.ts';
-import { readTrainingFiles, trainingFiles } from '../engine/training/folder.ts';
-import type { FaultInjection, ModelSpec } from '../protocol/replica.ts';
+import type { FaultInjection } from '../protocol/replica.ts';
 import { zeroBleu, type BackendName, type Bleu, type TrainConfig } from '../engine/training/trainer.ts';
 
 export interface CliMirroredOptions {
@@ -30,7 +28,7 @@ export interface CliMirroredOptions {
   config: TrainConfig;
   sizes: ModelSizes;
   /** The model folder (--out): written after every epoch, read by --resume. */
-  store: FolderStore;
+  store: CheckpointStore;
   /** Saved in model.json's meta with every checkpoint (the feature identity). */
   meta: ModelMeta;
   /** The backend every replica starts (each in its own thread). */
@@ -60,7 +58,7 @@ export function cliMirroredTrainer(options: CliMirroredOptions): CliMirroredRun 
   // The in-process trainer's batches: its seeded order per epoch, batchSize images a step.
   const source = captionDataSource(data, config);
   const { stepsPerEpoch } = source;
-  const checkpoints = folderCheckpoints(options, modelConfig, spec, stepsPerEpoch);
+  const checkpoints = rememberingLatest(options.store, captionCheckpointFormat({ data, config, modelConfig, spec, stepsPerEpoch, meta: options.meta }));
   const evaluateWeights = async (weights: Float32Array[], split: 'val' | 'test', bleuLimit: number) => {
     holder.replica.setWeights(weights);
     return evaluateOnThread(holder, data, config, split, bleuLimit);
@@ -71,67 +69,23 @@ export function cliMirroredTrainer(options: CliMirroredOptions): CliMirroredRun 
     data: source,
     backend: options.backend,
     spawn: options.spawnReplica ?? (() => nodeWorkerEndpoint()),
-    checkpoints,
+    checkpoints: checkpoints.store,
+    checkpointFormat: checkpoints.format,
     ...(options.faults ? { faults: options.faults } : {}),
     evaluate: (split, state, opts) => evaluateWeights(state.slice(0, paramSpecs(modelConfig).length), split, opts?.limit ?? config.validationSample),
   });
   return {
     trainer,
     stepsPerEpoch,
-    epochsSaved: () => checkpoints.latest?.epoch ?? 0,
+    epochsSaved: () => checkpoints.latest()?.epoch ?? 0,
     async evaluate(split) {
-      const latest = checkpoints.latest;
+      const latest = checkpoints.latest();
       if (latest) holder.replica.setWeights(latest.state.slice(0, paramSpecs(modelConfig).length));
       const examples = data[split];
       const result = await holder.evaluateExamples(examples, examples.length);
       return { loss: result.loss ?? Number.NaN, bleu: result.bleu ?? zeroBleu() };
     },
     dispose: () => holder.replica.dispose(),
-  };
-}
-
-/** Mirrored checkpoints as the in-process trainer's folder; `latest` is the last one saved or loaded. */
-function folderCheckpoints(
-  options: CliMirroredOptions,
-  modelConfig: CaptionModelConfig,
-  spec: ModelSpec,
-  stepsPerEpoch: number,
-): CheckpointStore & { latest: MirroredCheckpoint | null } {
-  const { data, store } = options;
-  const sizes = paramSpecs(modelConfig).map((s) => s.shape.reduce((a, b) => a * b, 1));
-  const k = sizes.length;
-  return {
-    latest: null,
-    async save(checkpoint) {
-      // state = [...weights, ...firstMoments, ...secondMoments, counters] (CaptionReplicaModel.getState).
-      const { state, epoch, step } = checkpoint;
-      const counters = readStepCounters(state[3 * k]);
-      const modelFiles = encodeCaptionModel(modelConfig, state.slice(0, k), data.tokenizer.toJSON(), {
-        ...options.meta,
-        protocol: data.protocol,
-        startToken: data.startToken,
-        endToken: data.endToken,
-        epochsTrained: epoch,
-      });
-      const progress = { epoch, step, ...counters, firstMoments: state.slice(k, 2 * k), secondMoments: state.slice(2 * k, 3 * k) };
-      await store.save(trainingFiles(modelFiles, progress, options.config));
-      this.latest = checkpoint;
-      return store.location;
-    },
-    async loadLatest() {
-      const files = await store.load();
-      if (!files) return null;
-      const saved = await readTrainingFiles(files, sizes);
-      // Steps from finished epochs, not the saved count: a resumed run may use another --batch.
-      const checkpoint: MirroredCheckpoint = {
-        epoch: saved.epoch,
-        step: saved.epoch * stepsPerEpoch,
-        model: spec,
-        state: [...saved.weights, ...saved.firstMoments, ...saved.secondMoments, stepCounters(saved.adamStep, saved.lossScaler)],
-      };
-      this.latest = checkpoint;
-      return checkpoint;
-    },
   };
 }
 

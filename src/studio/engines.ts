@@ -128,7 +128,6 @@ export function createStudioEngines(): StudioEngines {
         ...inputs,
         model: modelSizeOverride(),
         checkpoints,
-        mirroredCheckpoints: typeof indexedDB !== 'undefined' ? (await import('./runStore')).idbMirroredCheckpoints() : undefined,
         // Workers pick their own device; webgl has no canvas there, so they start the search at wasm.
         replicaBackend: choice.backend === 'webgl' ? 'wasm' : choice.backend,
         spawnReplica: spawnBrowserReplica,

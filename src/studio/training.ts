@@ -11,9 +11,9 @@ import { loadCaptionModel } from '../model/weightsIo';
 import { buildCaptionDataset, captionModelConfigFor, type CaptionDataset, type ModelSizes } from '../engine/training/captionData';
 import { MemoryCheckpointStore, type CheckpointStore } from '../engine/training/checkpoint';
 import { InProcessTrainer } from '../engine/training/inProcessTrainer';
-import { captionDataSource, captionModelSpec } from '../engine/mirrored/caption';
+import { captionCheckpointFormat, captionDataSource, captionModelSpec } from '../engine/mirrored/caption';
+import { rememberingLatest } from '../engine/mirrored/checkpoints';
 import { MirroredTrainer } from '../engine/mirrored/trainer';
-import type { MirroredCheckpoint } from '../engine/mirrored/types';
 import { createCaptioner } from './captioner';
 import type { TrainingRun } from './ports';
 import { zeroBleu, type BackendName, type Bleu, type TrainConfig } from '../engine/training/trainer';
@@ -24,7 +24,7 @@ export interface StudioTrainingOptions {
   features: Map<string, Float32Array>;
   /** Model size overrides (tests use tiny models); the notebook's 256/256 otherwise. */
   model?: ModelSizes;
-  /** Where in-process checkpoints go (IndexedDB in the page). */
+  /** Where checkpoints go, in-process and mirrored alike (IndexedDB in the page; default: memory). */
   checkpoints?: CheckpointStore;
   /** Mirrored only: the backend each replica worker uses, and how to start one. */
   replicaBackend?: BackendName;
@@ -32,8 +32,6 @@ export interface StudioTrainingOptions {
   meta?: Record<string, unknown>;
   /** One replica: 'page' = InProcessTrainer on this thread (default); 'worker' = one mirrored replica in a worker. */
   placement?: 'worker' | 'page';
-  /** Mirrored: where the latest checkpoint is kept (default: memory). */
-  mirroredCheckpoints?: import('../engine/mirrored/types').CheckpointStore;
 }
 
 export function createStudioTraining(options: StudioTrainingOptions): TrainingRun {
@@ -54,31 +52,27 @@ export function createStudioTraining(options: StudioTrainingOptions): TrainingRu
   if (!options.spawnReplica) throw new Error('mirrored training needs a way to start replica workers');
   const modelConfig = captionModelConfigFor(data, config.dropout, options.model);
   const paramCount = paramSpecs(modelConfig).length;
-  let latest: MirroredCheckpoint | null = null;
-  const store = options.mirroredCheckpoints;
+  const spec = captionModelSpec(modelConfig, config);
+  const source = captionDataSource(data, config);
   // Every checkpoint passes through here, so the model after the run is known without asking a worker.
-  const checkpoints = {
-    async save(checkpoint: MirroredCheckpoint) {
-      latest = checkpoint;
-      return store ? store.save(checkpoint) : `memory:step-${checkpoint.step}`;
-    },
-    async loadLatest() {
-      latest ??= store ? await store.loadLatest() : null;
-      return latest;
-    },
-  };
+  const checkpoints = rememberingLatest(
+    options.checkpoints ?? new MemoryCheckpointStore(),
+    captionCheckpointFormat({ data, config, modelConfig, spec, stepsPerEpoch: source.stepsPerEpoch, meta }),
+  );
   const trainer = new MirroredTrainer<CaptionBatch>({
     config: { ...config, replicas: Math.max(1, config.replicas) },
-    model: captionModelSpec(modelConfig, config),
-    data: captionDataSource(data, config),
+    model: spec,
+    data: source,
     backend: options.replicaBackend ?? 'wasm',
     spawn: options.spawnReplica,
-    checkpoints,
+    checkpoints: checkpoints.store,
+    checkpointFormat: checkpoints.format,
     evaluate: (split, state, opts) => evaluateWeights(data, modelConfig, state.slice(0, paramCount), split, opts?.limit ?? config.validationSample, label),
   });
   return {
     trainer,
     async captioner() {
+      const latest = checkpoints.latest();
       if (!latest) throw new Error('the mirrored run saved no checkpoint: it stopped before its first epoch ended');
       return createCaptioner({ config: modelConfig, weights: latest.state.slice(0, paramCount), tokenizerJson: data.tokenizer.toJSON(), meta }, label, 'trained');
     },

@@ -9,7 +9,8 @@ import type { FromReplica } from '../../protocol/replica';
 import { serializeError } from '../../protocol/replica';
 import { checksumDisagreement, kernelDisagreement, type Disagreement } from './checks';
 import { stepEvents } from './reports';
-import type { MirroredTrainerOptions, RecoveryMode } from './types';
+import { replicaStateFormat } from './checkpoints';
+import type { MirroredCheckpointFormat, MirroredTrainerOptions, RecoveryMode } from './types';
 import { replicaModelSpec, sharedMemoryAvailable } from './types';
 import { ReplicaGroup } from './group';
 import { ReplicaFaultError, type ReplicaHandle } from './pool';
@@ -196,7 +197,8 @@ export class MirroredTrainer<Batch = unknown> implements Trainer {
 
   private async startGroup(count: number, resume: boolean): Promise<void> {
     await this.group.form(count);
-    const checkpoint = resume ? await this.options.checkpoints?.loadLatest() : null;
+    const files = resume ? await this.options.checkpoints?.load() : null;
+    const checkpoint = files ? await this.checkpointFormat.decode(files) : null;
     if (checkpoint) await this.group.broadcastState(checkpoint.state, checkpoint.step);
     else await this.group.broadcastState(await this.stateOfRankZero(), 0, this.replicas.slice(1));
     this.completedSteps = checkpoint?.step ?? 0;
@@ -301,8 +303,12 @@ export class MirroredTrainer<Batch = unknown> implements Trainer {
     const store = this.options.checkpoints;
     if (!store) return;
     const state = await this.stateOfRankZero();
-    const location = await store.save({ epoch, step: this.completedSteps, model: this.options.model, state });
-    this.emit({ type: 'checkpointSaved', epoch, step: this.completedSteps, location });
+    await store.save(this.checkpointFormat.encode({ epoch, step: this.completedSteps, model: this.options.model, state }));
+    this.emit({ type: 'checkpointSaved', epoch, step: this.completedSteps, location: store.location });
+  }
+
+  private get checkpointFormat(): MirroredCheckpointFormat {
+    return this.options.checkpointFormat ?? replicaStateFormat;
   }
 
   private async abortNow(reason: string): Promise<void> {

@@ -139,15 +139,15 @@ export function createStudioEngines(): StudioEngines {
     async importArchive(bytes, fileName) {
       // The model's tensors live on the page's backend: choose it first (tfjs would otherwise pick its own).
       await pageBackend();
-      const { captionerFromFiles, unzipModelArchive } = await import('./captioner');
-      return captionerFromFiles(unzipModelArchive(bytes, fileName), fileName.replace(/\.zip$/i, ''), 'archive');
+      const [{ studioModelFromFiles }, { unzipModelArchive }] = await Promise.all([import('./model'), import('../model/archive')]);
+      return studioModelFromFiles(unzipModelArchive(bytes, fileName), fileName.replace(/\.zip$/i, ''), 'archive');
     },
     async importNotebook(files) {
       await pageBackend();
-      const { captionerFromFiles } = await import('./captioner');
+      const { studioModelFromFiles } = await import('./model');
       // The converter writes model.json + group*-shard*.bin; the notebook's tokenizer.to_json() goes beside them.
       const entries = await Promise.all(files.map(async (f) => [f.name, new Uint8Array(await f.arrayBuffer())] as const));
-      return captionerFromFiles(Object.fromEntries(entries), 'notebook model', 'notebook');
+      return studioModelFromFiles(Object.fromEntries(entries), 'notebook model', 'notebook');
     },
     missingReasons,
     async describeBackend() {

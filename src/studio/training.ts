@@ -1,20 +1,19 @@
 /**
  * Page-side training for the studio: the InProcessTrainer for one replica, the MirroredTrainer with module
- * Web Worker replicas for 2..8, both over the same CaptionDataset, and a Captioner of the result.
+ * Web Worker replicas for 2..8, both over the same CaptionDataset, and the model they trained.
  */
-import { memoryFolder } from '../core/data/folders';
 import type { Corpus } from '../core/data/types';
 import { scoreCaptions } from '../core/metrics/bleu';
 import type { CaptionBatch } from '../model/batches';
-import { paramSpecs, type CaptionModelConfig } from '../model/captionModel';
-import { loadCaptionModel } from '../model/weightsIo';
+import { CaptionModel, paramSpecs, type CaptionModelConfig } from '../model/captionModel';
+import { Captioner } from '../model/captioner';
 import { buildCaptionDataset, captionModelConfigFor, type CaptionDataset, type ModelSizes } from '../engine/training/captionData';
 import { MemoryCheckpointStore, type CheckpointStore } from '../engine/training/checkpoint';
 import { InProcessTrainer } from '../engine/training/inProcessTrainer';
 import { captionCheckpointFormat, captionDataSource, captionModelSpec } from '../engine/mirrored/caption';
 import { rememberingLatest } from '../engine/mirrored/checkpoints';
 import { MirroredTrainer } from '../engine/mirrored/trainer';
-import { createCaptioner } from './captioner';
+import { studioModel } from './model';
 import type { TrainingRun } from './ports';
 import { zeroBleu, type BackendName, type Bleu, type TrainConfig } from '../engine/training/trainer';
 
@@ -43,9 +42,8 @@ export function createStudioTraining(options: StudioTrainingOptions): TrainingRu
     const trainer = new InProcessTrainer({ data, config, model: options.model, store: options.checkpoints ?? new MemoryCheckpointStore(), meta });
     return {
       trainer,
-      async captioner() {
-        const loaded = await loadCaptionModel(memoryFolder('trained', await trainer.modelFiles()));
-        return createCaptioner(loaded, label, 'trained');
+      async model() {
+        return studioModel(await Captioner.fromFiles(await trainer.modelFiles(), 'trained'), label, 'trained');
       },
     };
   }
@@ -67,14 +65,15 @@ export function createStudioTraining(options: StudioTrainingOptions): TrainingRu
     spawn: options.spawnReplica,
     checkpoints: checkpoints.store,
     checkpointFormat: checkpoints.format,
-    evaluate: (split, state, opts) => evaluateWeights(data, modelConfig, state.slice(0, paramCount), split, opts?.limit ?? config.validationSample, label),
+    evaluate: (split, state, opts) => evaluateWeights(data, modelConfig, state.slice(0, paramCount), split, opts?.limit ?? config.validationSample),
   });
   return {
     trainer,
-    async captioner() {
+    async model() {
       const latest = checkpoints.latest();
       if (!latest) throw new Error('the mirrored run saved no checkpoint: it stopped before its first epoch ended');
-      return createCaptioner({ config: modelConfig, weights: latest.state.slice(0, paramCount), tokenizerJson: data.tokenizer.toJSON(), meta }, label, 'trained');
+      const model = new CaptionModel(modelConfig, latest.state.slice(0, paramCount));
+      return studioModel(new Captioner(model, data.tokenizer, { ...meta, epochsTrained: latest.epoch }), label, 'trained');
     },
   };
 }
@@ -86,17 +85,13 @@ async function evaluateWeights(
   weights: Float32Array[],
   split: 'val' | 'test',
   limit: number,
-  label: string,
 ): Promise<{ loss: number; bleu: Bleu }> {
   const examples = (data[split].length ? data[split] : data.test).slice(0, Math.max(limit, 0));
   if (examples.length === 0) return { loss: Number.NaN, bleu: zeroBleu() };
-  const captioner = createCaptioner({ config, weights, tokenizerJson: data.tokenizer.toJSON(), meta: { startToken: data.startToken, endToken: data.endToken } }, label, 'trained');
+  const captioner = new Captioner(new CaptionModel(config, weights), data.tokenizer, { startToken: data.startToken, endToken: data.endToken });
   try {
-    const hypotheses = new Map<string, string>();
-    for (const e of examples) {
-      const { caption } = await captioner.caption(e.features, { mode: 'greedy', beamWidth: 1, topK: 0 });
-      hypotheses.set(e.name, `${data.startToken} ${caption} ${data.endToken}`);
-    }
+    const captions = await captioner.caption(examples.map((e) => e.features));
+    const hypotheses = new Map(examples.map((e, k) => [e.name, captions[k].markedText] as const));
     const s = scoreCaptions({ references: new Map(examples.map((e) => [e.name, e.references])), hypotheses, protocol: data.protocol, startToken: data.startToken, endToken: data.endToken });
     return { loss: Number.NaN, bleu: { bleu1: s.bleu1, bleu2: s.bleu2, bleu3: s.bleu3, bleu4: s.bleu4 } };
   } finally {

@@ -7,7 +7,7 @@ import * as tf from '@tensorflow/tfjs';
 import { scoreCaptions } from '../../core/metrics/bleu';
 import { batchTokenCount, makeCaptionBatch } from '../../model/batches';
 import type { CaptionModelConfig } from '../../model/captionModel';
-import { greedyDecode } from '../../model/decode';
+import { Captioner } from '../../model/captioner';
 import { lossSum, prepareBatch, type PreparedBatch } from '../../model/gradients';
 import { chooseModelKernels, type KernelChoice } from '../../model/kernelChoice';
 import { CaptionReplicaModel } from '../../model/replicaStep';
@@ -47,6 +47,8 @@ export class InProcessTrainer implements Trainer {
   private running: Promise<void> | null = null;
 
   private kernelChoice: KernelChoice | null = null;
+  /** Decodes with the live weights (does not own them). */
+  private captioner: Captioner | null = null;
 
   constructor(private readonly options: InProcessTrainerOptions) {
     const { data, config } = options;
@@ -229,26 +231,12 @@ export class InProcessTrainer implements Trainer {
     return { loss: tokens ? total / tokens : null, bleu };
   }
 
-  /** Greedy captions of the examples, as text with the markers the protocol scores. */
+  /** Greedy captions of the examples (the one Captioner, over the live weights), as text with the markers the protocol scores. */
   async captionTexts(examples: CaptionExample[]): Promise<Map<string, string>> {
     const { data } = this.options;
-    const texts = new Map<string, string>();
-    const chunk = 128;
-    for (let i = 0; i < examples.length; i += chunk) {
-      const part = examples.slice(i, i + chunk);
-      const features = new Float32Array(part.length * data.featureDim);
-      part.forEach((e, k) => features.set(e.features, k * data.featureDim));
-      const decoded = await greedyDecode(this.replica.model.variables, this.modelConfig, features, {
-        startId: data.startId,
-        endId: data.endId,
-        maxSteps: data.maxLength,
-      });
-      decoded.forEach((d, k) => {
-        const words = d.tokens.map((id) => data.tokenizer.indexWord.get(id) ?? '');
-        texts.set(part[k].name, [data.startToken, ...words].join(' '));
-      });
-    }
-    return texts;
+    this.captioner ??= new Captioner(this.replica.model, data.tokenizer, { startToken: data.startToken, endToken: data.endToken }, false);
+    const captions = await this.captioner.caption(examples.map((e) => e.features));
+    return new Map(examples.map((e, k) => [e.name, captions[k].markedText]));
   }
 
   private async bleuOf(examples: CaptionExample[]): Promise<Bleu> {

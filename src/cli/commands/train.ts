@@ -22,7 +22,8 @@ import { choiceOption, integerOption, parseCommandArgs, positionals } from '../a
 import type { Command } from '../command.ts';
 import { EXIT, UsageError } from '../errors.ts';
 import type { CliIo } from '../io.ts';
-import { cliMirroredTrainer } from '../mirroredTrain.ts';
+import { mirroredCaptionRun } from '../../engine/mirrored/captionRun.ts';
+import { nodeWorkerEndpoint } from '../../engine/threads/nodeEndpoint.ts';
 
 const usage = `Usage: caption-studio train <folder> --features <file> --out <model-dir> [options]
 
@@ -169,7 +170,10 @@ export async function train(args: string[], io: CliIo, signal?: AbortSignal, hoo
   );
 
   const meta = { features: features.header };
-  const mirrored = config.replicas > 1 ? cliMirroredTrainer({ data, config, sizes: model, store, meta, backend: backendName, ...hooks }) : null;
+  const mirrored =
+    config.replicas > 1
+      ? mirroredCaptionRun({ data, config, sizes: model, store, meta, backend: backendName, spawn: hooks.spawnReplica ?? (() => nodeWorkerEndpoint()), faults: hooks.faults })
+      : null;
   const inProcess = mirrored ? null : new InProcessTrainer({ data, config, model, store, meta });
   const trainer: Trainer = mirrored?.trainer ?? inProcess!;
   let steps = 0;
@@ -232,7 +236,7 @@ export async function train(args: string[], io: CliIo, signal?: AbortSignal, hoo
   try {
     await trainer.start({ resume: values.resume === true, signal: controller.signal });
   } catch (error) {
-    mirrored?.dispose();
+    await trainer.dispose();
     throw error;
   } finally {
     process.off('SIGINT', onSigint);
@@ -240,7 +244,6 @@ export async function train(args: string[], io: CliIo, signal?: AbortSignal, hoo
   const epochsSaved = mirrored ? mirrored.epochsSaved() : inProcess!.position.epoch;
   const { fault, failure } = trouble;
   if (fault || failure) {
-    mirrored?.dispose();
     await trainer.dispose();
     const kept = epochsSaved ? `${values.out} holds epoch ${epochsSaved}; add --resume to continue` : `nothing was saved in ${values.out}`;
     if (fault) {
@@ -253,9 +256,8 @@ export async function train(args: string[], io: CliIo, signal?: AbortSignal, hoo
   if (stopped) io.err(`train: stopped; ${values.out} holds epoch ${epochsSaved}. Add --resume to continue.\n`);
   const bleuSplit = data.val.length ? 'val' : 'test';
   if (data[bleuSplit].length === 0) io.err('train: WARNING: no validation or test image has features: BLEU below is over 0 images\n');
-  // Mirrored: the workers are gone; the folder's weights are evaluated on this thread.
-  const evaluation = mirrored ? await mirrored.evaluate(bleuSplit) : await trainer.evaluate(bleuSplit);
-  mirrored?.dispose();
+  // The weights the run ended with, on this thread (a mirrored run's workers are gone by now).
+  const evaluation = await trainer.evaluate(bleuSplit);
   await trainer.dispose();
   const summary: TrainSummary = {
     backend: replicaBackend ?? backend.backend,

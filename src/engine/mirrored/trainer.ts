@@ -33,6 +33,9 @@ export class MirroredTrainer<Batch = unknown> implements Trainer {
   private pauseRequested = false;
   private wake: ((decision: Decision | null) => void) | null = null;
   private runStartMs = 0;
+  private running = false;
+  /** Replica 0's state when the run ended (null: not ended, aborted, or it could not be read). */
+  private endState: Float32Array[] | null = null;
   private completedSteps = 0;
 
   constructor(private readonly options: MirroredTrainerOptions<Batch>) {
@@ -74,6 +77,8 @@ export class MirroredTrainer<Batch = unknown> implements Trainer {
     const onAbort = () => void this.abortNow('aborted');
     signal?.addEventListener('abort', onAbort, { once: true });
     this.runStartMs = Date.now();
+    this.running = true;
+    this.endState = null;
     try {
       this.setState('running');
       await this.startGroup(Math.max(1, Math.min(maxReplicas, config.replicas)), options.resume ?? false);
@@ -111,16 +116,14 @@ export class MirroredTrainer<Batch = unknown> implements Trainer {
         const endOfEpoch = (step + 1) % data.stepsPerEpoch === 0;
         const every = this.options.checkpointEverySteps;
         if (endOfEpoch) {
-          const evaluation = this.options.evaluate
-            ? await this.options.evaluate('val', await this.stateOfRankZero(), { limit: config.validationSample })
-            : null;
+          const evaluation = this.options.evaluator ? await this.options.evaluator.epoch(await this.stateOfRankZero()) : null;
           this.emit({
             type: 'epochCompleted',
             epoch,
             trainLoss: epochLossSum / Math.max(epochTokens, 1),
             // As the in-process trainer: null when there is no loss (e.g. nothing to validate) or no BLEU sample.
-            valLoss: evaluation && Number.isFinite(evaluation.loss) ? evaluation.loss : null,
-            bleu: config.validationSample > 0 ? (evaluation?.bleu ?? null) : null,
+            valLoss: evaluation?.loss ?? null,
+            bleu: evaluation?.bleu ?? null,
             durationMs: Date.now() - epochStartMs,
           });
           epochLossSum = 0;
@@ -139,7 +142,9 @@ export class MirroredTrainer<Batch = unknown> implements Trainer {
       }
     } finally {
       signal?.removeEventListener('abort', onAbort);
+      if (!this.aborted) this.endState = await this.stateOfRankZero().catch(() => null);
       await this.group.terminateAll(!this.aborted);
+      this.running = false;
     }
   }
 
@@ -163,9 +168,21 @@ export class MirroredTrainer<Batch = unknown> implements Trainer {
     this.wake?.({ mode: 'stop' });
   }
 
+  /** During the run replica 0's weights; after it the weights it ended with (see finalState). */
   async evaluate(split: 'val' | 'test', options?: { limit?: number }): Promise<{ loss: number; bleu: Bleu }> {
-    if (!this.options.evaluate) throw new Error('this mirrored run was started without an evaluator');
-    return this.options.evaluate(split, await this.stateOfRankZero(), options);
+    if (!this.options.evaluator) throw new Error('this mirrored run was started without an evaluator');
+    return this.options.evaluator.split(split, this.running ? await this.stateOfRankZero() : await this.finalState(), options);
+  }
+
+  /**
+   * Replica 0's full state as the run left it: taken before the workers end (after a stop, a finish or a
+   * failure); after an abort (the workers end at once) or when that failed, the last checkpoint's; null when
+   * there is neither.
+   */
+  async finalState(): Promise<Float32Array[] | null> {
+    if (this.endState) return this.endState;
+    const files = await this.options.checkpoints?.load();
+    return files ? (await this.checkpointFormat.decode(files)).state : null;
   }
 
   async dispose(): Promise<void> {
@@ -173,6 +190,7 @@ export class MirroredTrainer<Batch = unknown> implements Trainer {
     this.wake?.({ mode: 'stop' });
     await this.group.terminateAll(!this.aborted);
     this.listeners.clear();
+    this.options.evaluator?.dispose?.();
   }
 
   /** Checksums of every replica now, and an event (with a warning when they differ). */

@@ -33,6 +33,19 @@ export interface MirroredCheckpointFormat {
   decode(files: Record<string, Uint8Array>): Promise<MirroredCheckpoint>;
 }
 
+/** Loss and BLEU of a replica state, on the trainer's thread (the caption model's: mirroredCaptionRun). */
+export interface MirroredEvaluator {
+  /** After every epoch, replica 0's state: what epochCompleted reports (null where there is nothing to measure). */
+  epoch(state: Float32Array[]): Promise<{ loss: number | null; bleu: Bleu | null }>;
+  /**
+   * Trainer.evaluate: loss and BLEU over a split's first `limit` images of a state (null: there is none, e.g.
+   * an aborted run that saved no checkpoint: the weights the evaluator holds, the replicas' seeded start).
+   */
+  split(split: 'val' | 'test', state: Float32Array[] | null, options?: { limit?: number }): Promise<{ loss: number; bleu: Bleu }>;
+  /** Called by the trainer's dispose(). */
+  dispose?(): void;
+}
+
 export interface MirroredTrainerOptions<Batch> {
   config: TrainConfig;
   model: ModelSpec;
@@ -49,12 +62,8 @@ export interface MirroredTrainerOptions<Batch> {
   maxSteps?: number;
   /** Whether SharedArrayBuffer may be used (default: present and, in a page, crossOriginIsolated). */
   sharedMemory?: boolean;
-  /** Validation loss and BLEU from replica 0's state (omitted: epochCompleted carries nulls). */
-  evaluate?(
-    split: 'val' | 'test',
-    state: Float32Array[],
-    options?: { limit?: number },
-  ): Promise<{ loss: number; bleu: Bleu }>;
+  /** Validation loss and BLEU of replica 0's state (omitted: epochCompleted carries nulls, evaluate() refuses). */
+  evaluator?: MirroredEvaluator;
   /** Test only: make replica `replica` (by id) misbehave. */
   faults?: { replica: number; fault: FaultInjection }[];
 }

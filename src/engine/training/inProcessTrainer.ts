@@ -4,11 +4,9 @@
  * every epoch: validation loss, BLEU-1..4 of greedy captions on a validation sample, and a checkpoint.
  */
 import * as tf from '@tensorflow/tfjs';
-import { scoreCaptions } from '../../core/metrics/bleu';
-import { batchTokenCount, makeCaptionBatch } from '../../model/batches';
+import { makeCaptionBatch } from '../../model/batches';
 import type { CaptionModelConfig } from '../../model/captionModel';
-import { Captioner } from '../../model/captioner';
-import { lossSum, prepareBatch, type PreparedBatch } from '../../model/gradients';
+import { prepareBatch, type PreparedBatch } from '../../model/gradients';
 import { chooseModelKernels, type KernelChoice } from '../../model/kernelChoice';
 import { CaptionReplicaModel } from '../../model/replicaStep';
 import { encodeCaptionModel, type ModelMeta } from '../../model/weightsIo';
@@ -16,7 +14,8 @@ import { captionModelConfigFor, epochOrder, type CaptionDataset, type CaptionExa
 import type { CheckpointStore } from './checkpoint';
 import { prefetch } from './prefetch';
 import { readTrainingFiles, trainingFiles } from './folder';
-import { zeroBleu, type BackendName, type Bleu, type Trainer, type TrainConfig, type TrainerEvent, type TrainerListener, type TrainerState } from './trainer';
+import { CaptionEvaluator } from './evaluation';
+import { type BackendName, type Bleu, type Trainer, type TrainConfig, type TrainerEvent, type TrainerListener, type TrainerState } from './trainer';
 
 export interface InProcessTrainerOptions {
   data: CaptionDataset;
@@ -47,8 +46,8 @@ export class InProcessTrainer implements Trainer {
   private running: Promise<void> | null = null;
 
   private kernelChoice: KernelChoice | null = null;
-  /** Decodes with the live weights (does not own them). */
-  private captioner: Captioner | null = null;
+  /** Validation loss and BLEU of the live weights. */
+  private readonly evaluator: CaptionEvaluator;
 
   constructor(private readonly options: InProcessTrainerOptions) {
     const { data, config } = options;
@@ -60,6 +59,7 @@ export class InProcessTrainer implements Trainer {
       seed: config.seed,
       weights: options.initialWeights,
     });
+    this.evaluator = new CaptionEvaluator(this.replica.model, data, config);
   }
 
   /**
@@ -155,7 +155,7 @@ export class InProcessTrainer implements Trainer {
           this.setState('stopped', options.signal?.aborted ? 'aborted' : 'stopped by request');
           return;
         }
-        const evaluation = await this.evaluateExamples(this.validationExamples(), config.validationSample);
+        const evaluation = await this.evaluator.validation(config.validationSample);
         this.progress = { epoch: epoch + 1, step: this.progress.step };
         this.emit({
           type: 'epochCompleted',
@@ -205,56 +205,13 @@ export class InProcessTrainer implements Trainer {
     return { loss, tokens: tokenCount };
   }
 
-  private validationExamples(): CaptionExample[] {
-    const { data } = this.options;
-    return data.val.length ? data.val : data.test;
+  /** Greedy captions of the examples with the current weights, as text with the markers the protocol scores. */
+  captionTexts(examples: CaptionExample[]): Promise<Map<string, string>> {
+    return this.evaluator.captionTexts(examples);
   }
 
-  /**
-   * Mean loss per real token, and BLEU-1..4 of greedy captions of the first `bleuLimit` images, with the
-   * current weights (the CLI's mirrored run evaluates replica 0's weights through this too).
-   */
-  async evaluateExamples(examples: CaptionExample[], bleuLimit: number): Promise<{ loss: number | null; bleu: Bleu | null }> {
-    if (examples.length === 0) return { loss: null, bleu: null };
-    const { data, config } = this.options;
-    let total = 0;
-    let tokens = 0;
-    for (let i = 0; i < examples.length; i += config.batchSize) {
-      const batch = makeCaptionBatch(examples.slice(i, i + config.batchSize), data.featureDim);
-      if (batchTokenCount(batch) === 0) continue;
-      const sum = lossSum(this.replica.model.variables, this.modelConfig, batch, config.layout);
-      total += (await sum.data())[0];
-      sum.dispose();
-      tokens += batchTokenCount(batch);
-    }
-    const bleu = bleuLimit > 0 ? await this.bleuOf(examples.slice(0, bleuLimit)) : null;
-    return { loss: tokens ? total / tokens : null, bleu };
-  }
-
-  /** Greedy captions of the examples (the one Captioner, over the live weights), as text with the markers the protocol scores. */
-  async captionTexts(examples: CaptionExample[]): Promise<Map<string, string>> {
-    const { data } = this.options;
-    this.captioner ??= new Captioner(this.replica.model, data.tokenizer, { startToken: data.startToken, endToken: data.endToken }, false);
-    const captions = await this.captioner.caption(examples.map((e) => e.features));
-    return new Map(examples.map((e, k) => [e.name, captions[k].markedText]));
-  }
-
-  private async bleuOf(examples: CaptionExample[]): Promise<Bleu> {
-    const { data } = this.options;
-    const score = scoreCaptions({
-      references: new Map(examples.map((e) => [e.name, e.references])),
-      hypotheses: await this.captionTexts(examples),
-      protocol: data.protocol,
-      startToken: data.startToken,
-      endToken: data.endToken,
-    });
-    return { bleu1: score.bleu1, bleu2: score.bleu2, bleu3: score.bleu3, bleu4: score.bleu4 };
-  }
-
-  async evaluate(split: 'val' | 'test', options: { limit?: number } = {}): Promise<{ loss: number; bleu: Bleu }> {
-    const examples = this.options.data[split].slice(0, options.limit ?? Infinity);
-    const result = await this.evaluateExamples(examples, examples.length);
-    return { loss: result.loss ?? NaN, bleu: result.bleu ?? zeroBleu() };
+  evaluate(split: 'val' | 'test', options: { limit?: number } = {}): Promise<{ loss: number; bleu: Bleu }> {
+    return this.evaluator.split(split, options.limit);
   }
 
   /** The model folder's files (weightsIo format) for the current weights. */

@@ -16,7 +16,7 @@ import { describeIdentity, FeatureFileError } from '../../engine/features/cache.
 import { readFeatureFile } from '../../engine/features/cacheNode.ts';
 import type { WorkerEndpoint } from '../../engine/threads/endpoint.ts';
 import { InProcessTrainer } from '../../engine/training/inProcessTrainer.ts';
-import { defaultTrainConfig, maxReplicas, type Bleu, type SerializedError, type TrainConfig, type Trainer } from '../../engine/training/trainer.ts';
+import { defaultTrainConfig, maxReplicas, type Bleu, type TrainConfig, type Trainer } from '../../engine/training/trainer.ts';
 import type { FaultInjection } from '../../protocol/replica.ts';
 import { choiceOption, integerOption, parseCommandArgs, positionals } from '../args.ts';
 import type { Command } from '../command.ts';
@@ -186,8 +186,8 @@ export async function train(args: string[], io: CliIo, signal?: AbortSignal, hoo
   let skippedSteps = 0;
   let lossScale: number | null = null;
   let replicaBackend: string | null = null;
-  // Set by the listener: a replica's fault, or the mirrored run's failure that no replica caused.
-  const trouble: { fault: { replica: number; message: string } | null; failure: SerializedError | null } = { fault: null, failure: null };
+  // Set by the listener: a replica's fault (the run's other failures reject start()).
+  const trouble: { fault: { replica: number; message: string } | null } = { fault: null };
   trainer.on((event) => {
     if (event.type === 'mirroredSetup') {
       io.err(`train: ${event.replicas} replicas (worker threads, ids ${event.replicaIds.join(', ')}) on ${event.backend}, ${event.allReduce} all-reduce\n`);
@@ -226,23 +226,22 @@ export async function train(args: string[], io: CliIo, signal?: AbortSignal, hoo
       void trainer.stop();
     } else if (event.type === 'runFailed') {
       if (event.replica !== undefined) trouble.fault ??= { replica: event.replica, message: event.error.message };
-      else trouble.failure = event.error;
     }
   });
   const controller = new AbortController();
   signal?.addEventListener('abort', () => controller.abort());
   const onSigint = () => controller.abort();
   process.once('SIGINT', onSigint);
+  let failure: unknown = null;
   try {
     await trainer.start({ resume: values.resume === true, signal: controller.signal });
   } catch (error) {
-    await trainer.dispose();
-    throw error;
+    failure = error;
   } finally {
     process.off('SIGINT', onSigint);
   }
   const epochsSaved = mirrored ? mirrored.epochsSaved() : inProcess!.position.epoch;
-  const { fault, failure } = trouble;
+  const { fault } = trouble;
   if (fault || failure) {
     await trainer.dispose();
     const kept = epochsSaved ? `${values.out} holds epoch ${epochsSaved}; add --resume to continue` : `nothing was saved in ${values.out}`;
@@ -250,7 +249,7 @@ export async function train(args: string[], io: CliIo, signal?: AbortSignal, hoo
       io.err(`train: replica ${fault.replica} failed: ${fault.message}\ntrain: stopped; ${kept}.\n`);
       return EXIT.replicaFault;
     }
-    throw Object.assign(new Error(failure!.message), { name: failure!.name, stack: failure!.stack });
+    throw failure;
   }
   const stopped = trainer.state === 'stopped';
   if (stopped) io.err(`train: stopped; ${values.out} holds epoch ${epochsSaved}. Add --resume to continue.\n`);

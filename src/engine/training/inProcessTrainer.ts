@@ -15,7 +15,7 @@ import type { CheckpointStore } from './checkpoint';
 import { prefetch } from './prefetch';
 import { readTrainingFiles, trainingFiles } from './folder';
 import { CaptionEvaluator } from './evaluation';
-import { type BackendName, type Bleu, type Trainer, type TrainConfig, type TrainerEvent, type TrainerListener, type TrainerState } from './trainer';
+import { TrainerBase, type BackendName, type Bleu, type TrainConfig } from './trainer';
 
 export interface InProcessTrainerOptions {
   data: CaptionDataset;
@@ -35,21 +35,16 @@ interface Progress {
   step: number;
 }
 
-export class InProcessTrainer implements Trainer {
-  state: TrainerState = 'idle';
+export class InProcessTrainer extends TrainerBase {
   readonly replica: CaptionReplicaModel;
   readonly modelConfig: CaptionModelConfig;
-  private readonly listeners = new Set<TrainerListener>();
   private progress: Progress = { epoch: 0, step: 0 };
-  private stopRequested = false;
-  private pauseGate: { promise: Promise<void>; release: () => void } | null = null;
-  private running: Promise<void> | null = null;
-
   private kernelChoice: KernelChoice | null = null;
   /** Validation loss and BLEU of the live weights. */
   private readonly evaluator: CaptionEvaluator;
 
   constructor(private readonly options: InProcessTrainerOptions) {
+    super();
     const { data, config } = options;
     this.modelConfig = captionModelConfigFor(data, config.dropout, options.model);
     this.replica = new CaptionReplicaModel({
@@ -75,104 +70,53 @@ export class InProcessTrainer implements Trainer {
     return choice;
   }
 
-  on(listener: TrainerListener): () => void {
-    this.listeners.add(listener);
-    return () => this.listeners.delete(listener);
-  }
-
-  private emit(event: TrainerEvent): void {
-    for (const listener of this.listeners) listener(event);
-  }
-
-  private setState(state: TrainerState, reason?: string): void {
-    this.state = state;
-    this.emit({ type: 'stateChanged', state, ...(reason ? { reason } : {}) });
-  }
-
   /** Steps taken and epochs completed so far. */
   get position(): Readonly<Progress> {
     return this.progress;
   }
 
-  start(options: { resume?: boolean; signal?: AbortSignal } = {}): Promise<void> {
-    if (this.running) return this.running;
-    this.stopRequested = false;
-    this.running = this.run(options).finally(() => {
-      this.running = null;
-    });
-    return this.running;
-  }
-
-  pause(): void {
-    if (this.state !== 'running' || this.pauseGate) return;
-    let release!: () => void;
-    const promise = new Promise<void>((resolve) => (release = resolve));
-    this.pauseGate = { promise, release };
-    this.setState('paused');
-  }
-
-  resume(): void {
-    if (!this.pauseGate) return;
-    this.pauseGate.release();
-    this.pauseGate = null;
-    this.setState('running');
-  }
-
-  async stop(): Promise<void> {
-    this.stopRequested = true;
-    this.resume();
-    await this.running;
-  }
-
-  private async run(options: { resume?: boolean; signal?: AbortSignal }): Promise<void> {
+  protected async run({ resume }: { resume: boolean }): Promise<void> {
     const { config } = this.options;
-    try {
-      const kernels = await this.chooseKernels();
-      if (options.resume) await this.restore();
-      this.emit({
-        type: 'backendChosen',
-        backend: tf.getBackend() as BackendName,
-        precision: kernels.precision,
-        kernels: kernels.kernels,
-        ...(kernels.fallbackReason ? { kernelFallbackReason: kernels.fallbackReason } : {}),
-      });
-      this.setState('running');
-      for (let epoch = this.progress.epoch; epoch < config.epochs; epoch++) {
-        const epochStart = performance.now();
-        let lossTotal = 0;
-        let tokenTotal = 0;
-        for await (const batch of prefetch(this.epochBatches(epoch), 2)) {
-          if (this.pauseGate) await this.pauseGate.promise;
-          if (this.stopRequested || options.signal?.aborted) break;
-          const { loss, tokens } = await this.trainStep(batch, epoch);
-          // A mixed-precision step whose forward pass overflowed has no loss to average (and was skipped).
-          if (Number.isFinite(loss)) {
-            lossTotal += loss * tokens;
-            tokenTotal += tokens;
-          }
+    const kernels = await this.chooseKernels();
+    if (resume) await this.restore();
+    this.emit({
+      type: 'backendChosen',
+      backend: tf.getBackend() as BackendName,
+      precision: kernels.precision,
+      kernels: kernels.kernels,
+      ...(kernels.fallbackReason ? { kernelFallbackReason: kernels.fallbackReason } : {}),
+    });
+    for (let epoch = this.progress.epoch; epoch < config.epochs && !this.stopRequested; epoch++) {
+      const epochStart = performance.now();
+      let lossTotal = 0;
+      let tokenTotal = 0;
+      let cutShort = false;
+      for await (const batch of prefetch(this.epochBatches(epoch), 2)) {
+        if (!(await this.beforeStep())) {
+          cutShort = true;
+          break;
         }
-        if (this.stopRequested || options.signal?.aborted) {
-          this.setState('stopped', options.signal?.aborted ? 'aborted' : 'stopped by request');
-          return;
+        const { loss, tokens } = await this.trainStep(batch, epoch);
+        // A mixed-precision step whose forward pass overflowed has no loss to average (and was skipped).
+        if (Number.isFinite(loss)) {
+          lossTotal += loss * tokens;
+          tokenTotal += tokens;
         }
-        const evaluation = await this.evaluator.validation(config.validationSample);
-        this.progress = { epoch: epoch + 1, step: this.progress.step };
-        this.emit({
-          type: 'epochCompleted',
-          epoch: epoch + 1,
-          trainLoss: tokenTotal ? lossTotal / tokenTotal : NaN,
-          valLoss: evaluation.loss,
-          bleu: evaluation.bleu,
-          durationMs: performance.now() - epochStart,
-        });
-        await this.checkpoint();
       }
-      this.setState('finished');
-    } catch (error) {
-      const e = error as Error & { code?: string };
-      this.emit({ type: 'runFailed', error: { name: e.name, message: e.message, stack: e.stack, code: e.code } });
-      this.setState('failed', e.message);
-      throw error;
+      // Stopped before the epoch's last step, or aborted: the epoch is not completed (nor saved).
+      if (cutShort || this.aborted) return;
+      const evaluation = await this.evaluator.validation(config.validationSample);
+      this.progress = { epoch: epoch + 1, step: this.progress.step };
+      this.emit({
+        type: 'epochCompleted',
+        epoch: epoch + 1,
+        // No real token in the whole epoch: no loss (NaN), as the mirrored trainer says.
+        trainLoss: tokenTotal ? lossTotal / tokenTotal : NaN,
+        valLoss: evaluation.loss,
+        bleu: evaluation.bleu,
+        durationMs: performance.now() - epochStart,
+      });
+      await this.checkpoint();
     }
   }
 
@@ -245,8 +189,7 @@ export class InProcessTrainer implements Trainer {
     this.progress = { epoch: saved.epoch, step: saved.step };
   }
 
-  async dispose(): Promise<void> {
-    await this.stop();
+  protected override async release(): Promise<void> {
     this.replica.dispose();
   }
 }

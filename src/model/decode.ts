@@ -17,6 +17,14 @@ export interface DecodeOptions {
   maxSteps: number;
   /** Report the top-k alternatives at every step (0 = don't). */
   topK?: number;
+  /** Greedy only: called with each generated token as it is chosen (image: its index in `features`). */
+  onToken?(image: number, id: number, alternatives: StepAlternatives | undefined): void;
+  /** Checked before every step: an abort rejects with an AbortError. */
+  signal?: AbortSignal;
+}
+
+function throwIfAborted(signal: AbortSignal | undefined): void {
+  if (signal?.aborted) throw Object.assign(new Error('captioning cancelled'), { name: 'AbortError' });
 }
 
 export interface StepAlternatives {
@@ -60,6 +68,7 @@ export async function greedyDecode(
   let tokens = new Int32Array(n).fill(options.startId);
   try {
     for (let step = 0; step < options.maxSteps && rows.length > 0; step++) {
+      throwIfAborted(options.signal);
       const out = tf.tidy(() => {
         const s = decodeStep(p, image, tf.tensor1d(tokens, 'int32'), h, c);
         const best = tf.topk(s.probs, Math.max(1, options.topK ?? 1));
@@ -77,10 +86,12 @@ export async function greedyDecode(
       rows.forEach((resultIndex, r) => {
         const word = ids[r * k];
         const result = results[resultIndex];
-        result.alternatives?.push({ ids: Array.from(ids.subarray(r * k, r * k + k)), probs: Array.from(probs.subarray(r * k, r * k + k)) });
+        const alternatives = options.topK ? { ids: Array.from(ids.subarray(r * k, r * k + k)), probs: Array.from(probs.subarray(r * k, r * k + k)) } : undefined;
+        if (alternatives) result.alternatives?.push(alternatives);
         if (word === 0) return; // the notebook's `word is None`: index 0 is no word, stop
         result.tokens.push(word);
         result.logProb += Math.log(probs[r * k]);
+        options.onToken?.(resultIndex, word, alternatives);
         if (word !== options.endId) keep.push(r);
       });
       const nextTokens = Int32Array.from(keep, (r) => ids[r * k]);
@@ -128,6 +139,7 @@ export async function beamSearch(
   const finished: Beam[] = [];
   try {
     for (let step = 0; step < options.maxSteps && beams.length > 0; step++) {
+      throwIfAborted(options.signal);
       const last = Int32Array.from(beams, (b) => (b.tokens.length ? b.tokens[b.tokens.length - 1] : options.startId));
       const out = tf.tidy(() => {
         const image = tf.tile(imageOne, [beams.length, 1]) as tf.Tensor2D;

@@ -115,9 +115,11 @@ export class CaptionReplicaModel implements ReplicaModel<CaptionBatch> {
   /**
    * One whole training step on this thread, gradients kept on the device: gradient sums of the batch, their
    * mean per real token, Adam (under mixed precision: the scaled update, skipped on NaN/Inf).
-   * @returns the batch's mean loss per token (non-finite where an f16 forward pass overflowed)
+   * @returns the batch's mean loss per token (non-finite where an f16 forward pass overflowed; NaN without tokens)
    */
   async trainStep(batch: CaptionBatch | PreparedBatch, step: number): Promise<{ loss: number; tokens: number; outcome: StepOutcome | null }> {
+    // Nothing to learn from (no real token): no loss, no update (a mirrored replica skips it alike).
+    if (('prepared' in batch ? batch.tokenCount : batchTokenCount(batch)) === 0) return { loss: NaN, tokens: 0, outcome: null };
     const { lossSum, gradients, tokenCount } = this.gradientTensors(batch, step);
     try {
       const means = tf.tidy(() => gradients.map((g) => g.div(tokenCount)));

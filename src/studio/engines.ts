@@ -128,7 +128,6 @@ export function createStudioEngines(): StudioEngines {
         ...inputs,
         model: modelSizeOverride(),
         checkpoints,
-        mirroredCheckpoints: typeof indexedDB !== 'undefined' ? (await import('./runStore')).idbMirroredCheckpoints() : undefined,
         // Workers pick their own device; webgl has no canvas there, so they start the search at wasm.
         replicaBackend: choice.backend === 'webgl' ? 'wasm' : choice.backend,
         spawnReplica: spawnBrowserReplica,
@@ -140,12 +139,12 @@ export function createStudioEngines(): StudioEngines {
     async importArchive(bytes, fileName) {
       // The model's tensors live on the page's backend: choose it first (tfjs would otherwise pick its own).
       await pageBackend();
-      const { captionerFromFiles, unzipModelArchive } = await import('./captioner');
-      return captionerFromFiles(unzipModelArchive(bytes, fileName), fileName.replace(/\.zip$/i, ''), 'archive');
+      const [{ studioModelFromFiles }, { unzipModelArchive }] = await Promise.all([import('./model'), import('../model/archive')]);
+      return studioModelFromFiles(unzipModelArchive(bytes, fileName), fileName.replace(/\.zip$/i, ''), 'archive');
     },
     async importNotebook(files, loadedCorpus) {
       await pageBackend();
-      const { captionerFromFiles } = await import('./captioner');
+      const { studioModelFromFiles } = await import('./model');
       const keras = await import('../model/keras/notebookFiles');
       if (keras.picksKerasModel(files)) {
         // The notebook's own model.h5 / model.keras with its tokenizer.json, read directly (src/model/keras).
@@ -155,11 +154,11 @@ export function createStudioEngines(): StudioEngines {
         };
         const imported = await keras.kerasNotebookFiles(files, rebuild);
         const label = imported.rebuilt ? `${imported.modelName} with a tokenizer rebuilt from the loaded dataset` : imported.modelName;
-        return captionerFromFiles(imported.files, label, 'notebook');
+        return studioModelFromFiles(imported.files, label, 'notebook');
       }
       // The converter writes model.json + group*-shard*.bin; the notebook's tokenizer.to_json() goes beside them.
       const entries = await Promise.all(files.map(async (f) => [f.name, new Uint8Array(await f.arrayBuffer())] as const));
-      return captionerFromFiles(Object.fromEntries(entries), 'notebook model', 'notebook');
+      return studioModelFromFiles(Object.fromEntries(entries), 'notebook model', 'notebook');
     },
     missingReasons,
     async describeBackend() {

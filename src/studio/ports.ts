@@ -9,7 +9,7 @@ import type { StudioError } from '../store/slices/features';
 import type { PageBackend } from '../store/slices/training';
 import type { ImageResult } from '../store/slices/evaluation';
 import type { CaptionStep } from '../store/slices/playground';
-import type { ModelInfo } from '../store/slices/model';
+import type { StudioModel } from './model';
 import { resolveKernels } from '../model/precision';
 import type { Bleu, TrainConfig, Trainer, TrainerEvent } from '../engine/training/trainer';
 
@@ -36,21 +36,12 @@ export interface DecodeOptions {
   signal?: AbortSignal;
 }
 
-/** A trained or imported captioning model, held by the engine. */
-export interface Captioner {
-  readonly info: ModelInfo;
-  caption(features: Float32Array, options: DecodeOptions): Promise<{ caption: string; steps: CaptionStep[] }>;
-  /** One zip: tfjs model files + tokenizer JSON. */
-  exportArchive(): Promise<Uint8Array>;
-  dispose(): void;
-}
-
 export interface TrainingRun {
   trainer: Trainer;
   /** Events the store should see before the trainer's own (e.g. the page's backendChosen). */
   initialEvents?: TrainerEvent[];
   /** The model as trained so far (after a stop or at the end). */
-  captioner(): Promise<Captioner>;
+  model(): Promise<StudioModel>;
 }
 
 /** What the page's build provides; absent members are capabilities shown disabled with `missingReasons`. */
@@ -81,9 +72,9 @@ export interface StudioEngines {
     featureDim: number;
     placement: TrainingPlacement;
   }): Promise<TrainingRun>;
-  importArchive?(bytes: Uint8Array, fileName: string): Promise<Captioner>;
+  importArchive?(bytes: Uint8Array, fileName: string): Promise<StudioModel>;
   /** `loadedCorpus`: the loaded dataset under the kaggle protocol, to rebuild a Keras model's missing tokenizer. */
-  importNotebook?(files: File[], loadedCorpus?: () => Corpus | null): Promise<Captioner>;
+  importNotebook?(files: File[], loadedCorpus?: () => Corpus | null): Promise<StudioModel>;
   /**
    * BLEU-1..4 of captions under a protocol's rules (core/metrics scoreCaptions): image name → references as
    * the corpus holds them, image name → the decoded caption (markers as the decoder returns them).

@@ -66,37 +66,3 @@ export function memoryRunPersistence(): RunPersistence {
     clear: async () => void (saved = null),
   };
 }
-
-/**
- * Checkpoints of runs in workers (mirrored, also with one replica), in the same database: one slot, replaced
- * by a single put so an interrupted save keeps the previous checkpoint.
- */
-export function idbMirroredCheckpoints(dbName = RUN_DB_NAME): import('../engine/mirrored/types').CheckpointStore {
-  const db = () =>
-    openDB(dbName, 1, {
-      upgrade(database) {
-        database.createObjectStore(STORE);
-      },
-    });
-  return {
-    async save(checkpoint) {
-      const d = await db();
-      try {
-        await d.put(STORE, checkpoint, MIRRORED_CHECKPOINT);
-      } finally {
-        d.close();
-      }
-      return `indexeddb:${MIRRORED_CHECKPOINT}`;
-    },
-    async loadLatest() {
-      const d = await db();
-      try {
-        return (await d.get(STORE, MIRRORED_CHECKPOINT)) ?? null;
-      } finally {
-        d.close();
-      }
-    },
-  };
-}
-
-const MIRRORED_CHECKPOINT = 'mirrored-checkpoint';

@@ -9,7 +9,8 @@ import type { ModelSizes } from '../engine/training/captionData';
 import type { RunSummary } from '../store/slices/runHistory';
 import type { StudioStore } from '../store/studioStore';
 import { modelSizeOverride } from './engines';
-import { toStudioError, type Captioner } from './ports';
+import type { StudioModel } from './model';
+import { toStudioError } from './ports';
 
 export interface ScaleOutPorts {
   store: StudioStore;
@@ -17,8 +18,8 @@ export interface ScaleOutPorts {
   corpus(): Corpus | null;
   features(): Map<string, Float32Array> | null;
   /** The build's model-archive import (null: not part of this build). */
-  importArchive: ((bytes: Uint8Array, fileName: string) => Promise<Captioner>) | null;
-  adopt(captioner: Captioner): Promise<void>;
+  importArchive: ((bytes: Uint8Array, fileName: string) => Promise<StudioModel>) | null;
+  adopt(model: StudioModel): Promise<void>;
   /** Model sizes (tests); default: what the studio trains (256, or the page's `?units=`). */
   modelSizes?: ModelSizes;
 }

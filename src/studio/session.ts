@@ -1,6 +1,6 @@
 /**
  * StudioSession: runs the work of the Features, Training, Evaluation, Playground and Model panels and writes
- * its progress into the store. Holds the non-plain things (feature vectors, trainer, captioner, abort
+ * its progress into the store. Holds the non-plain things (feature vectors, trainer, model, abort
  * controllers); the store only ever sees numbers, strings and arrays of them.
  */
 import type { Protocol } from '../core/data/types';
@@ -10,7 +10,6 @@ import {
   type BackboneRequest,
   toStudioError,
   type Capability,
-  type Captioner,
   type DatasetAccess,
   type ExtractionRun,
   kernelOptionReasons,
@@ -23,6 +22,7 @@ import type { RunPersistence } from './runStore';
 import { evaluatePlans } from './evaluate';
 import { DatasetImageUrls } from './datasetImageUrls';
 import { ScaleOutActions } from './scaleOut';
+import type { StudioModel } from './model';
 
 export class StudioSession {
   private extraction: ExtractionRun | null = null;
@@ -31,7 +31,7 @@ export class StudioSession {
   private extractAbort: AbortController | null = null;
   private run: TrainingRun | null = null;
   private unbind: (() => void) | null = null;
-  private captioner: Captioner | null = null;
+  private model: StudioModel | null = null;
   private evalAbort: AbortController | null = null;
   private playgroundCount = 0;
   private weightsFiles: File[] = [];
@@ -100,7 +100,7 @@ export class StudioSession {
   }
 
   get hasModel(): boolean {
-    return this.captioner !== null;
+    return this.model !== null;
   }
 
   // ---- Features -------------------------------------------------------------------------------------------
@@ -187,19 +187,24 @@ export class StudioSession {
       this.run = run;
       if (run.initialEvents?.length) this.store.getState().applyTrainerEvents(run.initialEvents);
       this.unbind = bindTrainer(run.trainer, () => this.store.getState());
-      await run.trainer.start({ resume: options.resume });
+      try {
+        await run.trainer.start({ resume: options.resume });
+      } catch (error) {
+        // A failed run reported itself (runFailed: the Training panel words it); anything else is ours to report.
+        if (run.trainer.state !== 'failed') throw error;
+      }
       this.unbind?.();
       this.unbind = null;
       if (run.trainer.state === 'failed') return;
-      let captioner: Captioner;
+      let model: StudioModel;
       try {
-        captioner = await run.captioner();
+        model = await run.model();
       } catch (error) {
         // The run itself went fine (e.g. stopped before its first checkpoint): only the model is missing.
         this.store.getState().updateModel({ error: toStudioError(error, 'Keeping the trained model') });
         return;
       }
-      await this.adoptCaptioner(captioner, { source: 'trained' });
+      await this.adoptModel(model, { source: 'trained' });
       await this.saveRun();
     } catch (error) {
       this.unbind?.();
@@ -230,10 +235,10 @@ export class StudioSession {
     if (run) await run.trainer.dispose();
   }
 
-  private async adoptCaptioner(captioner: Captioner, extra: { source: 'trained' | 'archive' | 'notebook' }): Promise<void> {
-    if (this.captioner && this.captioner !== captioner) this.captioner.dispose();
-    this.captioner = captioner;
-    this.store.getState().updateModel({ info: { ...captioner.info, source: extra.source }, error: null });
+  private async adoptModel(model: StudioModel, extra: { source: 'trained' | 'archive' | 'notebook' }): Promise<void> {
+    if (this.model && this.model !== model) this.model.dispose();
+    this.model = model;
+    this.store.getState().updateModel({ info: { ...model.info, source: extra.source }, error: null });
   }
 
   // ---- Evaluation -----------------------------------------------------------------------------------------
@@ -241,10 +246,10 @@ export class StudioSession {
   /** Greedy captions of the test split, BLEU-1..4 under each protocol's references (limit: images per protocol). */
   async evaluate(protocols: Protocol[] = ['kaggle', 'standard'], limit = 200): Promise<void> {
     const s = this.store.getState();
-    const captioner = this.captioner;
+    const model = this.model;
     const score = this.engines.score;
-    if (!captioner || !score) {
-      s.updateEvaluation({ status: 'failed', error: { message: captioner ? 'Evaluation is not part of this build yet.' : 'Train a model or import one first.' } });
+    if (!model || !score) {
+      s.updateEvaluation({ status: 'failed', error: { message: model ? 'Evaluation is not part of this build yet.' : 'Train a model or import one first.' } });
       return;
     }
     this.evalAbort?.abort();
@@ -263,7 +268,7 @@ export class StudioSession {
       s.updateEvaluation({ status: 'running', done: 0, total, error: null });
       const done = await evaluatePlans({
         plans,
-        captioner,
+        captioner: model.captioner,
         score,
         features: features!,
         signal: abort.signal,
@@ -293,19 +298,19 @@ export class StudioSession {
     const s = this.store.getState();
     const items = images.map((im) => ({ id: `img-${++this.playgroundCount}`, name: im.name, imageUrl: im.imageUrl }));
     s.addPlaygroundItems(items);
-    const captioner = this.captioner;
+    const model = this.model;
     for (let i = 0; i < items.length; i++) {
       const id = items[i].id;
       const update = (patch: Parameters<typeof s.updatePlaygroundItem>[1]) => this.store.getState().updatePlaygroundItem(id, patch);
-      if (!captioner || !this.engines.featuresOf) {
-        update({ status: 'failed', error: { message: captioner ? 'Captioning new images is not part of this build yet.' : 'Train a model or import one first (Training or Model tab).' } });
+      if (!model || !this.engines.featuresOf) {
+        update({ status: 'failed', error: { message: model ? 'Captioning new images is not part of this build yet.' : 'Train a model or import one first (Training or Model tab).' } });
         continue;
       }
       try {
         update({ status: 'captioning' });
         const [features] = await this.engines.featuresOf([images[i]], this.backboneRequest());
         const { decoding, beamWidth, topK } = this.store.getState().playground;
-        const result = await captioner.caption(features, {
+        const result = await model.caption(features, {
           mode: decoding,
           beamWidth,
           topK,
@@ -322,14 +327,14 @@ export class StudioSession {
 
   async exportModel(): Promise<{ fileName: string; bytes: Uint8Array } | null> {
     const s = this.store.getState();
-    if (!this.captioner) {
+    if (!this.model) {
       s.updateModel({ error: { message: 'There is no model to export yet: train one or import one.' } });
       return null;
     }
     s.updateModel({ operation: 'exporting', error: null });
     try {
-      const bytes = await this.captioner.exportArchive();
-      const fileName = `caption-model-${this.captioner.info.label.replace(/[^a-z0-9-]+/gi, '-')}.zip`;
+      const bytes = await this.model.exportArchive();
+      const fileName = `caption-model-${this.model.info.label.replace(/[^a-z0-9-]+/gi, '-')}.zip`;
       this.store.getState().updateModel({ operation: 'idle', lastExport: { fileName, bytes: bytes.byteLength } });
       return { fileName, bytes };
     } catch (error) {
@@ -349,7 +354,7 @@ export class StudioSession {
       corpus: () => this.dataset.corpus(this.store.getState().training.config.protocol),
       features: () => this.currentExtraction()?.features ?? null,
       importArchive: this.engines.importArchive ? (bytes, fileName) => this.engines.importArchive!(bytes, fileName) : null,
-      adopt: (captioner) => this.adoptCaptioner(captioner, { source: 'archive' }),
+      adopt: (model) => this.adoptModel(model, { source: 'archive' }),
     }));
   }
 
@@ -357,10 +362,10 @@ export class StudioSession {
     await this.importWith('notebook', () => this.engines.importNotebook!(files, () => this.dataset.corpus('kaggle')));
   }
 
-  private async importWith(source: 'archive' | 'notebook', load: () => Promise<Captioner>): Promise<void> {
+  private async importWith(source: 'archive' | 'notebook', load: () => Promise<StudioModel>): Promise<void> {
     this.store.getState().updateModel({ operation: 'importing', error: null });
     try {
-      await this.adoptCaptioner(await load(), { source });
+      await this.adoptModel(await load(), { source });
       this.store.getState().updateModel({ operation: 'idle' });
     } catch (error) {
       this.store.getState().updateModel({ operation: 'idle', error: toStudioError(error, 'Import') });
@@ -370,11 +375,11 @@ export class StudioSession {
   // ---- Runs that survive a reload -------------------------------------------------------------------------
 
   private async saveRun(): Promise<void> {
-    if (!this.persistence || !this.captioner) return;
+    if (!this.persistence || !this.model) return;
     const t = this.store.getState().training;
     try {
-      const archive = await this.captioner.exportArchive();
-      const summary = { savedAtMs: Date.now(), epoch: t.epochs.length, steps: t.steps.step.length, label: this.captioner.info.label };
+      const archive = await this.model.exportArchive();
+      const summary = { savedAtMs: Date.now(), epoch: t.epochs.length, steps: t.steps.step.length, label: this.model.info.label };
       await this.persistence.save({ summary, chart: { config: t.config, steps: t.steps, epochs: t.epochs, lastCheckpoint: t.lastCheckpoint }, archive });
       this.store.getState().updateModel({ savedRun: summary });
     } catch (error) {
@@ -390,7 +395,7 @@ export class StudioSession {
       if (!saved) return false;
       this.store.getState().updateModel({ operation: 'restoring', savedRun: saved.summary });
       this.store.getState().restoreTrainingRun(saved.chart);
-      if (this.engines.importArchive) await this.adoptCaptioner(await this.engines.importArchive(saved.archive, 'last run'), { source: 'trained' });
+      if (this.engines.importArchive) await this.adoptModel(await this.engines.importArchive(saved.archive, 'last run'), { source: 'trained' });
       this.store.getState().updateModel({ operation: 'idle' });
       return true;
     } catch (error) {
@@ -403,8 +408,8 @@ export class StudioSession {
     this.extractAbort?.abort();
     this.evalAbort?.abort();
     await this.disposeRun();
-    this.captioner?.dispose();
-    this.captioner = null;
+    this.model?.dispose();
+    this.model = null;
     this.imageUrls.clear();
   }
 }

@@ -1,22 +1,18 @@
 /**
- * Page-side training for the studio: the InProcessTrainer for one replica, the MirroredTrainer with module
- * Web Worker replicas for 2..8, both over the same CaptionDataset, and a Captioner of the result.
+ * Page-side training for the studio: the InProcessTrainer on the page's thread, or the mirrored run
+ * (engine/mirrored/captionRun.ts, the CLI's wiring too) with module Web Worker replicas, both over the
+ * same CaptionDataset and checkpoint store, and the model they trained.
  */
-import { memoryFolder } from '../core/data/folders';
 import type { Corpus } from '../core/data/types';
-import { scoreCaptions } from '../core/metrics/bleu';
-import type { CaptionBatch } from '../model/batches';
-import { paramSpecs, type CaptionModelConfig } from '../model/captionModel';
-import { loadCaptionModel } from '../model/weightsIo';
-import { buildCaptionDataset, captionModelConfigFor, type CaptionDataset, type ModelSizes } from '../engine/training/captionData';
+import { Captioner } from '../model/captioner';
+import { buildCaptionDataset, type ModelSizes } from '../engine/training/captionData';
 import { MemoryCheckpointStore, type CheckpointStore } from '../engine/training/checkpoint';
 import { InProcessTrainer } from '../engine/training/inProcessTrainer';
-import { captionDataSource, captionModelSpec } from '../engine/mirrored/caption';
-import { MirroredTrainer } from '../engine/mirrored/trainer';
-import type { MirroredCheckpoint } from '../engine/mirrored/types';
-import { createCaptioner } from './captioner';
+import { mirroredCaptionRun } from '../engine/mirrored/captionRun';
+import type { WorkerEndpoint } from '../engine/threads/endpoint';
+import { studioModel } from './model';
 import type { TrainingRun } from './ports';
-import { zeroBleu, type BackendName, type Bleu, type TrainConfig } from '../engine/training/trainer';
+import type { BackendName, TrainConfig } from '../engine/training/trainer';
 
 export interface StudioTrainingOptions {
   config: TrainConfig;
@@ -24,88 +20,47 @@ export interface StudioTrainingOptions {
   features: Map<string, Float32Array>;
   /** Model size overrides (tests use tiny models); the notebook's 256/256 otherwise. */
   model?: ModelSizes;
-  /** Where in-process checkpoints go (IndexedDB in the page). */
+  /** Where checkpoints go, in-process and mirrored alike (IndexedDB in the page; default: memory). */
   checkpoints?: CheckpointStore;
   /** Mirrored only: the backend each replica worker uses, and how to start one. */
   replicaBackend?: BackendName;
-  spawnReplica?: () => import('../engine/threads/endpoint').WorkerEndpoint;
+  spawnReplica?: () => WorkerEndpoint;
   meta?: Record<string, unknown>;
   /** One replica: 'page' = InProcessTrainer on this thread (default); 'worker' = one mirrored replica in a worker. */
   placement?: 'worker' | 'page';
-  /** Mirrored: where the latest checkpoint is kept (default: memory). */
-  mirroredCheckpoints?: import('../engine/mirrored/types').CheckpointStore;
 }
 
 export function createStudioTraining(options: StudioTrainingOptions): TrainingRun {
   const { config } = options;
   const data = buildCaptionDataset(options.corpus, options.features);
   const label = `${data.protocol} run, seed ${config.seed}`;
-  const meta = { ...options.meta, protocol: data.protocol, startToken: data.startToken, endToken: data.endToken };
+  const store = options.checkpoints ?? new MemoryCheckpointStore();
   if (config.replicas <= 1 && (options.placement ?? 'page') === 'page') {
-    const trainer = new InProcessTrainer({ data, config, model: options.model, store: options.checkpoints ?? new MemoryCheckpointStore(), meta });
+    const meta = { ...options.meta, protocol: data.protocol, startToken: data.startToken, endToken: data.endToken };
+    const trainer = new InProcessTrainer({ data, config, model: options.model, store, meta });
     return {
       trainer,
-      async captioner() {
-        const loaded = await loadCaptionModel(memoryFolder('trained', await trainer.modelFiles()));
-        return createCaptioner(loaded, label, 'trained');
+      async model() {
+        return studioModel(await Captioner.fromFiles(await trainer.modelFiles(), 'trained'), label, 'trained');
       },
     };
   }
   if (!options.spawnReplica) throw new Error('mirrored training needs a way to start replica workers');
-  const modelConfig = captionModelConfigFor(data, config.dropout, options.model);
-  const paramCount = paramSpecs(modelConfig).length;
-  let latest: MirroredCheckpoint | null = null;
-  const store = options.mirroredCheckpoints;
-  // Every checkpoint passes through here, so the model after the run is known without asking a worker.
-  const checkpoints = {
-    async save(checkpoint: MirroredCheckpoint) {
-      latest = checkpoint;
-      return store ? store.save(checkpoint) : `memory:step-${checkpoint.step}`;
-    },
-    async loadLatest() {
-      latest ??= store ? await store.loadLatest() : null;
-      return latest;
-    },
-  };
-  const trainer = new MirroredTrainer<CaptionBatch>({
-    config: { ...config, replicas: Math.max(1, config.replicas) },
-    model: captionModelSpec(modelConfig, config),
-    data: captionDataSource(data, config),
+  const run = mirroredCaptionRun({
+    data,
+    config,
+    sizes: options.model,
+    store,
+    meta: options.meta,
     backend: options.replicaBackend ?? 'wasm',
     spawn: options.spawnReplica,
-    checkpoints,
-    evaluate: (split, state, opts) => evaluateWeights(data, modelConfig, state.slice(0, paramCount), split, opts?.limit ?? config.validationSample, label),
   });
   return {
-    trainer,
-    async captioner() {
-      if (!latest) throw new Error('the mirrored run saved no checkpoint: it stopped before its first epoch ended');
-      return createCaptioner({ config: modelConfig, weights: latest.state.slice(0, paramCount), tokenizerJson: data.tokenizer.toJSON(), meta }, label, 'trained');
+    trainer: run.trainer,
+    async model() {
+      const captioner = await run.captioner();
+      if (!captioner) throw new Error('the mirrored run has no weights to keep: it was aborted before its first checkpoint');
+      return studioModel(captioner, label, 'trained');
     },
   };
-}
-
-/** Validation BLEU of a mirrored run's weights, decoded on the page (loss is not recomputed: NaN). */
-async function evaluateWeights(
-  data: CaptionDataset,
-  config: CaptionModelConfig,
-  weights: Float32Array[],
-  split: 'val' | 'test',
-  limit: number,
-  label: string,
-): Promise<{ loss: number; bleu: Bleu }> {
-  const examples = (data[split].length ? data[split] : data.test).slice(0, Math.max(limit, 0));
-  if (examples.length === 0) return { loss: Number.NaN, bleu: zeroBleu() };
-  const captioner = createCaptioner({ config, weights, tokenizerJson: data.tokenizer.toJSON(), meta: { startToken: data.startToken, endToken: data.endToken } }, label, 'trained');
-  try {
-    const hypotheses = new Map<string, string>();
-    for (const e of examples) {
-      const { caption } = await captioner.caption(e.features, { mode: 'greedy', beamWidth: 1, topK: 0 });
-      hypotheses.set(e.name, `${data.startToken} ${caption} ${data.endToken}`);
-    }
-    const s = scoreCaptions({ references: new Map(examples.map((e) => [e.name, e.references])), hypotheses, protocol: data.protocol, startToken: data.startToken, endToken: data.endToken });
-    return { loss: Number.NaN, bleu: { bleu1: s.bleu1, bleu2: s.bleu2, bleu3: s.bleu3, bleu4: s.bleu4 } };
-  } finally {
-    captioner.dispose();
-  }
 }

@@ -36,7 +36,7 @@ Writes one caption per image ("<image>\\t<caption>").
 `;
 
 export async function openCaptioner(dir: string): Promise<Captioner> {
-  return new Captioner(await loadCaptionModel(nodeFolder(dir)));
+  return Captioner.fromLoaded(await loadCaptionModel(nodeFolder(dir)));
 }
 
 /** Features of image files via a backbone; unreadable images are reported and given null. */

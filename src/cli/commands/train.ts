@@ -16,13 +16,14 @@ import { describeIdentity, FeatureFileError } from '../../engine/features/cache.
 import { readFeatureFile } from '../../engine/features/cacheNode.ts';
 import type { WorkerEndpoint } from '../../engine/threads/endpoint.ts';
 import { InProcessTrainer } from '../../engine/training/inProcessTrainer.ts';
-import { defaultTrainConfig, maxReplicas, type Bleu, type SerializedError, type TrainConfig, type Trainer } from '../../engine/training/trainer.ts';
+import { defaultTrainConfig, maxReplicas, type Bleu, type TrainConfig, type Trainer } from '../../engine/training/trainer.ts';
 import type { FaultInjection } from '../../protocol/replica.ts';
 import { choiceOption, integerOption, parseCommandArgs, positionals } from '../args.ts';
 import type { Command } from '../command.ts';
 import { EXIT, UsageError } from '../errors.ts';
 import type { CliIo } from '../io.ts';
-import { cliMirroredTrainer } from '../mirroredTrain.ts';
+import { mirroredCaptionRun } from '../../engine/mirrored/captionRun.ts';
+import { nodeWorkerEndpoint } from '../../engine/threads/nodeEndpoint.ts';
 
 const usage = `Usage: caption-studio train <folder> --features <file> --out <model-dir> [options]
 
@@ -169,7 +170,10 @@ export async function train(args: string[], io: CliIo, signal?: AbortSignal, hoo
   );
 
   const meta = { features: features.header };
-  const mirrored = config.replicas > 1 ? cliMirroredTrainer({ data, config, sizes: model, store, meta, backend: backendName, ...hooks }) : null;
+  const mirrored =
+    config.replicas > 1
+      ? mirroredCaptionRun({ data, config, sizes: model, store, meta, backend: backendName, spawn: hooks.spawnReplica ?? (() => nodeWorkerEndpoint()), faults: hooks.faults })
+      : null;
   const inProcess = mirrored ? null : new InProcessTrainer({ data, config, model, store, meta });
   const trainer: Trainer = mirrored?.trainer ?? inProcess!;
   let steps = 0;
@@ -182,8 +186,8 @@ export async function train(args: string[], io: CliIo, signal?: AbortSignal, hoo
   let skippedSteps = 0;
   let lossScale: number | null = null;
   let replicaBackend: string | null = null;
-  // Set by the listener: a replica's fault, or the mirrored run's failure that no replica caused.
-  const trouble: { fault: { replica: number; message: string } | null; failure: SerializedError | null } = { fault: null, failure: null };
+  // Set by the listener: a replica's fault (the run's other failures reject start()).
+  const trouble: { fault: { replica: number; message: string } | null } = { fault: null };
   trainer.on((event) => {
     if (event.type === 'mirroredSetup') {
       io.err(`train: ${event.replicas} replicas (worker threads, ids ${event.replicaIds.join(', ')}) on ${event.backend}, ${event.allReduce} all-reduce\n`);
@@ -222,40 +226,37 @@ export async function train(args: string[], io: CliIo, signal?: AbortSignal, hoo
       void trainer.stop();
     } else if (event.type === 'runFailed') {
       if (event.replica !== undefined) trouble.fault ??= { replica: event.replica, message: event.error.message };
-      else trouble.failure = event.error;
     }
   });
   const controller = new AbortController();
   signal?.addEventListener('abort', () => controller.abort());
   const onSigint = () => controller.abort();
   process.once('SIGINT', onSigint);
+  let failure: unknown = null;
   try {
     await trainer.start({ resume: values.resume === true, signal: controller.signal });
   } catch (error) {
-    mirrored?.dispose();
-    throw error;
+    failure = error;
   } finally {
     process.off('SIGINT', onSigint);
   }
   const epochsSaved = mirrored ? mirrored.epochsSaved() : inProcess!.position.epoch;
-  const { fault, failure } = trouble;
+  const { fault } = trouble;
   if (fault || failure) {
-    mirrored?.dispose();
     await trainer.dispose();
     const kept = epochsSaved ? `${values.out} holds epoch ${epochsSaved}; add --resume to continue` : `nothing was saved in ${values.out}`;
     if (fault) {
       io.err(`train: replica ${fault.replica} failed: ${fault.message}\ntrain: stopped; ${kept}.\n`);
       return EXIT.replicaFault;
     }
-    throw Object.assign(new Error(failure!.message), { name: failure!.name, stack: failure!.stack });
+    throw failure;
   }
   const stopped = trainer.state === 'stopped';
   if (stopped) io.err(`train: stopped; ${values.out} holds epoch ${epochsSaved}. Add --resume to continue.\n`);
   const bleuSplit = data.val.length ? 'val' : 'test';
   if (data[bleuSplit].length === 0) io.err('train: WARNING: no validation or test image has features: BLEU below is over 0 images\n');
-  // Mirrored: the workers are gone; the folder's weights are evaluated on this thread.
-  const evaluation = mirrored ? await mirrored.evaluate(bleuSplit) : await trainer.evaluate(bleuSplit);
-  mirrored?.dispose();
+  // The weights the run ended with, on this thread (a mirrored run's workers are gone by now).
+  const evaluation = await trainer.evaluate(bleuSplit);
   await trainer.dispose();
   const summary: TrainSummary = {
     backend: replicaBackend ?? backend.backend,

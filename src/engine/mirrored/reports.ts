@@ -42,7 +42,8 @@ export function stepEvents(facts: StepFacts): { events: TrainerEvent[]; lossSum:
     // As the in-process trainer: epochs from 1, and `step` counts the steps done (this one included).
     epoch: Math.floor(step / facts.stepsPerEpoch) + 1,
     step: step + 1,
-    loss: lossSum / Math.max(globalTokenCount, 1),
+    // No real token: no loss (NaN), as the in-process trainer reports it.
+    loss: globalTokenCount ? lossSum / globalTokenCount : NaN,
     tokens: globalTokenCount,
     durationMs: stepMs,
     tokensPerSecond: (globalTokenCount * 1000) / Math.max(stepMs, 1e-3),

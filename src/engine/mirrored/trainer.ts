@@ -9,32 +9,25 @@ import type { FromReplica } from '../../protocol/replica';
 import { serializeError } from '../../protocol/replica';
 import { checksumDisagreement, kernelDisagreement, type Disagreement } from './checks';
 import { stepEvents } from './reports';
-import type { MirroredTrainerOptions, RecoveryMode } from './types';
+import { replicaStateFormat } from './checkpoints';
+import type { MirroredCheckpointFormat, MirroredTrainerOptions, RecoveryMode } from './types';
 import { replicaModelSpec, sharedMemoryAvailable } from './types';
 import { ReplicaGroup } from './group';
 import { ReplicaFaultError, type ReplicaHandle } from './pool';
 import { shardByTokens } from './shards';
-import { maxReplicas, type AllReduceAlgorithm, type BackendName, type Bleu, type Trainer, type TrainerEvent, type TrainerListener, type TrainerState } from '../training/trainer';
+import { maxReplicas, TrainerBase, type AllReduceAlgorithm, type BackendName, type Bleu, type RunDecision } from '../training/trainer';
 
-interface Decision {
-  mode: RecoveryMode | 'stop';
-}
-
-export class MirroredTrainer<Batch = unknown> implements Trainer {
-  state: TrainerState = 'idle';
+export class MirroredTrainer<Batch = unknown> extends TrainerBase {
   algorithm: AllReduceAlgorithm;
   private readonly group: ReplicaGroup;
-  private readonly listeners = new Set<TrainerListener>();
   private readonly fallbackReason: string | undefined;
-  private stopRequested = false;
-  /** Set by the abort signal: workers are already gone, nothing more is asked of them. */
-  private aborted = false;
-  private pauseRequested = false;
-  private wake: ((decision: Decision | null) => void) | null = null;
   private runStartMs = 0;
   private completedSteps = 0;
+  /** Replica 0's state when the run ended (null: not ended, aborted, or it could not be read). */
+  private endState: Float32Array[] | null = null;
 
   constructor(private readonly options: MirroredTrainerOptions<Batch>) {
+    super();
     const memory = options.sharedMemory === false ? { ok: false, reason: 'shared memory disabled by the caller' } : sharedMemoryAvailable();
     this.algorithm = options.config.allReduce === 'ring' && memory.ok ? 'ring' : 'postMessage';
     if (options.config.allReduce === 'ring' && !memory.ok) this.fallbackReason = `ring needs shared memory: ${memory.reason}`;
@@ -57,121 +50,97 @@ export class MirroredTrainer<Batch = unknown> implements Trainer {
     return this.group.backend;
   }
 
-  on(listener: TrainerListener): () => void {
-    this.listeners.add(listener);
-    return () => this.listeners.delete(listener);
-  }
-
   /** Global steps completed so far (equals every live replica's applied steps). */
   get step(): number {
     return this.completedSteps;
   }
 
-  async start(options: { resume?: boolean; signal?: AbortSignal } = {}): Promise<void> {
+  protected async run({ resume }: { resume: boolean }): Promise<void> {
     const { config, data } = this.options;
-    const signal = options.signal;
-    const onAbort = () => void this.abortNow('aborted');
-    signal?.addEventListener('abort', onAbort, { once: true });
     this.runStartMs = Date.now();
-    try {
-      this.setState('running');
-      await this.startGroup(Math.max(1, Math.min(maxReplicas, config.replicas)), options.resume ?? false);
-      const totalSteps = this.options.maxSteps ?? config.epochs * data.stepsPerEpoch;
-      let epochLossSum = 0;
-      let epochTokens = 0;
-      let epochStartMs = Date.now();
-      while (this.completedSteps < totalSteps && !this.stopRequested) {
-        if (this.pauseRequested) {
-          const decided = this.waitForDecision();
-          this.setState('paused', 'paused by the user');
-          const decision = await decided;
-          if (!decision || decision.mode === 'stop') break;
-          this.setState('running');
-        }
-        const step = this.completedSteps;
-        const outcome = await this.runStep(step);
-        if (outcome.kind === 'fault') {
-          const decision = await this.pauseForFault(outcome.fault, step);
-          if (!decision || decision.mode === 'stop') break;
-          this.completedSteps = await this.group.recover(decision.mode);
-          this.announceGroup();
-          this.setState('running');
-          continue;
-        }
-        this.completedSteps = step + 1;
-        if (this.aborted) break;
-        // A mixed-precision step whose forward pass overflowed has no loss to average (and was skipped).
-        if (Number.isFinite(outcome.lossSum)) {
-          epochLossSum += outcome.lossSum;
-          epochTokens += outcome.tokens;
-        }
-        // Numbered like the in-process trainer: epochs from 1 in events, checkpoints count finished epochs.
-        const epoch = Math.floor(step / data.stepsPerEpoch) + 1;
-        const endOfEpoch = (step + 1) % data.stepsPerEpoch === 0;
-        const every = this.options.checkpointEverySteps;
-        if (endOfEpoch) {
-          const evaluation = this.options.evaluate
-            ? await this.options.evaluate('val', await this.stateOfRankZero(), { limit: config.validationSample })
-            : null;
-          this.emit({
-            type: 'epochCompleted',
-            epoch,
-            trainLoss: epochLossSum / Math.max(epochTokens, 1),
-            // As the in-process trainer: null when there is no loss (e.g. nothing to validate) or no BLEU sample.
-            valLoss: evaluation && Number.isFinite(evaluation.loss) ? evaluation.loss : null,
-            bleu: config.validationSample > 0 ? (evaluation?.bleu ?? null) : null,
-            durationMs: Date.now() - epochStartMs,
-          });
-          epochLossSum = 0;
-          epochTokens = 0;
-          epochStartMs = Date.now();
-        }
-        if ((every && (step + 1) % every === 0) || endOfEpoch) await this.saveCheckpoint(Math.floor((step + 1) / data.stepsPerEpoch));
+    this.endState = null;
+    await this.startGroup(Math.max(1, Math.min(maxReplicas, config.replicas)), resume);
+    const totalSteps = this.options.maxSteps ?? config.epochs * data.stepsPerEpoch;
+    let epochLossSum = 0;
+    let epochTokens = 0;
+    let epochStartMs = Date.now();
+    while (this.completedSteps < totalSteps && (await this.beforeStep())) {
+      const step = this.completedSteps;
+      const outcome = await this.runStep(step);
+      if (outcome.kind === 'fault') {
+        const decision = await this.pauseForFault(outcome.fault, step);
+        if (decision === 'stop') break;
+        this.completedSteps = await this.group.recover(decision === 'restart' ? 'restart' : 'remaining');
+        this.announceGroup();
+        continue;
       }
-      const checkedAlready = config.checksumEvery > 0 && this.completedSteps % config.checksumEvery === 0;
-      if (!this.stopRequested && !checkedAlready && config.checksumEvery > 0 && this.replicas.length > 1) await this.verifyChecksums(this.completedSteps);
-      if (!this.aborted) this.setState(this.stopRequested ? 'stopped' : 'finished');
-    } catch (error) {
-      if (!this.aborted) {
-        this.emit({ type: 'runFailed', error: serializeError(error), ...(error instanceof ReplicaFaultError ? { replica: error.replica } : {}) });
-        this.setState('failed', error instanceof Error ? error.message : String(error));
+      this.completedSteps = step + 1;
+      if (this.aborted) break;
+      // A mixed-precision step whose forward pass overflowed has no loss to average (and was skipped).
+      if (Number.isFinite(outcome.lossSum)) {
+        epochLossSum += outcome.lossSum;
+        epochTokens += outcome.tokens;
       }
-    } finally {
-      signal?.removeEventListener('abort', onAbort);
-      await this.group.terminateAll(!this.aborted);
+      // Numbered like the in-process trainer: epochs from 1 in events, checkpoints count finished epochs.
+      const epoch = Math.floor(step / data.stepsPerEpoch) + 1;
+      const endOfEpoch = (step + 1) % data.stepsPerEpoch === 0;
+      const every = this.options.checkpointEverySteps;
+      if (endOfEpoch) {
+        const evaluation = this.options.evaluator ? await this.options.evaluator.epoch(await this.stateOfRankZero()) : null;
+        this.emit({
+          type: 'epochCompleted',
+          epoch,
+          // No real token in the whole epoch: no loss (NaN), as the in-process trainer says.
+          trainLoss: epochTokens ? epochLossSum / epochTokens : NaN,
+          // As the in-process trainer: null when there is no loss (e.g. nothing to validate) or no BLEU sample.
+          valLoss: evaluation?.loss ?? null,
+          bleu: evaluation?.bleu ?? null,
+          durationMs: Date.now() - epochStartMs,
+        });
+        epochLossSum = 0;
+        epochTokens = 0;
+        epochStartMs = Date.now();
+      }
+      if ((every && (step + 1) % every === 0) || endOfEpoch) await this.saveCheckpoint(Math.floor((step + 1) / data.stepsPerEpoch));
     }
+    const checkedAlready = config.checksumEvery > 0 && this.completedSteps % config.checksumEvery === 0;
+    if (!this.stopRequested && !checkedAlready && config.checksumEvery > 0 && this.replicas.length > 1) await this.verifyChecksums(this.completedSteps);
   }
 
-  pause(): void {
-    this.pauseRequested = true;
+  protected override failureDetails(error: unknown): { replica?: number } {
+    return error instanceof ReplicaFaultError ? { replica: error.replica } : {};
   }
 
-  /** Continues a paused run; after a replica fault, continues with the remaining replicas. */
-  resume(): void {
-    this.pauseRequested = false;
-    this.wake?.({ mode: 'remaining' });
+  protected override async afterRun(): Promise<void> {
+    if (!this.aborted) this.endState = await this.stateOfRankZero().catch(() => null);
+    await this.group.terminateAll(!this.aborted);
   }
 
   /** After a replica fault: continue with the remaining replicas, or restart the lost ones from peers' weights. */
   recoverWith(mode: RecoveryMode): void {
-    this.wake?.({ mode });
+    this.decide(mode === 'restart' ? 'restart' : 'continue');
   }
 
-  async stop(): Promise<void> {
-    this.stopRequested = true;
-    this.wake?.({ mode: 'stop' });
-  }
-
+  /** During the run replica 0's weights; after it the weights it ended with (see finalState). */
   async evaluate(split: 'val' | 'test', options?: { limit?: number }): Promise<{ loss: number; bleu: Bleu }> {
-    if (!this.options.evaluate) throw new Error('this mirrored run was started without an evaluator');
-    return this.options.evaluate(split, await this.stateOfRankZero(), options);
+    if (!this.options.evaluator) throw new Error('this mirrored run was started without an evaluator');
+    return this.options.evaluator.split(split, this.isRunning ? await this.stateOfRankZero() : await this.finalState(), options);
   }
 
-  async dispose(): Promise<void> {
-    this.stopRequested = true;
-    this.wake?.({ mode: 'stop' });
-    await this.group.terminateAll(!this.aborted);
-    this.listeners.clear();
+  /**
+   * Replica 0's full state as the run left it: taken before the workers end (after a stop, a finish or a
+   * failure); after an abort (the workers end at once) or when that failed, the last checkpoint's; null when
+   * there is neither.
+   */
+  async finalState(): Promise<Float32Array[] | null> {
+    if (this.endState) return this.endState;
+    const files = await this.options.checkpoints?.load();
+    return files ? (await this.checkpointFormat.decode(files)).state : null;
+  }
+
+  protected override async release(): Promise<void> {
+    await this.group.terminateAll(false);
+    this.options.evaluator?.dispose?.();
   }
 
   /** Checksums of every replica now, and an event (with a warning when they differ). */
@@ -185,18 +154,10 @@ export class MirroredTrainer<Batch = unknown> implements Trainer {
     return (await this.group.stateOf(0)).state;
   }
 
-  private emit(event: TrainerEvent): void {
-    for (const listener of this.listeners) listener(event);
-  }
-
-  private setState(state: TrainerState, reason?: string): void {
-    this.state = state;
-    this.emit({ type: 'stateChanged', state, ...(reason ? { reason } : {}) });
-  }
-
   private async startGroup(count: number, resume: boolean): Promise<void> {
     await this.group.form(count);
-    const checkpoint = resume ? await this.options.checkpoints?.loadLatest() : null;
+    const files = resume ? await this.options.checkpoints?.load() : null;
+    const checkpoint = files ? await this.checkpointFormat.decode(files) : null;
     if (checkpoint) await this.group.broadcastState(checkpoint.state, checkpoint.step);
     else await this.group.broadcastState(await this.stateOfRankZero(), 0, this.replicas.slice(1));
     this.completedSteps = checkpoint?.step ?? 0;
@@ -278,22 +239,9 @@ export class MirroredTrainer<Batch = unknown> implements Trainer {
     this.emit({ type: 'warning', message: disagreement.message, ...(disagreement.replica !== undefined ? { replica: disagreement.replica } : {}) });
   }
 
-  private async pauseForFault(fault: ReplicaFaultError, step: number): Promise<Decision | null> {
+  private pauseForFault(fault: ReplicaFaultError, step: number): Promise<RunDecision> {
     this.emit({ type: 'replicaFault', replica: fault.replica, step, cause: fault.faultCause, message: fault.message, error: serializeError(fault.original) });
-    // Waiting before announcing the pause: a listener may decide at once, inside the stateChanged event.
-    const decided = this.waitForDecision();
-    this.setState('paused', `${fault.message} (step ${step}). Resume with the remaining replicas or restart the lost one.`);
-    return decided;
-  }
-
-  private waitForDecision(): Promise<Decision | null> {
-    if (this.stopRequested) return Promise.resolve(null);
-    return new Promise((resolve) => {
-      this.wake = (decision) => {
-        this.wake = null;
-        resolve(decision);
-      };
-    });
+    return this.pauseFor(`${fault.message} (step ${step}). Resume with the remaining replicas or restart the lost one.`);
   }
 
   /** `epoch`: epochs finished when it is taken (as the in-process trainer's checkpoints count them). */
@@ -301,17 +249,18 @@ export class MirroredTrainer<Batch = unknown> implements Trainer {
     const store = this.options.checkpoints;
     if (!store) return;
     const state = await this.stateOfRankZero();
-    const location = await store.save({ epoch, step: this.completedSteps, model: this.options.model, state });
-    this.emit({ type: 'checkpointSaved', epoch, step: this.completedSteps, location });
+    await store.save(this.checkpointFormat.encode({ epoch, step: this.completedSteps, model: this.options.model, state }));
+    this.emit({ type: 'checkpointSaved', epoch, step: this.completedSteps, location: store.location });
   }
 
-  private async abortNow(reason: string): Promise<void> {
-    this.stopRequested = true;
-    this.aborted = true;
+  private get checkpointFormat(): MirroredCheckpointFormat {
+    return this.options.checkpointFormat ?? replicaStateFormat;
+  }
+
+  /** Releases peers blocked in the ring and ends every worker now; the run loop ends as soon as they are gone. */
+  protected override onAbort(reason: string): void {
     this.group.abortRing();
-    this.wake?.({ mode: 'stop' });
-    // Stopped before the workers are gone: the run loop ends as soon as they are, and its caller reads the state.
     this.setState('stopped', reason);
-    await this.group.terminateAll(false);
+    void this.group.terminateAll(false);
   }
 }

@@ -1,6 +1,7 @@
 /** What a MirroredTrainer is given: data, checkpoints, workers. Plain interfaces so tests use toys. */
 import type { FaultInjection, ModelSpec, ReplicaPrecisionOptions } from '../../protocol/replica';
 import type { WorkerEndpoint } from '../threads/endpoint';
+import type { CheckpointFiles, CheckpointStore } from '../training/checkpoint';
 import type { BackendName, Bleu, TrainConfig } from '../training/trainer';
 
 /** Global batches, deterministic in (epoch, step), and how to cut them. Batches must be structured-cloneable. */
@@ -22,10 +23,27 @@ export interface MirroredCheckpoint {
   state: Float32Array[];
 }
 
-/** The checkpoint store (the in-process trainer's, adapted); save must not replace the last one until done. */
-export interface CheckpointStore {
-  save(checkpoint: MirroredCheckpoint): Promise<string>;
-  loadLatest(): Promise<MirroredCheckpoint | null>;
+/**
+ * How a mirrored checkpoint becomes the files of a CheckpointStore (the one store both trainers write) and
+ * back: replicaStateFormat for any replica model (checkpoints.ts), captionCheckpointFormat for the caption
+ * model (caption.ts: the in-process trainer's training folder, so either trainer resumes the other's run).
+ */
+export interface MirroredCheckpointFormat {
+  encode(checkpoint: MirroredCheckpoint): CheckpointFiles;
+  decode(files: Record<string, Uint8Array>): Promise<MirroredCheckpoint>;
+}
+
+/** Loss and BLEU of a replica state, on the trainer's thread (the caption model's: mirroredCaptionRun). */
+export interface MirroredEvaluator {
+  /** After every epoch, replica 0's state: what epochCompleted reports (null where there is nothing to measure). */
+  epoch(state: Float32Array[]): Promise<{ loss: number | null; bleu: Bleu | null }>;
+  /**
+   * Trainer.evaluate: loss and BLEU over a split's first `limit` images of a state (null: there is none, e.g.
+   * an aborted run that saved no checkpoint: the weights the evaluator holds, the replicas' seeded start).
+   */
+  split(split: 'val' | 'test', state: Float32Array[] | null, options?: { limit?: number }): Promise<{ loss: number; bleu: Bleu }>;
+  /** Called by the trainer's dispose(). */
+  dispose?(): void;
 }
 
 export interface MirroredTrainerOptions<Batch> {
@@ -36,18 +54,16 @@ export interface MirroredTrainerOptions<Batch> {
   /** Starts one replica worker (module Web Worker in the page, worker thread in Node). */
   spawn(): WorkerEndpoint;
   checkpoints?: CheckpointStore;
+  /** How checkpoints are written into `checkpoints` (default: replicaStateFormat, any replica model). */
+  checkpointFormat?: MirroredCheckpointFormat;
   /** Save a checkpoint every this many global steps (default: at the end of every epoch only). */
   checkpointEverySteps?: number;
   /** Stop after this many global steps (benchmarks and tests); default epochs × stepsPerEpoch. */
   maxSteps?: number;
   /** Whether SharedArrayBuffer may be used (default: present and, in a page, crossOriginIsolated). */
   sharedMemory?: boolean;
-  /** Validation loss and BLEU from replica 0's state (omitted: epochCompleted carries nulls). */
-  evaluate?(
-    split: 'val' | 'test',
-    state: Float32Array[],
-    options?: { limit?: number },
-  ): Promise<{ loss: number; bleu: Bleu }>;
+  /** Validation loss and BLEU of replica 0's state (omitted: epochCompleted carries nulls, evaluate() refuses). */
+  evaluator?: MirroredEvaluator;
   /** Test only: make replica `replica` (by id) misbehave. */
   faults?: { replica: number; fault: FaultInjection }[];
 }

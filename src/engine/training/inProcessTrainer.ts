@@ -4,11 +4,9 @@
  * every epoch: validation loss, BLEU-1..4 of greedy captions on a validation sample, and a checkpoint.
  */
 import * as tf from '@tensorflow/tfjs';
-import { scoreCaptions } from '../../core/metrics/bleu';
-import { batchTokenCount, makeCaptionBatch } from '../../model/batches';
+import { makeCaptionBatch } from '../../model/batches';
 import type { CaptionModelConfig } from '../../model/captionModel';
-import { greedyDecode } from '../../model/decode';
-import { lossSum, prepareBatch, type PreparedBatch } from '../../model/gradients';
+import { prepareBatch, type PreparedBatch } from '../../model/gradients';
 import { chooseModelKernels, type KernelChoice } from '../../model/kernelChoice';
 import { CaptionReplicaModel } from '../../model/replicaStep';
 import { encodeCaptionModel, type ModelMeta } from '../../model/weightsIo';
@@ -16,7 +14,8 @@ import { captionModelConfigFor, epochOrder, type CaptionDataset, type CaptionExa
 import type { CheckpointStore } from './checkpoint';
 import { prefetch } from './prefetch';
 import { readTrainingFiles, trainingFiles } from './folder';
-import { zeroBleu, type BackendName, type Bleu, type Trainer, type TrainConfig, type TrainerEvent, type TrainerListener, type TrainerState } from './trainer';
+import { CaptionEvaluator } from './evaluation';
+import { TrainerBase, type BackendName, type Bleu, type TrainConfig } from './trainer';
 
 export interface InProcessTrainerOptions {
   data: CaptionDataset;
@@ -36,19 +35,16 @@ interface Progress {
   step: number;
 }
 
-export class InProcessTrainer implements Trainer {
-  state: TrainerState = 'idle';
+export class InProcessTrainer extends TrainerBase {
   readonly replica: CaptionReplicaModel;
   readonly modelConfig: CaptionModelConfig;
-  private readonly listeners = new Set<TrainerListener>();
   private progress: Progress = { epoch: 0, step: 0 };
-  private stopRequested = false;
-  private pauseGate: { promise: Promise<void>; release: () => void } | null = null;
-  private running: Promise<void> | null = null;
-
   private kernelChoice: KernelChoice | null = null;
+  /** Validation loss and BLEU of the live weights. */
+  private readonly evaluator: CaptionEvaluator;
 
   constructor(private readonly options: InProcessTrainerOptions) {
+    super();
     const { data, config } = options;
     this.modelConfig = captionModelConfigFor(data, config.dropout, options.model);
     this.replica = new CaptionReplicaModel({
@@ -58,6 +54,7 @@ export class InProcessTrainer implements Trainer {
       seed: config.seed,
       weights: options.initialWeights,
     });
+    this.evaluator = new CaptionEvaluator(this.replica.model, data, config);
   }
 
   /**
@@ -73,104 +70,53 @@ export class InProcessTrainer implements Trainer {
     return choice;
   }
 
-  on(listener: TrainerListener): () => void {
-    this.listeners.add(listener);
-    return () => this.listeners.delete(listener);
-  }
-
-  private emit(event: TrainerEvent): void {
-    for (const listener of this.listeners) listener(event);
-  }
-
-  private setState(state: TrainerState, reason?: string): void {
-    this.state = state;
-    this.emit({ type: 'stateChanged', state, ...(reason ? { reason } : {}) });
-  }
-
   /** Steps taken and epochs completed so far. */
   get position(): Readonly<Progress> {
     return this.progress;
   }
 
-  start(options: { resume?: boolean; signal?: AbortSignal } = {}): Promise<void> {
-    if (this.running) return this.running;
-    this.stopRequested = false;
-    this.running = this.run(options).finally(() => {
-      this.running = null;
-    });
-    return this.running;
-  }
-
-  pause(): void {
-    if (this.state !== 'running' || this.pauseGate) return;
-    let release!: () => void;
-    const promise = new Promise<void>((resolve) => (release = resolve));
-    this.pauseGate = { promise, release };
-    this.setState('paused');
-  }
-
-  resume(): void {
-    if (!this.pauseGate) return;
-    this.pauseGate.release();
-    this.pauseGate = null;
-    this.setState('running');
-  }
-
-  async stop(): Promise<void> {
-    this.stopRequested = true;
-    this.resume();
-    await this.running;
-  }
-
-  private async run(options: { resume?: boolean; signal?: AbortSignal }): Promise<void> {
+  protected async run({ resume }: { resume: boolean }): Promise<void> {
     const { config } = this.options;
-    try {
-      const kernels = await this.chooseKernels();
-      if (options.resume) await this.restore();
-      this.emit({
-        type: 'backendChosen',
-        backend: tf.getBackend() as BackendName,
-        precision: kernels.precision,
-        kernels: kernels.kernels,
-        ...(kernels.fallbackReason ? { kernelFallbackReason: kernels.fallbackReason } : {}),
-      });
-      this.setState('running');
-      for (let epoch = this.progress.epoch; epoch < config.epochs; epoch++) {
-        const epochStart = performance.now();
-        let lossTotal = 0;
-        let tokenTotal = 0;
-        for await (const batch of prefetch(this.epochBatches(epoch), 2)) {
-          if (this.pauseGate) await this.pauseGate.promise;
-          if (this.stopRequested || options.signal?.aborted) break;
-          const { loss, tokens } = await this.trainStep(batch, epoch);
-          // A mixed-precision step whose forward pass overflowed has no loss to average (and was skipped).
-          if (Number.isFinite(loss)) {
-            lossTotal += loss * tokens;
-            tokenTotal += tokens;
-          }
+    const kernels = await this.chooseKernels();
+    if (resume) await this.restore();
+    this.emit({
+      type: 'backendChosen',
+      backend: tf.getBackend() as BackendName,
+      precision: kernels.precision,
+      kernels: kernels.kernels,
+      ...(kernels.fallbackReason ? { kernelFallbackReason: kernels.fallbackReason } : {}),
+    });
+    for (let epoch = this.progress.epoch; epoch < config.epochs && !this.stopRequested; epoch++) {
+      const epochStart = performance.now();
+      let lossTotal = 0;
+      let tokenTotal = 0;
+      let cutShort = false;
+      for await (const batch of prefetch(this.epochBatches(epoch), 2)) {
+        if (!(await this.beforeStep())) {
+          cutShort = true;
+          break;
         }
-        if (this.stopRequested || options.signal?.aborted) {
-          this.setState('stopped', options.signal?.aborted ? 'aborted' : 'stopped by request');
-          return;
+        const { loss, tokens } = await this.trainStep(batch, epoch);
+        // A mixed-precision step whose forward pass overflowed has no loss to average (and was skipped).
+        if (Number.isFinite(loss)) {
+          lossTotal += loss * tokens;
+          tokenTotal += tokens;
         }
-        const evaluation = await this.evaluateExamples(this.validationExamples(), config.validationSample);
-        this.progress = { epoch: epoch + 1, step: this.progress.step };
-        this.emit({
-          type: 'epochCompleted',
-          epoch: epoch + 1,
-          trainLoss: tokenTotal ? lossTotal / tokenTotal : NaN,
-          valLoss: evaluation.loss,
-          bleu: evaluation.bleu,
-          durationMs: performance.now() - epochStart,
-        });
-        await this.checkpoint();
       }
-      this.setState('finished');
-    } catch (error) {
-      const e = error as Error & { code?: string };
-      this.emit({ type: 'runFailed', error: { name: e.name, message: e.message, stack: e.stack, code: e.code } });
-      this.setState('failed', e.message);
-      throw error;
+      // Stopped before the epoch's last step, or aborted: the epoch is not completed (nor saved).
+      if (cutShort || this.aborted) return;
+      const evaluation = await this.evaluator.validation(config.validationSample);
+      this.progress = { epoch: epoch + 1, step: this.progress.step };
+      this.emit({
+        type: 'epochCompleted',
+        epoch: epoch + 1,
+        // No real token in the whole epoch: no loss (NaN), as the mirrored trainer says.
+        trainLoss: tokenTotal ? lossTotal / tokenTotal : NaN,
+        valLoss: evaluation.loss,
+        bleu: evaluation.bleu,
+        durationMs: performance.now() - epochStart,
+      });
+      await this.checkpoint();
     }
   }
 
@@ -203,70 +149,13 @@ export class InProcessTrainer implements Trainer {
     return { loss, tokens: tokenCount };
   }
 
-  private validationExamples(): CaptionExample[] {
-    const { data } = this.options;
-    return data.val.length ? data.val : data.test;
+  /** Greedy captions of the examples with the current weights, as text with the markers the protocol scores. */
+  captionTexts(examples: CaptionExample[]): Promise<Map<string, string>> {
+    return this.evaluator.captionTexts(examples);
   }
 
-  /**
-   * Mean loss per real token, and BLEU-1..4 of greedy captions of the first `bleuLimit` images, with the
-   * current weights (the CLI's mirrored run evaluates replica 0's weights through this too).
-   */
-  async evaluateExamples(examples: CaptionExample[], bleuLimit: number): Promise<{ loss: number | null; bleu: Bleu | null }> {
-    if (examples.length === 0) return { loss: null, bleu: null };
-    const { data, config } = this.options;
-    let total = 0;
-    let tokens = 0;
-    for (let i = 0; i < examples.length; i += config.batchSize) {
-      const batch = makeCaptionBatch(examples.slice(i, i + config.batchSize), data.featureDim);
-      if (batchTokenCount(batch) === 0) continue;
-      const sum = lossSum(this.replica.model.variables, this.modelConfig, batch, config.layout);
-      total += (await sum.data())[0];
-      sum.dispose();
-      tokens += batchTokenCount(batch);
-    }
-    const bleu = bleuLimit > 0 ? await this.bleuOf(examples.slice(0, bleuLimit)) : null;
-    return { loss: tokens ? total / tokens : null, bleu };
-  }
-
-  /** Greedy captions of the examples, as text with the markers the protocol scores. */
-  async captionTexts(examples: CaptionExample[]): Promise<Map<string, string>> {
-    const { data } = this.options;
-    const texts = new Map<string, string>();
-    const chunk = 128;
-    for (let i = 0; i < examples.length; i += chunk) {
-      const part = examples.slice(i, i + chunk);
-      const features = new Float32Array(part.length * data.featureDim);
-      part.forEach((e, k) => features.set(e.features, k * data.featureDim));
-      const decoded = await greedyDecode(this.replica.model.variables, this.modelConfig, features, {
-        startId: data.startId,
-        endId: data.endId,
-        maxSteps: data.maxLength,
-      });
-      decoded.forEach((d, k) => {
-        const words = d.tokens.map((id) => data.tokenizer.indexWord.get(id) ?? '');
-        texts.set(part[k].name, [data.startToken, ...words].join(' '));
-      });
-    }
-    return texts;
-  }
-
-  private async bleuOf(examples: CaptionExample[]): Promise<Bleu> {
-    const { data } = this.options;
-    const score = scoreCaptions({
-      references: new Map(examples.map((e) => [e.name, e.references])),
-      hypotheses: await this.captionTexts(examples),
-      protocol: data.protocol,
-      startToken: data.startToken,
-      endToken: data.endToken,
-    });
-    return { bleu1: score.bleu1, bleu2: score.bleu2, bleu3: score.bleu3, bleu4: score.bleu4 };
-  }
-
-  async evaluate(split: 'val' | 'test', options: { limit?: number } = {}): Promise<{ loss: number; bleu: Bleu }> {
-    const examples = this.options.data[split].slice(0, options.limit ?? Infinity);
-    const result = await this.evaluateExamples(examples, examples.length);
-    return { loss: result.loss ?? NaN, bleu: result.bleu ?? zeroBleu() };
+  evaluate(split: 'val' | 'test', options: { limit?: number } = {}): Promise<{ loss: number; bleu: Bleu }> {
+    return this.evaluator.split(split, options.limit);
   }
 
   /** The model folder's files (weightsIo format) for the current weights. */
@@ -300,8 +189,7 @@ export class InProcessTrainer implements Trainer {
     this.progress = { epoch: saved.epoch, step: saved.step };
   }
 
-  async dispose(): Promise<void> {
-    await this.stop();
+  protected override async release(): Promise<void> {
     this.replica.dispose();
   }
 }

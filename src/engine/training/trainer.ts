@@ -1,8 +1,21 @@
 /**
- * The Trainer interface: one contract for the in-process trainer (one replica on this thread) and the
- * mirrored trainer (N replicas in workers), so the page, the CLI and the tests drive either the same way.
+ * The Trainer contract: one for the in-process trainer (one replica on this thread) and the mirrored
+ * trainer (N replicas in workers), so the page, the CLI and the tests drive either the same way, and both
+ * behave the same (tests/unit/engine/training/contract.test.ts runs one suite against both):
+ * - start() runs until the run is finished, stopped or failed. On an error the trainer emits `runFailed`
+ *   (the Training panel shows it; a replica's fault names the replica), enters state `failed`, ends its
+ *   workers, and start() rejects with that error (the CLI turns it into its exit status and message). An
+ *   error after an abort is no failure: the run is `stopped`.
+ * - pause() takes effect at once (state `paused`); the run waits before its next step until resume() (state
+ *   `running`) or stop(). A mirrored run also pauses by itself when a replica fails, until resume()
+ *   (continue with the replicas left), recoverWith('restart') or stop().
+ * - stop() ends the run before its next step and resolves once it has ended (state `stopped`); an epoch
+ *   whose last step was taken is still completed (validation, checkpoint). An abort signal ends it at once,
+ *   completing nothing more (a mirrored run's workers end immediately). The last checkpoint stays intact.
+ * - An epoch (or a step) without a single real token has no loss: NaN, not 0; such a step changes nothing.
  * Events are plain data (structured-clone safe): they cross threads and go into the store as they are.
  */
+import { serializeError } from '../../protocol/replica';
 import type { Bleu, TrainerEvent, TrainerState } from '../../protocol/training';
 
 export {
@@ -24,16 +37,189 @@ export {
 
 export type TrainerListener = (event: TrainerEvent) => void;
 
+export interface StartOptions {
+  /** Continue from the last checkpoint in the trainer's store. */
+  resume?: boolean;
+  /** Ends the run at once (see the contract above). */
+  signal?: AbortSignal;
+}
+
 export interface Trainer {
   readonly state: TrainerState;
-  /** Runs until finished, stopped or failed; resolves then. Resumes from the last checkpoint if asked. */
-  start(options?: { resume?: boolean; signal?: AbortSignal }): Promise<void>;
+  /** Runs until finished, stopped or failed; resolves then, rejects with the error of a failed run. */
+  start(options?: StartOptions): Promise<void>;
   pause(): void;
   resume(): void;
-  /** Stops after the current step; the last checkpoint stays intact. */
+  /** Ends the run before its next step; resolves once it has ended. The last checkpoint stays intact. */
   stop(): Promise<void>;
-  /** Loss and BLEU-1..4 on a split with greedy decoding. */
+  /** Loss and BLEU-1..4 on a split with greedy decoding, of the current weights (after a run: those it ended with). */
   evaluate(split: 'val' | 'test', options?: { limit?: number }): Promise<{ loss: number; bleu: Bleu }>;
   on(listener: TrainerListener): () => void;
+  /** Ends a run still going as an abort would, then releases everything the trainer holds. */
   dispose(): Promise<void>;
+}
+
+/** What a paused run is told: go on (after a fault: with the replicas left), restart lost replicas first, or end. */
+export type RunDecision = 'continue' | 'restart' | 'stop';
+
+/**
+ * The contract's shared half: listeners, state, start/pause/resume/stop, aborts and the failure rule.
+ * A trainer implements run() (calling beforeStep() before every step) and, where it holds more, the hooks.
+ */
+export abstract class TrainerBase implements Trainer {
+  state: TrainerState = 'idle';
+  private readonly listeners = new Set<TrainerListener>();
+  private running: Promise<void> | null = null;
+  private stopping = false;
+  private abortReason: string | null = null;
+  private wake: ((decision: RunDecision) => void) | null = null;
+
+  /** The run itself: returns when it is done or should end (beforeStep() said so); throws on an error. */
+  protected abstract run(options: { resume: boolean }): Promise<void>;
+
+  abstract evaluate(split: 'val' | 'test', options?: { limit?: number }): Promise<{ loss: number; bleu: Bleu }>;
+
+  /** An abort: the run must end at once (the mirrored trainer ends its workers here). */
+  protected onAbort(_reason: string): void {}
+
+  /** After the run, whatever its outcome (the mirrored trainer keeps replica 0's state and ends its workers). */
+  protected async afterRun(): Promise<void> {}
+
+  /** Releases what the trainer holds (dispose(), after any run has ended). */
+  protected async release(): Promise<void> {}
+
+  /** What runFailed says besides the error (the mirrored trainer names a failed replica). */
+  protected failureDetails(_error: unknown): { replica?: number } {
+    return {};
+  }
+
+  on(listener: TrainerListener): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  protected emit(event: TrainerEvent): void {
+    for (const listener of this.listeners) listener(event);
+  }
+
+  protected setState(state: TrainerState, reason?: string): void {
+    this.state = state;
+    this.emit({ type: 'stateChanged', state, ...(reason ? { reason } : {}) });
+  }
+
+  /** stop() was called or the run was aborted: no further step. */
+  protected get stopRequested(): boolean {
+    return this.stopping;
+  }
+
+  protected get aborted(): boolean {
+    return this.abortReason !== null;
+  }
+
+  /** Whether a run is going on now. */
+  get isRunning(): boolean {
+    return this.running !== null;
+  }
+
+  start(options: StartOptions = {}): Promise<void> {
+    if (this.running) return this.running;
+    this.stopping = false;
+    this.abortReason = null;
+    this.running = this.runToEnd(options).finally(() => {
+      this.running = null;
+    });
+    return this.running;
+  }
+
+  private async runToEnd(options: StartOptions): Promise<void> {
+    const signal = options.signal;
+    const onAbort = () => this.abort('aborted');
+    signal?.addEventListener('abort', onAbort, { once: true });
+    try {
+      this.setState('running');
+      if (signal?.aborted) onAbort();
+      await this.run({ resume: options.resume ?? false });
+      if (this.state !== 'stopped') this.setState(this.stopping ? 'stopped' : 'finished', this.stopping ? (this.abortReason ?? 'stopped by request') : undefined);
+    } catch (error) {
+      if (this.aborted) {
+        // The abort cut the run short (its workers are gone): not a failure.
+        if (this.state !== 'stopped') this.setState('stopped', this.abortReason!);
+        return;
+      }
+      this.emit({ type: 'runFailed', error: serializeError(error), ...this.failureDetails(error) });
+      this.setState('failed', error instanceof Error ? error.message : String(error));
+      throw error;
+    } finally {
+      signal?.removeEventListener('abort', onAbort);
+      await this.afterRun();
+    }
+  }
+
+  pause(): void {
+    if (this.state === 'running') this.setState('paused', 'paused by the user');
+  }
+
+  resume(): void {
+    if (this.state !== 'paused') return;
+    this.setState('running');
+    this.wake?.('continue');
+  }
+
+  async stop(): Promise<void> {
+    this.stopping = true;
+    this.wake?.('stop');
+    // The run's own outcome (a failure included) is start()'s to report.
+    await this.running?.catch(() => undefined);
+  }
+
+  async dispose(): Promise<void> {
+    this.abort('disposed');
+    await this.running?.catch(() => undefined);
+    await this.release();
+    this.listeners.clear();
+  }
+
+  /** Ends a run at once (nothing more is computed or saved). */
+  private abort(reason: string): void {
+    if (!this.running || this.aborted) return;
+    this.abortReason = reason;
+    this.stopping = true;
+    this.wake?.('stop');
+    this.onAbort(reason);
+  }
+
+  /** Before every step: waits while paused; false when the run must end now (stop, abort). */
+  protected async beforeStep(): Promise<boolean> {
+    while (this.state === 'paused' && !this.stopping) {
+      if ((await this.nextDecision()) === 'stop') return false;
+    }
+    return !this.stopping;
+  }
+
+  /**
+   * Pauses the run with a reason (a failed replica) until resume(), a restart or stop() decides. The state
+   * is announced after the wait begins: a listener may decide at once, inside the stateChanged event.
+   */
+  protected pauseFor(reason: string): Promise<RunDecision> {
+    const decided = this.nextDecision();
+    this.setState('paused', reason);
+    return decided;
+  }
+
+  /** Tells a paused run to go on after `decision` (the mirrored trainer's recoverWith). */
+  protected decide(decision: RunDecision): void {
+    if (this.state !== 'paused') return;
+    if (decision !== 'stop') this.setState('running');
+    this.wake?.(decision);
+  }
+
+  private nextDecision(): Promise<RunDecision> {
+    if (this.stopping) return Promise.resolve('stop');
+    return new Promise((resolve) => {
+      this.wake = (decision) => {
+        this.wake = null;
+        resolve(decision);
+      };
+    });
+  }
 }

@@ -7,7 +7,8 @@ import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { Tokenizer } from '../../../src/core/text/tokenizer';
-import { captionerFromFiles, unzipModelArchive } from '../../../src/studio/captioner';
+import { unzipModelArchive } from '../../../src/model/archive';
+import { studioModelFromFiles } from '../../../src/studio/model';
 
 const F = 5;
 const L = 6;
@@ -55,7 +56,7 @@ describe('notebook model import', () => {
     const vocab = tokenizer.wordIndex.size + 1;
     const keras = notebookModel(vocab);
     const files: Record<string, Uint8Array | string> = { ...(await convertedFiles(keras)), 'tokenizer.json': tokenizer.toJSON() };
-    const captioner = await captionerFromFiles(files, 'notebook model', 'notebook');
+    const captioner = await studioModelFromFiles(files, 'notebook model', 'notebook');
     expect(captioner.info).toMatchObject({ source: 'notebook', vocabSize: vocab, maxLength: L, featureDim: F });
     // The Model panel lists the notebook's layers by their Keras names.
     expect(captioner.info.weights?.map((w) => w.name)).toContain('lstm/recurrent_kernel');
@@ -70,9 +71,9 @@ describe('notebook model import', () => {
     expect(result.caption).not.toMatch(/startseq|endseq/);
 
     const archive = await captioner.exportArchive();
-    const again = await captionerFromFiles(unzipModelArchive(archive, 'nb.zip'), 'nb', 'archive');
+    const again = await studioModelFromFiles(unzipModelArchive(archive, 'nb.zip'), 'nb', 'archive');
     expect((await again.caption(features, { mode: 'greedy', beamWidth: 1, topK: 0 })).caption).toBe(result.caption);
-    await expect(captionerFromFiles({ 'model.json': files['model.json'], 'group1-shard1of1.bin': files['group1-shard1of1.bin'] }, 'nb', 'notebook')).rejects.toThrow(
+    await expect(studioModelFromFiles({ 'model.json': files['model.json'], 'group1-shard1of1.bin': files['group1-shard1of1.bin'] }, 'nb', 'notebook')).rejects.toThrow(
       /tokenizer\.json/,
     );
     expect(() => unzipModelArchive(new Uint8Array([80, 75, 5, 6, ...new Array(18).fill(0)]), 'empty.zip')).toThrow(/no model\.json/);

@@ -18,8 +18,8 @@ import { encodeNpy } from '../../../src/engine/scaleOut/npy';
 import { CHECKPOINT_FORMAT, type RunDescription } from '../../../src/engine/scaleOut/runFormat';
 import { ScaleOutActions } from '../../../src/studio/scaleOut';
 import { trainDdpScript } from '../../../src/engine/scaleOut/trainDdpScriptPage';
-import { captionerFromFiles, unzipModelArchive } from '../../../src/studio/captioner';
-import type { Captioner } from '../../../src/studio/ports';
+import { unzipModelArchive } from '../../../src/model/archive';
+import { studioModelFromFiles, type StudioModel } from '../../../src/studio/model';
 import { defaultTrainConfig } from '../../../src/protocol/training';
 import { initialWeights } from '../../../src/model/captionModel';
 import { testStore } from '../../support/studioStore';
@@ -31,12 +31,12 @@ let features: Map<string, Float32Array>;
 function setup(withFeatures = true) {
   const { store } = testStore();
   store.getState().setTrainConfig({ epochs: 2, batchSize: 4, seed: 3 });
-  const adopted: Captioner[] = [];
+  const adopted: StudioModel[] = [];
   const actions = new ScaleOutActions({
     store,
     corpus: () => corpus,
     features: () => (withFeatures ? features : null),
-    importArchive: async (bytes, fileName) => captionerFromFiles(unzipModelArchive(bytes, fileName), fileName.replace(/\.zip$/, ''), 'archive'),
+    importArchive: async (bytes, fileName) => studioModelFromFiles(unzipModelArchive(bytes, fileName), fileName.replace(/\.zip$/, ''), 'archive'),
     adopt: async (c) => void adopted.push(c),
     modelSizes: { units: 16, embedDim: 8 },
   });

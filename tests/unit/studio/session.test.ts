@@ -12,7 +12,8 @@ import { scoreCaptions } from '../../../src/core/metrics/bleu';
 import { useNodeBackend } from '../../../src/engine/platform/nodeBackend';
 import { StudioSession } from '../../../src/studio/session';
 import type { StudioEngines } from '../../../src/studio/ports';
-import { captionerFromFiles, unzipModelArchive } from '../../../src/studio/captioner';
+import { unzipModelArchive } from '../../../src/model/archive';
+import { studioModelFromFiles } from '../../../src/studio/model';
 import { createStudioTraining } from '../../../src/studio/training';
 import { memoryRunPersistence } from '../../../src/studio/runStore';
 import { mulberry32 } from '../../../src/core/rng';
@@ -53,7 +54,7 @@ function engines(checkpoints = new MemoryCheckpointStore()): StudioEngines {
       return { bleu1: s.bleu1, bleu2: s.bleu2, bleu3: s.bleu3, bleu4: s.bleu4 };
     },
     async importArchive(bytes, name) {
-      return captionerFromFiles(unzipModelArchive(bytes, name), name, 'archive');
+      return studioModelFromFiles(unzipModelArchive(bytes, name), name, 'archive');
     },
   };
 }

@@ -54,6 +54,12 @@ export function startReplicaHost(endpoint: ParentEndpoint, registry: ReplicaMode
     const shapes = layout!;
     const startMs = nowMs();
     if (fault && fault.step === message.step) await injectFault(fault.kind);
+    // No real token in the global batch (every replica is told the same): nothing to reduce or apply, as the
+    // in-process trainer skips such a step; it still counts as taken.
+    if (message.globalTokenCount === 0) {
+      appliedSteps += 1;
+      return emptyStep(message, startMs, message.wantChecksum ? await current.weightChecksum() : undefined);
+    }
     // The global count, not the shard's: a mixed-precision model scales its loss by lossScale / globalTokens.
     const sums = await current.computeGradients(message.shard, message.globalTokenCount);
     const computedMs = nowMs();
@@ -112,6 +118,12 @@ export function startReplicaHost(endpoint: ParentEndpoint, registry: ReplicaMode
         ...(outcome ? { outcome: { skipped: outcome.skipped, lossScale: outcome.lossScale } } : {}),
       },
     };
+  }
+
+  function emptyStep(message: Extract<ToReplica, { type: 'step' }>, startMs: number, checksum: string | undefined): FromReplica {
+    const phasesMs = { compute: 0, readback: 0, allReduceWait: 0, apply: 0 };
+    const report = { step: message.step, lossSum: 0, tokenCount: 0, startMs, phasesMs, bytesSent: 0, bytesSavedBySparse: 0, ...(checksum ? { checksum } : {}) };
+    return { type: 'stepDone', id: message.id, appliedSteps, report };
   }
 
   async function handle(message: ToReplica): Promise<void> {

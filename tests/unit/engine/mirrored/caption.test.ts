@@ -12,7 +12,7 @@ import { imageTokenCounts, makeCaptionBatch, sliceCaptionBatch, type CaptionBatc
 import type { CaptionModelConfig } from '../../../../src/model/captionModel';
 import { CaptionReplicaModel, type CaptionReplicaOptions } from '../../../../src/model/replicaStep';
 import { mulberry32 } from '../../../support/toyReplicaModel';
-import { MemoryCheckpointStore, maxAbsDifference } from './fixtures';
+import { RecordingCheckpointStore, maxAbsDifference } from './fixtures';
 
 const config: CaptionModelConfig = { vocabSize: 30, maxLength: 8, featureDim: 16, units: 8, embedDim: 8, dropout: 0 };
 const options: CaptionReplicaOptions = { config, layout: 'sequence', learningRate: 0.01, seed: 5 };
@@ -42,7 +42,7 @@ test('caption model: 2 mirrored replicas (ring) match one replica', async () => 
   const referenceState = await reference.getState();
   reference.dispose();
 
-  const store = new MemoryCheckpointStore();
+  const store = new RecordingCheckpointStore();
   const trainer = new MirroredTrainer<CaptionBatch>({
     config: { ...defaultTrainConfig, replicas: 2, allReduce: 'ring', epochs: 1, dropout: 0, checksumEvery: 1 },
     model: { kind: 'caption', options },

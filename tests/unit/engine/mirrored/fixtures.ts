@@ -2,7 +2,9 @@
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
 import { MirroredTrainer } from '../../../../src/engine/mirrored/trainer';
-import type { CheckpointStore, MirroredCheckpoint, MirroredDataSource, MirroredTrainerOptions } from '../../../../src/engine/mirrored/types';
+import type { MirroredCheckpoint, MirroredDataSource, MirroredTrainerOptions } from '../../../../src/engine/mirrored/types';
+import { replicaStateFormat } from '../../../../src/engine/mirrored/checkpoints';
+import { toBytes, type CheckpointFiles, type CheckpointStore } from '../../../../src/engine/training/checkpoint';
 import { nodeWorkerEndpoint } from '../../../../src/engine/threads/nodeEndpoint';
 import { testReplicaWorkerUrl } from '../../../support/replicas';
 import type { WorkerEndpoint } from '../../../../src/engine/threads/endpoint';
@@ -21,14 +23,16 @@ export const toyData: MirroredDataSource<ToyBatch> = {
   slice: sliceToyBatch,
 };
 
-export class MemoryCheckpointStore implements CheckpointStore {
+/** A CheckpointStore that keeps every checkpoint saved (in the trainer's default format), decoded for tests. */
+export class RecordingCheckpointStore implements CheckpointStore {
+  readonly location = 'memory';
   saved: MirroredCheckpoint[] = [];
-  async save(checkpoint: MirroredCheckpoint): Promise<string> {
-    this.saved.push({ ...checkpoint, state: checkpoint.state.map((a) => a.slice()) });
-    return `memory:${this.saved.length - 1}`;
+  async save(files: CheckpointFiles): Promise<void> {
+    this.saved.push(await replicaStateFormat.decode(Object.fromEntries(Object.entries(files).map(([k, v]) => [k, toBytes(v).slice()]))));
   }
-  async loadLatest(): Promise<MirroredCheckpoint | null> {
-    return this.saved.at(-1) ?? null;
+  async load(): Promise<Record<string, Uint8Array> | null> {
+    const last = this.saved.at(-1);
+    return last ? Object.fromEntries(Object.entries(replicaStateFormat.encode(last)).map(([k, v]) => [k, toBytes(v)])) : null;
   }
 }
 
@@ -48,8 +52,8 @@ export class TrackingSpawner {
 export function makeTrainer(
   config: Partial<TrainConfig>,
   extra: Partial<MirroredTrainerOptions<ToyBatch>> = {},
-): { trainer: MirroredTrainer<ToyBatch>; events: TrainerEvent[]; store: MemoryCheckpointStore; spawner: TrackingSpawner } {
-  const store = new MemoryCheckpointStore();
+): { trainer: MirroredTrainer<ToyBatch>; events: TrainerEvent[]; store: RecordingCheckpointStore; spawner: TrackingSpawner } {
+  const store = new RecordingCheckpointStore();
   const spawner = new TrackingSpawner();
   const trainer = new MirroredTrainer<ToyBatch>({
     config: { ...defaultTrainConfig, epochs: 2, dropout: 0, checksumEvery: 2, ...config },

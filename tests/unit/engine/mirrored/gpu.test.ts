@@ -21,7 +21,7 @@ import { defaultTrainConfig, type TrainConfig, type TrainerEvent } from '../../.
 import { imageTokenCounts, makeCaptionBatch, sliceCaptionBatch, type CaptionBatch } from '../../../../src/model/batches';
 import { useModelKernels } from '../../../../src/model/kernels';
 import { setupGpu } from '../../gpu/setup';
-import { MemoryCheckpointStore, maxAbsDifference } from './fixtures';
+import { RecordingCheckpointStore, maxAbsDifference } from './fixtures';
 import { skipUnlessPresent } from '../../../prerequisites.ts';
 
 const gpu = await setupGpu();
@@ -78,7 +78,7 @@ describe.skipIf(skipUnlessPresent(gpu.skipReason || (gpu.engine?.shaderF16 ? '' 
       const images = order.slice(step * config.batchSize, (step + 1) * config.batchSize).map((k) => data.train[k]);
       return makeCaptionBatch(images, data.featureDim);
     };
-    const store = new MemoryCheckpointStore();
+    const store = new RecordingCheckpointStore();
     const trainer = new MirroredTrainer<CaptionBatch>({
       config,
       model: { kind: 'caption', options: { config: captionModelConfigFor(data, 0, sizes), layout: config.layout, learningRate: config.learningRate, seed: config.seed } },

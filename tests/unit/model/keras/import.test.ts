@@ -338,7 +338,7 @@ describe.skipIf(skipUnlessPresent(missing, 'python3 with h5py'))('Keras files re
     it("the Model panel's import: model + tokenizer.json picked, or the tokenizer rebuilt from the loaded dataset", async () => {
       const pick = async (name: string) => Object.assign(await blobOf(name), { name, text: async () => readFile(join(dir, name), 'utf8') }) as unknown as File;
       const captionsOf = async (files: Record<string, Uint8Array | string>) => {
-        const captioner = new Captioner(await loadCaptionModel(memoryFolder('imported', files)));
+        const captioner = Captioner.fromLoaded(await loadCaptionModel(memoryFolder('imported', files)));
         try {
           return (await captioner.caption(features())).map((r) => r.markedText);
         } finally {

@@ -22,6 +22,7 @@ import type { StudioStore } from '../store/studioStore';
 import type { RunPersistence } from './runStore';
 import { evaluatePlans } from './evaluate';
 import { DatasetImageUrls } from './datasetImageUrls';
+import { emptyTrainingSplit } from './emptySplit';
 
 export class StudioSession {
   private extraction: ExtractionRun | null = null;
@@ -171,6 +172,12 @@ export class StudioSession {
     const config = s.training.config;
     const corpus = this.dataset.corpus(config.protocol);
     const extraction = this.currentExtraction();
+    // An empty training split is the cause to name, before (and instead of) missing features.
+    const emptyTrain = emptyTrainingSplit(this.dataset, config.protocol);
+    if (emptyTrain) {
+      s.setTrainingError({ name: 'NotReady', message: emptyTrain });
+      return;
+    }
     if (!extraction || !corpus) {
       s.setTrainingError({ name: 'NotReady', message: !corpus ? 'Load a dataset first (Dataset tab).' : 'Extract the image features of this dataset first (Features tab).' });
       return;

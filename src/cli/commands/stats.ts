@@ -24,6 +24,7 @@ Karpathy's dataset_flickr8k.json; images in Images/ or beside the caption file).
   --protocol P   text cleaning and split: 'standard' (default: proper CSV, letters only, official split)
                  or 'kaggle' (the Kaggle notebook's cleaning, bugs included; first 90% train, last 10% test)
   --json         print one JSON object: images, captions, vocabSize, maxLength, splits {train,val,test},
+                 notices (a split the protocol leaves without an image of the folder, as sentences),
                  warnings [{file,line,message,code,subject}] (every one; subject where there is one),
                  and the full statistics under "stats"
 `;
@@ -39,6 +40,8 @@ export interface StatsReport {
   /** Longest cleaned caption in words, start/end markers included. */
   maxLength: number;
   splits: Record<Split, number>;
+  /** The training or test split this protocol leaves without an image of the folder, one sentence each. */
+  notices: string[];
   /** Every warning, one per image or line; `subject` (the image or file it is about) where there is one. */
   warnings: { file: string; line: number | null; message: string; code: string; subject?: string }[];
   stats: DatasetStats;
@@ -46,7 +49,7 @@ export interface StatsReport {
 
 export async function statsReport(folderPath: string, protocol: Protocol): Promise<StatsReport> {
   const loaded = await loadFolder(nodeFolder(folderPath));
-  const { stats, warnings } = summarize(loaded, protocol);
+  const { stats, warnings, splitNotices } = summarize(loaded, protocol);
   return {
     folder: folderPath,
     format: loaded.dataset.format,
@@ -57,6 +60,7 @@ export async function statsReport(folderPath: string, protocol: Protocol): Promi
     vocabSize: stats.vocabSize,
     maxLength: stats.maxLength,
     splits: stats.splits,
+    notices: splitNotices.map((notice) => notice.message),
     warnings: warnings.map((problem: Problem) => ({
       file: problem.file,
       line: problem.line ?? null,
@@ -78,6 +82,7 @@ function humanReport(report: StatsReport): string {
     `vocabulary   ${report.vocabSize} words`,
     `max length   ${report.maxLength} words (markers included)`,
     `splits       train ${report.splits.train} · val ${report.splits.val} · test ${report.splits.test}`,
+    ...report.notices.map((notice) => `notice       ${notice}`),
     `warnings     ${report.warnings.length}`,
   ];
   const groups = groupProblems(report.warnings.map(({ line, ...warning }) => ({ ...warning, line: line ?? undefined })));

@@ -6,7 +6,7 @@ import type { StateCreator } from 'zustand/vanilla';
 import { memoryFolder } from '../../core/data/folders.ts';
 import type { CaptionFormat, Folder, Problem, Protocol } from '../../core/data/types.ts';
 import { isUserError } from '../../core/errors.ts';
-import { loadFolder, summarize, type DatasetStats, type LoadedFolder, type Progress } from '../../core/data/pipeline.ts';
+import { loadFolder, summarize, type DatasetStats, type LoadedFolder, type Progress, type SplitNotice } from '../../core/data/pipeline.ts';
 import type { DemoOptions, StudioDeps } from '../deps.ts';
 import type { StudioState } from '../studioStore.ts';
 
@@ -38,6 +38,8 @@ export interface DatasetSlice {
   datasetFormat: CaptionFormat | null;
   captionFile: string | null;
   warnings: Problem[];
+  /** The training or test split the protocol leaves without an image of this folder, one sentence each. */
+  splitNotices: SplitNotice[];
   stats: DatasetStats | null;
   samples: SampleImage[];
   /** One readable line when the folder could not be used (or a bug's message). */
@@ -83,6 +85,7 @@ const NO_DATASET = {
   datasetFormat: null,
   captionFile: null,
   warnings: [],
+  splitNotices: [],
   stats: null,
   samples: [],
   datasetError: null,
@@ -127,9 +130,16 @@ export const createDatasetSlice =
     function applyProtocol(current: LoadedFolder, protocol: Protocol): Partial<DatasetSlice> {
       try {
         const summary = summarize(current, protocol);
-        return { protocol, stats: summary.stats, warnings: summary.warnings, datasetError: null, datasetStatus: 'ready' };
+        return {
+          protocol,
+          stats: summary.stats,
+          warnings: summary.warnings,
+          splitNotices: summary.splitNotices,
+          datasetError: null,
+          datasetStatus: 'ready',
+        };
       } catch (error) {
-        return { protocol, stats: null, warnings: current.dataset.problems, datasetError: messageOf(error), datasetStatus: 'error' };
+        return { protocol, stats: null, warnings: current.dataset.problems, splitNotices: [], datasetError: messageOf(error), datasetStatus: 'error' };
       }
     }
 

@@ -6,6 +6,10 @@ import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { groupProblems } from '../../../src/core/data/problems.ts';
+import type { Corpus, Protocol } from '../../../src/core/data/types.ts';
+import { buildCorpus } from '../../../src/core/text/protocols.ts';
+import { buildCaptionDataset } from '../../../src/engine/training/captionData.ts';
+import { StudioSession } from '../../../src/studio/session.ts';
 import { nodeFolder } from '../../../src/engine/platform/nodeFolder.ts';
 import type { StudioStore } from '../../../src/store/studioStore.ts';
 import { warningsToCsv, warningsToJson } from '../../../src/store/warningsExport.ts';
@@ -21,6 +25,51 @@ describe.skipIf(skipUnlessPresent(missing, '../shared Flickr8K'))('studio store 
   beforeAll(async () => {
     store = testStore().store;
     await store.getState().loadFolder(nodeFolder(DATA_DIR));
+  });
+
+  const STANDARD_EMPTY_TRAIN =
+    'standard: all 100 images are in the test split: nothing to train on; use kaggle, or add Flickr_8k.trainImages.txt images';
+
+  it('says up front which split each protocol leaves empty: standard has nothing to train on, kaggle nothing to test', () => {
+    expect(store.getState().protocol).toBe('standard');
+    expect(store.getState().splitNotices).toEqual([{ protocol: 'standard', split: 'train', message: STANDARD_EMPTY_TRAIN }]);
+    store.getState().setProtocol('kaggle');
+    expect(store.getState().splitNotices).toEqual([
+      {
+        protocol: 'kaggle',
+        split: 'test',
+        message:
+          'kaggle: all 100 images are in the train split: no test images in this folder under this protocol (evaluation has nothing to score); use standard, or add images from the last 10% of captions.txt',
+      },
+    ]);
+    store.getState().setProtocol('standard');
+    expect(store.getState().splitNotices.map((n) => n.split)).toEqual(['train']);
+  });
+
+  it('the training error names the empty split, not the features (the session before any extraction, the engine with features)', async () => {
+    const corpora = new Map<Protocol, Corpus>();
+    const loaded = () => store.getState().loadedFolder();
+    const access = {
+      loaded,
+      corpus: (p: Protocol) => corpora.get(p) ?? corpora.set(p, buildCorpus(loaded()!.dataset, p)).get(p)!,
+    };
+    let created = 0;
+    const session = new StudioSession(store, access, {
+      createTraining: async () => {
+        created++;
+        throw new Error('not reached');
+      },
+    });
+    store.getState().setTrainConfig({ protocol: 'standard' });
+    await session.startTraining();
+    expect(created).toBe(0);
+    expect(store.getState().training.error).toMatchObject({ name: 'NotReady', message: STANDARD_EMPTY_TRAIN });
+    // The engine, given features of every image present, says the same (the CLI's train goes through it).
+    const standard = access.corpus('standard');
+    const features = new Map(standard.images.filter((i) => i.file !== null).map((i) => [i.name, new Float32Array(4)]));
+    expect(features.size).toBe(100);
+    expect(() => buildCaptionDataset(standard, features)).toThrow('standard: all 100 images are in the test split: nothing to train on');
+    await session.dispose();
   });
 
   it('keeps every warning for the download, and reads the 7,991 absent images as one line with examples', () => {

@@ -4,13 +4,39 @@
  * the references (and whether markers count) differ.
  */
 import type { Corpus, CorpusImage, Protocol } from '../core/data/types';
-import type { ImageResult, ProtocolResult } from '../store/slices/evaluation';
+import type { ImageResult, ProtocolResult, ResultOwner } from '../store/slices/evaluation';
 import type { Captioner, StudioEngines } from './ports';
 
 export interface EvaluationPlan {
   protocol: Protocol;
   corpus: Corpus;
   images: CorpusImage[];
+}
+
+/**
+ * What to caption under each protocol: up to `limit` test images that are in the folder and have features.
+ * `empty`: protocols whose test split has no image of the folder (said as NO_TEST_IMAGES, never scored);
+ * `withoutFeatures`: protocols with test images but none with features yet.
+ */
+export function planEvaluation(
+  protocols: readonly Protocol[],
+  corpusOf: (protocol: Protocol) => Corpus | null,
+  features: ReadonlyMap<string, Float32Array>,
+  limit: number,
+): { plans: EvaluationPlan[]; empty: Protocol[]; withoutFeatures: Protocol[] } {
+  const plans: EvaluationPlan[] = [];
+  const empty: Protocol[] = [];
+  const withoutFeatures: Protocol[] = [];
+  for (const protocol of protocols) {
+    const corpus = corpusOf(protocol);
+    if (!corpus) continue;
+    const inFolder = corpus.images.filter((image) => image.split === 'test' && image.file !== null);
+    const images = inFolder.filter((image) => features.has(image.name)).slice(0, limit);
+    if (inFolder.length === 0) empty.push(protocol);
+    else if (images.length === 0) withoutFeatures.push(protocol);
+    else plans.push({ protocol, corpus, images });
+  }
+  return { plans, empty, withoutFeatures };
 }
 
 /** A reference as a person reads it: without the start and end markers. */
@@ -26,6 +52,8 @@ export async function evaluatePlans(options: {
   captioner: Captioner;
   score: NonNullable<StudioEngines['score']>;
   features: ReadonlyMap<string, Float32Array>;
+  /** The model and dataset the results belong to. */
+  owner: ResultOwner;
   signal: AbortSignal;
   onProgress(done: number): void;
   onResult(result: ProtocolResult): void;
@@ -56,7 +84,7 @@ export async function evaluatePlans(options: {
       done++;
       if (done % 4 === 0) options.onProgress(done);
     }
-    options.onResult({ protocol: plan.protocol, bleu: score(plan.protocol, references, hypotheses), images: results, evaluatedAtMs: Date.now() });
+    options.onResult({ protocol: plan.protocol, bleu: score(plan.protocol, references, hypotheses), images: results, evaluatedAtMs: Date.now(), owner: options.owner });
   }
   options.onProgress(done);
   return done;

@@ -8,7 +8,7 @@ import type { TrainingData } from '../store/slices/training';
 
 export interface SavedRun {
   summary: SavedRunSummary;
-  chart: Pick<TrainingData, 'config' | 'steps' | 'epochs' | 'lastCheckpoint'>;
+  chart: Pick<TrainingData, 'config' | 'steps' | 'epochs' | 'lastCheckpoint'> & Partial<Pick<TrainingData, 'dataset'>>;
   /** The model archive (zip), as exported. */
   archive: Uint8Array;
 }

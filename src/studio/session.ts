@@ -20,7 +20,8 @@ import {
 } from './ports';
 import type { StudioStore } from '../store/studioStore';
 import type { RunPersistence } from './runStore';
-import { evaluatePlans } from './evaluate';
+import { evaluatePlans, planEvaluation } from './evaluate';
+import { currentOwner, NO_TEST_IMAGES, type ResultOwner } from '../store/slices/evaluation';
 import { DatasetImageUrls } from './datasetImageUrls';
 import { emptyTrainingSplit } from './emptySplit';
 
@@ -34,6 +35,8 @@ export class StudioSession {
   private captioner: Captioner | null = null;
   private evalAbort: AbortController | null = null;
   private playgroundCount = 0;
+  /** Models taken in this page's life, for the id that results name their model by. */
+  private modelCount = 0;
   private weightsFiles: File[] = [];
   /** Object URLs of dataset images shown in the evaluation grid, per loaded dataset. */
   private readonly imageUrls = new DatasetImageUrls();
@@ -187,6 +190,7 @@ export class StudioSession {
     if (options.resume) this.store.getState().applyTrainerEvents([]);
     else s.resetTrainingRun();
     if (options.resume) s.setTrainingError(null);
+    s.setRunDataset(s.datasetSource?.name ?? null);
     try {
       const run = await this.engines.createTraining({ config, corpus, features: extraction.features, featureDim: extraction.featureDim, placement: s.training.placement });
       this.run = run;
@@ -238,7 +242,8 @@ export class StudioSession {
   private async adoptCaptioner(captioner: Captioner, extra: { source: 'trained' | 'archive' | 'notebook' }): Promise<void> {
     if (this.captioner && this.captioner !== captioner) this.captioner.dispose();
     this.captioner = captioner;
-    this.store.getState().updateModel({ info: { ...captioner.info, source: extra.source }, error: null });
+    const id = `${extra.source}-${Date.now().toString(36)}-${++this.modelCount}`;
+    this.store.getState().updateModel({ info: { ...captioner.info, source: extra.source, id }, error: null });
   }
 
   // ---- Evaluation -----------------------------------------------------------------------------------------
@@ -256,21 +261,23 @@ export class StudioSession {
     const abort = new AbortController();
     this.evalAbort = abort;
     try {
-      const features = this.currentExtraction()?.features;
-      const plans = protocols.flatMap((protocol) => {
-        const corpus = this.dataset.corpus(protocol);
-        if (!corpus || !features) return [];
-        const images = corpus.images.filter((im) => im.split === 'test' && features.has(im.name)).slice(0, limit);
-        return images.length ? [{ protocol, corpus, images }] : [];
-      });
+      const features = this.currentExtraction()?.features ?? new Map<string, Float32Array>();
+      const owner = currentOwner(this.store.getState()) as ResultOwner;
+      const { plans, empty, withoutFeatures } = planEvaluation(protocols, (p) => this.dataset.corpus(p), features, limit);
+      // A protocol with nothing to test says so, replacing an earlier model's or dataset's result.
+      for (const protocol of empty) s.setProtocolResult({ protocol, bleu: null, images: [], evaluatedAtMs: Date.now(), owner, empty: NO_TEST_IMAGES });
       const total = plans.reduce((n, p) => n + p.images.length, 0);
-      if (total === 0) throw Object.assign(new Error('No test images with features: extract the features of the dataset first.'), { name: 'NotReady' });
+      if (total === 0 && (withoutFeatures.length > 0 || empty.length === 0)) {
+        const why = withoutFeatures.length > 0 ? 'No test images with features: extract the features of the dataset first.' : 'Load a dataset first (Dataset tab).';
+        throw Object.assign(new Error(why), { name: 'NotReady' });
+      }
       s.updateEvaluation({ status: 'running', done: 0, total, error: null });
       const done = await evaluatePlans({
         plans,
         captioner,
         score,
-        features: features!,
+        features,
+        owner,
         signal: abort.signal,
         onProgress: (n) => this.store.getState().updateEvaluation({ done: n }),
         onResult: (result) => this.store.getState().setProtocolResult(result),
@@ -369,7 +376,7 @@ export class StudioSession {
     try {
       const archive = await this.captioner.exportArchive();
       const summary = { savedAtMs: Date.now(), epoch: t.epochs.length, steps: t.steps.step.length, label: this.captioner.info.label };
-      await this.persistence.save({ summary, chart: { config: t.config, steps: t.steps, epochs: t.epochs, lastCheckpoint: t.lastCheckpoint }, archive });
+      await this.persistence.save({ summary, chart: { config: t.config, steps: t.steps, epochs: t.epochs, lastCheckpoint: t.lastCheckpoint, dataset: t.dataset }, archive });
       this.store.getState().updateModel({ savedRun: summary });
     } catch (error) {
       this.store.getState().updateModel({ error: toStudioError(error, 'Saving the run for later') });

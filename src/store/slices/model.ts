@@ -6,6 +6,8 @@ import type { StudioError } from './features';
 import type { SliceSet } from './sliceTypes';
 
 export interface ModelInfo {
+  /** Given by the session when it takes the model: results (evaluation) name the model they belong to. */
+  id?: string;
   source: 'trained' | 'archive' | 'notebook';
   /** File name or run label shown to the user. */
   label: string;

@@ -71,6 +71,8 @@ export interface TrainingData {
   history: RunSummary[];
   /** Epochs of this run known in advance (for ETA / progress bars); null before a start. */
   startedAtMs: number | null;
+  /** The dataset this run trained on (its name in the Dataset panel): its charts belong to it. */
+  dataset: string | null;
 }
 
 /** What the trainer's backendChosen event says: backend, adapter, precision and kernels, fall-back reasons. */
@@ -98,8 +100,10 @@ export interface TrainingSlice {
   /** Clears the charts and errors for a fresh run (settings kept). */
   resetTrainingRun(): void;
   applyTrainerEvents(events: readonly TrainerEvent[]): void;
+  /** Names the dataset the run (new or continued) trains on. */
+  setRunDataset(dataset: string | null): void;
   /** Restores a saved run (after a reload) as it was drawn. */
-  restoreTrainingRun(data: Pick<TrainingData, 'config' | 'steps' | 'epochs' | 'lastCheckpoint'>): void;
+  restoreTrainingRun(data: Pick<TrainingData, 'config' | 'steps' | 'epochs' | 'lastCheckpoint'> & Partial<Pick<TrainingData, 'dataset'>>): void;
   setTrainingError(error: SerializedError | null): void;
   setPageBackend(pageBackend: PageBackend): void;
 }
@@ -131,6 +135,7 @@ export function initialTrainingData(config: TrainConfig = defaultTrainConfig, pl
     error: null,
     history: [],
     startedAtMs: null,
+    dataset: null,
   };
 }
 
@@ -244,6 +249,15 @@ export function trimTimeline(segments: TimelineSegment[], keepSteps: number): Ti
   return segments.some((s) => s.step < minStep) ? segments.filter((s) => s.step >= minStep) : segments;
 }
 
+/**
+ * Null when the run's charts are of the dataset loaded now (or there is no run); otherwise a sentence saying
+ * which dataset they belong to, so they are never read as the loaded dataset's.
+ */
+export function chartsBelongElsewhere(runDataset: string | null, loadedDataset: string | null): string | null {
+  if (runDataset === null || runDataset === loadedDataset) return null;
+  return `These charts are of a run on ${runDataset}, not on ${loadedDataset ?? 'a loaded dataset (none is loaded now)'}.`;
+}
+
 export function createTrainingSlice<T extends TrainingSlice>(set: SliceSet<T>): TrainingSlice {
   const update = (f: (t: TrainingData) => TrainingData) => set((s) => ({ training: f(s.training) }) as Partial<T>);
   return {
@@ -252,6 +266,7 @@ export function createTrainingSlice<T extends TrainingSlice>(set: SliceSet<T>): 
     setTrainingPlacement: (placement) => update((t) => ({ ...t, placement })),
     resetTrainingRun: () => update((t) => ({ ...initialTrainingData(t.config, t.placement), pageBackend: t.pageBackend, history: t.history })),
     applyTrainerEvents: (events) => update((t) => reduceTrainerEvents(t, events)),
+    setRunDataset: (dataset) => update((t) => ({ ...t, dataset })),
     restoreTrainingRun: (data) =>
       update((t) => ({ ...initialTrainingData(data.config, t.placement), ...data, state: 'stopped', stateReason: 'restored after a reload', backend: t.backend, pageBackend: t.pageBackend, history: t.history })),
     setTrainingError: (error) => update((t) => ({ ...t, error })),

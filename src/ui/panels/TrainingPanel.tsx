@@ -3,6 +3,7 @@ import { GanttChart } from '../training/GanttChart.tsx';
 import { EpochBleuChart, EpochLossChart, StepLossChart } from '../training/LossCharts.tsx';
 import { LossScaleChart, ThroughputChart } from '../training/RateCharts.tsx';
 import { PageGpuInfo } from '../training/PageGpuInfo.tsx';
+import { RunDataset } from '../training/RunDataset.tsx';
 import { RunHistory } from '../training/RunHistory.tsx';
 import { TrainingControls } from '../training/TrainingControls.tsx';
 import { TrainingSettings } from '../training/TrainingSettings.tsx';
@@ -17,6 +18,7 @@ export function TrainingPanel() {
       <TrainingControls />
       <BackendInfo />
       <RunHistory />
+      <RunDataset />
       <div className="sp-grid2">
         <StepLossChart />
         <EpochLossChart />

@@ -10,6 +10,8 @@ import type { Corpus, Protocol } from '../../../src/core/data/types.ts';
 import { buildCorpus } from '../../../src/core/text/protocols.ts';
 import { buildCaptionDataset } from '../../../src/engine/training/captionData.ts';
 import { StudioSession } from '../../../src/studio/session.ts';
+import type { Captioner } from '../../../src/studio/ports.ts';
+import { belongsElsewhere, currentOwner, NO_TEST_IMAGES } from '../../../src/store/slices/evaluation.ts';
 import { nodeFolder } from '../../../src/engine/platform/nodeFolder.ts';
 import type { StudioStore } from '../../../src/store/studioStore.ts';
 import { warningsToCsv, warningsToJson } from '../../../src/store/warningsExport.ts';
@@ -69,6 +71,45 @@ describe.skipIf(skipUnlessPresent(missing, '../shared Flickr8K'))('studio store 
     const features = new Map(standard.images.filter((i) => i.file !== null).map((i) => [i.name, new Float32Array(4)]));
     expect(features.size).toBe(100);
     expect(() => buildCaptionDataset(standard, features)).toThrow('standard: all 100 images are in the test split: nothing to train on');
+    await session.dispose();
+  });
+
+  it('evaluation: an empty test split says so and replaces an earlier model\'s row; a result of another model is labelled', async () => {
+    const corpora = new Map<Protocol, Corpus>();
+    const loaded = () => store.getState().loadedFolder();
+    const access = { loaded, corpus: (p: Protocol) => corpora.get(p) ?? corpora.set(p, buildCorpus(loaded()!.dataset, p)).get(p)! };
+    const fakeCaptioner = (label: string): Captioner => ({
+      info: { source: 'archive', label, vocabSize: 5, maxLength: 4, featureDim: 4 },
+      caption: async () => ({ caption: 'a dog', steps: [{ word: 'a', top: [] }, { word: 'dog', top: [] }] }),
+      exportArchive: async () => new Uint8Array(),
+      dispose: () => undefined,
+    });
+    const session = new StudioSession(store, access, {
+      extract: async (o) => ({ features: new Map(o.images.map((im) => [im.name, new Float32Array(4)])), featureDim: 4, weightsLabel: 'test', skipped: [] }),
+      importArchive: async (_bytes, name) => fakeCaptioner(name),
+      score: () => ({ bleu1: 0.5, bleu2: 0.25, bleu3: 0.1, bleu4: 0.05 }),
+    });
+    // The demo model's kaggle row, from before this folder was loaded.
+    const demo = { modelId: 'demo-model', model: 'standard run, seed 42', dataset: 'demo (30 images, seed 5)' };
+    store.getState().setProtocolResult({ protocol: 'kaggle', bleu: { bleu1: 0.416, bleu2: 0.142, bleu3: 0.072, bleu4: 0.034 }, images: [], evaluatedAtMs: 1, owner: demo });
+    expect(belongsElsewhere(demo, currentOwner(store.getState()))).toBe("from an earlier model ('standard run, seed 42') on demo (30 images, seed 5)");
+
+    await session.importArchive({ name: 'first.zip', bytes: new Uint8Array() });
+    await session.extractFeatures();
+    await session.evaluate(['kaggle', 'standard'], 5);
+    const { results, status, error } = store.getState().evaluation;
+    expect(error).toBeNull();
+    expect(status).toBe('done');
+    expect(results.kaggle).toMatchObject({ bleu: null, images: [], empty: NO_TEST_IMAGES });
+    expect(NO_TEST_IMAGES).toBe('no test images in this folder under this protocol');
+    expect(results.standard?.images).toHaveLength(5);
+    for (const result of [results.kaggle!, results.standard!]) {
+      expect(result.owner).toMatchObject({ model: 'first.zip', dataset: 'flickr8k' });
+      expect(belongsElsewhere(result.owner, currentOwner(store.getState()))).toBeNull();
+    }
+    // Another model: the standard row is now an earlier model's, and says so.
+    await session.importArchive({ name: 'second.zip', bytes: new Uint8Array() });
+    expect(belongsElsewhere(results.standard!.owner, currentOwner(store.getState()))).toBe("from an earlier model ('first.zip') on flickr8k");
     await session.dispose();
   });
 

@@ -18,6 +18,7 @@ import { memoryRunPersistence } from '../../../src/studio/runStore';
 import { mulberry32 } from '../../../src/core/rng';
 import { MemoryCheckpointStore } from '../../../src/engine/training/checkpoint';
 import { testStore } from '../../support/studioStore';
+import { belongsElsewhere, currentOwner } from '../../../src/store/slices/evaluation';
 import { HANG_BOUND_MS } from '../../hangBound.ts';
 
 const featureDim = 12;
@@ -100,7 +101,8 @@ describe('StudioSession (Node, wasm, tiny model)', () => {
     expect(ev.error).toBeNull();
     expect(ev.status).toBe('done');
     expect(ev.results.kaggle?.images.length).toBeGreaterThan(0);
-    expect(ev.results.standard?.bleu.bleu1).toBeGreaterThanOrEqual(0);
+    expect(ev.results.standard?.bleu?.bleu1).toBeGreaterThanOrEqual(0);
+    expect(belongsElsewhere(ev.results.standard!.owner, currentOwner(store.getState()))).toBeNull();
 
     store.getState().setDecoding({ decoding: 'greedy', topK: 3 });
     await session.captionImages([{ name: 'x.png', bytes: new Uint8Array(), imageUrl: null }]);

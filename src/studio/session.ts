@@ -23,7 +23,7 @@ import type { RunPersistence } from './runStore';
 import { evaluatePlans, planEvaluation } from './evaluate';
 import { currentOwner, NO_TEST_IMAGES, type ResultOwner } from '../store/slices/evaluation';
 import { DatasetImageUrls } from './datasetImageUrls';
-import { emptyTrainingSplit } from './emptySplit';
+import { emptyTrainingSplit, stepsPerEpochOf } from './runContext';
 
 export class StudioSession {
   private extraction: ExtractionRun | null = null;
@@ -190,7 +190,7 @@ export class StudioSession {
     if (options.resume) this.store.getState().applyTrainerEvents([]);
     else s.resetTrainingRun();
     if (options.resume) s.setTrainingError(null);
-    s.setRunDataset(s.datasetSource?.name ?? null);
+    s.setRunContext({ dataset: s.datasetSource?.name ?? null, stepsPerEpoch: stepsPerEpochOf(corpus, extraction.features, config.batchSize) });
     try {
       const run = await this.engines.createTraining({ config, corpus, features: extraction.features, featureDim: extraction.featureDim, placement: s.training.placement });
       this.run = run;

@@ -73,6 +73,10 @@ export interface TrainingData {
   startedAtMs: number | null;
   /** The dataset this run trained on (its name in the Dataset panel): its charts belong to it. */
   dataset: string | null;
+  /** Steps in one epoch (training images ÷ batch, rounded up), known at the start: progress and ETA. */
+  stepsPerEpoch: number | null;
+  /** Sum of the steps' own durations in this run (no pauses, no validation): the ETA before an epoch ends. */
+  stepTimeMs: number;
 }
 
 /** What the trainer's backendChosen event says: backend, adapter, precision and kernels, fall-back reasons. */
@@ -100,8 +104,8 @@ export interface TrainingSlice {
   /** Clears the charts and errors for a fresh run (settings kept). */
   resetTrainingRun(): void;
   applyTrainerEvents(events: readonly TrainerEvent[]): void;
-  /** Names the dataset the run (new or continued) trains on. */
-  setRunDataset(dataset: string | null): void;
+  /** What the run (new or continued) trains on: the dataset's name and the steps in one epoch. */
+  setRunContext(context: Pick<TrainingData, 'dataset' | 'stepsPerEpoch'>): void;
   /** Restores a saved run (after a reload) as it was drawn. */
   restoreTrainingRun(data: Pick<TrainingData, 'config' | 'steps' | 'epochs' | 'lastCheckpoint'> & Partial<Pick<TrainingData, 'dataset'>>): void;
   setTrainingError(error: SerializedError | null): void;
@@ -136,6 +140,8 @@ export function initialTrainingData(config: TrainConfig = defaultTrainConfig, pl
     history: [],
     startedAtMs: null,
     dataset: null,
+    stepsPerEpoch: null,
+    stepTimeMs: 0,
   };
 }
 
@@ -179,6 +185,7 @@ export function reduceTrainerEvents(prev: TrainingData, events: readonly Trainer
         steps.lossScale.push(e.lossScale ?? Number.NaN);
         steps.skipped.push(e.skipped ? 1 : 0);
         if (e.skipped) next.skippedSteps += 1;
+        next.stepTimeMs += e.durationMs;
         break;
       }
       case 'epochCompleted': {
@@ -266,7 +273,7 @@ export function createTrainingSlice<T extends TrainingSlice>(set: SliceSet<T>): 
     setTrainingPlacement: (placement) => update((t) => ({ ...t, placement })),
     resetTrainingRun: () => update((t) => ({ ...initialTrainingData(t.config, t.placement), pageBackend: t.pageBackend, history: t.history })),
     applyTrainerEvents: (events) => update((t) => reduceTrainerEvents(t, events)),
-    setRunDataset: (dataset) => update((t) => ({ ...t, dataset })),
+    setRunContext: (context) => update((t) => ({ ...t, ...context })),
     restoreTrainingRun: (data) =>
       update((t) => ({ ...initialTrainingData(data.config, t.placement), ...data, state: 'stopped', stateReason: 'restored after a reload', backend: t.backend, pageBackend: t.pageBackend, history: t.history })),
     setTrainingError: (error) => update((t) => ({ ...t, error })),

@@ -149,7 +149,7 @@ describe('features, evaluation, playground, model slices', () => {
 
   it('charts belong to the dataset their run trained on', () => {
     const store = makeStore();
-    store.getState().setRunDataset('demo (30 images, seed 5)');
+    store.getState().setRunContext({ dataset: 'demo (30 images, seed 5)', stepsPerEpoch: 4 });
     expect(store.getState().training.dataset).toBe('demo (30 images, seed 5)');
     store.getState().resetTrainingRun();
     expect(store.getState().training.dataset).toBeNull();

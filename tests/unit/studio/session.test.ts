@@ -19,6 +19,7 @@ import { mulberry32 } from '../../../src/core/rng';
 import { MemoryCheckpointStore } from '../../../src/engine/training/checkpoint';
 import { testStore } from '../../support/studioStore';
 import { belongsElsewhere, currentOwner } from '../../../src/store/slices/evaluation';
+import { runTiming } from '../../../src/store/slices/runTiming';
 import { HANG_BOUND_MS } from '../../hangBound.ts';
 
 const featureDim = 12;
@@ -93,6 +94,10 @@ describe('StudioSession (Node, wasm, tiny model)', () => {
     expect(t.steps.loss.length).toBeGreaterThanOrEqual(3);
     expect(t.epochs).toHaveLength(3);
     expect(t.epochs[2].trainLoss).toBeLessThan(t.epochs[0].trainLoss); // loss falls
+    // The steps an epoch has, told before the start, are the steps the run took; the ETA comes from them.
+    expect(t.stepsPerEpoch).toBeGreaterThan(0);
+    expect(t.steps.loss.length).toBe(t.stepsPerEpoch! * 3);
+    expect(runTiming(t)).toMatchObject({ totalSteps: t.steps.loss.length, etaMs: 0, estimated: false });
     expect(t.backend?.backend).toBe('wasm'); // the in-process trainer reports its backend
     expect(store.getState().model.info).toMatchObject({ source: 'trained', featureDim });
 

@@ -121,7 +121,19 @@ export function toStudioError(error: unknown, what: string): StudioError {
   // Errors thrown for bad input already speak to the user (DatasetError, WeightsError, FeatureFileError).
   const userFacing = /Error$/.test(e.name) && e.name !== 'Error' && e.name !== 'TypeError' && e.name !== 'RangeError';
   const hint = hintFor(e);
-  return { message: userFacing ? `${what}: ${e.message}${hint ? ` ${hint}` : ''}` : `${what} did not work. ${hint ?? 'Open the details below and share them with your instructor.'}`, detail };
+  const message = withoutRepeatedName(what, e.message);
+  return { message: userFacing ? `${what}: ${message}${hint ? ` ${hint}` : ''}` : `${what} did not work. ${hint ?? 'Open the details below and share them with your instructor.'}`, detail };
+}
+
+/**
+ * A file named once: "Captioning notes.jpg" with "notes.jpg: the browser cannot decode it" reads
+ * "Captioning notes.jpg: the browser cannot decode it", not the name twice.
+ */
+function withoutRepeatedName(what: string, message: string): string {
+  const colon = message.indexOf(': ');
+  if (colon <= 0) return message;
+  const head = message.slice(0, colon);
+  return what === head || what.endsWith(` ${head}`) ? message.slice(colon + 2) : message;
 }
 
 function hintFor(e: Error): string | null {

@@ -77,6 +77,7 @@ export function createStudioEngines(): StudioEngines {
         return {
           features: result.features,
           featureDim: loaded.featureDim,
+          identity,
           weightsLabel: loaded.weights === 'random' ? `RANDOM weights (${loaded.weightsId}): captions will not describe the images` : `${loaded.weights.kind}: ${loaded.weights.location}`,
           skipped: result.skipped,
         };

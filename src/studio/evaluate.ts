@@ -4,7 +4,8 @@
  * the references (and whether markers count) differ.
  */
 import type { Corpus, CorpusImage, Protocol } from '../core/data/types';
-import type { ImageResult, ProtocolResult, ResultOwner } from '../store/slices/evaluation';
+import { currentOwner, NO_TEST_IMAGES, type ImageResult, type ProtocolResult, type ResultOwner } from '../store/slices/evaluation';
+import type { StudioStore } from '../store/studioStore';
 import type { Captioner, StudioEngines } from './ports';
 
 export interface EvaluationPlan {
@@ -88,4 +89,42 @@ export async function evaluatePlans(options: {
   }
   options.onProgress(done);
   return done;
+}
+
+const notReady = (message: string) => Object.assign(new Error(message), { name: 'NotReady' });
+
+/**
+ * The Evaluation panel's run, written into the store as it goes: protocols with no test image of the folder
+ * get their NO_TEST_IMAGES result (replacing an older one), the others are captioned and scored; every result
+ * names the model and dataset it belongs to. Throws NotReady (no dataset, no features) or the abort.
+ */
+export async function evaluateIntoStore(options: {
+  store: StudioStore;
+  corpusOf: (protocol: Protocol) => Corpus | null;
+  protocols: readonly Protocol[];
+  limit: number;
+  captioner: Captioner;
+  score: NonNullable<StudioEngines['score']>;
+  features: ReadonlyMap<string, Float32Array>;
+  signal: AbortSignal;
+}): Promise<void> {
+  const { store, features } = options;
+  const owner = currentOwner(store.getState()) as ResultOwner;
+  const { plans, empty, withoutFeatures } = planEvaluation(options.protocols, options.corpusOf, features, options.limit);
+  for (const protocol of empty) store.getState().setProtocolResult({ protocol, bleu: null, images: [], evaluatedAtMs: Date.now(), owner, empty: NO_TEST_IMAGES });
+  const total = plans.reduce((n, p) => n + p.images.length, 0);
+  if (total === 0 && withoutFeatures.length > 0) throw notReady('No test images with features: extract the features of the dataset first.');
+  if (total === 0 && empty.length === 0) throw notReady('Load a dataset first (Dataset tab).');
+  store.getState().updateEvaluation({ status: 'running', done: 0, total, error: null });
+  const done = await evaluatePlans({
+    plans,
+    captioner: options.captioner,
+    score: options.score,
+    features,
+    owner,
+    signal: options.signal,
+    onProgress: (n) => store.getState().updateEvaluation({ done: n }),
+    onResult: (result) => store.getState().setProtocolResult(result),
+  });
+  store.getState().updateEvaluation({ status: 'done', done });
 }

@@ -5,6 +5,7 @@
  * runs in Node tests with fakes, and a capability the build lacks is reported with a reason, not hidden.
  */
 import type { Corpus, Folder, LoadedDataset, Protocol } from '../core/data/types';
+import type { FeatureIdentity } from '../protocol/extraction';
 import type { StudioError } from '../store/slices/features';
 import type { PageBackend } from '../store/slices/training';
 import type { ImageResult } from '../store/slices/evaluation';
@@ -24,6 +25,8 @@ export interface ExtractionRun {
   features: Map<string, Float32Array>;
   featureDim: number;
   weightsLabel: string;
+  /** Backbone, weights and their identity: recorded in a model trained on these features. */
+  identity?: FeatureIdentity;
   skipped: { name: string; reason: string }[];
 }
 
@@ -80,6 +83,8 @@ export interface StudioEngines {
     features: Map<string, Float32Array>;
     featureDim: number;
     placement: TrainingPlacement;
+    /** Saved with the model (model.json meta): `features`, the identity of the features it trains on. */
+    meta?: Record<string, unknown>;
   }): Promise<TrainingRun>;
   importArchive?(bytes: Uint8Array, fileName: string): Promise<Captioner>;
   importNotebook?(files: File[]): Promise<Captioner>;
@@ -118,8 +123,9 @@ export function toStudioError(error: unknown, what: string): StudioError {
   const head = `${e.name}: ${e.message}`;
   // Chromium's stack starts with the name and message already; other engines' do not.
   const detail = e.stack ? (e.stack.startsWith(head) ? e.stack : `${head}\n${e.stack}`) : head;
-  // Errors thrown for bad input already speak to the user (DatasetError, WeightsError, FeatureFileError).
-  const userFacing = /Error$/.test(e.name) && e.name !== 'Error' && e.name !== 'TypeError' && e.name !== 'RangeError';
+  // Errors thrown for bad input already speak to the user (DatasetError, WeightsError, FeatureFileError), as
+  // does NotReady (a step to take first).
+  const userFacing = e.name === 'NotReady' || (/Error$/.test(e.name) && e.name !== 'Error' && e.name !== 'TypeError' && e.name !== 'RangeError');
   const hint = hintFor(e);
   const message = withoutRepeatedName(what, e.message);
   return { message: userFacing ? `${what}: ${message}${hint ? ` ${hint}` : ''}` : `${what} did not work. ${hint ?? 'Open the details below and share them with your instructor.'}`, detail };

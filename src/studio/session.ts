@@ -20,8 +20,8 @@ import {
 } from './ports';
 import type { StudioStore } from '../store/studioStore';
 import type { RunPersistence } from './runStore';
-import { evaluatePlans, planEvaluation } from './evaluate';
-import { currentOwner, NO_TEST_IMAGES, type ResultOwner } from '../store/slices/evaluation';
+import { evaluateIntoStore } from './evaluate';
+import { HeldModel } from './heldModel';
 import { DatasetImageUrls } from './datasetImageUrls';
 import { emptyTrainingSplit, stepsPerEpochOf } from './runContext';
 
@@ -32,11 +32,9 @@ export class StudioSession {
   private extractAbort: AbortController | null = null;
   private run: TrainingRun | null = null;
   private unbind: (() => void) | null = null;
-  private captioner: Captioner | null = null;
+  private readonly model: HeldModel;
   private evalAbort: AbortController | null = null;
   private playgroundCount = 0;
-  /** Models taken in this page's life, for the id that results name their model by. */
-  private modelCount = 0;
   private weightsFiles: File[] = [];
   /** Object URLs of dataset images shown in the evaluation grid, per loaded dataset. */
   private readonly imageUrls = new DatasetImageUrls();
@@ -47,6 +45,7 @@ export class StudioSession {
     private readonly engines: StudioEngines,
     private readonly persistence: RunPersistence | null = null,
   ) {
+    this.model = new HeldModel(store, engines);
     // The precision and kernel knobs depend on what the page's backend offers: known once it is chosen.
     engines.describeBackend?.().then(
       (page) => store.getState().setPageBackend(page),
@@ -102,7 +101,7 @@ export class StudioSession {
   }
 
   get hasModel(): boolean {
-    return this.captioner !== null;
+    return this.model.captioner !== null;
   }
 
   // ---- Features -------------------------------------------------------------------------------------------
@@ -136,6 +135,7 @@ export class StudioSession {
       this.store.getState().updateExtraction({
         status: 'done',
         featureDim: run.featureDim,
+        identity: run.identity ?? null,
         weightsLabel: run.weightsLabel,
         cached: run.features.size,
         etaMs: 0,
@@ -192,7 +192,8 @@ export class StudioSession {
     if (options.resume) s.setTrainingError(null);
     s.setRunContext({ dataset: s.datasetSource?.name ?? null, stepsPerEpoch: stepsPerEpochOf(corpus, extraction.features, config.batchSize) });
     try {
-      const run = await this.engines.createTraining({ config, corpus, features: extraction.features, featureDim: extraction.featureDim, placement: s.training.placement });
+      const meta = extraction.identity ? { features: extraction.identity } : undefined;
+      const run = await this.engines.createTraining({ config, corpus, features: extraction.features, featureDim: extraction.featureDim, placement: s.training.placement, meta });
       this.run = run;
       if (run.initialEvents?.length) this.store.getState().applyTrainerEvents(run.initialEvents);
       this.unbind = bindTrainer(run.trainer, () => this.store.getState());
@@ -208,7 +209,7 @@ export class StudioSession {
         this.store.getState().updateModel({ error: toStudioError(error, 'Keeping the trained model') });
         return;
       }
-      await this.adoptCaptioner(captioner, { source: 'trained' });
+      this.model.adopt(captioner, 'trained', extraction.identity ?? null);
       await this.saveRun();
     } catch (error) {
       this.unbind?.();
@@ -239,19 +240,12 @@ export class StudioSession {
     if (run) await run.trainer.dispose();
   }
 
-  private async adoptCaptioner(captioner: Captioner, extra: { source: 'trained' | 'archive' | 'notebook' }): Promise<void> {
-    if (this.captioner && this.captioner !== captioner) this.captioner.dispose();
-    this.captioner = captioner;
-    const id = `${extra.source}-${Date.now().toString(36)}-${++this.modelCount}`;
-    this.store.getState().updateModel({ info: { ...captioner.info, source: extra.source, id }, error: null });
-  }
-
   // ---- Evaluation -----------------------------------------------------------------------------------------
 
   /** Greedy captions of the test split, BLEU-1..4 under each protocol's references (limit: images per protocol). */
   async evaluate(protocols: Protocol[] = ['kaggle', 'standard'], limit = 200): Promise<void> {
     const s = this.store.getState();
-    const captioner = this.captioner;
+    const captioner = this.model.captioner;
     const score = this.engines.score;
     if (!captioner || !score) {
       s.updateEvaluation({ status: 'failed', error: { message: captioner ? 'Evaluation is not part of this build yet.' : 'Train a model or import one first.' } });
@@ -261,28 +255,19 @@ export class StudioSession {
     const abort = new AbortController();
     this.evalAbort = abort;
     try {
-      const features = this.currentExtraction()?.features ?? new Map<string, Float32Array>();
-      const owner = currentOwner(this.store.getState()) as ResultOwner;
-      const { plans, empty, withoutFeatures } = planEvaluation(protocols, (p) => this.dataset.corpus(p), features, limit);
-      // A protocol with nothing to test says so, replacing an earlier model's or dataset's result.
-      for (const protocol of empty) s.setProtocolResult({ protocol, bleu: null, images: [], evaluatedAtMs: Date.now(), owner, empty: NO_TEST_IMAGES });
-      const total = plans.reduce((n, p) => n + p.images.length, 0);
-      if (total === 0 && (withoutFeatures.length > 0 || empty.length === 0)) {
-        const why = withoutFeatures.length > 0 ? 'No test images with features: extract the features of the dataset first.' : 'Load a dataset first (Dataset tab).';
-        throw Object.assign(new Error(why), { name: 'NotReady' });
-      }
-      s.updateEvaluation({ status: 'running', done: 0, total, error: null });
-      const done = await evaluatePlans({
-        plans,
+      const extraction = this.currentExtraction();
+      const refusal = extraction ? this.model.refusal(extraction.featureDim, extraction.identity) : null;
+      if (refusal) throw Object.assign(new Error(refusal), { name: 'NotReady' });
+      await evaluateIntoStore({
+        store: this.store,
+        corpusOf: (p) => this.dataset.corpus(p),
+        protocols,
+        limit,
         captioner,
         score,
-        features,
-        owner,
+        features: extraction?.features ?? new Map<string, Float32Array>(),
         signal: abort.signal,
-        onProgress: (n) => this.store.getState().updateEvaluation({ done: n }),
-        onResult: (result) => this.store.getState().setProtocolResult(result),
       });
-      this.store.getState().updateEvaluation({ status: 'done', done });
     } catch (error) {
       this.store.getState().updateEvaluation(isAbort(error) ? { status: 'cancelled' } : { status: 'failed', error: toStudioError(error, 'Evaluation') });
     } finally {
@@ -305,7 +290,7 @@ export class StudioSession {
     const s = this.store.getState();
     const items = images.map((im) => ({ id: `img-${++this.playgroundCount}`, name: im.name, imageUrl: im.imageUrl }));
     s.addPlaygroundItems(items);
-    const captioner = this.captioner;
+    const captioner = this.model.captioner;
     for (let i = 0; i < items.length; i++) {
       const id = items[i].id;
       const update = (patch: Parameters<typeof s.updatePlaygroundItem>[1]) => this.store.getState().updatePlaygroundItem(id, patch);
@@ -316,6 +301,9 @@ export class StudioSession {
       try {
         update({ status: 'captioning' });
         const [features] = await this.engines.featuresOf([images[i]], this.backboneRequest());
+        const held = this.store.getState().features.identity;
+        const refusal = this.model.refusal(features.length, held?.featureDim === features.length ? held : undefined);
+        if (refusal) throw Object.assign(new Error(refusal), { name: 'NotReady' });
         const { decoding, beamWidth, topK } = this.store.getState().playground;
         const result = await captioner.caption(features, {
           mode: decoding,
@@ -332,50 +320,26 @@ export class StudioSession {
 
   // ---- Model ----------------------------------------------------------------------------------------------
 
-  async exportModel(): Promise<{ fileName: string; bytes: Uint8Array } | null> {
-    const s = this.store.getState();
-    if (!this.captioner) {
-      s.updateModel({ error: { message: 'There is no model to export yet: train one or import one.' } });
-      return null;
-    }
-    s.updateModel({ operation: 'exporting', error: null });
-    try {
-      const bytes = await this.captioner.exportArchive();
-      const fileName = `caption-model-${this.captioner.info.label.replace(/[^a-z0-9-]+/gi, '-')}.zip`;
-      this.store.getState().updateModel({ operation: 'idle', lastExport: { fileName, bytes: bytes.byteLength } });
-      return { fileName, bytes };
-    } catch (error) {
-      this.store.getState().updateModel({ operation: 'idle', error: toStudioError(error, 'Export') });
-      return null;
-    }
+  exportModel(): Promise<{ fileName: string; bytes: Uint8Array } | null> {
+    return this.model.exportArchive();
   }
 
-  async importArchive(file: { name: string; bytes: Uint8Array }): Promise<void> {
-    await this.importWith('archive', () => this.engines.importArchive!(file.bytes, file.name));
+  importArchive(file: { name: string; bytes: Uint8Array }): Promise<void> {
+    return this.model.importArchive(file);
   }
 
-  async importNotebook(files: File[]): Promise<void> {
-    await this.importWith('notebook', () => this.engines.importNotebook!(files));
-  }
-
-  private async importWith(source: 'archive' | 'notebook', load: () => Promise<Captioner>): Promise<void> {
-    this.store.getState().updateModel({ operation: 'importing', error: null });
-    try {
-      await this.adoptCaptioner(await load(), { source });
-      this.store.getState().updateModel({ operation: 'idle' });
-    } catch (error) {
-      this.store.getState().updateModel({ operation: 'idle', error: toStudioError(error, 'Import') });
-    }
+  importNotebook(files: File[]): Promise<void> {
+    return this.model.importNotebook(files);
   }
 
   // ---- Runs that survive a reload -------------------------------------------------------------------------
 
   private async saveRun(): Promise<void> {
-    if (!this.persistence || !this.captioner) return;
+    if (!this.persistence || !this.model.captioner) return;
     const t = this.store.getState().training;
     try {
-      const archive = await this.captioner.exportArchive();
-      const summary = { savedAtMs: Date.now(), epoch: t.epochs.length, steps: t.steps.step.length, label: this.captioner.info.label };
+      const archive = await this.model.captioner.exportArchive();
+      const summary = { savedAtMs: Date.now(), epoch: t.epochs.length, steps: t.steps.step.length, label: this.model.captioner.info.label };
       await this.persistence.save({ summary, chart: { config: t.config, steps: t.steps, epochs: t.epochs, lastCheckpoint: t.lastCheckpoint, dataset: t.dataset }, archive });
       this.store.getState().updateModel({ savedRun: summary });
     } catch (error) {
@@ -391,7 +355,7 @@ export class StudioSession {
       if (!saved) return false;
       this.store.getState().updateModel({ operation: 'restoring', savedRun: saved.summary });
       this.store.getState().restoreTrainingRun(saved.chart);
-      if (this.engines.importArchive) await this.adoptCaptioner(await this.engines.importArchive(saved.archive, 'last run'), { source: 'trained' });
+      if (this.engines.importArchive) await this.model.adoptArchive(saved.archive, 'last run', 'trained');
       this.store.getState().updateModel({ operation: 'idle' });
       return true;
     } catch (error) {
@@ -404,8 +368,7 @@ export class StudioSession {
     this.extractAbort?.abort();
     this.evalAbort?.abort();
     await this.disposeRun();
-    this.captioner?.dispose();
-    this.captioner = null;
+    this.model.dispose();
     this.imageUrls.clear();
   }
 }

@@ -2,6 +2,7 @@
  * Features slice: which backbone and weights, the extraction's progress (images/s, ETA) and the cache status.
  * The work itself runs in engine/studioSession.ts; this is what the panel draws.
  */
+import type { FeatureIdentity } from '../../protocol/extraction';
 import type { SliceSet } from './sliceTypes';
 
 export type BackboneChoice = 'vgg16' | 'mobilenet';
@@ -31,6 +32,8 @@ export interface FeaturesData {
   imagesPerSecond: number | null;
   etaMs: number | null;
   featureDim: number | null;
+  /** Backbone, weights and their identity of the features extracted (null before, or when not reported). */
+  identity: FeatureIdentity | null;
   /** Images of the dataset that already have features for the chosen backbone and weights. */
   cached: number | null;
   error: StudioError | null;
@@ -58,6 +61,7 @@ export function initialFeaturesData(): FeaturesData {
     imagesPerSecond: null,
     etaMs: null,
     featureDim: null,
+    identity: null,
     cached: null,
     error: null,
   };

@@ -4,6 +4,8 @@ import { createStudioStore } from './store/studioStore.ts';
 import { platformObjectUrls } from './store/deps.ts';
 import { App } from './ui/App.tsx';
 import { generateDemoInWorker } from './ui/browser/demoWorkerClient.ts';
+import { directoryHandleFolder } from './ui/browser/folders.ts';
+import { startPage } from './studio/root.ts';
 import './ui/styles.css';
 
 const store = createStudioStore({ generateDemo: generateDemoInWorker, objectUrls: platformObjectUrls() });
@@ -16,5 +18,7 @@ createRoot(root).render(
   </StrictMode>,
 );
 
-// A new user lands on a working page: the demo dataset loads by itself unless the URL says ?empty.
-if (!new URLSearchParams(location.search).has('empty')) void store.getState().loadDemo();
+// What the page showed before a reload comes back; a new user lands on the demo dataset, loaded by itself,
+// unless the URL says ?empty.
+const empty = new URLSearchParams(location.search).has('empty');
+void startPage(store, { dataset: !empty, demoWhenNone: !empty, folderFromHandle: directoryHandleFolder });

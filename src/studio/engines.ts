@@ -12,6 +12,7 @@ import type { BackendName, TrainerEvent } from '../engine/training/trainer';
 import type { Backbone } from '../model/backbones/types';
 import type { BackboneRequest, DatasetAccess, StudioEngines } from './ports';
 import type { StudioStore } from '../store/studioStore';
+import { weightsLabelOf } from '../store/slices/features';
 
 /** `?backend=wasm` (tests, slow machines) starts the backend search there; default webgpu → webgl → wasm → cpu. */
 export function requestedBackend(): BackendName | undefined {
@@ -78,9 +79,19 @@ export function createStudioEngines(): StudioEngines {
           features: result.features,
           featureDim: loaded.featureDim,
           identity,
-          weightsLabel: loaded.weights === 'random' ? `RANDOM weights (${loaded.weightsId}): captions will not describe the images` : `${loaded.weights.kind}: ${loaded.weights.location}`,
+          weightsLabel: weightsLabelOf(identity),
           skipped: result.skipped,
         };
+      } finally {
+        await store.close();
+      }
+    },
+    async cachedFeatures(identity, images) {
+      if (typeof indexedDB === 'undefined') return { features: new Map(), missing: images.map((image) => image.name) };
+      const [{ IdbFeatureStore }, { readCachedFeatures }] = await Promise.all([import('../engine/features/cacheIdb'), import('../engine/features/cached')]);
+      const store = await IdbFeatureStore.open(identity);
+      try {
+        return await readCachedFeatures(store, images);
       } finally {
         await store.close();
       }

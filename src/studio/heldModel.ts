@@ -22,16 +22,19 @@ export class HeldModel {
   ) {}
 
   /** `features`: what the model was trained on, as recorded (null where it records nothing). */
-  adopt(captioner: Captioner, source: ModelSource, features: FeatureIdentity | null): void {
+  adopt(captioner: Captioner, source: ModelSource, features: FeatureIdentity | null, knownId?: string): void {
     if (this.captioner && this.captioner !== captioner) this.captioner.dispose();
     this.captioner = captioner;
-    const id = `${source}-${Date.now().toString(36)}-${++this.count}`;
+    const id = knownId ?? `${source}-${Date.now().toString(36)}-${++this.count}`;
     this.store.getState().updateModel({ info: { ...captioner.info, source, id, features }, error: null });
   }
 
-  /** A model archive (an import, or the run saved before a reload) taken with the features it records. */
-  async adoptArchive(bytes: Uint8Array, fileName: string, source: ModelSource): Promise<void> {
-    this.adopt(await this.engines.importArchive!(bytes, fileName), source, featureIdentityOfArchive(bytes));
+  /**
+   * A model archive (an import, or the run saved before a reload, which keeps its id so its results stay
+   * current) taken with the features it records.
+   */
+  async adoptArchive(bytes: Uint8Array, fileName: string, source: ModelSource, knownId?: string): Promise<void> {
+    this.adopt(await this.engines.importArchive!(bytes, fileName), source, featureIdentityOfArchive(bytes), knownId);
   }
 
   /** Why features of this width cannot go into the model, naming the weights it needs (null: they fit). */

@@ -72,6 +72,11 @@ export interface StudioEngines {
     },
   ): Promise<ExtractionRun>;
   /**
+   * The features of `identity` the page's cache already holds for these images (after a reload), without
+   * loading the network: looked up by the hash of each image's bytes.
+   */
+  cachedFeatures?(identity: FeatureIdentity, images: { name: string; read(): Promise<Uint8Array> }[]): Promise<{ features: Map<string, Float32Array>; missing: string[] }>;
+  /**
    * Features of images that are not in the dataset (playground): with the backbone of the last extraction,
    * or, after a reload, the one the Features panel names (loaded on first use).
    */

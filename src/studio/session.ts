@@ -3,7 +3,9 @@
  * its progress into the store. Holds the non-plain things (feature vectors, trainer, captioner, abort
  * controllers); the store only ever sees numbers, strings and arrays of them.
  */
-import type { Protocol } from '../core/data/types';
+import type { LoadedDataset, Protocol } from '../core/data/types';
+import type { FeatureIdentity } from '../protocol/extraction';
+import { weightsLabelOf } from '../store/slices/features';
 import { bindTrainer } from './bindTrainer';
 import {
   isAbort,
@@ -22,8 +24,16 @@ import type { StudioStore } from '../store/studioStore';
 import type { RunPersistence } from './runStore';
 import { evaluateIntoStore } from './evaluate';
 import { HeldModel } from './heldModel';
+import { SavedRuns } from './savedRuns';
 import { DatasetImageUrls } from './datasetImageUrls';
 import { emptyTrainingSplit, stepsPerEpochOf } from './runContext';
+
+/** The dataset's images that have a file, as the extraction reads them. */
+function imagesOf(loaded: { folder: { read(path: string): Promise<Uint8Array> }; dataset: LoadedDataset }) {
+  return loaded.dataset.images
+    .filter((image) => image.file !== null)
+    .map((image) => ({ name: image.name, read: () => loaded.folder.read(image.file as string) }));
+}
 
 export class StudioSession {
   private extraction: ExtractionRun | null = null;
@@ -33,6 +43,7 @@ export class StudioSession {
   private run: TrainingRun | null = null;
   private unbind: (() => void) | null = null;
   private readonly model: HeldModel;
+  private readonly savedRuns: SavedRuns;
   private evalAbort: AbortController | null = null;
   private playgroundCount = 0;
   private weightsFiles: File[] = [];
@@ -46,6 +57,7 @@ export class StudioSession {
     private readonly persistence: RunPersistence | null = null,
   ) {
     this.model = new HeldModel(store, engines);
+    this.savedRuns = new SavedRuns(store, persistence, this.model, Boolean(engines.importArchive));
     // The precision and kernel knobs depend on what the page's backend offers: known once it is chosen.
     engines.describeBackend?.().then(
       (page) => store.getState().setPageBackend(page),
@@ -118,9 +130,7 @@ export class StudioSession {
     const abort = new AbortController();
     this.extractAbort = abort;
     this.weightsFiles = weightsFiles;
-    const images = loaded.dataset.images
-      .filter((image) => image.file !== null)
-      .map((image) => ({ name: image.name, read: () => loaded.folder.read(image.file as string) }));
+    const images = imagesOf(loaded);
     s.updateExtraction({ status: 'loading-weights', done: 0, total: images.length, fromCache: 0, error: null, imagesPerSecond: null, etaMs: null });
     try {
       const run = await this.engines.extract({
@@ -150,6 +160,37 @@ export class StudioSession {
     } finally {
       if (this.extractAbort === abort) this.extractAbort = null;
     }
+  }
+
+  /**
+   * After a reload: the features of `identity` the cache holds for the dataset loaded again are shown as
+   * extracted (all of them) or as a resumable extraction (some), without loading the network.
+   */
+  async restoreCachedFeatures(identity: FeatureIdentity): Promise<void> {
+    const loaded = this.dataset.loaded();
+    if (!loaded || !this.engines.cachedFeatures || this.extraction) return;
+    const images = imagesOf(loaded);
+    const { features, missing } = await this.engines.cachedFeatures(identity, images);
+    // A dataset loaded or an extraction started meanwhile wins; nothing cached: nothing to say.
+    if (features.size === 0 || this.extraction || this.dataset.loaded() !== loaded) return;
+    const complete = missing.length === 0;
+    if (complete) {
+      this.extraction = { features, featureDim: identity.featureDim, identity, weightsLabel: weightsLabelOf(identity), skipped: [] };
+      this.extractionOf = loaded.dataset;
+    }
+    this.store.getState().updateExtraction({
+      status: complete ? 'done' : 'aborted',
+      done: features.size,
+      total: images.length,
+      fromCache: features.size,
+      cached: features.size,
+      featureDim: identity.featureDim,
+      identity,
+      weightsLabel: weightsLabelOf(identity),
+      imagesPerSecond: null,
+      etaMs: complete ? 0 : null,
+      error: null,
+    });
   }
 
   private backboneRequest(): BackboneRequest {
@@ -210,7 +251,7 @@ export class StudioSession {
         return;
       }
       this.model.adopt(captioner, 'trained', extraction.identity ?? null);
-      await this.saveRun();
+      await this.savedRuns.save();
     } catch (error) {
       this.unbind?.();
       this.unbind = null;
@@ -334,34 +375,9 @@ export class StudioSession {
 
   // ---- Runs that survive a reload -------------------------------------------------------------------------
 
-  private async saveRun(): Promise<void> {
-    if (!this.persistence || !this.model.captioner) return;
-    const t = this.store.getState().training;
-    try {
-      const archive = await this.model.captioner.exportArchive();
-      const summary = { savedAtMs: Date.now(), epoch: t.epochs.length, steps: t.steps.step.length, label: this.model.captioner.info.label };
-      await this.persistence.save({ summary, chart: { config: t.config, steps: t.steps, epochs: t.epochs, lastCheckpoint: t.lastCheckpoint, dataset: t.dataset }, archive });
-      this.store.getState().updateModel({ savedRun: summary });
-    } catch (error) {
-      this.store.getState().updateModel({ error: toStudioError(error, 'Saving the run for later') });
-    }
-  }
-
   /** After a reload: the run's charts and, if the build can import archives, the model come back. */
-  async restoreLastRun(): Promise<boolean> {
-    if (!this.persistence) return false;
-    try {
-      const saved = await this.persistence.load();
-      if (!saved) return false;
-      this.store.getState().updateModel({ operation: 'restoring', savedRun: saved.summary });
-      this.store.getState().restoreTrainingRun(saved.chart);
-      if (this.engines.importArchive) await this.model.adoptArchive(saved.archive, 'last run', 'trained');
-      this.store.getState().updateModel({ operation: 'idle' });
-      return true;
-    } catch (error) {
-      this.store.getState().updateModel({ operation: 'idle', error: toStudioError(error, 'Restoring the last run') });
-      return false;
-    }
+  restoreLastRun(): Promise<boolean> {
+    return this.savedRuns.restore();
   }
 
   async dispose(): Promise<void> {

@@ -28,6 +28,16 @@ export interface SampleImage {
 export interface DatasetSource {
   kind: 'demo' | 'folder';
   name: string;
+  /** The demo's options, so a reload can draw the same demo again. */
+  demo?: DemoOptions;
+}
+
+/** A folder that was loaded before a reload and cannot come back by itself: why, and what one click does. */
+export interface DatasetReopen {
+  name: string;
+  message: string;
+  /** 'permission': the browser kept the folder's handle and asks the user again; 'pick': it must be picked again. */
+  action: 'permission' | 'pick';
 }
 
 export interface DatasetSlice {
@@ -44,11 +54,14 @@ export interface DatasetSlice {
   samples: SampleImage[];
   /** One readable line when the folder could not be used (or a bug's message). */
   datasetError: string | null;
+  /** Set after a reload when the folder loaded before cannot come back without the user. */
+  datasetReopen: DatasetReopen | null;
 
   loadDemo(options?: Partial<DemoOptions>): Promise<void>;
   loadFolder(folder: Folder, kind?: DatasetSource['kind']): Promise<void>;
   setProtocol(protocol: Protocol): void;
   clearDataset(): void;
+  setDatasetReopen(reopen: DatasetReopen | null): void;
   /**
    * The loaded folder and dataset (not state: a Folder is not plain data), for engines that read images and
    * captions (feature extraction, training). Null while nothing is loaded.
@@ -89,6 +102,7 @@ const NO_DATASET = {
   stats: null,
   samples: [],
   datasetError: null,
+  datasetReopen: null,
 } satisfies Partial<DatasetSlice>;
 
 export const createDatasetSlice =
@@ -181,7 +195,7 @@ export const createDatasetSlice =
         return load(async () => {
           set({ datasetProgress: { phase: 'drawing the demo images', done: 0, total: demo.images } });
           return memoryFolder('demo', await deps.generateDemo(demo));
-        }, { kind: 'demo', name });
+        }, { kind: 'demo', name, demo });
       },
 
       loadFolder: (folder, kind = 'folder') => load(async () => folder, { kind, name: folder.name }),
@@ -193,6 +207,8 @@ export const createDatasetSlice =
       },
 
       loadedFolder: () => loaded,
+
+      setDatasetReopen: (datasetReopen) => set({ datasetReopen }),
 
       clearDataset: () => {
         loadId++;

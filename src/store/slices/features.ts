@@ -79,6 +79,13 @@ export function extractionRates(p: { done: number; total: number; fromCache?: nu
   return { imagesPerSecond, etaMs: (remaining / imagesPerSecond) * 1000 };
 }
 
+/** How the Features panel names the weights of features of this identity (random ones loudly). */
+export function weightsLabelOf(identity: FeatureIdentity): string {
+  return identity.weights === 'random'
+    ? `RANDOM weights (${identity.weightsId}): captions will not describe the images`
+    : `${identity.weights.kind}: ${identity.weights.location}`;
+}
+
 export function createFeaturesSlice<T extends FeaturesSlice>(set: SliceSet<T>): FeaturesSlice {
   const update = (f: (d: FeaturesData) => FeaturesData) => set((s) => ({ features: f(s.features) }) as Partial<T>);
   return {

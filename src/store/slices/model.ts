@@ -29,6 +29,8 @@ export interface ModelInfo {
 export type ModelOperation = 'idle' | 'exporting' | 'importing' | 'saving' | 'restoring';
 
 export interface SavedRunSummary {
+  /** The id results name the run's model by: the model restored after a reload keeps it. */
+  modelId?: string;
   savedAtMs: number;
   epoch: number;
   steps: number;

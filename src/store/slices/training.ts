@@ -109,6 +109,8 @@ export interface TrainingSlice {
   /** Restores a saved run (after a reload) as it was drawn. */
   restoreTrainingRun(data: Pick<TrainingData, 'config' | 'steps' | 'epochs' | 'lastCheckpoint'> & Partial<Pick<TrainingData, 'dataset'>>): void;
   setTrainingError(error: SerializedError | null): void;
+  /** The run comparison of the page before a reload. */
+  restoreRunHistory(history: RunSummary[]): void;
   setPageBackend(pageBackend: PageBackend): void;
 }
 
@@ -277,6 +279,7 @@ export function createTrainingSlice<T extends TrainingSlice>(set: SliceSet<T>): 
     restoreTrainingRun: (data) =>
       update((t) => ({ ...initialTrainingData(data.config, t.placement), ...data, state: 'stopped', stateReason: 'restored after a reload', backend: t.backend, pageBackend: t.pageBackend, history: t.history })),
     setTrainingError: (error) => update((t) => ({ ...t, error })),
+    restoreRunHistory: (history) => update((t) => ({ ...t, history: history.slice(-maxRunHistory) })),
     setPageBackend: (pageBackend) => update((t) => ({ ...t, pageBackend })),
   };
 }

@@ -133,6 +133,8 @@ describe('StudioSession (Node, wasm, tiny model)', () => {
     expect(store2.getState().training.steps.loss).toEqual(t.steps.loss);
     expect(store2.getState().training.epochs).toHaveLength(3);
     expect(store2.getState().model.info?.source).toBe('trained');
+    // The same model: its id comes back, so the results that name it stay current.
+    expect(store2.getState().model.info?.id).toBe(store.getState().model.info?.id);
 
     await session2.importArchive({ name: exported!.fileName, bytes: exported!.bytes });
     expect(store2.getState().model.error).toBeNull();

@@ -231,7 +231,10 @@ export class StudioSession {
     if (options.resume) this.store.getState().applyTrainerEvents([]);
     else s.resetTrainingRun();
     if (options.resume) s.setTrainingError(null);
-    s.setRunContext({ dataset: s.datasetSource?.name ?? null, stepsPerEpoch: stepsPerEpochOf(corpus, extraction.features, config.batchSize) });
+    // A continued run keeps its id (the checkpoint is its own); a fresh one gets a new id and a clean slate.
+    const runId = options.resume ? (this.store.getState().training.runId ?? Date.now().toString(36)) : Date.now().toString(36);
+    if (!options.resume) await this.savedRuns.startRun();
+    s.setRunContext({ dataset: s.datasetSource?.name ?? null, stepsPerEpoch: stepsPerEpochOf(corpus, extraction.features, config.batchSize), runId });
     try {
       const meta = extraction.identity ? { features: extraction.identity } : undefined;
       const run = await this.engines.createTraining({ config, corpus, features: extraction.features, featureDim: extraction.featureDim, placement: s.training.placement, meta });
@@ -385,6 +388,7 @@ export class StudioSession {
     this.evalAbort?.abort();
     await this.disposeRun();
     this.model.dispose();
+    this.savedRuns.dispose();
     this.imageUrls.clear();
   }
 }

@@ -77,6 +77,8 @@ export interface TrainingData {
   stepsPerEpoch: number | null;
   /** Sum of the steps' own durations in this run (no pauses, no validation): the ETA before an epoch ends. */
   stepTimeMs: number;
+  /** Which run the charts and the checkpoint are of (its start time, base 36): a continued run keeps it. */
+  runId: string | null;
 }
 
 /** What the trainer's backendChosen event says: backend, adapter, precision and kernels, fall-back reasons. */
@@ -105,9 +107,15 @@ export interface TrainingSlice {
   resetTrainingRun(): void;
   applyTrainerEvents(events: readonly TrainerEvent[]): void;
   /** What the run (new or continued) trains on: the dataset's name and the steps in one epoch. */
-  setRunContext(context: Pick<TrainingData, 'dataset' | 'stepsPerEpoch'>): void;
-  /** Restores a saved run (after a reload) as it was drawn. */
-  restoreTrainingRun(data: Pick<TrainingData, 'config' | 'steps' | 'epochs' | 'lastCheckpoint'> & Partial<Pick<TrainingData, 'dataset'>>): void;
+  setRunContext(context: Pick<TrainingData, 'dataset' | 'stepsPerEpoch'> & Partial<Pick<TrainingData, 'runId'>>): void;
+  /**
+   * Restores a saved run (after a reload) as it was drawn: `state` how it reads now ('finished' for a finished
+   * run), `stateReason` why (restored, or interrupted by the reload).
+   */
+  restoreTrainingRun(
+    data: Pick<TrainingData, 'config' | 'steps' | 'epochs' | 'lastCheckpoint'> &
+      Partial<Pick<TrainingData, 'dataset' | 'placement' | 'runId' | 'startedAtMs' | 'stepsPerEpoch' | 'state' | 'stateReason'>>,
+  ): void;
   setTrainingError(error: SerializedError | null): void;
   /** The run comparison of the page before a reload. */
   restoreRunHistory(history: RunSummary[]): void;
@@ -144,6 +152,7 @@ export function initialTrainingData(config: TrainConfig = defaultTrainConfig, pl
     dataset: null,
     stepsPerEpoch: null,
     stepTimeMs: 0,
+    runId: null,
   };
 }
 
@@ -277,7 +286,15 @@ export function createTrainingSlice<T extends TrainingSlice>(set: SliceSet<T>): 
     applyTrainerEvents: (events) => update((t) => reduceTrainerEvents(t, events)),
     setRunContext: (context) => update((t) => ({ ...t, ...context })),
     restoreTrainingRun: (data) =>
-      update((t) => ({ ...initialTrainingData(data.config, t.placement), ...data, state: 'stopped', stateReason: 'restored after a reload', backend: t.backend, pageBackend: t.pageBackend, history: t.history })),
+      update((t) => ({
+        ...initialTrainingData(data.config, data.placement ?? t.placement),
+        ...data,
+        state: data.state ?? 'stopped',
+        stateReason: data.stateReason ?? 'restored after a reload',
+        backend: t.backend,
+        pageBackend: t.pageBackend,
+        history: t.history,
+      })),
     setTrainingError: (error) => update((t) => ({ ...t, error })),
     restoreRunHistory: (history) => update((t) => ({ ...t, history: history.slice(-maxRunHistory) })),
     setPageBackend: (pageBackend) => update((t) => ({ ...t, pageBackend })),

@@ -165,8 +165,12 @@ export function createStudioEngines(): StudioEngines {
     missingReasons,
     async describeBackend() {
       const choice = await pageBackend();
+      const asked = requestedBackend();
       return {
         backend: choice.backend,
+        chosenBecause: asked
+          ? `the address asks to start at ${asked} (?backend=${asked})`
+          : 'the first of webgpu → webgl → wasm → cpu that works in this browser',
         shaderF16: choice.engine?.shaderF16 ?? false,
         ...(choice.adapter ? { adapter: choice.adapter } : {}),
         ...(choice.fallbackReason ? { fallbackReason: choice.fallbackReason } : {}),

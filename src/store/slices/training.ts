@@ -92,6 +92,8 @@ export interface PageBackend {
   shaderF16: boolean;
   /** Why earlier backends were passed over. */
   fallbackReason?: string;
+  /** Why the search ran as it did: the order tried, or the address asking to start elsewhere. */
+  chosenBecause?: string;
   /** WebGPU only: the device's enabled features and the limits the engine reports. */
   features?: string[];
   limits?: Record<string, number>;

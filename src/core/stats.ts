@@ -54,7 +54,7 @@ export interface DatasetStats {
   /** From the image headers, when sizes were given; null otherwise. */
   imageDimensions: ImageDimensionStats | null;
   /** Problems per code, counting those the loader summarised ("…and N more") at their full number. */
-  warnings: { total: number; listed: number; byCode: Record<string, number> };
+  warnings: { total: number; byCode: Record<string, number> };
 }
 
 export interface ImageDimensionStats {
@@ -201,14 +201,13 @@ export function computeStats(
     splits,
     splitCaptions,
     imageDimensions: imageSizes ? dimensionStats(imageSizes) : null,
-    warnings: { total: Object.values(byCode).reduce((a, b) => a + b, 0), listed: problems.length, byCode },
+    warnings: { total: problems.length, byCode },
   };
 }
 
-/** Problems per code: listed ones plus those a summary problem (`omitted`) stands for. */
 function countProblems(problems: readonly Problem[]): Record<string, number> {
   const byCode: Record<string, number> = {};
-  for (const p of problems) byCode[p.code] = (byCode[p.code] ?? 0) + (p.omitted ?? 1);
+  for (const p of problems) byCode[p.code] = (byCode[p.code] ?? 0) + 1;
   return byCode;
 }
 

@@ -12,6 +12,7 @@ import type { BackendName, TrainerEvent } from '../engine/training/trainer';
 import type { Backbone } from '../model/backbones/types';
 import type { BackboneRequest, DatasetAccess, StudioEngines } from './ports';
 import type { StudioStore } from '../store/studioStore';
+import { weightsLabelOf } from '../store/slices/features';
 
 /** `?backend=wasm` (tests, slow machines) starts the backend search there; default webgpu → webgl → wasm → cpu. */
 export function requestedBackend(): BackendName | undefined {
@@ -77,9 +78,20 @@ export function createStudioEngines(): StudioEngines {
         return {
           features: result.features,
           featureDim: loaded.featureDim,
-          weightsLabel: loaded.weights === 'random' ? `RANDOM weights (${loaded.weightsId}): captions will not describe the images` : `${loaded.weights.kind}: ${loaded.weights.location}`,
+          identity,
+          weightsLabel: weightsLabelOf(identity),
           skipped: result.skipped,
         };
+      } finally {
+        await store.close();
+      }
+    },
+    async cachedFeatures(identity, images) {
+      if (typeof indexedDB === 'undefined') return { features: new Map(), missing: images.map((image) => image.name) };
+      const [{ IdbFeatureStore }, { readCachedFeatures }] = await Promise.all([import('../engine/features/cacheIdb'), import('../engine/features/cached')]);
+      const store = await IdbFeatureStore.open(identity);
+      try {
+        return await readCachedFeatures(store, images);
       } finally {
         await store.close();
       }
@@ -163,8 +175,12 @@ export function createStudioEngines(): StudioEngines {
     missingReasons,
     async describeBackend() {
       const choice = await pageBackend();
+      const asked = requestedBackend();
       return {
         backend: choice.backend,
+        chosenBecause: asked
+          ? `the address asks to start at ${asked} (?backend=${asked})`
+          : 'the first of webgpu → webgl → wasm → cpu that works in this browser',
         shaderF16: choice.engine?.shaderF16 ?? false,
         ...(choice.adapter ? { adapter: choice.adapter } : {}),
         ...(choice.fallbackReason ? { fallbackReason: choice.fallbackReason } : {}),

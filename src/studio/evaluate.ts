@@ -1,12 +1,16 @@
 /**
- * The Evaluation panel's work: greedy captions of test images (batched, the one Captioner), scored under
- * each protocol's rules, with a per-image BLEU-1 for the grid. One caption per image whatever the protocol:
- * the model is the same, only the references (and whether markers count) differ.
+ * The Evaluation panel's work: greedy captions of test images, scored under each protocol's rules, with a
+ * per-image BLEU-1 for the grid. One caption per image whatever the protocol: the model is the same, only
+ * the references (and whether markers count) differ.
  */
 import type { Corpus, CorpusImage, Protocol } from '../core/data/types';
+import { currentOwner, NO_TEST_IMAGES, type ImageResult, type ProtocolResult, type ResultOwner } from '../store/slices/evaluation';
+import type { StudioStore } from '../store/studioStore';
 import type { Captioner } from '../model/captioner';
-import type { ImageResult, ProtocolResult } from '../store/slices/evaluation';
 import type { StudioEngines } from './ports';
+
+/** Images decoded in one batch: progress and a cancel are seen between batches. */
+const BATCH_IMAGES = 16;
 
 export interface EvaluationPlan {
   protocol: Protocol;
@@ -14,8 +18,31 @@ export interface EvaluationPlan {
   images: CorpusImage[];
 }
 
-/** Images decoded in one batch: progress and a cancel are seen between batches. */
-const BATCH_IMAGES = 16;
+/**
+ * What to caption under each protocol: up to `limit` test images that are in the folder and have features.
+ * `empty`: protocols whose test split has no image of the folder (said as NO_TEST_IMAGES, never scored);
+ * `withoutFeatures`: protocols with test images but none with features yet.
+ */
+export function planEvaluation(
+  protocols: readonly Protocol[],
+  corpusOf: (protocol: Protocol) => Corpus | null,
+  features: ReadonlyMap<string, Float32Array>,
+  limit: number,
+): { plans: EvaluationPlan[]; empty: Protocol[]; withoutFeatures: Protocol[] } {
+  const plans: EvaluationPlan[] = [];
+  const empty: Protocol[] = [];
+  const withoutFeatures: Protocol[] = [];
+  for (const protocol of protocols) {
+    const corpus = corpusOf(protocol);
+    if (!corpus) continue;
+    const inFolder = corpus.images.filter((image) => image.split === 'test' && image.file !== null);
+    const images = inFolder.filter((image) => features.has(image.name)).slice(0, limit);
+    if (inFolder.length === 0) empty.push(protocol);
+    else if (images.length === 0) withoutFeatures.push(protocol);
+    else plans.push({ protocol, corpus, images });
+  }
+  return { plans, empty, withoutFeatures };
+}
 
 /** A reference as a person reads it: without the start and end markers. */
 export function stripMarkers(caption: string, corpus: { startToken: string; endToken: string }): string {
@@ -30,6 +57,8 @@ export async function evaluatePlans(options: {
   captioner: Captioner;
   score: NonNullable<StudioEngines['score']>;
   features: ReadonlyMap<string, Float32Array>;
+  /** The model and dataset the results belong to. */
+  owner: ResultOwner;
   signal: AbortSignal;
   onProgress(done: number): void;
   onResult(result: ProtocolResult): void;
@@ -63,8 +92,46 @@ export async function evaluatePlans(options: {
       }
       options.onProgress(done);
     }
-    options.onResult({ protocol: plan.protocol, bleu: score(plan.protocol, references, hypotheses), images: results, evaluatedAtMs: Date.now() });
+    options.onResult({ protocol: plan.protocol, bleu: score(plan.protocol, references, hypotheses), images: results, evaluatedAtMs: Date.now(), owner: options.owner });
   }
   options.onProgress(done);
   return done;
+}
+
+const notReady = (message: string) => Object.assign(new Error(message), { name: 'NotReady' });
+
+/**
+ * The Evaluation panel's run, written into the store as it goes: protocols with no test image of the folder
+ * get their NO_TEST_IMAGES result (replacing an older one), the others are captioned and scored; every result
+ * names the model and dataset it belongs to. Throws NotReady (no dataset, no features) or the abort.
+ */
+export async function evaluateIntoStore(options: {
+  store: StudioStore;
+  corpusOf: (protocol: Protocol) => Corpus | null;
+  protocols: readonly Protocol[];
+  limit: number;
+  captioner: Captioner;
+  score: NonNullable<StudioEngines['score']>;
+  features: ReadonlyMap<string, Float32Array>;
+  signal: AbortSignal;
+}): Promise<void> {
+  const { store, features } = options;
+  const owner = currentOwner(store.getState()) as ResultOwner;
+  const { plans, empty, withoutFeatures } = planEvaluation(options.protocols, options.corpusOf, features, options.limit);
+  for (const protocol of empty) store.getState().setProtocolResult({ protocol, bleu: null, images: [], evaluatedAtMs: Date.now(), owner, empty: NO_TEST_IMAGES });
+  const total = plans.reduce((n, p) => n + p.images.length, 0);
+  if (total === 0 && withoutFeatures.length > 0) throw notReady('No test images with features: extract the features of the dataset first.');
+  if (total === 0 && empty.length === 0) throw notReady('Load a dataset first (Dataset tab).');
+  store.getState().updateEvaluation({ status: 'running', done: 0, total, error: null });
+  const done = await evaluatePlans({
+    plans,
+    captioner: options.captioner,
+    score: options.score,
+    features,
+    owner,
+    signal: options.signal,
+    onProgress: (n) => store.getState().updateEvaluation({ done: n }),
+    onResult: (result) => store.getState().setProtocolResult(result),
+  });
+  store.getState().updateEvaluation({ status: 'done', done });
 }

@@ -5,6 +5,7 @@
  * runs in Node tests with fakes, and a capability the build lacks is reported with a reason, not hidden.
  */
 import type { Corpus, Folder, LoadedDataset, Protocol } from '../core/data/types';
+import type { FeatureIdentity } from '../protocol/extraction';
 import type { StudioError } from '../store/slices/features';
 import type { PageBackend } from '../store/slices/training';
 import type { ImageResult } from '../store/slices/evaluation';
@@ -24,6 +25,8 @@ export interface ExtractionRun {
   features: Map<string, Float32Array>;
   featureDim: number;
   weightsLabel: string;
+  /** Backbone, weights and their identity: recorded in a model trained on these features. */
+  identity?: FeatureIdentity;
   skipped: { name: string; reason: string }[];
 }
 
@@ -60,6 +63,11 @@ export interface StudioEngines {
     },
   ): Promise<ExtractionRun>;
   /**
+   * The features of `identity` the page's cache already holds for these images (after a reload), without
+   * loading the network: looked up by the hash of each image's bytes.
+   */
+  cachedFeatures?(identity: FeatureIdentity, images: { name: string; read(): Promise<Uint8Array> }[]): Promise<{ features: Map<string, Float32Array>; missing: string[] }>;
+  /**
    * Features of images that are not in the dataset (playground): with the backbone of the last extraction,
    * or, after a reload, the one the Features panel names (loaded on first use).
    */
@@ -71,6 +79,8 @@ export interface StudioEngines {
     features: Map<string, Float32Array>;
     featureDim: number;
     placement: TrainingPlacement;
+    /** Saved with the model (model.json meta): `features`, the identity of the features it trains on. */
+    meta?: Record<string, unknown>;
   }): Promise<TrainingRun>;
   importArchive?(bytes: Uint8Array, fileName: string): Promise<StudioModel>;
   /** `loadedCorpus`: the loaded dataset under the kaggle protocol, to rebuild a Keras model's missing tokenizer. */
@@ -110,10 +120,23 @@ export function toStudioError(error: unknown, what: string): StudioError {
   const head = `${e.name}: ${e.message}`;
   // Chromium's stack starts with the name and message already; other engines' do not.
   const detail = e.stack ? (e.stack.startsWith(head) ? e.stack : `${head}\n${e.stack}`) : head;
-  // Errors thrown for bad input already speak to the user (DatasetError, WeightsError, FeatureFileError).
-  const userFacing = /Error$/.test(e.name) && e.name !== 'Error' && e.name !== 'TypeError' && e.name !== 'RangeError';
+  // Errors thrown for bad input already speak to the user (DatasetError, WeightsError, FeatureFileError), as
+  // does NotReady (a step to take first).
+  const userFacing = e.name === 'NotReady' || (/Error$/.test(e.name) && e.name !== 'Error' && e.name !== 'TypeError' && e.name !== 'RangeError');
   const hint = hintFor(e);
-  return { message: userFacing ? `${what}: ${e.message}${hint ? ` ${hint}` : ''}` : `${what} did not work. ${hint ?? 'Open the details below and share them with your instructor.'}`, detail };
+  const message = withoutRepeatedName(what, e.message);
+  return { message: userFacing ? `${what}: ${message}${hint ? ` ${hint}` : ''}` : `${what} did not work. ${hint ?? 'Open the details below and share them with your instructor.'}`, detail };
+}
+
+/**
+ * A file named once: "Captioning notes.jpg" with "notes.jpg: the browser cannot decode it" reads
+ * "Captioning notes.jpg: the browser cannot decode it", not the name twice.
+ */
+function withoutRepeatedName(what: string, message: string): string {
+  const colon = message.indexOf(': ');
+  if (colon <= 0) return message;
+  const head = message.slice(0, colon);
+  return what === head || what.endsWith(` ${head}`) ? message.slice(colon + 2) : message;
 }
 
 function hintFor(e: Error): string | null {

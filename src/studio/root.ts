@@ -1,13 +1,16 @@
 /**
  * The page's composition root: one StudioSession per store, with the engines this build offers, the
- * dataset the Dataset slice loaded and, where the page has IndexedDB, the saved runs.
+ * dataset the Dataset slice loaded and, where the page has IndexedDB, the saved runs and the page memory
+ * (what a reload brings back).
  */
 import type { StudioStore } from '../store/studioStore.ts';
 import { createStudioEngines, datasetAccessFor } from './engines.ts';
+import { idbPagePersistence, memoryPagePersistence, PageMemory, type RestoreOptions } from './pageMemory.ts';
 import { idbRunPersistence } from './runStore.ts';
 import { StudioSession } from './session.ts';
 
 const sessions = new WeakMap<StudioStore, StudioSession>();
+const memories = new WeakMap<StudioStore, PageMemory>();
 
 /** The session of this page's store: made once, kept for the page's life. */
 export function sessionFor(store: StudioStore): StudioSession {
@@ -20,4 +23,24 @@ export function sessionFor(store: StudioStore): StudioSession {
     void session.restoreLastRun();
   }
   return session;
+}
+
+/** The page memory of this page's store (what a reload brings back). */
+export function pageMemoryFor(store: StudioStore): PageMemory {
+  let memory = memories.get(store);
+  if (!memory) {
+    const persistence = typeof indexedDB === 'undefined' ? memoryPagePersistence() : idbPagePersistence();
+    memory = new PageMemory(store, sessionFor(store), persistence);
+    memories.set(store, memory);
+  }
+  return memory;
+}
+
+/**
+ * The page's start: its session (backend, the saved run), then what the page showed before a reload, or
+ * the demo on a first visit (unless the URL asks for an empty page).
+ */
+export function startPage(store: StudioStore, options: RestoreOptions): Promise<void> {
+  sessionFor(store);
+  return pageMemoryFor(store).restore(options);
 }

@@ -1,9 +1,11 @@
 /**
  * StudioSession: runs the work of the Features, Training, Evaluation, Playground and Model panels and writes
- * its progress into the store. Holds the non-plain things (feature vectors, trainer, model, abort
+ * its progress into the store. Holds the non-plain things (feature vectors, trainer, captioner, abort
  * controllers); the store only ever sees numbers, strings and arrays of them.
  */
-import type { Protocol } from '../core/data/types';
+import type { LoadedDataset, Protocol } from '../core/data/types';
+import type { FeatureIdentity } from '../protocol/extraction';
+import { weightsLabelOf } from '../store/slices/features';
 import { bindTrainer } from './bindTrainer';
 import {
   isAbort,
@@ -17,12 +19,22 @@ import {
   type StudioEngines,
   type TrainingRun,
 } from './ports';
+import type { StudioModel } from './model';
+import { ScaleOutActions } from './scaleOut';
 import type { StudioStore } from '../store/studioStore';
 import type { RunPersistence } from './runStore';
-import { evaluatePlans } from './evaluate';
+import { evaluateIntoStore } from './evaluate';
+import { HeldModel } from './heldModel';
+import { SavedRuns } from './savedRuns';
 import { DatasetImageUrls } from './datasetImageUrls';
-import { ScaleOutActions } from './scaleOut';
-import type { StudioModel } from './model';
+import { emptyTrainingSplit, stepsPerEpochOf } from './runContext';
+
+/** The dataset's images that have a file, as the extraction reads them. */
+function imagesOf(loaded: { folder: { read(path: string): Promise<Uint8Array> }; dataset: LoadedDataset }) {
+  return loaded.dataset.images
+    .filter((image) => image.file !== null)
+    .map((image) => ({ name: image.name, read: () => loaded.folder.read(image.file as string) }));
+}
 
 export class StudioSession {
   private extraction: ExtractionRun | null = null;
@@ -31,13 +43,14 @@ export class StudioSession {
   private extractAbort: AbortController | null = null;
   private run: TrainingRun | null = null;
   private unbind: (() => void) | null = null;
-  private model: StudioModel | null = null;
+  private readonly model: HeldModel;
+  private readonly savedRuns: SavedRuns;
+  private scaleOutActions: ScaleOutActions | null = null;
   private evalAbort: AbortController | null = null;
   private playgroundCount = 0;
   private weightsFiles: File[] = [];
   /** Object URLs of dataset images shown in the evaluation grid, per loaded dataset. */
   private readonly imageUrls = new DatasetImageUrls();
-  private scaleOutActions: ScaleOutActions | null = null;
 
   constructor(
     private readonly store: StudioStore,
@@ -45,6 +58,8 @@ export class StudioSession {
     private readonly engines: StudioEngines,
     private readonly persistence: RunPersistence | null = null,
   ) {
+    this.model = new HeldModel(store, engines);
+    this.savedRuns = new SavedRuns(store, persistence, this.model, Boolean(engines.importArchive));
     // The precision and kernel knobs depend on what the page's backend offers: known once it is chosen.
     engines.describeBackend?.().then(
       (page) => store.getState().setPageBackend(page),
@@ -100,7 +115,7 @@ export class StudioSession {
   }
 
   get hasModel(): boolean {
-    return this.model !== null;
+    return this.model.captioner !== null;
   }
 
   // ---- Features -------------------------------------------------------------------------------------------
@@ -117,9 +132,7 @@ export class StudioSession {
     const abort = new AbortController();
     this.extractAbort = abort;
     this.weightsFiles = weightsFiles;
-    const images = loaded.dataset.images
-      .filter((image) => image.file !== null)
-      .map((image) => ({ name: image.name, read: () => loaded.folder.read(image.file as string) }));
+    const images = imagesOf(loaded);
     s.updateExtraction({ status: 'loading-weights', done: 0, total: images.length, fromCache: 0, error: null, imagesPerSecond: null, etaMs: null });
     try {
       const run = await this.engines.extract({
@@ -134,6 +147,7 @@ export class StudioSession {
       this.store.getState().updateExtraction({
         status: 'done',
         featureDim: run.featureDim,
+        identity: run.identity ?? null,
         weightsLabel: run.weightsLabel,
         cached: run.features.size,
         etaMs: 0,
@@ -148,6 +162,37 @@ export class StudioSession {
     } finally {
       if (this.extractAbort === abort) this.extractAbort = null;
     }
+  }
+
+  /**
+   * After a reload: the features of `identity` the cache holds for the dataset loaded again are shown as
+   * extracted (all of them) or as a resumable extraction (some), without loading the network.
+   */
+  async restoreCachedFeatures(identity: FeatureIdentity): Promise<void> {
+    const loaded = this.dataset.loaded();
+    if (!loaded || !this.engines.cachedFeatures || this.extraction) return;
+    const images = imagesOf(loaded);
+    const { features, missing } = await this.engines.cachedFeatures(identity, images);
+    // A dataset loaded or an extraction started meanwhile wins; nothing cached: nothing to say.
+    if (features.size === 0 || this.extraction || this.dataset.loaded() !== loaded) return;
+    const complete = missing.length === 0;
+    if (complete) {
+      this.extraction = { features, featureDim: identity.featureDim, identity, weightsLabel: weightsLabelOf(identity), skipped: [] };
+      this.extractionOf = loaded.dataset;
+    }
+    this.store.getState().updateExtraction({
+      status: complete ? 'done' : 'aborted',
+      done: features.size,
+      total: images.length,
+      fromCache: features.size,
+      cached: features.size,
+      featureDim: identity.featureDim,
+      identity,
+      weightsLabel: weightsLabelOf(identity),
+      imagesPerSecond: null,
+      etaMs: complete ? 0 : null,
+      error: null,
+    });
   }
 
   private backboneRequest(): BackboneRequest {
@@ -173,6 +218,12 @@ export class StudioSession {
     const config = s.training.config;
     const corpus = this.dataset.corpus(config.protocol);
     const extraction = this.currentExtraction();
+    // An empty training split is the cause to name, before (and instead of) missing features.
+    const emptyTrain = emptyTrainingSplit(this.dataset, config.protocol);
+    if (emptyTrain) {
+      s.setTrainingError({ name: 'NotReady', message: emptyTrain });
+      return;
+    }
     if (!extraction || !corpus) {
       s.setTrainingError({ name: 'NotReady', message: !corpus ? 'Load a dataset first (Dataset tab).' : 'Extract the image features of this dataset first (Features tab).' });
       return;
@@ -182,30 +233,30 @@ export class StudioSession {
     if (options.resume) this.store.getState().applyTrainerEvents([]);
     else s.resetTrainingRun();
     if (options.resume) s.setTrainingError(null);
+    // A continued run keeps its id (the checkpoint is its own); a fresh one gets a new id and a clean slate.
+    const runId = options.resume ? (this.store.getState().training.runId ?? Date.now().toString(36)) : Date.now().toString(36);
+    if (!options.resume) await this.savedRuns.startRun();
+    s.setRunContext({ dataset: s.datasetSource?.name ?? null, stepsPerEpoch: stepsPerEpochOf(corpus, extraction.features, config.batchSize), runId });
     try {
-      const run = await this.engines.createTraining({ config, corpus, features: extraction.features, featureDim: extraction.featureDim, placement: s.training.placement });
+      const meta = extraction.identity ? { features: extraction.identity } : undefined;
+      const run = await this.engines.createTraining({ config, corpus, features: extraction.features, featureDim: extraction.featureDim, placement: s.training.placement, meta });
       this.run = run;
       if (run.initialEvents?.length) this.store.getState().applyTrainerEvents(run.initialEvents);
       this.unbind = bindTrainer(run.trainer, () => this.store.getState());
-      try {
-        await run.trainer.start({ resume: options.resume });
-      } catch (error) {
-        // A failed run reported itself (runFailed: the Training panel words it); anything else is ours to report.
-        if (run.trainer.state !== 'failed') throw error;
-      }
+      await run.trainer.start({ resume: options.resume });
       this.unbind?.();
       this.unbind = null;
       if (run.trainer.state === 'failed') return;
-      let model: StudioModel;
+      let captioner: StudioModel;
       try {
-        model = await run.model();
+        captioner = await run.model();
       } catch (error) {
         // The run itself went fine (e.g. stopped before its first checkpoint): only the model is missing.
         this.store.getState().updateModel({ error: toStudioError(error, 'Keeping the trained model') });
         return;
       }
-      await this.adoptModel(model, { source: 'trained' });
-      await this.saveRun();
+      this.model.adopt(captioner, 'trained', extraction.identity ?? null);
+      await this.savedRuns.save();
     } catch (error) {
       this.unbind?.();
       this.unbind = null;
@@ -235,47 +286,34 @@ export class StudioSession {
     if (run) await run.trainer.dispose();
   }
 
-  private async adoptModel(model: StudioModel, extra: { source: 'trained' | 'archive' | 'notebook' }): Promise<void> {
-    if (this.model && this.model !== model) this.model.dispose();
-    this.model = model;
-    this.store.getState().updateModel({ info: { ...model.info, source: extra.source }, error: null });
-  }
-
   // ---- Evaluation -----------------------------------------------------------------------------------------
 
   /** Greedy captions of the test split, BLEU-1..4 under each protocol's references (limit: images per protocol). */
   async evaluate(protocols: Protocol[] = ['kaggle', 'standard'], limit = 200): Promise<void> {
     const s = this.store.getState();
-    const model = this.model;
+    const captioner = this.model.captioner;
     const score = this.engines.score;
-    if (!model || !score) {
-      s.updateEvaluation({ status: 'failed', error: { message: model ? 'Evaluation is not part of this build yet.' : 'Train a model or import one first.' } });
+    if (!captioner || !score) {
+      s.updateEvaluation({ status: 'failed', error: { message: captioner ? 'Evaluation is not part of this build yet.' : 'Train a model or import one first.' } });
       return;
     }
     this.evalAbort?.abort();
     const abort = new AbortController();
     this.evalAbort = abort;
     try {
-      const features = this.currentExtraction()?.features;
-      const plans = protocols.flatMap((protocol) => {
-        const corpus = this.dataset.corpus(protocol);
-        if (!corpus || !features) return [];
-        const images = corpus.images.filter((im) => im.split === 'test' && features.has(im.name)).slice(0, limit);
-        return images.length ? [{ protocol, corpus, images }] : [];
-      });
-      const total = plans.reduce((n, p) => n + p.images.length, 0);
-      if (total === 0) throw Object.assign(new Error('No test images with features: extract the features of the dataset first.'), { name: 'NotReady' });
-      s.updateEvaluation({ status: 'running', done: 0, total, error: null });
-      const done = await evaluatePlans({
-        plans,
-        captioner: model.captioner,
+      const extraction = this.currentExtraction();
+      const refusal = extraction ? this.model.refusal(extraction.featureDim, extraction.identity) : null;
+      if (refusal) throw Object.assign(new Error(refusal), { name: 'NotReady' });
+      await evaluateIntoStore({
+        store: this.store,
+        corpusOf: (p) => this.dataset.corpus(p),
+        protocols,
+        limit,
+        captioner: captioner.captioner,
         score,
-        features: features!,
+        features: extraction?.features ?? new Map<string, Float32Array>(),
         signal: abort.signal,
-        onProgress: (n) => this.store.getState().updateEvaluation({ done: n }),
-        onResult: (result) => this.store.getState().setProtocolResult(result),
       });
-      this.store.getState().updateEvaluation({ status: 'done', done });
     } catch (error) {
       this.store.getState().updateEvaluation(isAbort(error) ? { status: 'cancelled' } : { status: 'failed', error: toStudioError(error, 'Evaluation') });
     } finally {
@@ -298,19 +336,22 @@ export class StudioSession {
     const s = this.store.getState();
     const items = images.map((im) => ({ id: `img-${++this.playgroundCount}`, name: im.name, imageUrl: im.imageUrl }));
     s.addPlaygroundItems(items);
-    const model = this.model;
+    const captioner = this.model.captioner;
     for (let i = 0; i < items.length; i++) {
       const id = items[i].id;
       const update = (patch: Parameters<typeof s.updatePlaygroundItem>[1]) => this.store.getState().updatePlaygroundItem(id, patch);
-      if (!model || !this.engines.featuresOf) {
-        update({ status: 'failed', error: { message: model ? 'Captioning new images is not part of this build yet.' : 'Train a model or import one first (Training or Model tab).' } });
+      if (!captioner || !this.engines.featuresOf) {
+        update({ status: 'failed', error: { message: captioner ? 'Captioning new images is not part of this build yet.' : 'Train a model or import one first (Training or Model tab).' } });
         continue;
       }
       try {
         update({ status: 'captioning' });
         const [features] = await this.engines.featuresOf([images[i]], this.backboneRequest());
+        const held = this.store.getState().features.identity;
+        const refusal = this.model.refusal(features.length, held?.featureDim === features.length ? held : undefined);
+        if (refusal) throw Object.assign(new Error(refusal), { name: 'NotReady' });
         const { decoding, beamWidth, topK } = this.store.getState().playground;
-        const result = await model.caption(features, {
+        const result = await captioner.caption(features, {
           mode: decoding,
           beamWidth,
           topK,
@@ -325,91 +366,42 @@ export class StudioSession {
 
   // ---- Model ----------------------------------------------------------------------------------------------
 
-  async exportModel(): Promise<{ fileName: string; bytes: Uint8Array } | null> {
-    const s = this.store.getState();
-    if (!this.model) {
-      s.updateModel({ error: { message: 'There is no model to export yet: train one or import one.' } });
-      return null;
-    }
-    s.updateModel({ operation: 'exporting', error: null });
-    try {
-      const bytes = await this.model.exportArchive();
-      const fileName = `caption-model-${this.model.info.label.replace(/[^a-z0-9-]+/gi, '-')}.zip`;
-      this.store.getState().updateModel({ operation: 'idle', lastExport: { fileName, bytes: bytes.byteLength } });
-      return { fileName, bytes };
-    } catch (error) {
-      this.store.getState().updateModel({ operation: 'idle', error: toStudioError(error, 'Export') });
-      return null;
-    }
-  }
-
-  async importArchive(file: { name: string; bytes: Uint8Array }): Promise<void> {
-    await this.importWith('archive', () => this.engines.importArchive!(file.bytes, file.name));
-  }
-
-  /** The Model panel's PyTorch DDP export and import (src/engine/scaleOut). */
+  /** The Model panel's PyTorch DDP export and import (src/engine/scaleOut, src/studio/scaleOut.ts). */
   get scaleOut(): ScaleOutActions {
     return (this.scaleOutActions ??= new ScaleOutActions({
       store: this.store,
       corpus: () => this.dataset.corpus(this.store.getState().training.config.protocol),
       features: () => this.currentExtraction()?.features ?? null,
       importArchive: this.engines.importArchive ? (bytes, fileName) => this.engines.importArchive!(bytes, fileName) : null,
-      adopt: (model) => this.adoptModel(model, { source: 'archive' }),
+      adopt: async (model) => this.model.adopt(model, 'archive', null),
     }));
   }
 
-  async importNotebook(files: File[]): Promise<void> {
-    await this.importWith('notebook', () => this.engines.importNotebook!(files, () => this.dataset.corpus('kaggle')));
+  exportModel(): Promise<{ fileName: string; bytes: Uint8Array } | null> {
+    return this.model.exportArchive();
   }
 
-  private async importWith(source: 'archive' | 'notebook', load: () => Promise<StudioModel>): Promise<void> {
-    this.store.getState().updateModel({ operation: 'importing', error: null });
-    try {
-      await this.adoptModel(await load(), { source });
-      this.store.getState().updateModel({ operation: 'idle' });
-    } catch (error) {
-      this.store.getState().updateModel({ operation: 'idle', error: toStudioError(error, 'Import') });
-    }
+  importArchive(file: { name: string; bytes: Uint8Array }): Promise<void> {
+    return this.model.importArchive(file);
+  }
+
+  importNotebook(files: File[]): Promise<void> {
+    return this.model.importNotebook(files);
   }
 
   // ---- Runs that survive a reload -------------------------------------------------------------------------
 
-  private async saveRun(): Promise<void> {
-    if (!this.persistence || !this.model) return;
-    const t = this.store.getState().training;
-    try {
-      const archive = await this.model.exportArchive();
-      const summary = { savedAtMs: Date.now(), epoch: t.epochs.length, steps: t.steps.step.length, label: this.model.info.label };
-      await this.persistence.save({ summary, chart: { config: t.config, steps: t.steps, epochs: t.epochs, lastCheckpoint: t.lastCheckpoint }, archive });
-      this.store.getState().updateModel({ savedRun: summary });
-    } catch (error) {
-      this.store.getState().updateModel({ error: toStudioError(error, 'Saving the run for later') });
-    }
-  }
-
   /** After a reload: the run's charts and, if the build can import archives, the model come back. */
-  async restoreLastRun(): Promise<boolean> {
-    if (!this.persistence) return false;
-    try {
-      const saved = await this.persistence.load();
-      if (!saved) return false;
-      this.store.getState().updateModel({ operation: 'restoring', savedRun: saved.summary });
-      this.store.getState().restoreTrainingRun(saved.chart);
-      if (this.engines.importArchive) await this.adoptModel(await this.engines.importArchive(saved.archive, 'last run'), { source: 'trained' });
-      this.store.getState().updateModel({ operation: 'idle' });
-      return true;
-    } catch (error) {
-      this.store.getState().updateModel({ operation: 'idle', error: toStudioError(error, 'Restoring the last run') });
-      return false;
-    }
+  restoreLastRun(): Promise<boolean> {
+    return this.savedRuns.restore();
   }
 
   async dispose(): Promise<void> {
     this.extractAbort?.abort();
     this.evalAbort?.abort();
     await this.disposeRun();
-    this.model?.dispose();
-    this.model = null;
+    this.model.dispose();
+    this.savedRuns.dispose();
     this.imageUrls.clear();
   }
 }

@@ -2,6 +2,7 @@ import { useRef, type KeyboardEvent } from 'react';
 import type { PanelId } from '../store/slices/ui.ts';
 import { useStudio } from './storeContext.tsx';
 import { PANELS } from './panels/registry.tsx';
+import { BackendBadge } from './BackendBadge.tsx';
 
 /** Cross-origin isolation (SharedArrayBuffer, wasm threads) is a property of the page: read it once. */
 function IsolationBadge() {
@@ -42,6 +43,7 @@ export function Header() {
       <div className="brand">
         <h1>WebGPU Caption Studio</h1>
         <IsolationBadge />
+        <BackendBadge />
       </div>
       <nav role="tablist" aria-label="Panels" className="tabs">
         {PANELS.map((panel, index) => (

@@ -80,6 +80,17 @@ export async function newUserPath(
   });
   await page.getByTestId('train-start').click();
   const lossChart = page.getByTestId('chart-step-loss');
+  // While the run goes (held by a pause at once, so the page can be read before it ends): the settings are
+  // folded away, the live charts are in view, the header names the backend in use.
+  await page.locator('[data-testid=training-state][data-state=running]').waitFor({ timeout: HANG_BOUND_MS });
+  await page.getByTestId('train-pause').click();
+  await page.locator('[data-testid=training-state][data-state=paused]').waitFor({ timeout: HANG_BOUND_MS });
+  expect(await page.getByTestId('settings-fold').evaluate((d: HTMLDetailsElement) => d.open)).toBe(false);
+  await page.evaluate(() => window.scrollTo(0, 0));
+  expect((await lossChart.boundingBox())?.y ?? Infinity).toBeLessThan(page.viewportSize()!.height);
+  expect(await page.getByTestId('backend-badge').getAttribute('data-backend')).toBe('wasm');
+  await shot('3-training-paused');
+  await page.getByTestId('train-resume').click();
   await expect.poll(async () => Number(await lossChart.getAttribute('data-points')), { timeout: HANG_BOUND_MS, interval: 250 }).toBeGreaterThan(0);
   const early = Number(await lossChart.getAttribute('data-points'));
   await page.locator('[data-testid=training-state][data-state=finished]').waitFor({ timeout: HANG_BOUND_MS });
@@ -92,6 +103,9 @@ export async function newUserPath(
   expect(last).toBeLessThan(first);
   expect(Number(await page.getByTestId('chart-epoch-loss').getAttribute('data-points'))).toBe(3);
   await page.locator('[data-testid=chart-step-loss] svg.recharts-surface path.recharts-curve').first().waitFor();
+  // Time per epoch from the run's own epochs; the settings open again once it ended.
+  expect(Number(await page.getByTestId('run-progress').getAttribute('data-epoch-ms'))).toBeGreaterThan(0);
+  expect(await page.getByTestId('settings-fold').evaluate((d: HTMLDetailsElement) => d.open)).toBe(true);
   if (options.replicas > 1) {
     expect(Number(await page.getByTestId('chart-gantt').getAttribute('data-replicas'))).toBe(options.replicas);
     const group = (await page.getByTestId('training-backend').textContent()) ?? '';
@@ -133,6 +147,11 @@ export async function newUserPath(
   const caption = ((await page.getByTestId('playground-caption').first().textContent()) ?? '').trim();
   expect(caption.length).toBeGreaterThan(0);
   await expect.poll(() => page.locator('.sp-step').count()).toBeGreaterThan(0);
+  // The per-step top words are folded, one click away.
+  const steps = page.getByTestId('playground-steps').first();
+  expect(await steps.evaluate((d: HTMLDetailsElement) => d.open)).toBe(false);
+  await steps.locator('summary').click();
+  expect(await steps.evaluate((d: HTMLDetailsElement) => d.open)).toBe(true);
   await shot('5-playground');
 
   // Model: export as one archive.
@@ -164,6 +183,15 @@ export async function newUserPath(
   }
   await tab(page, 'Training');
   expect(Number(await page.getByTestId('chart-step-loss').getAttribute('data-points'))).toBe(points);
+  // A finished run reads as finished; the run table and the evaluation are still there, the evaluation
+  // current (same model, same demo drawn again); the cached features show as extracted.
+  expect(await page.getByTestId('training-state').getAttribute('data-state')).toBe('finished');
+  expect(Number(await page.getByTestId('run-history').getAttribute('data-runs'))).toBeGreaterThanOrEqual(1);
+  await tab(page, 'Evaluation');
+  await expect.poll(() => page.getByTestId('bleu-row-standard').getAttribute('data-current'), { timeout: HANG_BOUND_MS }).toBe('true');
+  await tab(page, 'Features');
+  await page.locator('[data-testid=features-status][data-status=done]').waitFor({ timeout: HANG_BOUND_MS });
+  expect(await page.getByTestId('features-identity').textContent()).toContain('mobilenet');
   await tab(page, 'Model');
   await page.getByTestId('model-import-input').setInputFiles(archivePath);
   await page.locator('[data-testid=model-info][data-source=archive]').waitFor({ timeout: HANG_BOUND_MS });

@@ -7,13 +7,14 @@ import { isAbsolute, resolve } from 'node:path';
 import { nodeFolder } from '../../engine/platform/nodeFolder.ts';
 import type { Problem, Protocol, Split } from '../../core/data/types.ts';
 import { loadFolder, summarize, type DatasetStats } from '../../core/data/pipeline.ts';
+import { groupProblems } from '../../core/data/problems.ts';
 import { choiceOption, parseCommandArgs, positionals } from '../args.ts';
 import type { Command } from '../command.ts';
 import { EXIT } from '../errors.ts';
 import type { CliIo } from '../io.ts';
 
 const PROTOCOLS = ['kaggle', 'standard'] as const satisfies readonly Protocol[];
-/** Warnings printed in the human-readable output; --json always has them all. */
+/** Warning lines printed in the human-readable output (many of one kind are one line); --json has them all. */
 const WARNINGS_SHOWN = 20;
 
 const usage = `Usage: caption-studio stats <folder> [--protocol kaggle|standard] [--json]
@@ -23,7 +24,9 @@ Karpathy's dataset_flickr8k.json; images in Images/ or beside the caption file).
   --protocol P   text cleaning and split: 'standard' (default: proper CSV, letters only, official split)
                  or 'kaggle' (the Kaggle notebook's cleaning, bugs included; first 90% train, last 10% test)
   --json         print one JSON object: images, captions, vocabSize, maxLength, splits {train,val,test},
-                 warnings [{file,line,message,code}], and the full statistics under "stats"
+                 notices (a split the protocol leaves without an image of the folder, as sentences),
+                 warnings [{file,line,message,code,subject}] (every one; subject where there is one),
+                 and the full statistics under "stats"
 `;
 
 export interface StatsReport {
@@ -37,13 +40,16 @@ export interface StatsReport {
   /** Longest cleaned caption in words, start/end markers included. */
   maxLength: number;
   splits: Record<Split, number>;
-  warnings: { file: string; line: number | null; message: string; code: string }[];
+  /** The training or test split this protocol leaves without an image of the folder, one sentence each. */
+  notices: string[];
+  /** Every warning, one per image or line; `subject` (the image or file it is about) where there is one. */
+  warnings: { file: string; line: number | null; message: string; code: string; subject?: string }[];
   stats: DatasetStats;
 }
 
 export async function statsReport(folderPath: string, protocol: Protocol): Promise<StatsReport> {
   const loaded = await loadFolder(nodeFolder(folderPath));
-  const { stats, warnings } = summarize(loaded, protocol);
+  const { stats, warnings, splitNotices } = summarize(loaded, protocol);
   return {
     folder: folderPath,
     format: loaded.dataset.format,
@@ -54,11 +60,13 @@ export async function statsReport(folderPath: string, protocol: Protocol): Promi
     vocabSize: stats.vocabSize,
     maxLength: stats.maxLength,
     splits: stats.splits,
+    notices: splitNotices.map((notice) => notice.message),
     warnings: warnings.map((problem: Problem) => ({
       file: problem.file,
       line: problem.line ?? null,
       message: problem.message,
       code: problem.code,
+      ...(problem.subject === undefined ? {} : { subject: problem.subject }),
     })),
     stats,
   };
@@ -74,13 +82,15 @@ function humanReport(report: StatsReport): string {
     `vocabulary   ${report.vocabSize} words`,
     `max length   ${report.maxLength} words (markers included)`,
     `splits       train ${report.splits.train} · val ${report.splits.val} · test ${report.splits.test}`,
+    ...report.notices.map((notice) => `notice       ${notice}`),
     `warnings     ${report.warnings.length}`,
   ];
-  for (const warning of report.warnings.slice(0, WARNINGS_SHOWN)) {
-    lines.push(`  ${warning.file}${warning.line === null ? '' : `:${warning.line}`}: ${warning.message}`);
+  const groups = groupProblems(report.warnings.map(({ line, ...warning }) => ({ ...warning, line: line ?? undefined })));
+  for (const group of groups.slice(0, WARNINGS_SHOWN)) {
+    lines.push(`  ${group.file}${group.line === undefined ? '' : `:${group.line}`}: ${group.message}`);
   }
-  if (report.warnings.length > WARNINGS_SHOWN) {
-    lines.push(`  … ${report.warnings.length - WARNINGS_SHOWN} more (all of them with --json)`);
+  if (groups.length > WARNINGS_SHOWN || groups.length < report.warnings.length) {
+    lines.push(`  (every warning, one per line, with --json)`);
   }
   return `${lines.join('\n')}\n`;
 }

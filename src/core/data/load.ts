@@ -3,10 +3,10 @@
  * files, applies split files, and reports every problem met on the way instead of throwing. It throws
  * DatasetError only when nothing usable is left (no caption file, or no caption in it).
  *
- * Problem codes are listed in problems.ts. Each code keeps its first 20 problems; the rest become one
- * summarizing problem of the same code (see capProblems), so the real folder's 7991 absent images give 21
- * 'image-missing' entries, the last one saying "7991 in all". Which images lack files stays exact in
- * `images[i].file === null`.
+ * Problem codes are listed in problems.ts. Every problem is reported, one per image or line (the real
+ * folder's 7991 absent images give 7991 'image-missing' problems, each with its line and image as `subject`):
+ * the full list is what the studio's download and `stats --json` hold; groupProblems makes one line of them
+ * for people. Which images lack files is also exact in `images[i].file === null`.
  *
  * Broken images (empty, truncated, not images) are reported and left out of `imageFiles`; their captions
  * stay, with `file: null`. Image checks read 32 bytes from the start and 1 kB from the end of each file.
@@ -14,7 +14,6 @@
 import { DatasetError } from '../errors.ts';
 import type { CaptionFormat, Folder, FolderEntry, ImageRecord, LoadedDataset, Problem, Split } from './types.ts';
 import { baseName, checkImages, dirOf, findImages } from './images.ts';
-import { capProblems, DEFAULT_MAX_PROBLEMS_PER_CODE } from './problems.ts';
 import { parseKaggleCsv } from './formats/kaggleCsv.ts';
 import { looksLikeKarpathyJson, parseKarpathyJson } from './formats/karpathyJson.ts';
 import { readSplitFile, splitOfFileName, type SplitAssignment } from './formats/splitFiles.ts';
@@ -26,8 +25,6 @@ export interface LoadOptions {
   format?: CaptionFormat;
   /** Check each image's first and last bytes for empty, non-image and truncated files (default true). */
   checkImages?: boolean;
-  /** Problems listed per code before the rest are summarized in one (default 20; Infinity lists all). */
-  maxProblemsPerCode?: number;
 }
 
 const FORMAT_ORDER: CaptionFormat[] = ['kaggle-csv', 'flickr8k-token', 'karpathy-json'];
@@ -126,6 +123,7 @@ function groupByImage(rows: ParsedFile['rows'], captionFile: string, problems: P
       problems.push({
         file: captionFile,
         line: row.line,
+        subject: row.image,
         code: 'duplicate-caption',
         message: `caption on line ${row.line} repeats line ${earlierLine} for ${row.image} (kept)`,
       });
@@ -175,6 +173,7 @@ export async function loadDataset(folder: Folder, options: LoadOptions = {}): Pr
           file: assignment.file,
           code: 'split-image-uncaptioned',
           line: assignment.line,
+          subject: name,
           message: `${name} (line ${assignment.line}) has no caption in ${captionFile.path}; left out`,
         });
       }
@@ -222,6 +221,7 @@ export async function loadDataset(folder: Folder, options: LoadOptions = {}): Pr
         file: captionFile.path,
         line: record.captionLines[0],
         code: 'image-missing',
+        subject: record.name,
         message: `${record.name} (line ${record.captionLines[0]}) is not in the folder: its captions count in statistics, but it cannot be used for training`,
       });
     }
@@ -231,6 +231,7 @@ export async function loadDataset(folder: Folder, options: LoadOptions = {}): Pr
       problems.push({
         file: entry.path,
         code: 'image-uncaptioned',
+        subject: entry.path,
         message: `${entry.path} has no caption in ${captionFile.path}; not used`,
       });
     }
@@ -242,7 +243,7 @@ export async function loadDataset(folder: Folder, options: LoadOptions = {}): Pr
     images,
     imageFiles: search.candidates.map((entry) => entry.path).filter((path) => usable.has(path)),
     rawCsvLines: parsed.rawCsvLines,
-    problems: capProblems(problems, options.maxProblemsPerCode ?? DEFAULT_MAX_PROBLEMS_PER_CODE),
+    problems,
   };
 }
 

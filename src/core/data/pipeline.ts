@@ -9,8 +9,9 @@ import { readImageSize } from './imageInfo.ts';
 import { loadDataset } from './load.ts';
 import type { Corpus, Folder, LoadedDataset, Problem, Protocol } from './types.ts';
 import { buildCorpus } from '../text/protocols.ts';
+import { splitNotices, type SplitNotice } from './splitNotices.ts';
 
-export type { DatasetStats };
+export type { DatasetStats, SplitNotice };
 
 /** Where a long step is, for a progress line. */
 export interface Progress {
@@ -90,11 +91,19 @@ export interface DatasetSummary {
   stats: DatasetStats;
   /** Problems of loading and of cleaning under the protocol, in that order. */
   warnings: Problem[];
+  /** The training or test split this protocol leaves without an image in the folder, said up front. */
+  splitNotices: SplitNotice[];
 }
 
-/** Cleans the captions under `protocol` and computes the statistics. */
+/** Cleans the captions under `protocol`, computes the statistics, and says which split is left empty. */
 export function summarize(loaded: LoadedFolder, protocol: Protocol): DatasetSummary {
   const corpus = buildCorpus(loaded.dataset, protocol);
   const stats = computeStats(loaded.dataset, corpus, loaded.imageSizes);
-  return { corpus, stats, warnings: [...loaded.dataset.problems, ...corpus.problems] };
+  const where = { format: loaded.dataset.format, captionFile: loaded.dataset.captionFile };
+  let notices = splitNotices(corpus, where);
+  // Only when a split is empty is the other protocol built, to suggest it where it helps.
+  if (notices.length > 0) {
+    notices = splitNotices(corpus, { ...where, other: buildCorpus(loaded.dataset, protocol === 'kaggle' ? 'standard' : 'kaggle') });
+  }
+  return { corpus, stats, warnings: [...loaded.dataset.problems, ...corpus.problems], splitNotices: notices };
 }

@@ -15,10 +15,10 @@ export interface Problem {
   /** A machine-readable kind, stable for tests and the UI (e.g. 'unparsable-line', 'empty-caption'). */
   code: string;
   /**
-   * Set only on a summary problem that stands for repeats of its code left out of the list: how many were
-   * left out. Counting problems by code is then `listed + omitted`, with no parsing of messages.
+   * What the problem is about, where that is one thing (an image name, a file): the examples a summary of
+   * many problems of one kind shows ("7,991 images … are not in the folder: 1000268201_693b08cb0e.jpg, …").
    */
-  omitted?: number;
+  subject?: string;
 }
 
 /** One entry of a folder, path relative to the folder root with '/' separators. */
@@ -73,7 +73,7 @@ export interface LoadedDataset {
    * Raw caption lines of a Kaggle captions.txt, header excluded, as the notebook reads them
    * (`line.split(',')`): the kaggle protocol needs them verbatim. Null for other formats.
    */
-  rawCsvLines: { line: number; text: string }[] | null;
+  rawCsvLines: { line: number; text: string; recordLine: number }[] | null;
   problems: Problem[];
 }
 

@@ -17,7 +17,7 @@
  * On the real captions.txt: 8091 images, 40455 captions, max_length 35, vocab_size 8464 (Keras Tokenizer,
  * +1); train 7281 images, test 810, no validation split.
  */
-import type { Corpus, CorpusImage, ImageRecord, LoadedDataset } from '../data/types.ts';
+import type { Corpus, CorpusImage, ImageRecord, LoadedDataset, Problem } from '../data/types.ts';
 import { pyLen, pyReplace, pySplitWhitespace } from './python.ts';
 
 export const START_TOKEN = 'startseq';
@@ -37,19 +37,46 @@ export function kaggleImageId(name: string): string {
   return name.split('.')[0];
 }
 
+/** Where the notebook first met an image id: the raw line, and the line its CSV record starts on. */
+interface IdOrigin {
+  line: number;
+  recordLine: number;
+}
+
 /** The notebook's `mapping` (image id → raw captions, insertion order) from captions.txt lines. */
-function mappingFromCsvLines(lines: { text: string }[]): Map<string, string[]> {
+function mappingFromCsvLines(lines: NonNullable<LoadedDataset['rawCsvLines']>, origins: Map<string, IdOrigin>): Map<string, string[]> {
   const mapping = new Map<string, string[]>();
-  for (const { text } of lines) {
+  for (const { text, line, recordLine } of lines) {
     const tokens = text.split(',');
     if (pyLen(text) < 2) continue;
     const id = tokens[0].split('.')[0];
     const caption = tokens.slice(1).join(' ');
     const captions = mapping.get(id);
     if (captions) captions.push(caption);
-    else mapping.set(id, [caption]);
+    else {
+      mapping.set(id, [caption]);
+      origins.set(id, { line, recordLine });
+    }
   }
   return mapping;
+}
+
+/** One problem per id that names no image, on the line where its CSV record starts. */
+function unmatchedIdProblem(file: string, id: string, origin: IdOrigin | undefined): Problem {
+  const line = origin?.recordLine;
+  const where =
+    origin === undefined
+      ? ''
+      : origin.line === origin.recordLine
+        ? ` on line ${origin.line}`
+        : ` on line ${origin.line}, inside the quoted caption that starts on line ${origin.recordLine} (the notebook splits on every line break)`;
+  return {
+    file,
+    line,
+    subject: JSON.stringify(id),
+    code: 'kaggle-unmatched-id',
+    message: `the notebook's line.split(',') reading makes the image id ${JSON.stringify(id)}${where}, which names no image: kept, as the notebook keeps it`,
+  };
 }
 
 /**
@@ -68,7 +95,8 @@ function mappingFromRecords(images: ImageRecord[]): Map<string, string[]> {
 }
 
 export function buildKaggleCorpus(ds: LoadedDataset): Corpus {
-  const mapping = ds.rawCsvLines ? mappingFromCsvLines(ds.rawCsvLines) : mappingFromRecords(ds.images);
+  const origins = new Map<string, IdOrigin>();
+  const mapping = ds.rawCsvLines ? mappingFromCsvLines(ds.rawCsvLines, origins) : mappingFromRecords(ds.images);
   const recordById = new Map<string, ImageRecord>();
   for (const record of ds.images) {
     const id = kaggleImageId(record.name);
@@ -88,13 +116,8 @@ export function buildKaggleCorpus(ds: LoadedDataset): Corpus {
       captions,
     };
   });
-  const unmatched = images.filter((image) => !recordById.has(kaggleImageId(image.name)));
-  const problems = unmatched.length === 0 ? [] : [
-    {
-      file: ds.captionFile,
-      code: 'kaggle-unmatched-id',
-      message: `the notebook's line.split(',') reading makes ${unmatched.length} image ids that name no image (e.g. ${JSON.stringify(unmatched[0].name)}): kept, as the notebook keeps them`,
-    },
-  ];
+  const problems = ids
+    .filter((id) => !recordById.has(id))
+    .map((id) => unmatchedIdProblem(ds.captionFile, id, origins.get(id)));
   return { protocol: 'kaggle', images, maxLength, startToken: START_TOKEN, endToken: END_TOKEN, problems };
 }

@@ -42,12 +42,17 @@ export function buildStandardCorpus(ds: LoadedDataset, options: StandardOptions 
   }
 
   const images: CorpusImage[] = [];
-  const unsplit: string[] = [];
   let maxLength = 0;
   ds.images.forEach((record, index) => {
     const split = splitOf(index);
     if (split === null) {
-      unsplit.push(record.name);
+      problems.push({
+        file: ds.captionFile,
+        line: record.captionLines[0],
+        subject: record.name,
+        code: 'not-in-split',
+        message: `${record.name} (line ${record.captionLines[0]}) is in no split file: left out of the standard protocol`,
+      });
       return;
     }
     const captions: string[] = [];
@@ -57,6 +62,7 @@ export function buildStandardCorpus(ds: LoadedDataset, options: StandardOptions 
         problems.push({
           file: ds.captionFile,
           line: record.captionLines[captionIndex],
+          subject: record.name,
           code: 'no-words',
           message: `caption of ${record.name} on line ${record.captionLines[captionIndex]} has no letters; left out`,
         });
@@ -68,12 +74,5 @@ export function buildStandardCorpus(ds: LoadedDataset, options: StandardOptions 
     });
     if (captions.length > 0) images.push({ name: record.name, split, file: record.file, captions });
   });
-  if (unsplit.length > 0) {
-    problems.push({
-      file: ds.captionFile,
-      code: 'not-in-split',
-      message: `${unsplit.length} image(s) are in no split file (e.g. ${unsplit.slice(0, 3).join(', ')}): left out of the standard protocol`,
-    });
-  }
   return { protocol: 'standard', images, maxLength, startToken: START_TOKEN, endToken: END_TOKEN, problems };
 }

@@ -7,6 +7,7 @@ import type { Corpus, Protocol } from '../../core/data/types';
 import { fitCaptionTokenizer } from '../../core/text/protocols';
 import type { Tokenizer } from '../../core/text/tokenizer';
 import { UserError } from '../../core/errors';
+import { splitNotices } from '../../core/data/splitNotices';
 import { deriveSeed, mulberry32, shuffle } from '../../core/rng';
 import type { CaptionModelConfig } from '../../model/captionModel';
 
@@ -88,6 +89,9 @@ export function buildCaptionDataset(
     });
   }
   if (splits.train.length === 0) {
+    // The split, not the features, is the cause when no training image of the protocol is in the folder.
+    const emptyTrain = splitNotices(corpus).find((notice) => notice.split === 'train');
+    if (emptyTrain) throw new UserError(emptyTrain.message);
     throw new UserError(
       `no training image has features (${missingFeatures.length} images without; e.g. ${missingFeatures[0] ?? 'none'}): extract features for this dataset first`,
     );

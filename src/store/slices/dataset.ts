@@ -6,7 +6,7 @@ import type { StateCreator } from 'zustand/vanilla';
 import { memoryFolder } from '../../core/data/folders.ts';
 import type { CaptionFormat, Folder, Problem, Protocol } from '../../core/data/types.ts';
 import { isUserError } from '../../core/errors.ts';
-import { loadFolder, summarize, type DatasetStats, type LoadedFolder, type Progress } from '../../core/data/pipeline.ts';
+import { loadFolder, summarize, type DatasetStats, type LoadedFolder, type Progress, type SplitNotice } from '../../core/data/pipeline.ts';
 import type { DemoOptions, StudioDeps } from '../deps.ts';
 import type { StudioState } from '../studioStore.ts';
 
@@ -28,6 +28,16 @@ export interface SampleImage {
 export interface DatasetSource {
   kind: 'demo' | 'folder';
   name: string;
+  /** The demo's options, so a reload can draw the same demo again. */
+  demo?: DemoOptions;
+}
+
+/** A folder that was loaded before a reload and cannot come back by itself: why, and what one click does. */
+export interface DatasetReopen {
+  name: string;
+  message: string;
+  /** 'permission': the browser kept the folder's handle and asks the user again; 'pick': it must be picked again. */
+  action: 'permission' | 'pick';
 }
 
 export interface DatasetSlice {
@@ -38,15 +48,20 @@ export interface DatasetSlice {
   datasetFormat: CaptionFormat | null;
   captionFile: string | null;
   warnings: Problem[];
+  /** The training or test split the protocol leaves without an image of this folder, one sentence each. */
+  splitNotices: SplitNotice[];
   stats: DatasetStats | null;
   samples: SampleImage[];
   /** One readable line when the folder could not be used (or a bug's message). */
   datasetError: string | null;
+  /** Set after a reload when the folder loaded before cannot come back without the user. */
+  datasetReopen: DatasetReopen | null;
 
   loadDemo(options?: Partial<DemoOptions>): Promise<void>;
   loadFolder(folder: Folder, kind?: DatasetSource['kind']): Promise<void>;
   setProtocol(protocol: Protocol): void;
   clearDataset(): void;
+  setDatasetReopen(reopen: DatasetReopen | null): void;
   /**
    * The loaded folder and dataset (not state: a Folder is not plain data), for engines that read images and
    * captions (feature extraction, training). Null while nothing is loaded.
@@ -83,9 +98,11 @@ const NO_DATASET = {
   datasetFormat: null,
   captionFile: null,
   warnings: [],
+  splitNotices: [],
   stats: null,
   samples: [],
   datasetError: null,
+  datasetReopen: null,
 } satisfies Partial<DatasetSlice>;
 
 export const createDatasetSlice =
@@ -127,9 +144,16 @@ export const createDatasetSlice =
     function applyProtocol(current: LoadedFolder, protocol: Protocol): Partial<DatasetSlice> {
       try {
         const summary = summarize(current, protocol);
-        return { protocol, stats: summary.stats, warnings: summary.warnings, datasetError: null, datasetStatus: 'ready' };
+        return {
+          protocol,
+          stats: summary.stats,
+          warnings: summary.warnings,
+          splitNotices: summary.splitNotices,
+          datasetError: null,
+          datasetStatus: 'ready',
+        };
       } catch (error) {
-        return { protocol, stats: null, warnings: current.dataset.problems, datasetError: messageOf(error), datasetStatus: 'error' };
+        return { protocol, stats: null, warnings: current.dataset.problems, splitNotices: [], datasetError: messageOf(error), datasetStatus: 'error' };
       }
     }
 
@@ -171,7 +195,7 @@ export const createDatasetSlice =
         return load(async () => {
           set({ datasetProgress: { phase: 'drawing the demo images', done: 0, total: demo.images } });
           return memoryFolder('demo', await deps.generateDemo(demo));
-        }, { kind: 'demo', name });
+        }, { kind: 'demo', name, demo });
       },
 
       loadFolder: (folder, kind = 'folder') => load(async () => folder, { kind, name: folder.name }),
@@ -183,6 +207,8 @@ export const createDatasetSlice =
       },
 
       loadedFolder: () => loaded,
+
+      setDatasetReopen: (datasetReopen) => set({ datasetReopen }),
 
       clearDataset: () => {
         loadId++;

@@ -15,11 +15,28 @@ export interface ImageResult {
   score: number;
 }
 
+/** The model and the dataset a result was computed with: it is current only while both are the loaded ones. */
+export interface ResultOwner {
+  /** The session's id of the model (ModelInfo.id). */
+  modelId: string;
+  /** The model as the user knows it (its label). */
+  model: string;
+  /** The dataset's name as the Dataset panel shows it (datasetSource.name). */
+  dataset: string;
+}
+
+/** What the Evaluation panel says where a protocol's test split has no image of the folder. */
+export const NO_TEST_IMAGES = 'no test images in this folder under this protocol';
+
 export interface ProtocolResult {
   protocol: Protocol;
-  bleu: Bleu;
+  /** Null where there was nothing to score (`empty` says why). */
+  bleu: Bleu | null;
   images: ImageResult[];
   evaluatedAtMs: number;
+  owner: ResultOwner;
+  /** Why there is no score, e.g. NO_TEST_IMAGES. */
+  empty?: string;
 }
 
 export type EvaluationStatus = 'idle' | 'running' | 'done' | 'failed' | 'cancelled';
@@ -58,6 +75,29 @@ export const referenceLines: ReferenceLine[] = [
     source: 'Xu et al. 2015, Flickr8K (soft 19.5, hard 21.3)',
   },
 ];
+
+/** The owner of results computed now: the model held and the dataset loaded; null without a model. */
+export function currentOwner(state: {
+  model: { info: { id?: string; label: string } | null };
+  datasetSource: { name: string } | null;
+}): ResultOwner | null {
+  const info = state.model.info;
+  if (!info) return null;
+  return { modelId: info.id ?? info.label, model: info.label, dataset: state.datasetSource?.name ?? 'no dataset' };
+}
+
+/**
+ * Null when `owner` is the model and dataset loaded now; otherwise what the result belongs to, in words,
+ * so that it is never read as the current model's ("from the model 'standard run, seed 42' on demo (30
+ * images, seed 5)").
+ */
+export function belongsElsewhere(owner: ResultOwner, current: ResultOwner | null): string | null {
+  const otherModel = current === null || current.modelId !== owner.modelId;
+  const otherDataset = current === null || current.dataset !== owner.dataset;
+  if (!otherModel && !otherDataset) return null;
+  const what = otherModel ? `an earlier model ('${owner.model}')` : `this model`;
+  return `from ${what} on ${owner.dataset}${otherDataset && current ? `, not on ${current.dataset}` : ''}`;
+}
 
 export interface EvaluationSlice {
   evaluation: EvaluationData;

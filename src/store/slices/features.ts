@@ -2,6 +2,7 @@
  * Features slice: which backbone and weights, the extraction's progress (images/s, ETA) and the cache status.
  * The work itself runs in engine/studioSession.ts; this is what the panel draws.
  */
+import type { FeatureIdentity } from '../../protocol/extraction';
 import type { SliceSet } from './sliceTypes';
 
 export type BackboneChoice = 'vgg16' | 'mobilenet';
@@ -31,6 +32,8 @@ export interface FeaturesData {
   imagesPerSecond: number | null;
   etaMs: number | null;
   featureDim: number | null;
+  /** Backbone, weights and their identity of the features extracted (null before, or when not reported). */
+  identity: FeatureIdentity | null;
   /** Images of the dataset that already have features for the chosen backbone and weights. */
   cached: number | null;
   error: StudioError | null;
@@ -58,6 +61,7 @@ export function initialFeaturesData(): FeaturesData {
     imagesPerSecond: null,
     etaMs: null,
     featureDim: null,
+    identity: null,
     cached: null,
     error: null,
   };
@@ -73,6 +77,13 @@ export function extractionRates(p: { done: number; total: number; fromCache?: nu
   const imagesPerSecond = (computed * 1000) / p.elapsedMs;
   const remaining = Math.max(p.total - p.done, 0);
   return { imagesPerSecond, etaMs: (remaining / imagesPerSecond) * 1000 };
+}
+
+/** How the Features panel names the weights of features of this identity (random ones loudly). */
+export function weightsLabelOf(identity: FeatureIdentity): string {
+  return identity.weights === 'random'
+    ? `RANDOM weights (${identity.weightsId}): captions will not describe the images`
+    : `${identity.weights.kind}: ${identity.weights.location}`;
 }
 
 export function createFeaturesSlice<T extends FeaturesSlice>(set: SliceSet<T>): FeaturesSlice {

@@ -71,6 +71,14 @@ export interface TrainingData {
   history: RunSummary[];
   /** Epochs of this run known in advance (for ETA / progress bars); null before a start. */
   startedAtMs: number | null;
+  /** The dataset this run trained on (its name in the Dataset panel): its charts belong to it. */
+  dataset: string | null;
+  /** Steps in one epoch (training images ÷ batch, rounded up), known at the start: progress and ETA. */
+  stepsPerEpoch: number | null;
+  /** Sum of the steps' own durations in this run (no pauses, no validation): the ETA before an epoch ends. */
+  stepTimeMs: number;
+  /** Which run the charts and the checkpoint are of (its start time, base 36): a continued run keeps it. */
+  runId: string | null;
 }
 
 /** What the trainer's backendChosen event says: backend, adapter, precision and kernels, fall-back reasons. */
@@ -84,6 +92,8 @@ export interface PageBackend {
   shaderF16: boolean;
   /** Why earlier backends were passed over. */
   fallbackReason?: string;
+  /** Why the search ran as it did: the order tried, or the address asking to start elsewhere. */
+  chosenBecause?: string;
   /** WebGPU only: the device's enabled features and the limits the engine reports. */
   features?: string[];
   limits?: Record<string, number>;
@@ -98,9 +108,19 @@ export interface TrainingSlice {
   /** Clears the charts and errors for a fresh run (settings kept). */
   resetTrainingRun(): void;
   applyTrainerEvents(events: readonly TrainerEvent[]): void;
-  /** Restores a saved run (after a reload) as it was drawn. */
-  restoreTrainingRun(data: Pick<TrainingData, 'config' | 'steps' | 'epochs' | 'lastCheckpoint'>): void;
+  /** What the run (new or continued) trains on: the dataset's name and the steps in one epoch. */
+  setRunContext(context: Pick<TrainingData, 'dataset' | 'stepsPerEpoch'> & Partial<Pick<TrainingData, 'runId'>>): void;
+  /**
+   * Restores a saved run (after a reload) as it was drawn: `state` how it reads now ('finished' for a finished
+   * run), `stateReason` why (restored, or interrupted by the reload).
+   */
+  restoreTrainingRun(
+    data: Pick<TrainingData, 'config' | 'steps' | 'epochs' | 'lastCheckpoint'> &
+      Partial<Pick<TrainingData, 'dataset' | 'placement' | 'runId' | 'startedAtMs' | 'stepsPerEpoch' | 'state' | 'stateReason'>>,
+  ): void;
   setTrainingError(error: SerializedError | null): void;
+  /** The run comparison of the page before a reload. */
+  restoreRunHistory(history: RunSummary[]): void;
   setPageBackend(pageBackend: PageBackend): void;
   /** A run trained elsewhere (an imported PyTorch DDP log) joins the comparison table. */
   addRunSummary(summary: RunSummary): void;
@@ -133,6 +153,10 @@ export function initialTrainingData(config: TrainConfig = defaultTrainConfig, pl
     error: null,
     history: [],
     startedAtMs: null,
+    dataset: null,
+    stepsPerEpoch: null,
+    stepTimeMs: 0,
+    runId: null,
   };
 }
 
@@ -176,6 +200,7 @@ export function reduceTrainerEvents(prev: TrainingData, events: readonly Trainer
         steps.lossScale.push(e.lossScale ?? Number.NaN);
         steps.skipped.push(e.skipped ? 1 : 0);
         if (e.skipped) next.skippedSteps += 1;
+        next.stepTimeMs += e.durationMs;
         break;
       }
       case 'epochCompleted': {
@@ -246,6 +271,15 @@ export function trimTimeline(segments: TimelineSegment[], keepSteps: number): Ti
   return segments.some((s) => s.step < minStep) ? segments.filter((s) => s.step >= minStep) : segments;
 }
 
+/**
+ * Null when the run's charts are of the dataset loaded now (or there is no run); otherwise a sentence saying
+ * which dataset they belong to, so they are never read as the loaded dataset's.
+ */
+export function chartsBelongElsewhere(runDataset: string | null, loadedDataset: string | null): string | null {
+  if (runDataset === null || runDataset === loadedDataset) return null;
+  return `These charts are of a run on ${runDataset}, not on ${loadedDataset ?? 'a loaded dataset (none is loaded now)'}.`;
+}
+
 export function createTrainingSlice<T extends TrainingSlice>(set: SliceSet<T>): TrainingSlice {
   const update = (f: (t: TrainingData) => TrainingData) => set((s) => ({ training: f(s.training) }) as Partial<T>);
   return {
@@ -254,9 +288,19 @@ export function createTrainingSlice<T extends TrainingSlice>(set: SliceSet<T>): 
     setTrainingPlacement: (placement) => update((t) => ({ ...t, placement })),
     resetTrainingRun: () => update((t) => ({ ...initialTrainingData(t.config, t.placement), pageBackend: t.pageBackend, history: t.history })),
     applyTrainerEvents: (events) => update((t) => reduceTrainerEvents(t, events)),
+    setRunContext: (context) => update((t) => ({ ...t, ...context })),
     restoreTrainingRun: (data) =>
-      update((t) => ({ ...initialTrainingData(data.config, t.placement), ...data, state: 'stopped', stateReason: 'restored after a reload', backend: t.backend, pageBackend: t.pageBackend, history: t.history })),
+      update((t) => ({
+        ...initialTrainingData(data.config, data.placement ?? t.placement),
+        ...data,
+        state: data.state ?? 'stopped',
+        stateReason: data.stateReason ?? 'restored after a reload',
+        backend: t.backend,
+        pageBackend: t.pageBackend,
+        history: t.history,
+      })),
     setTrainingError: (error) => update((t) => ({ ...t, error })),
+    restoreRunHistory: (history) => update((t) => ({ ...t, history: history.slice(-maxRunHistory) })),
     setPageBackend: (pageBackend) => update((t) => ({ ...t, pageBackend })),
     addRunSummary: (summary) => update((t) => ({ ...t, history: [...t.history, summary].slice(-maxRunHistory) })),
   };

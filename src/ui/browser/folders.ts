@@ -69,7 +69,7 @@ interface FileHandleLike {
  * A folder from `showDirectoryPicker()` or a dropped directory's handle, walked recursively. Folders whose
  * name starts with '.' (.git, .ipynb_checkpoints) are not entered: they hold no dataset and can be huge.
  */
-export function directoryHandleFolder(handle: FileSystemDirectoryHandle): RangeFolder {
+export function directoryHandleFolder(handle: FileSystemDirectoryHandle): RangeFolder & { readonly handle: FileSystemDirectoryHandle } {
   const root = handle as unknown as DirectoryHandleLike;
   let files: Map<string, File> | null = null;
 
@@ -96,6 +96,8 @@ export function directoryHandleFolder(handle: FileSystemDirectoryHandle): RangeF
   return {
     name: root.name,
     followsLinks: false,
+    // Kept so the page can ask for the folder again after a reload (IndexedDB stores handles).
+    handle,
     async list(): Promise<FolderEntry[]> {
       return [...(await listed())].map(([path, file]) => ({ path, bytes: file.size }));
     },

@@ -3,7 +3,7 @@
  * on the input arrays' identity (the store replaces them only when new events arrive), so a render that did
  * not bring new steps costs nothing.
  */
-import type { EpochPoint, StepSeries, TimelineSegment } from '../../store/slices/training';
+import type { EpochPoint, StepSeries } from '../../store/slices/training';
 import { lttbIndices, minMaxIndices } from './downsample';
 import { emaSmooth } from './smoothing';
 
@@ -120,106 +120,4 @@ export function epochRows(epochs: readonly EpochPoint[]): EpochRow[] {
     bleu3: e.bleu?.bleu3 ?? null,
     bleu4: e.bleu?.bleu4 ?? null,
   }));
-}
-
-export type GanttPhase = 'compute' | 'communication' | 'idle';
-
-export interface GanttBar {
-  replica: number;
-  step: number;
-  phase: GanttPhase;
-  startMs: number;
-  durationMs: number;
-}
-
-/**
- * Gantt bars per replica: compute (forward/backward + readback + apply), communication (all-reduce wait),
- * idle; times relative to the earliest shown segment so the window starts at 0.
- */
-export function ganttBars(segments: readonly TimelineSegment[]): { bars: GanttBar[]; replicas: number[]; spanMs: number } {
-  if (segments.length === 0) return { bars: [], replicas: [], spanMs: 0 };
-  const origin = Math.min(...segments.map((s) => s.startMs));
-  const bars: GanttBar[] = [];
-  let end = 0;
-  const replicas = new Set<number>();
-  for (const s of segments) {
-    replicas.add(s.replica);
-    let t = s.startMs - origin;
-    const p = s.phasesMs;
-    const phases: [GanttPhase, number][] = [
-      ['compute', p.compute + p.readback],
-      ['communication', p.allReduceWait],
-      ['compute', p.apply],
-      ['idle', p.idle],
-    ];
-    for (const [phase, durationMs] of phases) {
-      if (durationMs > 0) bars.push({ replica: s.replica, step: s.step, phase, startMs: t, durationMs });
-      t += Math.max(durationMs, 0);
-    }
-    end = Math.max(end, t);
-  }
-  return { bars, replicas: [...replicas].sort((a, b) => a - b), spanMs: end };
-}
-
-/** Share of time per phase over the shown window, per replica (for the legend and a screen reader). */
-export function phaseShares(bars: readonly GanttBar[]): Map<number, Record<GanttPhase, number>> {
-  const out = new Map<number, Record<GanttPhase, number>>();
-  for (const b of bars) {
-    const r = out.get(b.replica) ?? { compute: 0, communication: 0, idle: 0 };
-    r[b.phase] += b.durationMs;
-    out.set(b.replica, r);
-  }
-  for (const r of out.values()) {
-    const total = r.compute + r.communication + r.idle;
-    if (total > 0) for (const k of ['compute', 'communication', 'idle'] as const) r[k] /= total;
-  }
-  return out;
-}
-
-/** Per-step phases in a fixed order so stacked bars line up: gap (not drawn), then the four phases. */
-export const ganttKeys = ['gap', 'compute', 'communication', 'apply', 'idle'] as const;
-export type GanttKey = (typeof ganttKeys)[number];
-
-export interface GanttRow {
-  replica: string;
-  /** `s{step}_{key}` → milliseconds. */
-  [segment: string]: number | string;
-}
-
-/**
- * Rows for a stacked horizontal bar chart (one row per replica): for each of the last `lastSteps` steps the
- * wait since the previous segment ended ('gap', drawn transparent) then compute, communication, apply, idle.
- * `series` lists the data keys in stacking order with their phase, for the chart's <Bar> elements.
- */
-export function ganttRows(
-  segments: readonly TimelineSegment[],
-  lastSteps = 12,
-): { rows: GanttRow[]; series: { key: string; phase: GanttKey; step: number }[] } {
-  if (segments.length === 0) return { rows: [], series: [] };
-  const maxStep = Math.max(...segments.map((s) => s.step));
-  const shown = segments.filter((s) => s.step > maxStep - lastSteps);
-  const steps = [...new Set(shown.map((s) => s.step))].sort((a, b) => a - b);
-  const origin = Math.min(...shown.map((s) => s.startMs));
-  const replicas = [...new Set(shown.map((s) => s.replica))].sort((a, b) => a - b);
-  const series = steps.flatMap((step) => ganttKeys.map((phase) => ({ key: `s${step}_${phase}`, phase, step })));
-  const rows = replicas.map((replica) => {
-    const row: GanttRow = { replica: `replica ${replica}` };
-    let endMs = 0;
-    for (const step of steps) {
-      const seg = shown.find((s) => s.replica === replica && s.step === step);
-      const p = seg?.phasesMs;
-      const start = seg ? seg.startMs - origin : endMs;
-      const values: Record<GanttKey, number> = {
-        gap: Math.max(start - endMs, 0),
-        compute: p ? p.compute + p.readback : 0,
-        communication: p ? p.allReduceWait : 0,
-        apply: p ? p.apply : 0,
-        idle: p ? p.idle : 0,
-      };
-      for (const k of ganttKeys) row[`s${step}_${k}`] = values[k];
-      endMs = Math.max(start, endMs) + values.compute + values.communication + values.apply + values.idle;
-    }
-    return row;
-  });
-  return { rows, series };
 }

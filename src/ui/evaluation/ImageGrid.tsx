@@ -1,6 +1,6 @@
 import { useMemo, useState } from 'react';
 import type { Protocol } from '../../core/data/types';
-import { sortImageResults, type EvaluationData } from '../../store/slices/evaluation';
+import { belongsElsewhere, currentOwner, sortImageResults, type EvaluationData } from '../../store/slices/evaluation';
 import { useStudio, useStudioStore } from '../storeContext.tsx';
 import { fmt } from '../training/ChartBox.tsx';
 import { DatasetImage } from './DatasetImage.tsx';
@@ -12,14 +12,20 @@ export function ImageGrid() {
   const results = useStudio((s) => s.evaluation.results);
   const sortBy = useStudio((s) => s.evaluation.sortBy);
   const setSort = useStudioStore().getState().setEvaluationSort;
-  const available = (['standard', 'kaggle'] as const).filter((p) => results[p]);
+  const available = (['standard', 'kaggle'] as const).filter((p) => results[p] && results[p].images.length > 0);
   const [protocol, setProtocol] = useState<Protocol | null>(null);
   const [shown, setShown] = useState(PAGE);
   const chosen = protocol && results[protocol] ? protocol : available[0];
   const images = useMemo(() => (chosen ? sortImageResults(results[chosen]!.images, sortBy) : []), [results, chosen, sortBy]);
+  const elsewhere = useStudio((s) => (chosen ? belongsElsewhere(results[chosen]!.owner, currentOwner(s)) : null));
   if (!chosen) return null;
   return (
     <section aria-label="Test images">
+      {elsewhere ? (
+        <p className="sp-reason" data-testid="eval-grid-elsewhere">
+          These captions are {elsewhere}: evaluate again for the model and dataset loaded now.
+        </p>
+      ) : null}
       <div className="sp-actions">
         <label>
           References from{' '}

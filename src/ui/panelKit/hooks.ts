@@ -1,8 +1,13 @@
 /** The panels' way to the page's StudioSession (made by the studio's composition root, one per store). */
-import { sessionFor } from '../../studio/root.ts';
+import { pageMemoryFor, sessionFor } from '../../studio/root.ts';
+import type { PageMemory } from '../../studio/pageMemory.ts';
 import type { StudioSession } from '../../studio/session.ts';
 import { useStudioStore } from '../storeContext.tsx';
 
 export function useSession(): StudioSession {
   return sessionFor(useStudioStore());
+}
+
+export function usePageMemory(): PageMemory {
+  return pageMemoryFor(useStudioStore());
 }

@@ -2,6 +2,8 @@ import { DatasetCharts } from '../charts/DatasetCharts.tsx';
 import { DropZone } from '../dataset/DropZone.tsx';
 import { SampleStrip } from '../dataset/SampleStrip.tsx';
 import { SourceBar } from '../dataset/SourceBar.tsx';
+import { ReopenNote } from '../dataset/ReopenNote.tsx';
+import { SplitNotices } from '../dataset/SplitNotices.tsx';
 import { StatusLine } from '../dataset/StatusLine.tsx';
 import { WarningsList } from '../dataset/WarningsList.tsx';
 import { useStudio } from '../storeContext.tsx';
@@ -17,6 +19,8 @@ export function DatasetPanel() {
         </h2>
         <SourceBar />
         <StatusLine />
+        <ReopenNote />
+        <SplitNotices />
         {hasStats ? <DatasetCharts /> : null}
         {hasStats ? <SampleStrip /> : null}
         {hasSource ? <WarningsList /> : null}

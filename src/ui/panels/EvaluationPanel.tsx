@@ -1,4 +1,5 @@
 import { useState } from 'react';
+import { featureWidthRefusal } from '../../store/slices/model';
 import { BleuComparison } from '../evaluation/BleuComparison.tsx';
 import { ImageGrid } from '../evaluation/ImageGrid.tsx';
 import { ErrorNote } from '../panelKit/ErrorNote.tsx';
@@ -13,7 +14,13 @@ export function EvaluationPanel() {
   const session = useSession();
   const e = useStudio((s) => s.evaluation);
   const hasModel = useStudio((s) => s.model.info !== null);
-  const unavailable = session.unavailable('evaluate') ?? (hasModel ? null : 'train a model or import one first');
+  // Features of another width than the model's are refused, with the sentence naming the weights it needs.
+  const refusal = useStudio((s) =>
+    s.model.info && s.features.status === 'done' && s.features.featureDim !== null
+      ? featureWidthRefusal(s.model.info, { featureDim: s.features.featureDim, backboneId: s.features.identity?.backboneId })
+      : null,
+  );
+  const unavailable = session.unavailable('evaluate') ?? (hasModel ? refusal : 'train a model or import one first');
   const [limit, setLimit] = useState(200);
   return (
     <section className="panel sp-panel" aria-labelledby="panel-title-evaluation">

@@ -105,6 +105,11 @@ export function FeaturesPanel() {
         {f.fromCache ? ` (${f.fromCache} from the cache)` : ''}
         {f.featureDim ? ` · ${f.featureDim} numbers per image` : ''}
       </p>
+      {f.identity && (f.status === 'done' || f.status === 'aborted') ? (
+        <p className="sp-status" data-testid="features-identity">
+          Backbone {f.identity.backboneId}, weights identity <code>{f.identity.weightsId}</code>
+        </p>
+      ) : null}
       {f.weightsLabel ? (
         <p className={f.weightsLabel.startsWith('RANDOM') ? 'sp-warning' : 'sp-status'} data-testid="features-weights">
           Weights: {f.weightsLabel}

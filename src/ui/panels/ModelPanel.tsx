@@ -1,4 +1,5 @@
 import { ModelActions } from '../model/ModelActions.tsx';
+import { ModelNeeds } from '../model/ModelNeeds.tsx';
 import { ModelWeights } from '../model/ModelWeights.tsx';
 import { ScaleOutActions } from '../model/ScaleOutActions.tsx';
 import { ErrorNote } from '../panelKit/ErrorNote.tsx';
@@ -20,6 +21,7 @@ export function ModelPanel() {
           ? `Current model: ${m.info.label} (${SOURCE[m.info.source]}), vocabulary ${m.info.vocabSize} words, captions up to ${m.info.maxLength} tokens, ${m.info.featureDim} image features.`
           : 'No model yet: train one (Training tab) or import one below.'}
       </p>
+      <ModelNeeds />
       {m.operation !== 'idle' ? <p aria-live="polite">{m.operation}…</p> : null}
       {m.lastExport ? (
         <p data-testid="model-exported">

@@ -3,21 +3,28 @@ import { GanttChart } from '../training/GanttChart.tsx';
 import { EpochBleuChart, EpochLossChart, StepLossChart } from '../training/LossCharts.tsx';
 import { LossScaleChart, ThroughputChart } from '../training/RateCharts.tsx';
 import { PageGpuInfo } from '../training/PageGpuInfo.tsx';
+import { RunDataset } from '../training/RunDataset.tsx';
 import { RunHistory } from '../training/RunHistory.tsx';
+import { RunProgress } from '../training/RunProgress.tsx';
+import { SettingsFold } from '../training/SettingsFold.tsx';
 import { TrainingControls } from '../training/TrainingControls.tsx';
 import { TrainingSettings } from '../training/TrainingSettings.tsx';
 import '../panelKit/panels.css';
 
+/** Settings (folded while a run goes), controls and progress, then the live charts, then earlier runs. */
 export function TrainingPanel() {
   return (
     <section className="panel sp-panel" aria-labelledby="panel-title-training">
       <h2 id="panel-title-training">Training</h2>
       <PageGpuInfo />
-      <TrainingSettings />
+      <SettingsFold>
+        <TrainingSettings />
+      </SettingsFold>
       <TrainingControls />
+      <RunProgress />
       <BackendInfo />
-      <RunHistory />
-      <div className="sp-grid2">
+      <RunDataset />
+      <div className="sp-grid2" data-testid="training-charts">
         <StepLossChart />
         <EpochLossChart />
         <ThroughputChart />
@@ -25,6 +32,7 @@ export function TrainingPanel() {
         <LossScaleChart />
         <GanttChart />
       </div>
+      <RunHistory />
     </section>
   );
 }

@@ -1,7 +1,10 @@
 import type { PlaygroundItem } from '../../store/slices/playground';
 import { ErrorNote } from '../panelKit/ErrorNote.tsx';
 
-/** One image and its caption as it forms: at each step the chosen word and the runners-up with probabilities. */
+/**
+ * One image and its caption as it forms; at each step the chosen word and the runners-up with probabilities,
+ * folded (one click away) so that many images stay a list of captions, not pages of tables.
+ */
 export function CaptionCard({ item, onRemove }: { item: PlaygroundItem; onRemove(): void }) {
   return (
     <li data-testid="playground-item" data-status={item.status}>
@@ -12,8 +15,8 @@ export function CaptionCard({ item, onRemove }: { item: PlaygroundItem; onRemove
       </p>
       <ErrorNote error={item.error} />
       {item.steps.length ? (
-        <details open>
-          <summary>Top words at each step</summary>
+        <details data-testid="playground-steps">
+          <summary>Top words at each of the {item.steps.length} steps</summary>
           <ol className="sp-steps">
             {item.steps.map((step, i) => (
               <li key={i} className="sp-step">

@@ -1,53 +1,73 @@
 import { Bar, BarChart, CartesianGrid, Tooltip, XAxis, YAxis } from 'recharts';
-import { ganttRows, phaseShares, ganttBars, type GanttKey } from '../charts/trainingSeries';
+import { timeline, type GanttPhase } from '../charts/timeline';
 import { useStudio } from '../storeContext.tsx';
 import { ChartBox } from './ChartBox.tsx';
 
-const COLORS: Record<GanttKey, string> = {
-  gap: 'transparent',
+const COLORS: Record<GanttPhase, string> = {
   compute: '#1a5fb4',
   communication: '#e5a50a',
-  apply: '#1a5fb4',
+  validation: '#9141ac',
   idle: '#c0bfbc',
 };
+const NAMES: Record<GanttPhase, string> = {
+  compute: 'compute',
+  communication: 'communication (all-reduce)',
+  validation: 'validation and BLEU decoding',
+  idle: 'idle',
+};
+const PHASES = ['compute', 'communication', 'validation', 'idle'] as const;
 
-/** Replica timeline of the last steps: compute (blue), communication (amber), idle (grey). */
+const seconds = (s: number) => (s < 10 ? s.toFixed(2) : s < 100 ? s.toFixed(1) : s.toFixed(0));
+
+/** Replica timeline of the last steps: compute, communication, validation and idle, all drawn, in seconds. */
 export function GanttChart() {
-  const timeline = useStudio((s) => s.training.timeline);
+  const segments = useStudio((s) => s.training.timeline);
+  const stepsPerEpoch = useStudio((s) => s.training.stepsPerEpoch);
   const replicas = useStudio((s) => s.training.config.replicas);
-  const { rows, series } = ganttRows(timeline);
-  const shares = phaseShares(ganttBars(timeline).bars);
-  const summary = [...shares.entries()]
-    .map(([r, s]) => `replica ${r}: ${Math.round(s.compute * 100)}% compute, ${Math.round(s.communication * 100)}% communication, ${Math.round(s.idle * 100)}% idle`)
+  const t = timeline(segments, { stepsPerEpoch });
+  const summary = [...t.shares.entries()]
+    .map(([r, s]) => `replica ${r}: ${PHASES.map((k) => `${Math.round(s[k] * 100)}% ${k}`).join(', ')}`)
     .join('; ');
+  const first = t.shares.get(t.replicas[0]);
   return (
     <div>
-    <ChartBox
-      title="Timeline per replica (last steps, ms)"
-      testId="chart-gantt"
-      empty={rows.length ? null : replicas > 1 ? 'Where each replica spends its time, step by step.' : 'Drawn when training with 2 or more replicas.'}
-      summary={summary}
-      data={{ replicas: rows.length }}
-    >
-      <BarChart data={rows} layout="vertical" barCategoryGap={6}>
-        <CartesianGrid strokeDasharray="3 3" horizontal={false} />
-        <XAxis type="number" unit=" ms" />
-        <YAxis type="category" dataKey="replica" width={90} />
-        <Tooltip formatter={(v, name) => [`${Number(v).toFixed(1)} ms`, String(name).replace(/^s(\d+)_/, 'step $1 ')]} />
-        {series.map((s) => (
-          <Bar key={s.key} dataKey={s.key} stackId="t" fill={COLORS[s.phase]} isAnimationActive={false} legendType="none" />
-        ))}
-      </BarChart>
-    </ChartBox>
-    {rows.length ? (
-      <p className="sp-legend">
-        {(['compute', 'communication', 'idle'] as const).map((k) => (
-          <span key={k}>
-            <span className="sp-bar" style={{ background: COLORS[k], width: '1rem' }} /> {k}{' '}
-          </span>
-        ))}
-      </p>
-    ) : null}
+      <ChartBox
+        title="Timeline per replica (last steps, seconds)"
+        testId="chart-gantt"
+        empty={t.rows.length ? null : replicas > 1 ? 'Where each replica spends its time, step by step.' : 'Drawn when training with 2 or more replicas.'}
+        summary={summary}
+        data={{
+          replicas: t.rows.length,
+          'span-s': t.spanS.toFixed(3),
+          ...(first ? Object.fromEntries(PHASES.map((k) => [`${k}-share`, first[k].toFixed(3)])) : {}),
+        }}
+      >
+        <BarChart data={t.rows} layout="vertical" barCategoryGap={6}>
+          <CartesianGrid strokeDasharray="3 3" horizontal={false} />
+          <XAxis type="number" unit=" s" tickFormatter={(v: number) => seconds(v)} />
+          <YAxis type="category" dataKey="replica" width={90} />
+          <Tooltip
+            formatter={(v, name) => {
+              const key = String(name);
+              const part = t.series.find((s) => s.key === key);
+              return [`${seconds(Number(v))} s`, part ? `step ${part.step + 1}: ${NAMES[part.phase]}` : key];
+            }}
+          />
+          {t.series.map((s) => (
+            <Bar key={s.key} dataKey={s.key} stackId="t" fill={COLORS[s.phase]} isAnimationActive={false} legendType="none" />
+          ))}
+        </BarChart>
+      </ChartBox>
+      {t.rows.length ? (
+        <p className="sp-legend" data-testid="gantt-legend">
+          {PHASES.map((k) => (
+            <span key={k}>
+              <span className="sp-bar" style={{ background: COLORS[k], width: '1rem' }} /> {NAMES[k]}
+              {first ? ` ${Math.round(first[k] * 100)}%` : ''}{' '}
+            </span>
+          ))}
+        </p>
+      ) : null}
     </div>
   );
 }

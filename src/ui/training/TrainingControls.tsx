@@ -21,9 +21,13 @@ export function TrainingControls() {
   const steps = useStudio((s) => s.training.steps.step.length);
   const features = useStudio((s) => s.features.status);
   const checkpoint = useStudio((s) => s.training.lastCheckpoint);
+  // The Dataset panel's notice for the protocol this run would use: an empty training split comes first.
+  const emptyTrain = useStudio((s) =>
+    s.protocol === s.training.config.protocol ? (s.splitNotices.find((notice) => notice.split === 'train')?.message ?? null) : null,
+  );
   const unavailable = session.unavailable('train');
   const active = state === 'running' || state === 'paused';
-  const notReady = features !== 'done' ? 'extract the features first (Features tab)' : null;
+  const notReady = emptyTrain ?? (features !== 'done' ? 'extract the features first (Features tab)' : null);
   return (
     <div>
       <div className="sp-actions">

@@ -34,7 +34,7 @@ describe('studio store: dataset slice', () => {
     await store.getState().loadDemo({ images: 30, seed: 5 });
     const state = store.getState();
     expect(state.datasetStatus).toBe('ready');
-    expect(state.datasetSource).toEqual({ kind: 'demo', name: 'demo (30 images, seed 5)' });
+    expect(state.datasetSource).toEqual({ kind: 'demo', name: 'demo (30 images, seed 5)', demo: { images: 30, seed: 5 } });
     expect(state.datasetFormat).toBe('kaggle-csv');
     expect(state.stats?.images).toBe(30);
     expect(state.stats?.captions).toBe(150);

@@ -1,7 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { timelineKeepSteps } from '../../../src/store/slices/training';
+import { chartsBelongElsewhere, timelineKeepSteps } from '../../../src/store/slices/training';
 import { extractionRates } from '../../../src/store/slices/features';
-import { referenceLines, sortImageResults } from '../../../src/store/slices/evaluation';
+import { belongsElsewhere, currentOwner, referenceLines, sortImageResults } from '../../../src/store/slices/evaluation';
+
+const owner = { modelId: 'm1', model: 'standard run, seed 42', dataset: 'demo (30 images, seed 5)' };
 import { bindTrainer } from '../../../src/studio/bindTrainer';
 import type { TrainerEvent, TrainerListener } from '../../../src/engine/training/trainer';
 import { testStore } from '../../support/studioStore';
@@ -140,9 +142,36 @@ describe('features, evaluation, playground, model slices', () => {
     const kaggle = referenceLines.filter((r) => r.protocol === 'kaggle').map((r) => r.value);
     expect(kaggle).toEqual([0.517, 0.293]);
     const store = makeStore();
-    store.getState().setProtocolResult({ protocol: 'kaggle', bleu: { bleu1: 0.5, bleu2: 0.3, bleu3: 0.2, bleu4: 0.1 }, images: imgs, evaluatedAtMs: 1 });
-    store.getState().setProtocolResult({ protocol: 'standard', bleu: { bleu1: 0.6, bleu2: 0.3, bleu3: 0.2, bleu4: 0.1 }, images: [], evaluatedAtMs: 2 });
+    store.getState().setProtocolResult({ protocol: 'kaggle', bleu: { bleu1: 0.5, bleu2: 0.3, bleu3: 0.2, bleu4: 0.1 }, images: imgs, evaluatedAtMs: 1, owner });
+    store.getState().setProtocolResult({ protocol: 'standard', bleu: { bleu1: 0.6, bleu2: 0.3, bleu3: 0.2, bleu4: 0.1 }, images: [], evaluatedAtMs: 2, owner });
     expect(Object.keys(store.getState().evaluation.results).sort()).toEqual(['kaggle', 'standard']);
+  });
+
+  it('charts belong to the dataset their run trained on', () => {
+    const store = makeStore();
+    store.getState().setRunContext({ dataset: 'demo (30 images, seed 5)', stepsPerEpoch: 4 });
+    expect(store.getState().training.dataset).toBe('demo (30 images, seed 5)');
+    store.getState().resetTrainingRun();
+    expect(store.getState().training.dataset).toBeNull();
+    expect(chartsBelongElsewhere(null, 'flickr8k')).toBeNull();
+    expect(chartsBelongElsewhere('flickr8k', 'flickr8k')).toBeNull();
+    expect(chartsBelongElsewhere('demo (30 images, seed 5)', 'flickr8k')).toBe('These charts are of a run on demo (30 images, seed 5), not on flickr8k.');
+  });
+
+  it('a result is current only for the model and the dataset it was computed with, and says what it belongs to otherwise', () => {
+    const store = makeStore();
+    expect(currentOwner(store.getState())).toBeNull();
+    store.getState().updateModel({ info: { id: 'trained-1', source: 'trained', label: 'standard run, seed 42', vocabSize: 10, maxLength: 5, featureDim: 4 } });
+    const ownerNow = currentOwner(store.getState())!;
+    expect(ownerNow).toEqual({ modelId: 'trained-1', model: 'standard run, seed 42', dataset: 'no dataset' });
+    expect(belongsElsewhere(ownerNow, currentOwner(store.getState()))).toBeNull();
+    // Another model with the same label is another model.
+    store.getState().updateModel({ info: { id: 'trained-2', source: 'trained', label: 'standard run, seed 42', vocabSize: 10, maxLength: 5, featureDim: 4 } });
+    expect(belongsElsewhere(ownerNow, currentOwner(store.getState()))).toBe("from an earlier model ('standard run, seed 42') on no dataset");
+    const sameModelOtherData = { ...currentOwner(store.getState())!, dataset: 'demo (30 images, seed 5)' };
+    expect(belongsElsewhere(sameModelOtherData, currentOwner(store.getState()))).toBe('from this model on demo (30 images, seed 5), not on no dataset');
+    store.getState().updateModel({ info: null });
+    expect(belongsElsewhere(ownerNow, currentOwner(store.getState()))).toMatch(/^from an earlier model/);
   });
 
   it('builds a caption step by step and clamps the beam width', () => {

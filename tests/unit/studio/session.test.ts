@@ -19,6 +19,8 @@ import { memoryRunPersistence } from '../../../src/studio/runStore';
 import { mulberry32 } from '../../../src/core/rng';
 import { MemoryCheckpointStore } from '../../../src/engine/training/checkpoint';
 import { testStore } from '../../support/studioStore';
+import { belongsElsewhere, currentOwner } from '../../../src/store/slices/evaluation';
+import { runTiming } from '../../../src/store/slices/runTiming';
 import { HANG_BOUND_MS } from '../../hangBound.ts';
 
 const featureDim = 12;
@@ -93,6 +95,10 @@ describe('StudioSession (Node, wasm, tiny model)', () => {
     expect(t.steps.loss.length).toBeGreaterThanOrEqual(3);
     expect(t.epochs).toHaveLength(3);
     expect(t.epochs[2].trainLoss).toBeLessThan(t.epochs[0].trainLoss); // loss falls
+    // The steps an epoch has, told before the start, are the steps the run took; the ETA comes from them.
+    expect(t.stepsPerEpoch).toBeGreaterThan(0);
+    expect(t.steps.loss.length).toBe(t.stepsPerEpoch! * 3);
+    expect(runTiming(t)).toMatchObject({ totalSteps: t.steps.loss.length, etaMs: 0, estimated: false });
     expect(t.backend?.backend).toBe('wasm'); // the in-process trainer reports its backend
     expect(store.getState().model.info).toMatchObject({ source: 'trained', featureDim });
 
@@ -101,7 +107,8 @@ describe('StudioSession (Node, wasm, tiny model)', () => {
     expect(ev.error).toBeNull();
     expect(ev.status).toBe('done');
     expect(ev.results.kaggle?.images.length).toBeGreaterThan(0);
-    expect(ev.results.standard?.bleu.bleu1).toBeGreaterThanOrEqual(0);
+    expect(ev.results.standard?.bleu?.bleu1).toBeGreaterThanOrEqual(0);
+    expect(belongsElsewhere(ev.results.standard!.owner, currentOwner(store.getState()))).toBeNull();
 
     store.getState().setDecoding({ decoding: 'greedy', topK: 3 });
     await session.captionImages([{ name: 'x.png', bytes: new Uint8Array(), imageUrl: null }]);
@@ -127,6 +134,8 @@ describe('StudioSession (Node, wasm, tiny model)', () => {
     expect(store2.getState().training.steps.loss).toEqual(t.steps.loss);
     expect(store2.getState().training.epochs).toHaveLength(3);
     expect(store2.getState().model.info?.source).toBe('trained');
+    // The same model: its id comes back, so the results that name it stay current.
+    expect(store2.getState().model.info?.id).toBe(store.getState().model.info?.id);
 
     await session2.importArchive({ name: exported!.fileName, bytes: exported!.bytes });
     expect(store2.getState().model.error).toBeNull();

@@ -20,8 +20,19 @@ import {
 export interface ParsedKaggleCsv {
   rows: CaptionRow[];
   /** Lines after the first one, verbatim, as the Kaggle notebook reads them (for the kaggle protocol). */
-  rawLines: { line: number; text: string }[];
+  rawLines: RawCsvLine[];
   problems: Problem[];
+}
+
+/** One line of captions.txt as the notebook reads it. */
+export interface RawCsvLine {
+  line: number;
+  text: string;
+  /**
+   * The line where the CSV record holding this line starts: differs from `line` on the continuation lines of
+   * a quoted caption that runs over several lines (the notebook reads each as a record of its own).
+   */
+  recordLine: number;
 }
 
 interface CsvRecord {
@@ -205,8 +216,14 @@ export function parseKaggleCsv(text: string, file: string): ParsedKaggleCsv {
     }
     rows.push({ image, caption, line });
   });
+  // Line breaks occur only inside quoted fields, so a record spans one line more than it holds breaks.
+  const recordStart = new Map<number, number>();
+  for (const { fields, line } of records) {
+    const breaks = fields.reduce((sum, field) => sum + (field.match(/\r\n|\r|\n/g)?.length ?? 0), 0);
+    for (let continuation = 1; continuation <= breaks; continuation++) recordStart.set(line + continuation, line);
+  }
   const rawLines = splitLines(text)
     .slice(1)
-    .map((lineText, index) => ({ line: index + 2, text: lineText }));
+    .map((lineText, index) => ({ line: index + 2, text: lineText, recordLine: recordStart.get(index + 2) ?? index + 2 }));
   return { rows, rawLines, problems };
 }

@@ -9,6 +9,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { loadDataset } from '../../../../src/core/data/load.ts';
+import { groupProblems } from '../../../../src/core/data/problems.ts';
 import { nodeFolder } from '../../../../src/engine/platform/nodeFolder.ts';
 import type { LoadedDataset } from '../../../../src/core/data/types.ts';
 import { allCaptions, buildCorpus } from '../../../../src/core/text/protocols.ts';
@@ -66,14 +67,21 @@ describe.skipIf(skipUnlessPresent(present ? '' : `real Flickr8K data not found a
     expect(csv.images[0].captionLines).toEqual([2, 3, 4, 5, 6]);
   });
 
-  it('matches the 100 JPEGs present; the 7991 absent ones are kept and reported in a capped list', () => {
+  it('matches the 100 JPEGs present; the 7991 absent ones are kept, each reported, and read as one line', () => {
     expect(csv.imageFiles).toHaveLength(100);
     expect(csv.imageFiles.every((path) => path.startsWith('Images/'))).toBe(true);
     expect(csv.images.filter((r) => r.file !== null)).toHaveLength(100);
     const missing = csv.problems.filter((p) => p.code === 'image-missing');
-    expect(missing).toHaveLength(21);
-    expect(missing[0].line).toBeGreaterThan(1);
-    expect(missing[20].message).toContain('7991 in all');
+    expect(missing).toHaveLength(7991);
+    expect(missing[0]).toMatchObject({ file: 'captions.txt', line: 2, subject: '1000268201_693b08cb0e.jpg' });
+    expect(missing.every((p) => p.line !== undefined)).toBe(true);
+    const groups = groupProblems(csv.problems);
+    const missingGroup = groups.find((g) => g.code === 'image-missing')!;
+    expect(missingGroup.count).toBe(7991);
+    expect(missingGroup.problems).toHaveLength(7991);
+    expect(missingGroup.message).toMatch(/^7,991 images named in captions\.txt are not in the folder.*: 1000268201_693b08cb0e\.jpg, [^,]+, [^,]+, …$/);
+    // One line per kind: the missing images and the ten repeated captions.
+    expect(groups.map((g) => [g.code, g.count])).toEqual([['duplicate-caption', 10], ['image-missing', 7991]]);
     for (const code of ['image-truncated', 'image-empty', 'not-an-image', 'image-uncaptioned', 'unparsable-line']) {
       expect(csv.problems.filter((p) => p.code === code)).toEqual([]);
     }
@@ -102,7 +110,9 @@ describe.skipIf(skipUnlessPresent(present ? '' : `real Flickr8K data not found a
     const tokenizer = new Tokenizer();
     tokenizer.fitOnTexts(allCaptions(corpus));
     expect(tokenizer.vocabSize).toBe(8319);
-    expect(corpus.problems.map((p) => p.code)).toEqual(['not-in-split']);
+    // The 91 captioned images in no split file, one problem each, with the line of their first caption.
+    expect(corpus.problems).toHaveLength(91);
+    expect(corpus.problems.every((p) => p.code === 'not-in-split' && p.line !== undefined && p.subject !== undefined)).toBe(true);
     expect(corpus.images[0].captions[0]).toBe('startseq a child in a pink dress is climbing up a set of stairs in an entry way endseq');
   });
 });

@@ -24,9 +24,11 @@ describe('Kaggle captions.txt', () => {
     expect(ds.problems).toEqual([]);
     // The notebook's view: physical lines after the header, verbatim (BOM-free, line ends removed).
     expect(ds.rawCsvLines?.slice(0, 2)).toEqual([
-      { line: 2, text: 'a.jpg,"A dog , a ball and a ""stick"" ."' },
-      { line: 3, text: '' },
+      { line: 2, text: 'a.jpg,"A dog , a ball and a ""stick"" ."', recordLine: 2 },
+      { line: 3, text: '', recordLine: 3 },
     ]);
+    // The second line of the quoted caption that starts on line 5 belongs to that record.
+    expect(ds.rawCsvLines?.find((l) => l.line === 6)).toEqual({ line: 6, text: 'in one quoted field"', recordLine: 5 });
   });
 
   it('recovers from an unclosed quote on the next line and reads unquoted commas as part of the caption', async () => {

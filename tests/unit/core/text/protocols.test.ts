@@ -30,6 +30,27 @@ describe('kaggle protocol (the notebook, bugs included)', () => {
     expect(corpus.startToken).toBe('startseq');
   });
 
+  it('names the line of each id that names no image: the first line of a multi-line quoted caption', async () => {
+    const csv = [
+      'image,caption',
+      'a.jpg,A dog runs .',
+      'b.jpg,"A cat sits',
+      ',on a mat"',
+      'c.jpg,"A cow',
+      'grazes ."',
+      '"d.jpg",A hen .',
+    ].join('\n');
+    const ds = await loadDataset(memoryFolder('k', { 'captions.txt': csv }), options);
+    const problems = buildCorpus(ds, 'kaggle').problems;
+    expect(problems.map((p) => [p.code, p.line, p.subject])).toEqual([
+      ['kaggle-unmatched-id', 3, '""'],
+      ['kaggle-unmatched-id', 5, '"grazes "'],
+      ['kaggle-unmatched-id', 7, '"\\"d"'],
+    ]);
+    expect(problems[0].message).toContain('the image id "" on line 4, inside the quoted caption that starts on line 3');
+    expect(problems[2].message).toContain('on line 7,');
+  });
+
   it('applies the same cleaning to token files (commas become spaces)', async () => {
     const token = ['a.jpg#0\tA man , a dog .', 'b.jpg#0\tTwo cats'].join('\n');
     const ds = await loadDataset(memoryFolder('t', { 'Flickr8k.token.txt': token }), options);
@@ -59,6 +80,7 @@ describe('standard protocol', () => {
     ]);
     expect(corpus.problems.map((p) => p.code).sort()).toEqual(['no-words', 'not-in-split']);
     expect(corpus.problems.find((p) => p.code === 'no-words')?.line).toBe(5);
+    expect(corpus.problems.find((p) => p.code === 'not-in-split')).toMatchObject({ line: 4, subject: 'c.jpg' });
     expect(corpus.maxLength).toBe(4);
   });
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { epochRows, ganttBars, lossRows, lossScaleRows, phaseShares, throughputRows } from '../../../../src/ui/charts/trainingSeries';
+import { epochRows, lossRows, lossScaleRows, throughputRows } from '../../../../src/ui/charts/trainingSeries';
 import { emptySteps, reduceTrainerEvents, initialTrainingData } from '../../../../src/store/slices/training';
 import type { TrainerEvent } from '../../../../src/engine/training/trainer';
 
@@ -55,47 +55,5 @@ describe('training chart series', () => {
     // 1-based series (in-process trainer) stay as they are; NaN validation loss is drawn as a gap
     const oneBased = epochRows([{ epoch: 1, trainLoss: 4, valLoss: Number.NaN, bleu: null, durationMs: 1 }]);
     expect(oneBased[0]).toMatchObject({ epoch: 1, valLoss: null });
-  });
-
-  it('lays out Gantt bars per replica from the window start', () => {
-    const { bars, replicas, spanMs } = ganttBars([
-      { replica: 1, step: 3, startMs: 1000, phasesMs: { compute: 10, readback: 2, allReduceWait: 5, apply: 1, idle: 2 } },
-      { replica: 0, step: 3, startMs: 1004, phasesMs: { compute: 8, readback: 0, allReduceWait: 9, apply: 1, idle: 0 } },
-    ]);
-    expect(replicas).toEqual([0, 1]);
-    const r1 = bars.filter((b) => b.replica === 1);
-    expect(r1.map((b) => [b.phase, b.startMs, b.durationMs])).toEqual([
-      ['compute', 0, 12],
-      ['communication', 12, 5],
-      ['compute', 17, 1],
-      ['idle', 18, 2],
-    ]);
-    expect(spanMs).toBe(22);
-    const shares = phaseShares(bars).get(0)!;
-    expect(shares.communication).toBeCloseTo(0.5);
-  });
-});
-
-describe('ganttRows', () => {
-  it('stacks gap + phases per step so every replica row lines up in time', async () => {
-    const { ganttRows } = await import('../../../../src/ui/charts/trainingSeries');
-    const phases = { compute: 4, readback: 1, allReduceWait: 2, apply: 1, idle: 0 };
-    const { rows, series } = ganttRows(
-      [
-        { replica: 0, step: 0, startMs: 100, phasesMs: phases },
-        { replica: 1, step: 0, startMs: 102, phasesMs: phases },
-        { replica: 0, step: 1, startMs: 120, phasesMs: phases },
-        { replica: 1, step: 1, startMs: 120, phasesMs: phases },
-      ],
-      12,
-    );
-    expect(series.map((s) => s.key).slice(0, 5)).toEqual(['s0_gap', 's0_compute', 's0_communication', 's0_apply', 's0_idle']);
-    expect(rows[0]).toMatchObject({ replica: 'replica 0', s0_gap: 0, s0_compute: 5, s1_gap: 12 });
-    expect(rows[1]).toMatchObject({ replica: 'replica 1', s0_gap: 2, s1_gap: 10 });
-    // the start of step 1 is the same absolute time (20 ms after origin) in both rows
-    const startOfStep1 = (r: Record<string, number | string>) =>
-      ['s0_gap', 's0_compute', 's0_communication', 's0_apply', 's0_idle', 's1_gap'].reduce((t, k) => t + (r[k] as number), 0);
-    expect(startOfStep1(rows[0])).toBe(20);
-    expect(startOfStep1(rows[1])).toBe(20);
   });
 });

@@ -162,8 +162,22 @@ describe.skipIf(skipUnlessPresent(chromiumMissing, 'Chromium'))('Dataset panel i
     await page.locator('[data-testid=dataset-status][data-status=ready]').waitFor({ timeout: HANG_BOUND_MS });
     const numbers = (await page.getByTestId('key-numbers').textContent()) ?? '';
     expect(numbers).toContain('8,000images'); // standard protocol: the official 6000/1000/1000 split
+    // Up front: all 100 images present are in the standard test split.
+    expect(await page.getByTestId('split-notice-train').textContent()).toBe(
+      'standard: all 100 images are in the test split: nothing to train on; use kaggle, or add Flickr_8k.trainImages.txt images',
+    );
+    // The 7,991 absent images are one line with examples, opened to list each; the count is of every warning.
+    const missing = page.locator('[data-testid=warning-row][data-code=image-missing]');
+    expect(await missing.count()).toBe(1);
+    expect(await missing.getAttribute('data-count')).toBe('7991');
+    expect(await missing.textContent()).toMatch(/^captions\.txt7,991 images named in captions\.txt are not in the folder.*1000268201_693b08cb0e\.jpg/);
+    await missing.getByTestId('warning-group-toggle').click();
+    expect(await missing.getByTestId('warning-detail-row').count()).toBe(25);
+    expect(await missing.getByTestId('warning-detail-row').first().locator('td').nth(1).textContent()).toBe('2');
+    await screenshot(page, 'dataset-flickr8k-warnings.png');
     await page.getByTestId('protocol-kaggle').check();
     await expect.poll(() => page.getByTestId('key-numbers').textContent()).toContain('8,091images');
+    expect(await page.getByTestId('split-notice-test').textContent()).toContain('kaggle: all 100 images are in the train split: no test images in this folder under this protocol');
     expect(await page.getByTestId('key-numbers').textContent()).toContain('35max length');
     await expect.poll(() => page.locator('[data-testid=samples] img').count()).toBeGreaterThan(0);
     await screenshot(page, 'dataset-flickr8k.png');

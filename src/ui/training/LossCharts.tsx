@@ -22,7 +22,7 @@ export function StepLossChart() {
       <LineChart data={rows}>
         <CartesianGrid strokeDasharray="3 3" />
         <XAxis dataKey="step" type="number" domain={spreadDomain} label={{ value: 'step', position: 'insideBottomRight', offset: -4 }} />
-        <YAxis domain={spreadDomain} />
+        <YAxis domain={spreadDomain} tickFormatter={(v: number) => fmt(v)} width={56} />
         <Tooltip formatter={(v) => fmt(v as number)} />
         <Legend />
         <Line dataKey="raw" name="raw" stroke="#99c1f1" dot={false} isAnimationActive={false} connectNulls={false} />
@@ -47,7 +47,7 @@ export function EpochLossChart() {
       <LineChart data={rows}>
         <CartesianGrid strokeDasharray="3 3" />
         <XAxis dataKey="epoch" allowDecimals={false} />
-        <YAxis domain={spreadDomain} />
+        <YAxis domain={spreadDomain} tickFormatter={(v: number) => fmt(v)} width={56} />
         <Tooltip formatter={(v) => fmt(v as number)} />
         <Legend />
         <Line dataKey="trainLoss" name="train" stroke="#1a5fb4" strokeWidth={3} isAnimationActive={false} />

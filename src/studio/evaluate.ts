@@ -3,10 +3,10 @@
  * each protocol's rules, with a per-image BLEU-1 for the grid. One caption per image whatever the protocol:
  * the model is the same, only the references (and whether markers count) differ.
  */
-import type { Corpus, CorpusImage, Protocol } from '../core/data/types';
-import type { Captioner } from '../model/captioner';
-import type { ImageResult, ProtocolResult } from '../store/slices/evaluation';
-import type { StudioEngines } from './ports';
+import type { Corpus, CorpusImage, Protocol } from '../core/data/types.ts';
+import type { Captioner } from '../model/captioner.ts';
+import type { ImageResult, ProtocolResult } from '../store/slices/evaluation.ts';
+import type { StudioEngines } from './ports.ts';
 
 export interface EvaluationPlan {
   protocol: Protocol;

@@ -3,8 +3,8 @@
  * IndexedDB. One slot: a new run replaces the previous one once it is fully written.
  */
 import { openDB } from 'idb';
-import type { SavedRunSummary } from '../store/slices/model';
-import type { TrainingData } from '../store/slices/training';
+import type { SavedRunSummary } from '../store/slices/model.ts';
+import type { TrainingData } from '../store/slices/training.ts';
 
 export interface SavedRun {
   summary: SavedRunSummary;

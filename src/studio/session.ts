@@ -3,8 +3,8 @@
  * its progress into the store. Holds the non-plain things (feature vectors, trainer, model, abort
  * controllers); the store only ever sees numbers, strings and arrays of them.
  */
-import type { Protocol } from '../core/data/types';
-import { bindTrainer } from './bindTrainer';
+import type { Protocol } from '../core/data/types.ts';
+import { bindTrainer } from './bindTrainer.ts';
 import {
   isAbort,
   type BackboneRequest,
@@ -16,12 +16,12 @@ import {
   type KernelOptionReasons,
   type StudioEngines,
   type TrainingRun,
-} from './ports';
-import type { StudioStore } from '../store/studioStore';
-import type { RunPersistence } from './runStore';
-import { evaluatePlans } from './evaluate';
-import { DatasetImageUrls } from './datasetImageUrls';
-import type { StudioModel } from './model';
+} from './ports.ts';
+import type { StudioStore } from '../store/studioStore.ts';
+import type { RunPersistence } from './runStore.ts';
+import { evaluatePlans } from './evaluate.ts';
+import { DatasetImageUrls } from './datasetImageUrls.ts';
+import type { StudioModel } from './model.ts';
 
 export class StudioSession {
   private extraction: ExtractionRun | null = null;

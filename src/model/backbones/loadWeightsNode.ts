@@ -5,7 +5,7 @@
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import type { HandlerWeights, WeightsInput } from './loadWeights';
+import type { HandlerWeights, WeightsInput } from './loadWeights.ts';
 
 /** A folder (or its model.json) as a load-only IOHandler. */
 export function nodeFolderHandler(folderOrModelJson: string): tf.io.IOHandler {

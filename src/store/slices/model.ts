@@ -2,8 +2,8 @@
  * Model slice: which captioning model the studio holds (trained here, imported archive, converted notebook
  * model), export/import progress, and whether a saved run is waiting to be restored after a reload.
  */
-import type { StudioError } from './features';
-import type { SliceSet } from './sliceTypes';
+import type { StudioError } from './features.ts';
+import type { SliceSet } from './sliceTypes.ts';
 
 export interface ModelInfo {
   source: 'trained' | 'archive' | 'notebook';

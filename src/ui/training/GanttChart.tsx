@@ -1,5 +1,5 @@
 import { Bar, BarChart, CartesianGrid, Tooltip, XAxis, YAxis } from 'recharts';
-import { ganttRows, phaseShares, ganttBars, type GanttKey } from '../charts/trainingSeries';
+import { ganttRows, phaseShares, ganttBars, type GanttKey } from '../charts/trainingSeries.ts';
 import { useStudio } from '../storeContext.tsx';
 import { ChartBox } from './ChartBox.tsx';
 

@@ -185,12 +185,10 @@ export class StudioSession {
       this.run = run;
       if (run.initialEvents?.length) this.store.getState().applyTrainerEvents(run.initialEvents);
       this.unbind = bindTrainer(run.trainer, () => this.store.getState());
-      try {
-        await run.trainer.start({ resume: options.resume });
-      } catch (error) {
-        // A failed run reported itself (runFailed: the Training panel words it); anything else is ours to report.
+      // A failed run reported itself (runFailed: the Training panel words it); anything else is ours to report.
+      await run.trainer.start({ resume: options.resume }).catch((error: unknown) => {
         if (run.trainer.state !== 'failed') throw error;
-      }
+      });
       this.unbind?.();
       this.unbind = null;
       if (run.trainer.state === 'failed') return;

@@ -3,7 +3,7 @@
  * words, so the UI and the CLI can tell the user why training is not on the GPU.
  */
 import * as tf from '@tensorflow/tfjs';
-import { createGpuEngine, describeAdapter, type GpuEngine } from './device';
+import { createGpuEngine, describeAdapter, type GpuEngine } from './device.ts';
 
 /** The tfjs backends the studio knows, in the order it tries them. */
 export type BackendName = 'webgpu' | 'webgl' | 'wasm' | 'cpu';

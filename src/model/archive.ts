@@ -3,7 +3,7 @@
  * what the page exports, keeps for a reload and imports.
  */
 import { unzipSync, zipSync } from 'fflate';
-import { UserError } from '../core/errors';
+import { UserError } from '../core/errors.ts';
 
 export function zipModelFiles(files: Record<string, Uint8Array | string>): Uint8Array {
   return zipSync(Object.fromEntries(Object.entries(files).map(([k, v]) => [k, typeof v === 'string' ? new TextEncoder().encode(v) : v])));

@@ -10,11 +10,11 @@
  * loads by name (weightsIo.ts).
  */
 import * as tf from '@tensorflow/tfjs';
-import { deriveSeed, mulberry32 } from '../core/rng';
-import type { PrefixArrays, SequenceArrays } from './batches';
-import { glorotUniform, orthogonal, uniform } from './init';
-import { modelKernels, stockKernels, type ModelKernels } from './kernels';
-import { dropout, gatherRows, lstmLayer, lstmStep, matMul, type LstmParams } from './ops';
+import { deriveSeed, mulberry32 } from '../core/rng.ts';
+import type { PrefixArrays, SequenceArrays } from './batches.ts';
+import { glorotUniform, orthogonal, uniform } from './init.ts';
+import { modelKernels, stockKernels, type ModelKernels } from './kernels.ts';
+import { dropout, gatherRows, lstmLayer, lstmStep, matMul, type LstmParams } from './ops.ts';
 
 export interface CaptionModelConfig {
   /** Tokenizer words + 1 (index 0 is padding), as the notebook's `vocab_size`. */

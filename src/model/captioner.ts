@@ -5,12 +5,12 @@
  * beam search decodes one image at a time; either can report the top words of every step, and `onWord`
  * hands each word over as soon as it is chosen (the playground shows the caption forming).
  */
-import { memoryFolder } from '../core/data/folders';
-import { UserError } from '../core/errors';
-import { Tokenizer } from '../core/text/tokenizer';
-import { CaptionModel, type CaptionModelConfig } from './captionModel';
-import { beamSearch, captionWords, greedyDecode, type DecodedCaption, type StepAlternatives } from './decode';
-import { encodeCaptionModel, loadCaptionModel, type LoadedCaptionModel, type ModelMeta } from './weightsIo';
+import { memoryFolder } from '../core/data/folders.ts';
+import { UserError } from '../core/errors.ts';
+import { Tokenizer } from '../core/text/tokenizer.ts';
+import { CaptionModel, type CaptionModelConfig } from './captionModel.ts';
+import { beamSearch, captionWords, greedyDecode, type DecodedCaption, type StepAlternatives } from './decode.ts';
+import { encodeCaptionModel, loadCaptionModel, type LoadedCaptionModel, type ModelMeta } from './weightsIo.ts';
 
 /** The top words the model offered at one step, best first. */
 export interface WordAlternatives {

@@ -8,7 +8,7 @@
  * Both can report, for each generated word, the top-k words and probabilities the model offered there.
  */
 import * as tf from '@tensorflow/tfjs';
-import { asParams, decodeStep, imageBranch, type CaptionModelConfig } from './captionModel';
+import { asParams, decodeStep, imageBranch, type CaptionModelConfig } from './captionModel.ts';
 
 export interface DecodeOptions {
   startId: number;

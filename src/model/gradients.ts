@@ -14,8 +14,8 @@ import {
   type Layout,
   type PrefixArrays,
   type SequenceArrays,
-} from './batches';
-import { asParams, prefixLossSum, sequenceLossSum, type CaptionModelConfig } from './captionModel';
+} from './batches.ts';
+import { asParams, prefixLossSum, sequenceLossSum, type CaptionModelConfig } from './captionModel.ts';
 
 export interface StepOptions {
   layout: Layout;

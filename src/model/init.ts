@@ -3,7 +3,7 @@
  * every backend: glorot_uniform (Dense, LSTM kernel), orthogonal (LSTM recurrent kernel),
  * uniform(-0.05, 0.05) (Embedding), zeros (biases), and the LSTM's unit_forget_bias.
  */
-import { mulberry32, normal, type RandomSource } from '../core/rng';
+import { mulberry32, normal, type RandomSource } from '../core/rng.ts';
 
 export function glorotUniform(rand: RandomSource, fanIn: number, fanOut: number): Float32Array {
   const limit = Math.sqrt(6 / (fanIn + fanOut));

@@ -3,8 +3,8 @@
  * the backend offers (resolveKernels), and says what it chose for the UI and the CLI.
  */
 import * as tf from '@tensorflow/tfjs';
-import { useModelKernels } from './kernels';
-import { resolveKernels, type Precision } from './precision';
+import { useModelKernels } from './kernels.ts';
+import { resolveKernels, type Precision } from './precision.ts';
 
 export interface KernelChoice {
   precision: Precision;
@@ -20,7 +20,7 @@ export async function chooseModelKernels(requested: { fusedKernels: boolean; pre
     useModelKernels(null);
     return { precision: resolved.precision, kernels: 'stock tfjs ops', ...(resolved.fallbackReason ? { fallbackReason: resolved.fallbackReason } : {}) };
   }
-  const { webgpuModelKernels, webgpuHasShaderF16 } = await import('./kernelsWebgpu');
+  const { webgpuModelKernels, webgpuHasShaderF16 } = await import('./kernelsWebgpu.ts');
   const resolved = resolveKernels(requested, backend, webgpuHasShaderF16());
   const kernels = resolved.fused ? webgpuModelKernels(resolved.precision) : null;
   useModelKernels(kernels);

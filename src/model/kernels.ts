@@ -5,7 +5,7 @@
  * trainer or replica before its first step.
  */
 import * as tf from '@tensorflow/tfjs';
-import { crossEntropySum, matMul, type SequenceLstm } from './ops';
+import { crossEntropySum, matMul, type SequenceLstm } from './ops.ts';
 
 export interface ModelKernels {
   /** What the UI and the CLI print: 'stock tfjs ops', 'fused WGSL f32', 'fused WGSL f16'. */

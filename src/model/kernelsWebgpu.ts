@@ -5,11 +5,11 @@
  * Loaded with a dynamic import so the wasm/cpu paths never pull the WebGPU backend in.
  */
 import * as tf from '@tensorflow/tfjs';
-import { hasShaderF16, webgpuBackend } from '../gpu/kernels/dispatch';
-import { fusedLstm } from '../gpu/kernels/fusedLstm';
-import { fusedDense, type KernelPrecision } from '../gpu/kernels/matmul';
-import { fusedOutputLoss } from '../gpu/kernels/softmaxCrossEntropy';
-import type { ModelKernels } from './kernels';
+import { hasShaderF16, webgpuBackend } from '../gpu/kernels/dispatch.ts';
+import { fusedLstm } from '../gpu/kernels/fusedLstm.ts';
+import { fusedDense, type KernelPrecision } from '../gpu/kernels/matmul.ts';
+import { fusedOutputLoss } from '../gpu/kernels/softmaxCrossEntropy.ts';
+import type { ModelKernels } from './kernels.ts';
 
 export function webgpuModelKernels(precision: KernelPrecision): ModelKernels {
   return {

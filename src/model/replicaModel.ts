@@ -4,7 +4,7 @@
  * full-batch mean gradient; and one optimizer update from mean gradients that is a pure function of the
  * state and the gradients, so identical inputs keep replicas bit-identical.
  */
-import type { BackendName } from '../gpu/backendSelect';
+import type { BackendName } from '../gpu/backendSelect.ts';
 
 export interface VariableInfo {
   name: string;

@@ -11,15 +11,15 @@
  * skippedSteps, scalerStep] (all exact in f32: the scale is a power of two, the counts stay below 2^24).
  */
 import * as tf from '@tensorflow/tfjs';
-import { deriveSeed } from '../core/rng';
-import { floatArraysChecksum } from '../core/checksum';
-import type { GradientSums, ReplicaContext, ReplicaModel, ReplicaModelFactory, StepOutcome, VariableInfo } from './replicaModel';
-import { Adam } from './adam';
-import { batchTokenCount, type CaptionBatch, type Layout } from './batches';
-import { CaptionModel, EMBEDDING_PARAM_INDEX, initialWeights, type CaptionModelConfig } from './captionModel';
-import { lossAndGradientSums, type PreparedBatch } from './gradients';
-import { chooseModelKernels, type KernelChoice } from './kernelChoice';
-import { allFinite, LossScaler, readStepCounters, stepCounters, type LossScalerOptions, type Precision } from './precision';
+import { deriveSeed } from '../core/rng.ts';
+import { floatArraysChecksum } from '../core/checksum.ts';
+import type { GradientSums, ReplicaContext, ReplicaModel, ReplicaModelFactory, StepOutcome, VariableInfo } from './replicaModel.ts';
+import { Adam } from './adam.ts';
+import { batchTokenCount, type CaptionBatch, type Layout } from './batches.ts';
+import { CaptionModel, EMBEDDING_PARAM_INDEX, initialWeights, type CaptionModelConfig } from './captionModel.ts';
+import { lossAndGradientSums, type PreparedBatch } from './gradients.ts';
+import { chooseModelKernels, type KernelChoice } from './kernelChoice.ts';
+import { allFinite, LossScaler, readStepCounters, stepCounters, type LossScalerOptions, type Precision } from './precision.ts';
 
 /** Plain-data options (they cross to workers as a ModelSpec's options). */
 export interface CaptionReplicaOptions {
@@ -209,7 +209,7 @@ function size(shape: number[]): number {
   return shape.reduce((a, b) => a * b, 1);
 }
 
-/** For src/engine/mirrored/worker/registry.ts: `caption: async () => (await import('../model/replicaStep')).createCaptionReplicaModel`. */
+/** For src/engine/mirrored/worker/registry.ts: `caption: async () => (await import('../model/replicaStep.ts')).createCaptionReplicaModel`. */
 export const createCaptionReplicaModel: ReplicaModelFactory = async (options, context: ReplicaContext) => {
   const requested = options as CaptionReplicaOptions & { fusedKernels?: boolean };
   // This worker's own kernels: fused WGSL (and f16) when its device allows, the reason otherwise.

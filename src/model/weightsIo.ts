@@ -12,9 +12,9 @@
  * notebook ran more than once and Keras numbered the layers differently, by their place in the topology.
  */
 import * as tf from '@tensorflow/tfjs';
-import { UserError } from '../core/errors';
-import type { Folder } from '../core/data/types';
-import { paramSpecs, type CaptionModelConfig, type ParamSpec } from './captionModel';
+import { UserError } from '../core/errors.ts';
+import type { Folder } from '../core/data/types.ts';
+import { paramSpecs, type CaptionModelConfig, type ParamSpec } from './captionModel.ts';
 
 export const MODEL_FORMAT = 'caption-studio-caption-model';
 export const MODEL_VERSION = 1;

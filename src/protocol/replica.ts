@@ -3,8 +3,8 @@
  * Everything here is structured-clone safe; typed arrays listed in a message's transfer list move, not copy.
  * Errors cross as SerializedError and are rebuilt as real Errors on the other side (never as bare strings).
  */
-import type { StepOutcome, VariableInfo } from '../model/replicaModel';
-import type { BackendName, Precision, ReplicaPhasesMs, SerializedError } from './training';
+import type { StepOutcome, VariableInfo } from '../model/replicaModel.ts';
+import type { BackendName, Precision, ReplicaPhasesMs, SerializedError } from './training.ts';
 
 /** Which model a worker builds: a key of the worker's model registry plus plain-data options. */
 export interface ModelSpec {

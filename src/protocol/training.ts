@@ -3,11 +3,11 @@
  * (structured-clone safe). Events cross threads (replica → page), go into the store as they are and are
  * printed by the CLI, so they live here, below the engine that emits them and the store that keeps them.
  */
-import type { Protocol } from '../core/data/types';
+import type { Protocol } from '../core/data/types.ts';
 
-import type { BackendName } from '../gpu/backendSelect';
-import type { Layout } from '../model/batches';
-import type { Precision } from '../model/precision';
+import type { BackendName } from '../gpu/backendSelect.ts';
+import type { Layout } from '../model/batches.ts';
+import type { Precision } from '../model/precision.ts';
 
 export type { BackendName, Layout, Precision };
 export type AllReduceAlgorithm = 'ring' | 'postMessage';

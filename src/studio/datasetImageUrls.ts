@@ -2,7 +2,7 @@
  * Object URLs of a dataset's images for the page (evaluation grid, samples), made on first use and kept
  * while the same dataset is loaded; loading another dataset, or clear(), revokes them.
  */
-import type { Folder, LoadedDataset } from '../core/data/types';
+import type { Folder, LoadedDataset } from '../core/data/types.ts';
 
 export class DatasetImageUrls {
   private urls = new Map<string, Promise<string | null>>();

@@ -4,15 +4,15 @@
  * Feature extraction runs on the page's thread in batches (tfjs yields between batches).
  */
 import * as tf from '@tensorflow/tfjs';
-import { buildCorpus } from '../core/text/protocols';
-import type { Corpus, Folder, LoadedDataset, Protocol } from '../core/data/types';
-import { scoreCaptions } from '../core/metrics/bleu';
-import { selectBackend, type BackendChoice } from '../gpu/backendSelect';
-import type { BackendName, TrainerEvent } from '../engine/training/trainer';
-import type { Backbone } from '../model/backbones/types';
-import type { BackboneRequest, DatasetAccess, StudioEngines } from './ports';
-import type { StudioStore } from '../store/studioStore';
-import { weightsLabelOf } from '../store/slices/features';
+import { buildCorpus } from '../core/text/protocols.ts';
+import type { Corpus, Folder, LoadedDataset, Protocol } from '../core/data/types.ts';
+import { scoreCaptions } from '../core/metrics/bleu.ts';
+import { selectBackend, type BackendChoice } from '../gpu/backendSelect.ts';
+import type { BackendName, TrainerEvent } from '../engine/training/trainer.ts';
+import type { Backbone } from '../model/backbones/types.ts';
+import type { BackboneRequest, DatasetAccess, StudioEngines } from './ports.ts';
+import type { StudioStore } from '../store/studioStore.ts';
+import { weightsLabelOf } from '../store/slices/features.ts';
 
 /** `?backend=wasm` (tests, slow machines) starts the backend search there; default webgpu → webgl → wasm → cpu. */
 export function requestedBackend(): BackendName | undefined {
@@ -28,7 +28,7 @@ export function pageBackend(): Promise<BackendChoice> {
   backendChoice ??= selectBackend({
     gpu: typeof navigator !== 'undefined' ? ((navigator as { gpu?: GPU }).gpu ?? null) : null,
     start: requestedBackend(),
-    prepareWasm: async () => (await import('../engine/platform/browserWasm')).prepareBrowserWasm(),
+    prepareWasm: async () => (await import('../engine/platform/browserWasm.ts')).prepareBrowserWasm(),
   });
   return backendChoice;
 }
@@ -47,7 +47,7 @@ export function createStudioEngines(): StudioEngines {
   const missingReasons: NonNullable<StudioEngines['missingReasons']> = {};
   /** Loads the requested backbone, replacing the one held (one network in memory at a time). */
   async function useBackbone(request: BackboneRequest): Promise<Backbone> {
-    const { loadBackbone } = await import('../model/backbones/index');
+    const { loadBackbone } = await import('../model/backbones/index.ts');
     await pageBackend();
     backbone?.dispose();
     backbone = null;
@@ -57,10 +57,10 @@ export function createStudioEngines(): StudioEngines {
   return {
     async extract(options) {
       const [{ extractFeatures, identityOf }, { IdbFeatureStore }, { MemoryFeatureStore }, { defaultImageDecoder }] = await Promise.all([
-        import('../engine/features/extract'),
-        import('../engine/features/cacheIdb'),
-        import('../engine/features/cache'),
-        import('../model/imageDecodeBrowser'),
+        import('../engine/features/extract.ts'),
+        import('../engine/features/cacheIdb.ts'),
+        import('../engine/features/cache.ts'),
+        import('../model/imageDecodeBrowser.ts'),
       ]);
       options.onStatus('loading-weights');
       const loaded = await useBackbone(options);
@@ -88,7 +88,7 @@ export function createStudioEngines(): StudioEngines {
     },
     async cachedFeatures(identity, images) {
       if (typeof indexedDB === 'undefined') return { features: new Map(), missing: images.map((image) => image.name) };
-      const [{ IdbFeatureStore }, { readCachedFeatures }] = await Promise.all([import('../engine/features/cacheIdb'), import('../engine/features/cached')]);
+      const [{ IdbFeatureStore }, { readCachedFeatures }] = await Promise.all([import('../engine/features/cacheIdb.ts'), import('../engine/features/cached.ts')]);
       const store = await IdbFeatureStore.open(identity);
       try {
         return await readCachedFeatures(store, images);
@@ -104,7 +104,7 @@ export function createStudioEngines(): StudioEngines {
         await useBackbone(request);
       }
       if (!backbone) throw new Error('no backbone');
-      const [{ imageToInput }, { defaultImageDecoder }] = await Promise.all([import('../model/imageDecode'), import('../model/imageDecodeBrowser')]);
+      const [{ imageToInput }, { defaultImageDecoder }] = await Promise.all([import('../model/imageDecode.ts'), import('../model/imageDecodeBrowser.ts')]);
       const net = backbone;
       const out: Float32Array[] = [];
       for (const image of images) {
@@ -130,9 +130,9 @@ export function createStudioEngines(): StudioEngines {
     async createTraining(inputs) {
       const choice = await pageBackend();
       const [{ createStudioTraining }, { IdbCheckpointStore }, { spawnBrowserReplica }] = await Promise.all([
-        import('./training'),
-        import('../engine/training/checkpointIdb'),
-        import('../engine/threads/browserReplicas'),
+        import('./training.ts'),
+        import('../engine/training/checkpointIdb.ts'),
+        import('../engine/threads/browserReplicas.ts'),
       ]);
       const checkpoints = typeof indexedDB !== 'undefined' ? await IdbCheckpointStore.open('studio') : undefined;
       const inPage = inputs.config.replicas <= 1 && inputs.placement === 'page';
@@ -151,13 +151,13 @@ export function createStudioEngines(): StudioEngines {
     async importArchive(bytes, fileName) {
       // The model's tensors live on the page's backend: choose it first (tfjs would otherwise pick its own).
       await pageBackend();
-      const [{ studioModelFromFiles }, { unzipModelArchive }] = await Promise.all([import('./model'), import('../model/archive')]);
+      const [{ studioModelFromFiles }, { unzipModelArchive }] = await Promise.all([import('./model.ts'), import('../model/archive.ts')]);
       return studioModelFromFiles(unzipModelArchive(bytes, fileName), fileName.replace(/\.zip$/i, ''), 'archive');
     },
     async importNotebook(files, loadedCorpus) {
       await pageBackend();
-      const { studioModelFromFiles } = await import('./model');
-      const keras = await import('../model/keras/notebookFiles');
+      const { studioModelFromFiles } = await import('./model.ts');
+      const keras = await import('../model/keras/notebookFiles.ts');
       if (keras.picksKerasModel(files)) {
         // The notebook's own model.h5 / model.keras with its tokenizer.json, read directly (src/model/keras).
         const rebuild = () => {

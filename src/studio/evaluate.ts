@@ -3,11 +3,11 @@
  * per-image BLEU-1 for the grid. One caption per image whatever the protocol: the model is the same, only
  * the references (and whether markers count) differ.
  */
-import type { Corpus, CorpusImage, Protocol } from '../core/data/types';
-import { currentOwner, NO_TEST_IMAGES, type ImageResult, type ProtocolResult, type ResultOwner } from '../store/slices/evaluation';
-import type { StudioStore } from '../store/studioStore';
-import type { Captioner } from '../model/captioner';
-import type { StudioEngines } from './ports';
+import type { Corpus, CorpusImage, Protocol } from '../core/data/types.ts';
+import { currentOwner, NO_TEST_IMAGES, type ImageResult, type ProtocolResult, type ResultOwner } from '../store/slices/evaluation.ts';
+import type { StudioStore } from '../store/studioStore.ts';
+import type { Captioner } from '../model/captioner.ts';
+import type { StudioEngines } from './ports.ts';
 
 /** Images decoded in one batch: progress and a cancel are seen between batches. */
 const BATCH_IMAGES = 16;

@@ -3,12 +3,12 @@
  * taking it (with the id results name it by and the features it was trained on), export and import, and
  * whether features of a given width fit it. Writes the Model slice.
  */
-import type { FeatureIdentity } from '../protocol/extraction';
-import { featureWidthRefusal } from '../store/slices/model';
-import type { StudioStore } from '../store/studioStore';
-import { featureIdentityOfArchive } from './modelArchive';
-import type { StudioModel } from './model';
-import { toStudioError, type StudioEngines } from './ports';
+import type { FeatureIdentity } from '../engine/features/cache.ts';
+import { featureWidthRefusal } from '../store/slices/model.ts';
+import type { StudioStore } from '../store/studioStore.ts';
+import { featureIdentityOfArchive } from './modelArchive.ts';
+import type { StudioModel } from './model.ts';
+import { toStudioError, type StudioEngines } from './ports.ts';
 
 export type ModelSource = 'trained' | 'archive' | 'notebook';
 

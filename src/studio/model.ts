@@ -2,11 +2,11 @@
  * A trained or imported model as the page holds it: the one Captioner (model/captioner.ts) with what the
  * Model panel shows of it, the playground's step-by-step caption of one image, and its archive.
  */
-import { zipModelFiles } from '../model/archive';
-import { Captioner, type WordAlternatives } from '../model/captioner';
-import type { ModelInfo } from '../store/slices/model';
-import type { CaptionStep } from '../store/slices/playground';
-import type { DecodeOptions } from './ports';
+import { zipModelFiles } from '../model/archive.ts';
+import { Captioner, type WordAlternatives } from '../model/captioner.ts';
+import type { ModelInfo } from '../store/slices/model.ts';
+import type { CaptionStep } from '../store/slices/playground.ts';
+import type { DecodeOptions } from './ports.ts';
 
 export type ModelSource = ModelInfo['source'];
 

@@ -3,7 +3,7 @@
  * the studio and `caption-studio train` record it), read without unpacking the weights.
  */
 import { unzipSync } from 'fflate';
-import type { FeatureIdentity } from '../protocol/extraction';
+import type { FeatureIdentity } from '../engine/features/cache.ts';
 
 /** A FeatureIdentity from untrusted JSON; null when the fields are not all there. */
 export function featureIdentityFrom(value: unknown): FeatureIdentity | null {

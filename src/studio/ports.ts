@@ -4,15 +4,15 @@
  * plain progress and results into the store's slices. Engines are injected (`StudioEngines`), so the session
  * runs in Node tests with fakes, and a capability the build lacks is reported with a reason, not hidden.
  */
-import type { Corpus, Folder, LoadedDataset, Protocol } from '../core/data/types';
-import type { FeatureIdentity } from '../protocol/extraction';
-import type { StudioError } from '../store/slices/features';
-import type { PageBackend } from '../store/slices/training';
-import type { ImageResult } from '../store/slices/evaluation';
-import type { CaptionStep } from '../store/slices/playground';
-import type { StudioModel } from './model';
-import { resolveKernels } from '../model/precision';
-import type { Bleu, TrainConfig, Trainer, TrainerEvent } from '../engine/training/trainer';
+import type { Corpus, Folder, LoadedDataset, Protocol } from '../core/data/types.ts';
+import type { FeatureIdentity } from '../engine/features/cache.ts';
+import type { StudioError } from '../store/slices/features.ts';
+import type { PageBackend } from '../store/slices/training.ts';
+import type { ImageResult } from '../store/slices/evaluation.ts';
+import type { CaptionStep } from '../store/slices/playground.ts';
+import type { StudioModel } from './model.ts';
+import { resolveKernels } from '../model/precision.ts';
+import type { Bleu, TrainConfig, Trainer, TrainerEvent } from '../engine/training/trainer.ts';
 
 /** The dataset the Dataset panel loaded (folder kept out of the store). */
 export interface DatasetAccess {

@@ -4,13 +4,13 @@
  * train_ddp.py: its model becomes the studio's, its log a row of the run comparison table. Light on
  * purpose: the work (fflate, the exporter, the script's text) loads on first use.
  */
-import type { Corpus } from '../core/data/types';
-import type { ModelSizes } from '../engine/training/captionData';
-import type { RunSummary } from '../store/slices/runHistory';
-import type { StudioStore } from '../store/studioStore';
-import { modelSizeOverride } from './engines';
-import type { StudioModel } from './model';
-import { toStudioError } from './ports';
+import type { Corpus } from '../core/data/types.ts';
+import type { ModelSizes } from '../engine/training/captionData.ts';
+import type { RunSummary } from '../store/slices/runHistory.ts';
+import type { StudioStore } from '../store/studioStore.ts';
+import { modelSizeOverride } from './engines.ts';
+import type { StudioModel } from './model.ts';
+import { toStudioError } from './ports.ts';
 
 export interface ScaleOutPorts {
   store: StudioStore;
@@ -47,7 +47,7 @@ export class ScaleOutActions {
     }
     store.getState().updateModel({ operation: 'exporting', error: null });
     try {
-      const [{ exportRunArchive }, { trainDdpScript }] = await Promise.all([import('../engine/scaleOut/studioScaleOut'), import('../engine/scaleOut/trainDdpScriptPage')]);
+      const [{ exportRunArchive }, { trainDdpScript }] = await Promise.all([import('../engine/scaleOut/studioScaleOut.ts'), import('../engine/scaleOut/trainDdpScriptPage.ts')]);
       const model = this.ports.modelSizes ?? modelSizeOverride();
       const out = await exportRunArchive({ config: store.getState().training.config, corpus, features, script: trainDdpScript, model });
       store.getState().updateModel({ operation: 'idle', lastExport: { fileName: out.fileName, bytes: out.bytes.byteLength } });
@@ -66,7 +66,7 @@ export class ScaleOutActions {
     }
     store.getState().updateModel({ operation: 'importing', error: null });
     try {
-      const { importRunAsModelArchive, pickedFolderFiles, runArchiveFiles } = await import('../engine/scaleOut/studioScaleOut');
+      const { importRunAsModelArchive, pickedFolderFiles, runArchiveFiles } = await import('../engine/scaleOut/studioScaleOut.ts');
       const name = 'zip' in picked ? picked.zip.name : picked.folder.name;
       const files = 'zip' in picked ? runArchiveFiles(picked.zip.bytes, name) : pickedFolderFiles(picked.folder.files, name);
       const imported = await importRunAsModelArchive(name.replace(/\.zip$/i, ''), files);

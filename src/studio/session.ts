@@ -3,10 +3,10 @@
  * its progress into the store. Holds the non-plain things (feature vectors, trainer, captioner, abort
  * controllers); the store only ever sees numbers, strings and arrays of them.
  */
-import type { LoadedDataset, Protocol } from '../core/data/types';
-import type { FeatureIdentity } from '../protocol/extraction';
-import { weightsLabelOf } from '../store/slices/features';
-import { bindTrainer } from './bindTrainer';
+import type { LoadedDataset, Protocol } from '../core/data/types.ts';
+import type { FeatureIdentity } from '../engine/features/cache.ts';
+import { weightsLabelOf } from '../store/slices/features.ts';
+import { bindTrainer } from './bindTrainer.ts';
 import {
   isAbort,
   type BackboneRequest,
@@ -18,16 +18,16 @@ import {
   type KernelOptionReasons,
   type StudioEngines,
   type TrainingRun,
-} from './ports';
-import type { StudioModel } from './model';
-import { ScaleOutActions } from './scaleOut';
-import type { StudioStore } from '../store/studioStore';
-import type { RunPersistence } from './runStore';
-import { evaluateIntoStore } from './evaluate';
-import { HeldModel } from './heldModel';
-import { SavedRuns } from './savedRuns';
-import { DatasetImageUrls } from './datasetImageUrls';
-import { emptyTrainingSplit, stepsPerEpochOf } from './runContext';
+} from './ports.ts';
+import type { StudioModel } from './model.ts';
+import { ScaleOutActions } from './scaleOut.ts';
+import type { StudioStore } from '../store/studioStore.ts';
+import type { RunPersistence } from './runStore.ts';
+import { evaluateIntoStore } from './evaluate.ts';
+import { HeldModel } from './heldModel.ts';
+import { SavedRuns } from './savedRuns.ts';
+import { DatasetImageUrls } from './datasetImageUrls.ts';
+import { emptyTrainingSplit, stepsPerEpochOf } from './runContext.ts';
 
 /** The dataset's images that have a file, as the extraction reads them. */
 function imagesOf(loaded: { folder: { read(path: string): Promise<Uint8Array> }; dataset: LoadedDataset }) {

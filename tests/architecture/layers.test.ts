@@ -15,6 +15,13 @@ function sourceFiles(...folders: string[]): string[] {
   return listed.split('\n').filter((f) => /\.(ts|tsx|mts)$/.test(f) && !f.endsWith('.d.ts'));
 }
 
+/** Relative imports without a file extension, as file:line: specifier. */
+function bareRelativeImports(file: string, text: string): string[] {
+  return importsOf(file, text)
+    .filter((site) => /^\.{1,2}\//.test(site.specifier) && !/\.[a-z0-9]+$/i.test(site.specifier.split('/').pop()!))
+    .map((site) => `${file}:${site.line}: ${site.specifier}`);
+}
+
 describe('the layers of src/ and workers/', () => {
   const files = sourceFiles('src', 'workers');
 
@@ -24,6 +31,12 @@ describe('the layers of src/ and workers/', () => {
     expect(imports).toBeGreaterThan(500);
     const found = files.flatMap((f) => violationsIn(f, readFileSync(`${repoRoot}/${f}`, 'utf8')));
     expect(found.map((v) => `${v.where}: ${v.specifier}: ${v.reason}`)).toEqual([]);
+  });
+
+  it('relative imports name the file with its extension (one convention: ./trainer.ts, not ./trainer)', () => {
+    expect(files.flatMap((f) => bareRelativeImports(f, readFileSync(`${repoRoot}/${f}`, 'utf8')))).toEqual([]);
+    // The check reads what it should: a bare specifier is named, a named file is not.
+    expect(bareRelativeImports('src/x.ts', "import { a } from './y';\nimport { b } from './z.ts';\nconst c = await import('../w');")).toEqual(['src/x.ts:1: ./y', 'src/x.ts:3: ../w']);
   });
 
   it('core compiles without the DOM and Node libraries (no DOM types, no Node globals of its own)', () => {

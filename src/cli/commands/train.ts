@@ -6,15 +6,19 @@
 import { isAbsolute, resolve } from 'node:path';
 import { UserError } from '../../core/errors.ts';
 import { loadDataset } from '../../core/data/load.ts';
-import { nodeFolder } from '../../engine/platform/nodeFolder.ts';
 import { buildCorpus } from '../../core/text/protocols.ts';
 import { Tokenizer } from '../../core/text/tokenizer.ts';
-import { useNodeBackend } from '../../engine/platform/nodeBackend.ts';
-import { buildCaptionDataset } from '../../engine/training/captionData.ts';
-import { NodeCheckpointStore } from '../../engine/training/checkpointNode.ts';
+import type { ModelMeta } from '../../model/weightsIo.ts';
 import { describeIdentity, FeatureFileError } from '../../engine/features/cache.ts';
 import { readFeatureFile } from '../../engine/features/cacheNode.ts';
+import { mirroredCaptionRun } from '../../engine/mirrored/captionRun.ts';
+import { useNodeBackend } from '../../engine/platform/nodeBackend.ts';
+import { nodeFolder } from '../../engine/platform/nodeFolder.ts';
 import type { WorkerEndpoint } from '../../engine/threads/endpoint.ts';
+import { nodeWorkerEndpoint } from '../../engine/threads/nodeEndpoint.ts';
+import { buildCaptionDataset, type CaptionDataset, type ModelSizes } from '../../engine/training/captionData.ts';
+import type { CheckpointStore } from '../../engine/training/checkpoint.ts';
+import { NodeCheckpointStore } from '../../engine/training/checkpointNode.ts';
 import { InProcessTrainer } from '../../engine/training/inProcessTrainer.ts';
 import { defaultTrainConfig, maxReplicas, type Bleu, type TrainConfig, type Trainer } from '../../engine/training/trainer.ts';
 import type { FaultInjection } from '../../protocol/replica.ts';
@@ -22,8 +26,7 @@ import { choiceOption, integerOption, parseCommandArgs, positionals } from '../a
 import type { Command } from '../command.ts';
 import { EXIT, UsageError } from '../errors.ts';
 import type { CliIo } from '../io.ts';
-import { mirroredCaptionRun } from '../../engine/mirrored/captionRun.ts';
-import { nodeWorkerEndpoint } from '../../engine/threads/nodeEndpoint.ts';
+import { TrainProgress } from '../trainProgress.ts';
 
 const usage = `Usage: caption-studio train <folder> --features <file> --out <model-dir> [options]
 
@@ -97,7 +100,23 @@ function numberOption(value: string | undefined, name: string, fallback: number,
   return parsed;
 }
 
-export async function train(args: string[], io: CliIo, signal?: AbortSignal, hooks: TrainTestHooks = {}): Promise<number> {
+/** What the command line asks for. */
+interface TrainRequest {
+  config: TrainConfig;
+  sizes: Required<ModelSizes>;
+  backend: 'wasm' | 'cpu' | 'webgpu';
+  /** Absolute paths of the dataset folder, the feature file and the model folder. */
+  folder: string;
+  features: string;
+  out: string;
+  /** The feature file and model folder as the user wrote them, for messages. */
+  featuresArg: string;
+  outArg: string;
+  resume: boolean;
+  json: boolean;
+}
+
+function parseTrainArgs(args: string[], io: CliIo): TrainRequest {
   const { values, positionals: rest } = parseCommandArgs(args, {
     features: { type: 'string' },
     out: { type: 'string' },
@@ -141,136 +160,111 @@ export async function train(args: string[], io: CliIo, signal?: AbortSignal, hoo
     initialLossScale: numberOption(values['loss-scale'], 'loss-scale', 2 ** 15, 1, 2 ** 64),
     lossScaleGrowthSteps: integerOption(values['loss-scale-growth'], 'loss-scale-growth', 2000, 1, 1e9),
   };
-  const model = { units: integerOption(values.units, 'units', 256, 1, 8192), embedDim: integerOption(values.embed, 'embed', 256, 1, 8192) };
-  const backendName = choiceOption(values.backend, 'backend', ['wasm', 'cpu', 'webgpu'] as const, 'wasm');
   const at = (path: string): string => (isAbsolute(path) ? path : resolve(io.cwd, path));
-  const outPath = at(values.out);
-  const started = performance.now();
+  return {
+    config,
+    sizes: { units: integerOption(values.units, 'units', 256, 1, 8192), embedDim: integerOption(values.embed, 'embed', 256, 1, 8192) },
+    backend: choiceOption(values.backend, 'backend', ['wasm', 'cpu', 'webgpu'] as const, 'wasm'),
+    folder: at(folderArg),
+    features: at(values.features),
+    out: at(values.out),
+    featuresArg: values.features,
+    outArg: values.out,
+    resume: values.resume === true,
+    json: values.json === true,
+  };
+}
 
-  const backend = await useNodeBackend(backendName);
-  if (backend.fallbackReason) io.err(`train: ${backend.fallbackReason}\n`);
+/** The dataset with its features, the model folder as checkpoint store, and (--resume) what it holds. */
+async function loadTrainingInputs(request: TrainRequest, io: CliIo, backendName: string) {
   let features;
   try {
-    features = await readFeatureFile(at(values.features));
+    features = await readFeatureFile(request.features);
   } catch (error) {
-    if (error instanceof FeatureFileError) throw new UserError(error.message, { file: values.features });
+    if (error instanceof FeatureFileError) throw new UserError(error.message, { file: request.featuresArg });
     throw error;
   }
   if (features.weights === 'random') io.err(`train: WARNING: the features come from a RANDOMLY initialised ${features.backboneId}\n`);
-  const corpus = buildCorpus(await loadDataset(nodeFolder(at(folderArg))), config.protocol);
-  const store = new NodeCheckpointStore(outPath);
-  const checkpoint = values.resume ? await store.load() : null;
-  if (values.resume && !checkpoint) io.err(`train: --resume: no checkpoint in ${values.out}; starting from scratch\n`);
-  const tokenizer = checkpoint?.['tokenizer.json'] ? Tokenizer.fromJSON(new TextDecoder().decode(checkpoint['tokenizer.json'])) : undefined;
-  const data = buildCaptionDataset(corpus, features.features, { tokenizer });
+  const corpus = buildCorpus(await loadDataset(nodeFolder(request.folder)), request.config.protocol);
+  const store = new NodeCheckpointStore(request.out);
+  const checkpoint = request.resume ? await store.load() : null;
+  if (request.resume && !checkpoint) io.err(`train: --resume: no checkpoint in ${request.outArg}; starting from scratch\n`);
+  const text = (name: string) => (checkpoint?.[name] ? new TextDecoder().decode(checkpoint[name]) : null);
+  // A resumed run keeps its tokenizer: the saved weights' word ids are its.
+  const tokenizerJson = text('tokenizer.json');
+  const data = buildCaptionDataset(corpus, features.features, { tokenizer: tokenizerJson ? Tokenizer.fromJSON(tokenizerJson) : undefined });
   if (data.missingFeatures.length) io.err(`train: ${data.missingFeatures.length} images have no features and are left out (e.g. ${data.missingFeatures[0]})\n`);
   io.err(
     `train: ${data.train.length} train / ${data.val.length} val / ${data.test.length} test images, vocabulary ${data.vocabSize}, ` +
-      `max length ${data.maxLength}, features ${describeIdentity(features)}, ${backend.backend}, layout ${config.layout}\n`,
+      `max length ${data.maxLength}, features ${describeIdentity(features)}, ${backendName}, layout ${request.config.layout}\n`,
   );
+  const progress = text('trainer.json');
+  return { data, store, meta: { features: features.header } as ModelMeta, resumedEpoch: progress ? (JSON.parse(progress) as { epoch: number }).epoch : 0 };
+}
 
-  const meta = { features: features.header };
-  const mirrored =
-    config.replicas > 1
-      ? mirroredCaptionRun({ data, config, sizes: model, store, meta, backend: backendName, spawn: hooks.spawnReplica ?? (() => nodeWorkerEndpoint()), faults: hooks.faults })
-      : null;
-  const inProcess = mirrored ? null : new InProcessTrainer({ data, config, model, store, meta });
-  const trainer: Trainer = mirrored?.trainer ?? inProcess!;
-  let steps = 0;
-  let tokens = 0;
-  let stepMs = 0;
-  let finalLoss = NaN;
-  let lastPrint = 0;
-  let kernels = 'stock tfjs ops';
-  let precision = config.precision;
-  let skippedSteps = 0;
-  let lossScale: number | null = null;
-  let replicaBackend: string | null = null;
-  // Set by the listener: a replica's fault (the run's other failures reject start()).
-  const trouble: { fault: { replica: number; message: string } | null } = { fault: null };
-  trainer.on((event) => {
-    if (event.type === 'mirroredSetup') {
-      io.err(`train: ${event.replicas} replicas (worker threads, ids ${event.replicaIds.join(', ')}) on ${event.backend}, ${event.allReduce} all-reduce\n`);
-      if (event.fallbackReason) io.err(`train: ${event.fallbackReason}\n`);
-    } else if (event.type === 'backendChosen') {
-      kernels = event.kernels ?? kernels;
-      precision = event.precision ?? precision;
-      if (mirrored) replicaBackend = event.backend;
-      io.err(`train: ${precision}, ${kernels}\n`);
-      if (mirrored && event.fallbackReason) io.err(`train: replicas: ${event.fallbackReason}\n`);
-      if (event.kernelFallbackReason) io.err(`train: ${event.kernelFallbackReason}\n`);
-    } else if (event.type === 'stepCompleted') {
-      if (event.lossScale !== undefined) lossScale = event.lossScale;
-      if (event.skipped) {
-        skippedSteps++;
-        io.err(`train: step ${event.step} skipped: non-finite gradient in f16; loss scale now ${event.lossScale}\n`);
-      }
-      steps++;
-      tokens += event.tokens;
-      stepMs += event.durationMs;
-      if (performance.now() - lastPrint > 2000) {
-        lastPrint = performance.now();
-        io.err(`train: epoch ${event.epoch} step ${event.step} loss ${event.loss.toFixed(4)} ${event.tokensPerSecond.toFixed(0)} tokens/s\n`);
-      }
-    } else if (event.type === 'epochCompleted') {
-      finalLoss = event.trainLoss;
-      const bleu = event.bleu ? ` BLEU-1..4 ${[event.bleu.bleu1, event.bleu.bleu2, event.bleu.bleu3, event.bleu.bleu4].map((b) => b.toFixed(3)).join('/')}` : '';
-      io.err(`train: epoch ${event.epoch}/${config.epochs} loss ${event.trainLoss.toFixed(4)} val ${event.valLoss?.toFixed(4) ?? '-'}${bleu} (${(event.durationMs / 1000).toFixed(1)} s)\n`);
-    } else if (event.type === 'checkpointSaved') {
-      io.err(`train: saved epoch ${event.epoch} to ${values.out}\n`);
-    } else if (event.type === 'warning') {
-      io.err(`train: WARNING: ${event.message}\n`);
-    } else if (event.type === 'replicaFault') {
-      // No interactive recovery here: name the replica, stop (the workers end), keep the last checkpoint.
-      trouble.fault ??= { replica: event.replica, message: `${event.message} (at step ${event.step + 1})` };
-      void trainer.stop();
-    } else if (event.type === 'runFailed') {
-      if (event.replica !== undefined) trouble.fault ??= { replica: event.replica, message: event.error.message };
-    }
-  });
+/** The one place the two trainers differ: one replica trains on this thread, more in worker threads. */
+function createTrainer(request: TrainRequest, data: CaptionDataset, store: CheckpointStore, meta: ModelMeta, hooks: TrainTestHooks): Trainer {
+  const { config, sizes } = request;
+  if (config.replicas <= 1) return new InProcessTrainer({ data, config, model: sizes, store, meta });
+  const spawn = hooks.spawnReplica ?? (() => nodeWorkerEndpoint());
+  return mirroredCaptionRun({ data, config, sizes, store, meta, backend: request.backend, spawn, faults: hooks.faults }).trainer;
+}
+
+/** Runs until done; Ctrl-C (or the caller's signal) aborts. Returns the error of a failed run, null otherwise. */
+async function runToEnd(trainer: Trainer, resume: boolean, signal: AbortSignal | undefined): Promise<unknown> {
   const controller = new AbortController();
   signal?.addEventListener('abort', () => controller.abort());
   const onSigint = () => controller.abort();
   process.once('SIGINT', onSigint);
-  let failure: unknown = null;
   try {
-    await trainer.start({ resume: values.resume === true, signal: controller.signal });
+    await trainer.start({ resume, signal: controller.signal });
+    return null;
   } catch (error) {
-    failure = error;
+    return error;
   } finally {
     process.off('SIGINT', onSigint);
   }
-  const epochsSaved = mirrored ? mirrored.epochsSaved() : inProcess!.position.epoch;
-  const { fault } = trouble;
-  if (fault || failure) {
+}
+
+export async function train(args: string[], io: CliIo, signal?: AbortSignal, hooks: TrainTestHooks = {}): Promise<number> {
+  const request = parseTrainArgs(args, io);
+  const { config, outArg } = request;
+  const started = performance.now();
+  const backend = await useNodeBackend(request.backend);
+  if (backend.fallbackReason) io.err(`train: ${backend.fallbackReason}\n`);
+  const { data, store, meta, resumedEpoch } = await loadTrainingInputs(request, io, backend.backend);
+  const trainer = createTrainer(request, data, store, meta, hooks);
+  const progress = new TrainProgress(trainer, io, config, outArg);
+  const failure = await runToEnd(trainer, request.resume, signal);
+  const epochsSaved = progress.savedEpoch ?? resumedEpoch;
+
+  if (progress.fault || failure) {
     await trainer.dispose();
-    const kept = epochsSaved ? `${values.out} holds epoch ${epochsSaved}; add --resume to continue` : `nothing was saved in ${values.out}`;
-    if (fault) {
-      io.err(`train: replica ${fault.replica} failed: ${fault.message}\ntrain: stopped; ${kept}.\n`);
-      return EXIT.replicaFault;
-    }
-    throw failure;
+    if (!progress.fault) throw failure;
+    const kept = epochsSaved ? `${outArg} holds epoch ${epochsSaved}; add --resume to continue` : `nothing was saved in ${outArg}`;
+    io.err(`train: replica ${progress.fault.replica} failed: ${progress.fault.message}\ntrain: stopped; ${kept}.\n`);
+    return EXIT.replicaFault;
   }
   const stopped = trainer.state === 'stopped';
-  if (stopped) io.err(`train: stopped; ${values.out} holds epoch ${epochsSaved}. Add --resume to continue.\n`);
+  if (stopped) io.err(`train: stopped; ${outArg} holds epoch ${epochsSaved}. Add --resume to continue.\n`);
   const bleuSplit = data.val.length ? 'val' : 'test';
   if (data[bleuSplit].length === 0) io.err('train: WARNING: no validation or test image has features: BLEU below is over 0 images\n');
   // The weights the run ended with, on this thread (a mirrored run's workers are gone by now).
   const evaluation = await trainer.evaluate(bleuSplit);
   await trainer.dispose();
   const summary: TrainSummary = {
-    backend: replicaBackend ?? backend.backend,
+    backend: progress.backend ?? backend.backend,
     layout: config.layout,
     protocol: config.protocol,
-    precision,
-    kernels,
-    skippedSteps,
-    lossScale,
-    replicas: mirrored ? mirrored.trainer.replicas.length || config.replicas : 1,
+    precision: progress.precision,
+    kernels: progress.kernels,
+    skippedSteps: progress.skippedSteps,
+    lossScale: progress.lossScale,
+    replicas: progress.replicas,
     epochs: epochsSaved,
-    steps,
-    tokensPerSecond: stepMs ? (tokens / stepMs) * 1000 : 0,
-    finalLoss,
+    steps: progress.steps,
+    tokensPerSecond: progress.tokensPerSecond,
+    finalLoss: progress.finalLoss,
     valLoss: Number.isFinite(evaluation.loss) ? evaluation.loss : null,
     bleu: evaluation.bleu,
     bleuSplit,
@@ -279,21 +273,22 @@ export async function train(args: string[], io: CliIo, signal?: AbortSignal, hoo
     vocabSize: data.vocabSize,
     maxLength: data.maxLength,
     featureDim: data.featureDim,
-    out: outPath,
+    out: request.out,
     durationMs: Math.round(performance.now() - started),
     stopped,
   };
-  if (values.json) io.out(`${JSON.stringify(summary)}\n`);
-  else {
-    const b = summary.bleu;
-    const on = mirrored ? `${summary.replicas} replicas on ${summary.backend}` : summary.backend;
-    io.out(
-      `trained ${summary.epochs} epochs (${steps} steps, ${summary.tokensPerSecond.toFixed(0)} tokens/s on ${on}, layout ${summary.layout}); ` +
-        `final loss ${finalLoss.toFixed(4)}\n${bleuSplit} BLEU-1 ${b.bleu1.toFixed(4)} BLEU-2 ${b.bleu2.toFixed(4)} BLEU-3 ${b.bleu3.toFixed(4)} BLEU-4 ${b.bleu4.toFixed(4)} ` +
-        `(${summary.bleuImages} images, ${config.protocol} protocol)\nmodel saved in ${values.out}\n`,
-    );
-  }
+  io.out(request.json ? `${JSON.stringify(summary)}\n` : summaryText(summary, outArg));
   return stopped ? 130 : EXIT.ok;
+}
+
+function summaryText(summary: TrainSummary, outArg: string): string {
+  const b = summary.bleu;
+  const on = summary.replicas > 1 ? `${summary.replicas} replicas on ${summary.backend}` : summary.backend;
+  return (
+    `trained ${summary.epochs} epochs (${summary.steps} steps, ${summary.tokensPerSecond.toFixed(0)} tokens/s on ${on}, layout ${summary.layout}); ` +
+    `final loss ${summary.finalLoss.toFixed(4)}\n${summary.bleuSplit} BLEU-1 ${b.bleu1.toFixed(4)} BLEU-2 ${b.bleu2.toFixed(4)} BLEU-3 ${b.bleu3.toFixed(4)} BLEU-4 ${b.bleu4.toFixed(4)} ` +
+    `(${summary.bleuImages} images, ${summary.protocol} protocol)\nmodel saved in ${outArg}\n`
+  );
 }
 
 export const trainCommand: Command = {

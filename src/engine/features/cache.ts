@@ -24,9 +24,23 @@
  * A name may appear more than once (an image re-extracted under new weights never shares a file, but a
  * renamed copy does): the last record wins.
  */
-import type { FeatureIdentity } from '../../protocol/extraction';
+import type { BackboneName, WeightsSource } from '../../model/backbones/types.ts';
+import type { ResizeMethod } from '../../model/imageDecode.ts';
 
-export type { FeatureIdentity };
+/** What identifies a set of features: two stores with equal identity hold interchangeable vectors. */
+export interface FeatureIdentity {
+  backbone: BackboneName;
+  backboneId: string;
+  weights: WeightsSource;
+  weightsId: string;
+  featureDim: number;
+  inputSize: number;
+  /**
+   * How images were resized to inputSize: 'bilinear' (default; absent means bilinear) or 'nearest' (Keras'
+   * `load_img(target_size=…)` default, i.e. the notebook's exact preprocessing).
+   */
+  resize?: ResizeMethod;
+}
 
 export const FEATURE_FILE_MAGIC = 'CSFEAT01';
 export const FEATURE_FILE_FORMAT = 'caption-studio-features';

@@ -3,7 +3,7 @@
  * content), so the same picture under another name, or in another dataset, is never extracted twice.
  */
 import { openDB, type DBSchema, type IDBPDatabase } from 'idb';
-import type { FeatureIdentity, FeatureRecord, FeatureStore } from './cache';
+import type { FeatureIdentity, FeatureRecord, FeatureStore } from './cache.ts';
 
 export const FEATURE_DB_NAME = 'caption-studio-features';
 

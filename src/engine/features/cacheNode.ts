@@ -15,8 +15,8 @@ import {
   type FeatureIdentity,
   type FeatureRecord,
   type FeatureStore,
-} from './cache';
-import { pathExists } from '../platform/nodeFs';
+} from './cache.ts';
+import { pathExists } from '../platform/nodeFs.ts';
 
 /** Reads a whole feature file (what `train --features <file>` consumes). */
 export async function readFeatureFile(path: string): Promise<FeatureFileContents> {

@@ -3,8 +3,8 @@
  * the cache holds for the dataset loaded again (each image's bytes hashed, its vector looked up by content),
  * instead of "no features" for vectors it has.
  */
-import { sha256Hex, type FeatureStore } from './cache';
-import type { ExtractImage } from './extract';
+import { sha256Hex, type FeatureStore } from './cache.ts';
+import type { ExtractImage } from './extract.ts';
 
 export interface CachedFeatures {
   /** Vectors found, by image name. */

@@ -5,12 +5,29 @@
  * An image that cannot be read or decoded is skipped and reported; it never stops the run.
  */
 import * as tf from '@tensorflow/tfjs';
-import type { Backbone } from '../../model/backbones/types';
-import { imageToInput, ImageDecodeError, type ImageDecoder, type ResizeMethod } from '../../model/imageDecode';
-import type { ExtractProgress, SkippedImage } from '../../protocol/extraction';
-import { sha256Hex, type FeatureIdentity, type FeatureRecord, type FeatureStore } from './cache';
+import type { Backbone } from '../../model/backbones/types.ts';
+import { imageToInput, ImageDecodeError, type ImageDecoder, type ResizeMethod } from '../../model/imageDecode.ts';
+import { sha256Hex, type FeatureIdentity, type FeatureRecord, type FeatureStore } from './cache.ts';
 
-export type { ExtractProgress, SkippedImage };
+export interface ExtractProgress {
+  /** Images finished (computed, found in the cache, or skipped). */
+  done: number;
+  total: number;
+  computed: number;
+  cached: number;
+  skipped: number;
+  /** Images finished per second in this run so far. */
+  imagesPerSecond: number;
+  /** Time left at the current rate; null before the first batch completes. */
+  etaSeconds: number | null;
+}
+
+export interface SkippedImage {
+  name: string;
+  /** Path of the file that failed (ExtractImage.file, else the name). */
+  file: string;
+  reason: string;
+}
 
 export interface ExtractImage {
   /** Name the features are stored under (the caption file's image name). */
@@ -34,7 +51,7 @@ export interface ExtractOptions {
   batchSize?: number;
   signal?: AbortSignal;
   onProgress?: (progress: ExtractProgress) => void;
-  /** Default: the JS decoders; pages and workers pass decodeImageNative. */
+  /** Default: the JS decoders; the page passes its native decoder (imageDecodeBrowser). */
   decode?: ImageDecoder;
 }
 

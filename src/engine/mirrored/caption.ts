@@ -3,15 +3,15 @@
  * ModelSpec, its batches as a MirroredDataSource (the same batches the in-process trainer takes) and its
  * checkpoints as the in-process trainer's training folder.
  */
-import { imageTokenCounts, makeCaptionBatch, sliceCaptionBatch, type CaptionBatch } from '../../model/batches';
-import { paramSpecs, type CaptionModelConfig } from '../../model/captionModel';
-import { readStepCounters, stepCounters } from '../../model/precision';
-import { encodeCaptionModel, type ModelMeta } from '../../model/weightsIo';
-import type { ModelSpec } from '../../protocol/replica';
-import { epochOrder, type CaptionDataset } from '../training/captionData';
-import { readTrainingFiles, trainingFiles } from '../training/folder';
-import type { MirroredCheckpoint, MirroredCheckpointFormat, MirroredDataSource } from './types';
-import type { TrainConfig } from '../training/trainer';
+import { imageTokenCounts, makeCaptionBatch, sliceCaptionBatch, type CaptionBatch } from '../../model/batches.ts';
+import { paramSpecs, type CaptionModelConfig } from '../../model/captionModel.ts';
+import { readStepCounters, stepCounters } from '../../model/precision.ts';
+import { encodeCaptionModel, type ModelMeta } from '../../model/weightsIo.ts';
+import type { ModelSpec } from '../../protocol/replica.ts';
+import { epochOrder, type CaptionDataset } from '../training/captionData.ts';
+import { readTrainingFiles, trainingFiles } from '../training/folder.ts';
+import type { MirroredCheckpoint, MirroredCheckpointFormat, MirroredDataSource } from './types.ts';
+import type { TrainConfig } from '../training/trainer.ts';
 
 /** The replicas' model: the run's precision and kernel settings are merged in by the MirroredTrainer. */
 export function captionModelSpec(modelConfig: CaptionModelConfig, config: Pick<TrainConfig, 'layout' | 'learningRate' | 'seed'>): ModelSpec {

@@ -5,19 +5,19 @@
  * of replica 0's weights computed on this thread by the in-process trainer's own CaptionEvaluator, so both
  * trainers report the same numbers for the same weights.
  */
-import type { CaptionBatch } from '../../model/batches';
-import { CaptionModel, paramSpecs, type CaptionModelConfig } from '../../model/captionModel';
-import { Captioner } from '../../model/captioner';
-import type { ModelMeta } from '../../model/weightsIo';
-import type { FaultInjection } from '../../protocol/replica';
-import type { WorkerEndpoint } from '../threads/endpoint';
-import { captionModelConfigFor, type CaptionDataset, type ModelSizes } from '../training/captionData';
-import type { CheckpointStore } from '../training/checkpoint';
-import { CaptionEvaluator } from '../training/evaluation';
-import type { BackendName, TrainConfig } from '../training/trainer';
-import { captionCheckpointFormat, captionDataSource, captionModelSpec } from './caption';
-import { rememberingLatest } from './checkpoints';
-import { MirroredTrainer } from './trainer';
+import type { CaptionBatch } from '../../model/batches.ts';
+import { CaptionModel, paramSpecs, type CaptionModelConfig } from '../../model/captionModel.ts';
+import { Captioner } from '../../model/captioner.ts';
+import type { ModelMeta } from '../../model/weightsIo.ts';
+import type { FaultInjection } from '../../protocol/replica.ts';
+import type { WorkerEndpoint } from '../threads/endpoint.ts';
+import { captionModelConfigFor, type CaptionDataset, type ModelSizes } from '../training/captionData.ts';
+import type { CheckpointStore } from '../training/checkpoint.ts';
+import { CaptionEvaluator } from '../training/evaluation.ts';
+import type { BackendName, TrainConfig } from '../training/trainer.ts';
+import { captionCheckpointFormat, captionDataSource, captionModelSpec } from './caption.ts';
+import { rememberingLatest } from './checkpoints.ts';
+import { MirroredTrainer } from './trainer.ts';
 
 export interface MirroredCaptionOptions {
   data: CaptionDataset;

@@ -3,8 +3,8 @@
  * step, model spec, the length of every state array) and `state.bin` (the arrays one after another, f32).
  * The default MirroredCheckpointFormat; the caption model's runs use captionCheckpointFormat (caption.ts).
  */
-import type { CheckpointFiles, CheckpointStore } from '../training/checkpoint';
-import type { MirroredCheckpoint, MirroredCheckpointFormat } from './types';
+import type { CheckpointFiles, CheckpointStore } from '../training/checkpoint.ts';
+import type { MirroredCheckpoint, MirroredCheckpointFormat } from './types.ts';
 
 interface StateHeader {
   epoch: number;

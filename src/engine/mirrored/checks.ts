@@ -4,8 +4,8 @@
  * kernels each replica installed. Pure functions over per-rank values and the replicas' stable ids; a
  * disagreement comes back as the warning the trainer shows, naming the replicas that differ from rank 0.
  */
-import type { ReplicaKernelChoice } from '../../protocol/replica';
-import type { StepOutcome } from '../../model/replicaModel';
+import type { ReplicaKernelChoice } from '../../protocol/replica.ts';
+import type { StepOutcome } from '../../model/replicaModel.ts';
 
 export interface Disagreement {
   message: string;

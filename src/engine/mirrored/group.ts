@@ -4,17 +4,17 @@
  * state broadcast, recovery after a fault (drop the lost replicas, optionally restart them, re-form the
  * group, re-sync everyone from the fullest survivor) and shutdown. The MirroredTrainer drives the run.
  */
-import type { FaultInjection, FromReplica, GroupConfig, ModelSpec, ReplicaKernelChoice } from '../../protocol/replica';
-import type { GradientLayout } from './allReduce/gradientLayout';
-import { gradientLayout } from './allReduce/gradientLayout';
-import type { HubContribution } from './allReduce/hub';
-import { HubRound } from './allReduce/hub';
-import { abortRing, createRingBuffer } from './allReduce/ring';
-import type { WorkerEndpoint } from '../threads/endpoint';
-import type { VariableInfo } from '../../model/replicaModel';
-import type { RecoveryMode } from './types';
-import { ReplicaHandle } from './pool';
-import type { AllReduceAlgorithm, BackendName } from '../training/trainer';
+import type { FaultInjection, FromReplica, GroupConfig, ModelSpec, ReplicaKernelChoice } from '../../protocol/replica.ts';
+import type { GradientLayout } from './allReduce/gradientLayout.ts';
+import { gradientLayout } from './allReduce/gradientLayout.ts';
+import type { HubContribution } from './allReduce/hub.ts';
+import { HubRound } from './allReduce/hub.ts';
+import { abortRing, createRingBuffer } from './allReduce/ring.ts';
+import type { WorkerEndpoint } from '../threads/endpoint.ts';
+import type { VariableInfo } from '../../model/replicaModel.ts';
+import type { RecoveryMode } from './types.ts';
+import { ReplicaHandle } from './pool.ts';
+import type { AllReduceAlgorithm, BackendName } from '../training/trainer.ts';
 
 export interface ReplicaGroupSetup {
   spawn(): WorkerEndpoint;

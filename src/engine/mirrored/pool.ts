@@ -3,10 +3,10 @@
  * and fault detection (uncaught error, thread exit, device loss, a thrown step). A fault rejects everything
  * the replica still owed and is reported once through `onFault`.
  */
-import type { FromReplica, ToReplica } from '../../protocol/replica';
-import { deserializeError } from '../../protocol/replica';
-import type { WorkerEndpoint } from '../threads/endpoint';
-import type { ReplicaFaultCause } from '../training/trainer';
+import type { FromReplica, ToReplica } from '../../protocol/replica.ts';
+import { deserializeError } from '../../protocol/replica.ts';
+import type { WorkerEndpoint } from '../threads/endpoint.ts';
+import type { ReplicaFaultCause } from '../training/trainer.ts';
 
 export class ReplicaFaultError extends Error {
   override name = 'ReplicaFaultError';

@@ -3,9 +3,9 @@
  * stepCompleted of the global batch (with the loss-scale outcome under mixed precision), and a warning when
  * the replicas' outcomes disagree.
  */
-import type { StepReport } from '../../protocol/replica';
-import { outcomeDisagreement } from './checks';
-import type { TrainerEvent } from '../training/trainer';
+import type { StepReport } from '../../protocol/replica.ts';
+import { outcomeDisagreement } from './checks.ts';
+import type { TrainerEvent } from '../training/trainer.ts';
 
 export interface StepFacts {
   step: number;

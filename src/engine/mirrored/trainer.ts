@@ -5,17 +5,17 @@
  * SharedArrayBuffer, or through this thread), and every replica divides by the global token count and applies
  * the same Adam update. Implements the Trainer interface, so callers cannot tell it from the in-process one.
  */
-import type { FromReplica } from '../../protocol/replica';
-import { serializeError } from '../../protocol/replica';
-import { checksumDisagreement, kernelDisagreement, type Disagreement } from './checks';
-import { stepEvents } from './reports';
-import { replicaStateFormat } from './checkpoints';
-import type { MirroredCheckpointFormat, MirroredTrainerOptions, RecoveryMode } from './types';
-import { replicaModelSpec, sharedMemoryAvailable } from './types';
-import { ReplicaGroup } from './group';
-import { ReplicaFaultError, type ReplicaHandle } from './pool';
-import { shardByTokens } from './shards';
-import { maxReplicas, TrainerBase, type AllReduceAlgorithm, type BackendName, type Bleu, type RunDecision } from '../training/trainer';
+import type { FromReplica } from '../../protocol/replica.ts';
+import { serializeError } from '../../protocol/replica.ts';
+import { checksumDisagreement, kernelDisagreement, type Disagreement } from './checks.ts';
+import { stepEvents } from './reports.ts';
+import { replicaStateFormat } from './checkpoints.ts';
+import type { MirroredCheckpointFormat, MirroredTrainerOptions, RecoveryMode } from './types.ts';
+import { replicaModelSpec, sharedMemoryAvailable } from './types.ts';
+import { ReplicaGroup } from './group.ts';
+import { ReplicaFaultError, type ReplicaHandle } from './pool.ts';
+import { shardByTokens } from './shards.ts';
+import { maxReplicas, TrainerBase, type AllReduceAlgorithm, type BackendName, type Bleu, type RunDecision } from '../training/trainer.ts';
 
 export class MirroredTrainer<Batch = unknown> extends TrainerBase {
   algorithm: AllReduceAlgorithm;

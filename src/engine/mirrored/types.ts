@@ -1,8 +1,8 @@
 /** What a MirroredTrainer is given: data, checkpoints, workers. Plain interfaces so tests use toys. */
-import type { FaultInjection, ModelSpec, ReplicaPrecisionOptions } from '../../protocol/replica';
-import type { WorkerEndpoint } from '../threads/endpoint';
-import type { CheckpointFiles, CheckpointStore } from '../training/checkpoint';
-import type { BackendName, Bleu, TrainConfig } from '../training/trainer';
+import type { FaultInjection, ModelSpec, ReplicaPrecisionOptions } from '../../protocol/replica.ts';
+import type { WorkerEndpoint } from '../threads/endpoint.ts';
+import type { CheckpointFiles, CheckpointStore } from '../training/checkpoint.ts';
+import type { BackendName, Bleu, TrainConfig } from '../training/trainer.ts';
 
 /** Global batches, deterministic in (epoch, step), and how to cut them. Batches must be structured-cloneable. */
 export interface MirroredDataSource<Batch> {

@@ -3,8 +3,8 @@
  * (src/gpu/nodeGpu.ts). The chosen backend and any fallback reason come back for a `backendChosen` event.
  */
 import * as tf from '@tensorflow/tfjs';
-import type { GpuEngine } from '../../gpu/device';
-import type { BackendName } from '../training/trainer';
+import type { GpuEngine } from '../../gpu/device.ts';
+import type { BackendName } from '../training/trainer.ts';
 
 export interface BackendReady {
   backend: BackendName;
@@ -19,7 +19,7 @@ export interface BackendReady {
 
 export async function useNodeBackend(requested: BackendName = 'wasm'): Promise<BackendReady> {
   if (requested === 'webgpu') {
-    const [{ nodeGpu }, { selectBackend }] = await Promise.all([import('../../gpu/nodeGpu'), import('../../gpu/backendSelect')]);
+    const [{ nodeGpu }, { selectBackend }] = await Promise.all([import('../../gpu/nodeGpu.ts'), import('../../gpu/backendSelect.ts')]);
     let gpu: GPU | null = null;
     try {
       gpu = await nodeGpu();

@@ -4,14 +4,14 @@
  * into a folder (atomically), the studio zips them for download. Environment-free: the script text is
  * passed in (Node reads train_ddp.py from disk, the page imports it with Vite's ?raw).
  */
-import { UserError } from '../../core/errors';
-import { initialWeights, paramSpecs, type CaptionModelConfig } from '../../model/captionModel';
-import type { ModelMeta } from '../../model/weightsIo';
-import { captionModelConfigFor, type CaptionDataset, type CaptionExample, type ModelSizes } from '../training/captionData';
-import { sha256Hex } from '../features/cache';
-import type { TrainConfig } from '../../protocol/training';
-import { encodeNpy } from './npy';
-import { RUN_FORMAT, RUN_VERSION, SPLITS, weightFile, type RunDescription } from './runFormat';
+import { UserError } from '../../core/errors.ts';
+import { initialWeights, paramSpecs, type CaptionModelConfig } from '../../model/captionModel.ts';
+import type { ModelMeta } from '../../model/weightsIo.ts';
+import { captionModelConfigFor, type CaptionDataset, type CaptionExample, type ModelSizes } from '../training/captionData.ts';
+import { sha256Hex } from '../features/cache.ts';
+import type { TrainConfig } from '../../protocol/training.ts';
+import { encodeNpy } from './npy.ts';
+import { RUN_FORMAT, RUN_VERSION, SPLITS, weightFile, type RunDescription } from './runFormat.ts';
 
 export type RunExportSettings = Pick<
   TrainConfig,

@@ -5,16 +5,16 @@
  * wrong one is a UserError naming it. Reads a Folder: a directory in Node, picked files or an unzipped
  * archive in the page.
  */
-import { UserError } from '../../core/errors';
-import type { Folder } from '../../core/data/types';
-import { Tokenizer } from '../../core/text/tokenizer';
-import { paramSpecs, type CaptionModelConfig } from '../../model/captionModel';
-import { encodeCaptionModel } from '../../model/weightsIo';
-import { defaultTrainConfig, type TrainConfig } from '../../protocol/training';
-import { trainingFiles } from '../training/folder';
-import { decodeNpy } from './npy';
-import { CHECKPOINT_FORMAT, RUN_FORMAT, RUN_VERSION, weightFile, type RunDescription } from './runFormat';
-import { parseDdpLog, type DdpRunLog } from './runLog';
+import { UserError } from '../../core/errors.ts';
+import type { Folder } from '../../core/data/types.ts';
+import { Tokenizer } from '../../core/text/tokenizer.ts';
+import { paramSpecs, type CaptionModelConfig } from '../../model/captionModel.ts';
+import { encodeCaptionModel } from '../../model/weightsIo.ts';
+import { defaultTrainConfig, type TrainConfig } from '../../protocol/training.ts';
+import { trainingFiles } from '../training/folder.ts';
+import { decodeNpy } from './npy.ts';
+import { CHECKPOINT_FORMAT, RUN_FORMAT, RUN_VERSION, weightFile, type RunDescription } from './runFormat.ts';
+import { parseDdpLog, type DdpRunLog } from './runLog.ts';
 
 export interface ImportedRun {
   /** The model folder's files. */

@@ -5,7 +5,7 @@
  */
 import { mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
-import { UserError } from '../../core/errors';
+import { UserError } from '../../core/errors.ts';
 
 export async function readTrainDdpScript(): Promise<string> {
   return readFile(new URL('./train_ddp.py', import.meta.url), 'utf8');

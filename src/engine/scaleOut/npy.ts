@@ -5,7 +5,7 @@
  * (npm `npyjs` only parses and pulls a fetch polyfill; writing is the half we need most, and the format is
  * one short header.)
  */
-import { UserError } from '../../core/errors';
+import { UserError } from '../../core/errors.ts';
 
 export type NpyArray = { dtype: 'float32'; shape: number[]; data: Float32Array } | { dtype: 'int32'; shape: number[]; data: Int32Array };
 

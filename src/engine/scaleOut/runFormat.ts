@@ -16,11 +16,11 @@
  * train_ddp.py adds checkpoints/epoch_NNNN/{weights,adam_m,adam_v}/<layer>/<weight>.npy + state.json and
  * train_log.jsonl.
  */
-import type { Layout } from '../../model/batches';
-import type { CaptionModelConfig } from '../../model/captionModel';
-import type { ModelMeta } from '../../model/weightsIo';
-import type { Precision } from '../../model/precision';
-import type { Protocol } from '../../core/data/types';
+import type { Layout } from '../../model/batches.ts';
+import type { CaptionModelConfig } from '../../model/captionModel.ts';
+import type { ModelMeta } from '../../model/weightsIo.ts';
+import type { Precision } from '../../model/precision.ts';
+import type { Protocol } from '../../core/data/types.ts';
 
 export const RUN_FORMAT = 'caption-studio-ddp-run';
 export const RUN_VERSION = 1;

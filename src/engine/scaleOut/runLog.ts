@@ -3,8 +3,8 @@
  * epochs of its last session (a `start` line opens each launch; a resumed run appends a new session),
  * and the row it makes in the studio's run comparison table.
  */
-import { UserError } from '../../core/errors';
-import type { DdpLogRecord } from './runFormat';
+import { UserError } from '../../core/errors.ts';
+import type { DdpLogRecord } from './runFormat.ts';
 
 type Start = Extract<DdpLogRecord, { event: 'start' }>;
 type Step = Extract<DdpLogRecord, { event: 'step' }>;

@@ -6,15 +6,15 @@
  * module runs in Node tests as it is.
  */
 import { unzipSync, zipSync } from 'fflate';
-import type { Corpus } from '../../core/data/types';
-import { memoryFolder, normalizePath } from '../../core/data/folders';
-import { UserError } from '../../core/errors';
-import type { ModelMeta } from '../../model/weightsIo';
-import { buildCaptionDataset, type ModelSizes } from '../training/captionData';
-import type { TrainConfig } from '../../protocol/training';
-import { buildRunExport } from './exportRun';
-import { importRunCheckpoint } from './importRun';
-import { summarizeDdpLog, type DdpRunSummary } from './runLog';
+import type { Corpus } from '../../core/data/types.ts';
+import { memoryFolder, normalizePath } from '../../core/data/folders.ts';
+import { UserError } from '../../core/errors.ts';
+import type { ModelMeta } from '../../model/weightsIo.ts';
+import { buildCaptionDataset, type ModelSizes } from '../training/captionData.ts';
+import type { TrainConfig } from '../../protocol/training.ts';
+import { buildRunExport } from './exportRun.ts';
+import { importRunCheckpoint } from './importRun.ts';
+import { summarizeDdpLog, type DdpRunSummary } from './runLog.ts';
 
 const encoder = new TextEncoder();
 const bytesOf = (v: Uint8Array | string) => (typeof v === 'string' ? encoder.encode(v) : v);

@@ -1,6 +1,6 @@
 /** Browser only: spawns replica module Web Workers (Vite bundles workers/replica.worker.ts from this URL). */
-import { maxReplicas } from '../../protocol/training';
-import { webWorkerEndpoint, type WorkerEndpoint } from './endpoint';
+import { maxReplicas } from '../../protocol/training.ts';
+import { webWorkerEndpoint, type WorkerEndpoint } from './endpoint.ts';
 
 export function spawnBrowserReplica(): WorkerEndpoint {
   const worker = new Worker(new URL('../../../workers/replica.worker.ts', import.meta.url), { type: 'module', name: 'replica' });

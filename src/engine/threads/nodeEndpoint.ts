@@ -7,7 +7,7 @@
 import { createRequire } from 'node:module';
 import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
-import type { WorkerEndpoint } from './endpoint';
+import type { WorkerEndpoint } from './endpoint.ts';
 
 /** The replica worker entry of this repository. */
 export const replicaWorkerUrl = new URL('../../../workers/replica.worker.ts', import.meta.url);

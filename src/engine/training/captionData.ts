@@ -3,13 +3,13 @@
  * split by the corpus, with the tokenizer fitted as the protocol says (kaggle: on every caption, as the
  * notebook does; standard: on the training split only, so test words stay unseen).
  */
-import type { Corpus, Protocol } from '../../core/data/types';
-import { fitCaptionTokenizer } from '../../core/text/protocols';
-import type { Tokenizer } from '../../core/text/tokenizer';
-import { UserError } from '../../core/errors';
-import { splitNotices } from '../../core/data/splitNotices';
-import { deriveSeed, mulberry32, shuffle } from '../../core/rng';
-import type { CaptionModelConfig } from '../../model/captionModel';
+import type { Corpus, Protocol } from '../../core/data/types.ts';
+import { fitCaptionTokenizer } from '../../core/text/protocols.ts';
+import type { Tokenizer } from '../../core/text/tokenizer.ts';
+import { UserError } from '../../core/errors.ts';
+import { splitNotices } from '../../core/data/splitNotices.ts';
+import { deriveSeed, mulberry32, shuffle } from '../../core/rng.ts';
+import type { CaptionModelConfig } from '../../model/captionModel.ts';
 
 export interface CaptionExample {
   name: string;

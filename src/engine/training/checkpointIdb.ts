@@ -3,7 +3,7 @@
  * put in one transaction replaces it, so the previous checkpoint survives anything that interrupts a save.
  */
 import { openDB, type DBSchema, type IDBPDatabase } from 'idb';
-import { toBytes, type CheckpointFiles, type CheckpointStore } from './checkpoint';
+import { toBytes, type CheckpointFiles, type CheckpointStore } from './checkpoint.ts';
 
 export const CHECKPOINT_DB_NAME = 'caption-studio-checkpoints';
 

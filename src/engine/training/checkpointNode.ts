@@ -5,8 +5,8 @@
  */
 import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import { toBytes, type CheckpointFiles, type CheckpointStore } from './checkpoint';
-import { pathExists } from '../platform/nodeFs';
+import { toBytes, type CheckpointFiles, type CheckpointStore } from './checkpoint.ts';
+import { pathExists } from '../platform/nodeFs.ts';
 
 export class NodeCheckpointStore implements CheckpointStore {
   constructor(readonly location: string) {}

@@ -3,13 +3,13 @@
  * mirrored run's (replica 0's weights, copied into a model held here), so both trainers report the same
  * numbers for the same weights. Captions come from the one Captioner (batched greedy decoding).
  */
-import { scoreCaptions } from '../../core/metrics/bleu';
-import { batchTokenCount, makeCaptionBatch } from '../../model/batches';
-import type { CaptionModel } from '../../model/captionModel';
-import { Captioner } from '../../model/captioner';
-import { lossSum } from '../../model/gradients';
-import type { CaptionDataset, CaptionExample } from './captionData';
-import { zeroBleu, type Bleu, type TrainConfig } from './trainer';
+import { scoreCaptions } from '../../core/metrics/bleu.ts';
+import { batchTokenCount, makeCaptionBatch } from '../../model/batches.ts';
+import type { CaptionModel } from '../../model/captionModel.ts';
+import { Captioner } from '../../model/captioner.ts';
+import { lossSum } from '../../model/gradients.ts';
+import type { CaptionDataset, CaptionExample } from './captionData.ts';
+import { zeroBleu, type Bleu, type TrainConfig } from './trainer.ts';
 
 /** What an epoch reports: null where there is nothing to measure (no images, or a BLEU sample of 0). */
 export interface EpochEvaluation {

@@ -4,10 +4,10 @@
  * first then second moments, in paramSpecs order, f32) and `trainer.json` (progress, Adam's step, the run's
  * config and, under mixed precision, the loss scaler).
  */
-import { memoryFolder } from '../../core/data/folders';
-import type { LossScalerState } from '../../model/precision';
-import { loadCaptionModel } from '../../model/weightsIo';
-import type { TrainConfig } from './trainer';
+import { memoryFolder } from '../../core/data/folders.ts';
+import type { LossScalerState } from '../../model/precision.ts';
+import { loadCaptionModel } from '../../model/weightsIo.ts';
+import type { TrainConfig } from './trainer.ts';
 
 export interface TrainingProgress {
   /** Epochs finished. */

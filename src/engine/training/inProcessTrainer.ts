@@ -4,18 +4,18 @@
  * every epoch: validation loss, BLEU-1..4 of greedy captions on a validation sample, and a checkpoint.
  */
 import * as tf from '@tensorflow/tfjs';
-import { makeCaptionBatch } from '../../model/batches';
-import type { CaptionModelConfig } from '../../model/captionModel';
-import { prepareBatch, type PreparedBatch } from '../../model/gradients';
-import { chooseModelKernels, type KernelChoice } from '../../model/kernelChoice';
-import { CaptionReplicaModel } from '../../model/replicaStep';
-import { encodeCaptionModel, type ModelMeta } from '../../model/weightsIo';
-import { captionModelConfigFor, epochOrder, type CaptionDataset, type CaptionExample, type ModelSizes } from './captionData';
-import type { CheckpointStore } from './checkpoint';
-import { prefetch } from './prefetch';
-import { readTrainingFiles, trainingFiles } from './folder';
-import { CaptionEvaluator } from './evaluation';
-import { TrainerBase, type BackendName, type Bleu, type TrainConfig } from './trainer';
+import { makeCaptionBatch } from '../../model/batches.ts';
+import type { CaptionModelConfig } from '../../model/captionModel.ts';
+import { prepareBatch, type PreparedBatch } from '../../model/gradients.ts';
+import { chooseModelKernels, type KernelChoice } from '../../model/kernelChoice.ts';
+import { CaptionReplicaModel } from '../../model/replicaStep.ts';
+import { encodeCaptionModel, type ModelMeta } from '../../model/weightsIo.ts';
+import { captionModelConfigFor, epochOrder, type CaptionDataset, type CaptionExample, type ModelSizes } from './captionData.ts';
+import type { CheckpointStore } from './checkpoint.ts';
+import { prefetch } from './prefetch.ts';
+import { readTrainingFiles, trainingFiles } from './folder.ts';
+import { CaptionEvaluator } from './evaluation.ts';
+import { TrainerBase, type BackendName, type Bleu, type TrainConfig } from './trainer.ts';
 
 export interface InProcessTrainerOptions {
   data: CaptionDataset;

@@ -15,8 +15,8 @@
  * - An epoch (or a step) without a single real token has no loss: NaN, not 0; such a step changes nothing.
  * Events are plain data (structured-clone safe): they cross threads and go into the store as they are.
  */
-import { serializeError } from '../../protocol/replica';
-import type { Bleu, TrainerEvent, TrainerState } from '../../protocol/training';
+import { serializeError } from '../../protocol/replica.ts';
+import type { Bleu, TrainerEvent, TrainerState } from '../../protocol/training.ts';
 
 export {
   defaultTrainConfig,
@@ -33,7 +33,7 @@ export {
   type TrainConfig,
   type TrainerEvent,
   type TrainerState,
-} from '../../protocol/training';
+} from '../../protocol/training.ts';
 
 export type TrainerListener = (event: TrainerEvent) => void;
 

@@ -7,10 +7,10 @@
  * zero initial state; at a masked step (mask 0) h and c carry over and the output repeats the previous h.
  */
 import * as tf from '@tensorflow/tfjs';
-import { dispatch, float32Data, newTensor, pipelineFor, webgpuBackend } from './dispatch';
-import { backwardStateLength, lstmBackwardStepCode, lstmForwardStepCode, paddedUnits, type StepShape } from './lstmShaders';
-import { gpuColumnSum, gpuMatmul, useF16, type KernelPrecision, type MatmulLayout } from './matmul';
-import { isCpuEmulated } from './wgsl';
+import { dispatch, float32Data, newTensor, pipelineFor, webgpuBackend } from './dispatch.ts';
+import { backwardStateLength, lstmBackwardStepCode, lstmForwardStepCode, paddedUnits, type StepShape } from './lstmShaders.ts';
+import { gpuColumnSum, gpuMatmul, useF16, type KernelPrecision, type MatmulLayout } from './matmul.ts';
+import { isCpuEmulated } from './wgsl.ts';
 
 export interface FusedLstmOptions {
   /** mixed_float16: matmuls in f16 compute (needs shader-f16); weights, state and gradients stay f32. */

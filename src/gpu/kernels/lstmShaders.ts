@@ -11,7 +11,7 @@
  * away by a driver's compiler); sums, activations and the cell state stay f32 (the cell state is a long running
  * sum).
  */
-import { unrolled, wgslHeader } from './wgsl';
+import { unrolled, wgslHeader } from './wgsl.ts';
 
 export interface StepShape {
   /** Batch rows per invocation: its register block (4 accumulators a row forward, 1 backward). */

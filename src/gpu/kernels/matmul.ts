@@ -10,8 +10,8 @@
  * Output is f32.
  */
 import * as tf from '@tensorflow/tfjs';
-import { dispatch, hasShaderF16, newTensor, pipelineFor, webgpuBackend, type BackendInternals } from './dispatch';
-import { isCpuEmulated, unrolled, wgslHeader, type StorageBinding } from './wgsl';
+import { dispatch, hasShaderF16, newTensor, pipelineFor, webgpuBackend, type BackendInternals } from './dispatch.ts';
+import { isCpuEmulated, unrolled, wgslHeader, type StorageBinding } from './wgsl.ts';
 
 export type KernelPrecision = 'float32' | 'mixed_float16';
 export type MatmulLayout = 'tiled' | 'rows';

@@ -5,9 +5,9 @@
  * Loss = Σ_rows weight·(lse − logit[label]) / Σ weight: a weighted (masked) mean over real tokens.
  */
 import * as tf from '@tensorflow/tfjs';
-import { dispatch, float32Data, newTensor, pipelineFor, webgpuBackend } from './dispatch';
-import { fusedDense, type KernelPrecision } from './matmul';
-import { wgslHeader } from './wgsl';
+import { dispatch, float32Data, newTensor, pipelineFor, webgpuBackend } from './dispatch.ts';
+import { fusedDense, type KernelPrecision } from './matmul.ts';
+import { wgslHeader } from './wgsl.ts';
 
 const maxGroups = 65535;
 

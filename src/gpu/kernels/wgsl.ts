@@ -7,7 +7,7 @@
  * Kernels for them give each invocation a register block of outputs and read one operand "uniformly"; real
  * GPUs get workgroup-memory tiling instead.
  */
-import { isSoftwareAdapter } from '../device';
+import { isSoftwareAdapter } from '../device.ts';
 
 export interface StorageBinding {
   name: string;

@@ -3,18 +3,18 @@
  * it from a Layers model folder (files, URL, or — via loadWeightsNode.ts — a Node path) or at random.
  */
 import * as tf from '@tensorflow/tfjs';
-import { assignKerasWeights, kerasMobilenetAlpha, kerasMobilenetClasses, refuseWithoutTop, type KerasAssignOptions } from '../keras/backboneWeights';
-import { kerasWeightsOf, type KerasWeightsInput } from '../keras/weightsInput';
-import { assignWeights, disposeWeights, readWeights, WeightsError, type LoadedWeights, type WeightsInput } from './loadWeights';
-import { buildMobileNetV1, mobilenetFeatureDim, mobilenetId, MOBILENET_FEATURE_LAYER, type MobileNetConfig } from './mobilenet';
-import { preprocessCaffe, preprocessTf } from './preprocess';
-import type { Backbone, BackboneName, WeightsSource } from './types';
-import { buildVgg16, VGG16_FEATURE_LAYER, VGG16_KERAS, vgg16Id, type Vgg16Config } from './vgg16';
+import { assignKerasWeights, kerasMobilenetAlpha, kerasMobilenetClasses, refuseWithoutTop, type KerasAssignOptions } from '../keras/backboneWeights.ts';
+import { kerasWeightsOf, type KerasWeightsInput } from '../keras/weightsInput.ts';
+import { assignWeights, disposeWeights, readWeights, WeightsError, type LoadedWeights, type WeightsInput } from './loadWeights.ts';
+import { buildMobileNetV1, mobilenetFeatureDim, mobilenetId, MOBILENET_FEATURE_LAYER, type MobileNetConfig } from './mobilenet.ts';
+import { preprocessCaffe, preprocessTf } from './preprocess.ts';
+import type { Backbone, BackboneName, WeightsSource } from './types.ts';
+import { buildVgg16, VGG16_FEATURE_LAYER, VGG16_KERAS, vgg16Id, type Vgg16Config } from './vgg16.ts';
 
-export type { Backbone, BackboneName, WeightsLocation, WeightsSource } from './types';
-export { WeightsError, type WeightsInput } from './loadWeights';
-export { VGG16_KERAS, vgg16LayerSpecs, type Vgg16Config } from './vgg16';
-export type { MobileNetConfig } from './mobilenet';
+export type { Backbone, BackboneName, WeightsLocation, WeightsSource } from './types.ts';
+export { WeightsError, type WeightsInput } from './loadWeights.ts';
+export { VGG16_KERAS, vgg16LayerSpecs, type Vgg16Config } from './vgg16.ts';
+export type { MobileNetConfig } from './mobilenet.ts';
 
 export interface LoadBackboneOptions {
   name: BackboneName;

@@ -18,8 +18,8 @@
  * `:0` suffixes ignored; a converter that names weights otherwise gets an error listing the names it wrote.
  */
 import * as tf from '@tensorflow/tfjs';
-import type { KerasWeightsInput } from '../keras/weightsInput';
-import type { WeightsLocation, WeightsSource } from './types';
+import type { KerasWeightsInput } from '../keras/weightsInput.ts';
+import type { WeightsLocation, WeightsSource } from './types.ts';
 
 /** Any tfjs IOHandler (Node folders come from loadWeightsNode.ts) plus how to report it. */
 export interface HandlerWeights {

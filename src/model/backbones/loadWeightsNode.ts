@@ -6,10 +6,10 @@ import { statSync } from 'node:fs';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import { isKerasFileName } from '../keras/kerasFile';
-import { openKerasFileNode } from '../keras/openNode';
-import type { KerasWeightsInput } from '../keras/weightsInput';
-import type { HandlerWeights, WeightsInput } from './loadWeights';
+import { isKerasFileName } from '../keras/kerasFile.ts';
+import { openKerasFileNode } from '../keras/openNode.ts';
+import type { KerasWeightsInput } from '../keras/weightsInput.ts';
+import type { HandlerWeights, WeightsInput } from './loadWeights.ts';
 
 /** A folder (or its model.json) as a load-only IOHandler. */
 export function nodeFolderHandler(folderOrModelJson: string): tf.io.IOHandler {

@@ -9,8 +9,8 @@
  * memory at once. The content identity (weightsId) is a SHA-256 over the names, shapes and values taken.
  */
 import * as tf from '@tensorflow/tfjs';
-import { WeightsError, type WeightProblem } from '../backbones/loadWeights';
-import type { KerasFileIndex, KerasLayerWeights, KerasWeight, KerasWeightsFile } from './kerasFile';
+import { WeightsError, type WeightProblem } from '../backbones/loadWeights.ts';
+import type { KerasFileIndex, KerasLayerWeights, KerasWeight, KerasWeightsFile } from './kerasFile.ts';
 
 export type KerasNetwork = 'vgg16' | 'mobilenet';
 

@@ -5,10 +5,10 @@
  * zip's weights are a stored member: a slice of the Blob, mounted the same way. The page reaches this
  * through openBrowser.ts (a worker of its own: workers/keras.worker.ts).
  */
-import { indexKerasH5 } from './h5Index';
-import { hdf5Try, inProcessKerasFile } from './h5Read';
-import { KerasFileError, notKerasMessage, sniffKerasBytes, type KerasWeightsFile } from './kerasFile';
-import { kerasZipMembers, readZipMember, ZipFormatError, type ReadRange } from './zipEntries';
+import { indexKerasH5 } from './h5Index.ts';
+import { hdf5Try, inProcessKerasFile } from './h5Read.ts';
+import { KerasFileError, notKerasMessage, sniffKerasBytes, type KerasWeightsFile } from './kerasFile.ts';
+import { kerasZipMembers, readZipMember, ZipFormatError, type ReadRange } from './zipEntries.ts';
 
 /** True in a worker (FileReaderSync exists only there): HDF5 can then read the Blob in place. */
 export function canReadBlobsSynchronously(): boolean {

@@ -6,12 +6,12 @@
  * The tokenizer that goes with the model is checked against it here: its vocabulary must be the model's.
  */
 import * as tf from '@tensorflow/tfjs';
-import { UserError } from '../../core/errors';
-import type { Tokenizer } from '../../core/text/tokenizer';
-import type { CaptionModelConfig } from '../captionModel';
-import { encodeCaptionModel, kerasModel, type ModelMeta } from '../weightsIo';
-import { weightBaseName } from './backboneWeights';
-import type { KerasWeightsFile } from './kerasFile';
+import { UserError } from '../../core/errors.ts';
+import type { Tokenizer } from '../../core/text/tokenizer.ts';
+import type { CaptionModelConfig } from '../captionModel.ts';
+import { encodeCaptionModel, kerasModel, type ModelMeta } from '../weightsIo.ts';
+import { weightBaseName } from './backboneWeights.ts';
+import type { KerasWeightsFile } from './kerasFile.ts';
 
 export interface KerasCaptionModel {
   config: CaptionModelConfig;

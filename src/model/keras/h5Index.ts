@@ -19,7 +19,7 @@
  * Attributes longer than HDF5's 64 KB header limit are split by Keras into `layer_names0`, `layer_names1`, …
  */
 import type { Dataset as H5Dataset, File as H5File, Group as H5Group } from 'h5wasm';
-import { KerasFileError, type KerasFileIndex, type KerasLayerWeights, type KerasWeight } from './kerasFile';
+import { KerasFileError, type KerasFileIndex, type KerasLayerWeights, type KerasWeight } from './kerasFile.ts';
 
 type Entity = ReturnType<H5Group['get']>;
 

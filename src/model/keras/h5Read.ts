@@ -5,7 +5,7 @@
  * heap small; the values land in one Float32Array of the weight's size.
  */
 import type { Dataset as H5Dataset, File as H5File } from 'h5wasm';
-import { KerasFileError, type KerasFileIndex, type KerasWeight, type KerasWeightsFile } from './kerasFile';
+import { KerasFileError, type KerasFileIndex, type KerasWeight, type KerasWeightsFile } from './kerasFile.ts';
 
 export const SLAB_BYTES = 16 << 20;
 

@@ -7,7 +7,7 @@
  * Openers: openNode.ts (Node: the host file system through h5wasm), openBrowser.ts (a File or Blob in the
  * page or a worker). Matching the weights to our networks: backboneWeights.ts and captionImport.ts.
  */
-import { UserError } from '../../core/errors';
+import { UserError } from '../../core/errors.ts';
 
 /** Which of Keras' writers made the file (the three layouts are described in h5Index.ts). */
 export type KerasLayout = 'keras2-model' | 'keras2-weights' | 'keras3';

@@ -2,9 +2,9 @@
  * The worker side of openBrowser.ts's page path (workers/keras.worker.ts is its entry): opens the HDF5 Blob
  * with WORKERFS, answers with the file's index, then with one weight's values per request, transferred.
  */
-import { isUserError } from '../../core/errors';
-import { openKerasBlobHere } from './blobReader';
-import type { KerasFileIndex, KerasWeight, KerasWeightsFile } from './kerasFile';
+import { isUserError } from '../../core/errors.ts';
+import { openKerasBlobHere } from './blobReader.ts';
+import type { KerasFileIndex, KerasWeight, KerasWeightsFile } from './kerasFile.ts';
 
 /** Messages between the page (openBrowser.ts) and workers/keras.worker.ts. */
 export type ToKerasWorker = { type: 'open'; h5: Blob; name: string; config: unknown } | { type: 'read'; id: number; weight: KerasWeight } | { type: 'close' };

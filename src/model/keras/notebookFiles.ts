@@ -4,13 +4,13 @@
  * model folder that the page loads like any other. Without a tokenizer file, a tokenizer rebuilt from the
  * loaded dataset (kaggle protocol, as the notebook fits it) stands in, and `rebuilt` says so.
  */
-import { UserError } from '../../core/errors';
-import type { Corpus } from '../../core/data/types';
-import { fitCaptionTokenizer } from '../../core/text/protocols';
-import { kerasModelFolderFiles, type KerasCaptionModel, type TokenizerChoice } from './captionImport';
-import { isKerasFileName } from './kerasFile';
-import { openKerasBlob } from './openBrowser';
-import { parseKerasTokenizerJson } from './tokenizerFile';
+import { UserError } from '../../core/errors.ts';
+import type { Corpus } from '../../core/data/types.ts';
+import { fitCaptionTokenizer } from '../../core/text/protocols.ts';
+import { kerasModelFolderFiles, type KerasCaptionModel, type TokenizerChoice } from './captionImport.ts';
+import { isKerasFileName } from './kerasFile.ts';
+import { openKerasBlob } from './openBrowser.ts';
+import { parseKerasTokenizerJson } from './tokenizerFile.ts';
 
 /** True when the picked files hold a Keras model file (rather than a tensorflowjs_converter folder). */
 export function picksKerasModel(files: readonly File[]): boolean {

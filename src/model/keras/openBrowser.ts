@@ -4,9 +4,9 @@
  * (workers/keras.worker.ts, logic in kerasWorker.ts) reads it and sends each weight's values back,
  * transferred, not copied.
  */
-import { canReadBlobsSynchronously, kerasHdf5Blob, openKerasBlobHere } from './blobReader';
-import { KerasFileError, type KerasFileIndex, type KerasWeightsFile } from './kerasFile';
-import type { FromKerasWorker, ToKerasWorker } from './kerasWorker';
+import { canReadBlobsSynchronously, kerasHdf5Blob, openKerasBlobHere } from './blobReader.ts';
+import { KerasFileError, type KerasFileIndex, type KerasWeightsFile } from './kerasFile.ts';
+import type { FromKerasWorker, ToKerasWorker } from './kerasWorker.ts';
 
 /** Opens the HDF5 Blob in a worker of its own; the page gets the index and then one weight per request. */
 async function openKerasBlobInWorker(h5: Blob, name: string, config: unknown): Promise<KerasWeightsFile> {

@@ -10,10 +10,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { createInflateRaw } from 'node:zlib';
-import { indexKerasH5 } from './h5Index';
-import { hdf5Try, inProcessKerasFile } from './h5Read';
-import { KerasFileError, notKerasMessage, sniffKerasBytes, type KerasWeightsFile } from './kerasFile';
-import { kerasZipMembers, ZipFormatError, type ReadRange } from './zipEntries';
+import { indexKerasH5 } from './h5Index.ts';
+import { hdf5Try, inProcessKerasFile } from './h5Read.ts';
+import { KerasFileError, notKerasMessage, sniffKerasBytes, type KerasWeightsFile } from './kerasFile.ts';
+import { kerasZipMembers, ZipFormatError, type ReadRange } from './zipEntries.ts';
 
 type H5wasmNode = typeof import('h5wasm');
 

@@ -3,8 +3,8 @@
  * JSON-encoded once more (`json.dump(tokenizer.to_json(), f)`, as many notebooks do). Anything else (another
  * JSON, a pickle) is refused with one line naming the file.
  */
-import { UserError } from '../../core/errors';
-import { Tokenizer } from '../../core/text/tokenizer';
+import { UserError } from '../../core/errors.ts';
+import { Tokenizer } from '../../core/text/tokenizer.ts';
 
 export interface KerasTokenizerFile {
   tokenizer: Tokenizer;

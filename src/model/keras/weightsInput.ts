@@ -4,8 +4,8 @@
  * file (`{ kind: 'files', files: [file] }`) becomes one here, so the Features panel and the extraction worker
  * need nothing new to pass it along.
  */
-import type { WeightsSource } from '../backbones/types';
-import { isKerasFileName, type KerasWeightsFile } from './kerasFile';
+import type { WeightsSource } from '../backbones/types.ts';
+import { isKerasFileName, type KerasWeightsFile } from './kerasFile.ts';
 
 export interface KerasWeightsInput {
   kind: 'keras';
@@ -20,7 +20,7 @@ export function kerasWeightsOf(input: { kind: string; files?: File[] }): KerasWe
     const [file] = input.files;
     return {
       kind: 'keras',
-      open: async () => (await import('./openBrowser')).openKerasBlob(file, file.name),
+      open: async () => (await import('./openBrowser.ts')).openKerasBlob(file, file.name),
       source: { kind: 'files', location: file.name },
     };
   }

@@ -2,10 +2,10 @@
  * Evaluation slice: BLEU-1..4 on the test split per protocol, the published figures to compare with, and the
  * per-image results for the grid.
  */
-import type { Protocol } from '../../core/data/types';
-import type { Bleu } from '../../protocol/training';
-import type { StudioError } from './features';
-import type { SliceSet } from './sliceTypes';
+import type { Protocol } from '../../core/data/types.ts';
+import type { Bleu } from '../../protocol/training.ts';
+import type { StudioError } from './features.ts';
+import type { SliceSet } from './sliceTypes.ts';
 
 export interface ImageResult {
   name: string;

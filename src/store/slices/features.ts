@@ -2,8 +2,8 @@
  * Features slice: which backbone and weights, the extraction's progress (images/s, ETA) and the cache status.
  * The work itself runs in engine/studioSession.ts; this is what the panel draws.
  */
-import type { FeatureIdentity } from '../../protocol/extraction';
-import type { SliceSet } from './sliceTypes';
+import type { FeatureIdentity } from '../../engine/features/cache.ts';
+import type { SliceSet } from './sliceTypes.ts';
 
 export type BackboneChoice = 'vgg16' | 'mobilenet';
 export type WeightsChoice = 'random' | 'files' | 'url';

@@ -2,9 +2,9 @@
  * Model slice: which captioning model the studio holds (trained here, imported archive, converted notebook
  * model), export/import progress, and whether a saved run is waiting to be restored after a reload.
  */
-import type { FeatureIdentity } from '../../protocol/extraction';
-import type { StudioError } from './features';
-import type { SliceSet } from './sliceTypes';
+import type { FeatureIdentity } from '../../engine/features/cache.ts';
+import type { StudioError } from './features.ts';
+import type { SliceSet } from './sliceTypes.ts';
 
 export interface ModelInfo {
   /** Given by the session when it takes the model: results (evaluation) name the model they belong to. */

@@ -2,8 +2,8 @@
  * Playground slice: images a user dropped and their captions as they form, step by step, with the top words
  * and probabilities of each step. Image pixels stay outside the store (an object URL string is kept).
  */
-import type { StudioError } from './features';
-import type { SliceSet } from './sliceTypes';
+import type { StudioError } from './features.ts';
+import type { SliceSet } from './sliceTypes.ts';
 
 export interface WordProbability {
   word: string;

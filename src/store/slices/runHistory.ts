@@ -2,7 +2,7 @@
  * One line per finished or stopped run of this page session, so an instructor can switch one knob (kernels,
  * precision, replicas, placement) and compare speed side by side. Plain data, kept across new runs.
  */
-import type { RunBackend, StepSeries } from './training';
+import type { RunBackend, StepSeries } from './training.ts';
 
 export interface RunSummary {
   backend: string;

@@ -12,9 +12,9 @@ import {
   type TrainConfig,
   type TrainerEvent,
   type TrainerState,
-} from '../../protocol/training';
-import { maxRunHistory, summarizeRun, type RunSummary } from './runHistory';
-import type { SliceSet } from './sliceTypes';
+} from '../../protocol/training.ts';
+import { maxRunHistory, summarizeRun, type RunSummary } from './runHistory.ts';
+import type { SliceSet } from './sliceTypes.ts';
 
 /** Per-step series, columnar so long runs stay cheap to append and to downsample. */
 export interface StepSeries {

@@ -3,9 +3,9 @@
  * on the input arrays' identity (the store replaces them only when new events arrive), so a render that did
  * not bring new steps costs nothing.
  */
-import type { EpochPoint, StepSeries } from '../../store/slices/training';
-import { lttbIndices, minMaxIndices } from './downsample';
-import { emaSmooth } from './smoothing';
+import type { EpochPoint, StepSeries } from '../../store/slices/training.ts';
+import { lttbIndices, minMaxIndices } from './downsample.ts';
+import { emaSmooth } from './smoothing.ts';
 
 export const defaultMaxPoints = 400;
 

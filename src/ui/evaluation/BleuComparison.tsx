@@ -1,6 +1,6 @@
 import { Bar, BarChart, CartesianGrid, Legend, ReferenceArea, ReferenceLine, Tooltip, XAxis, YAxis } from 'recharts';
-import type { Protocol } from '../../core/data/types';
-import { belongsElsewhere, currentOwner, referenceLines, type ProtocolResult } from '../../store/slices/evaluation';
+import type { Protocol } from '../../core/data/types.ts';
+import { belongsElsewhere, currentOwner, referenceLines, type ProtocolResult } from '../../store/slices/evaluation.ts';
 import { useStudio } from '../storeContext.tsx';
 import { ChartBox, fmt } from '../training/ChartBox.tsx';
 

@@ -1,6 +1,6 @@
 import { useMemo, useState } from 'react';
-import type { Protocol } from '../../core/data/types';
-import { belongsElsewhere, currentOwner, sortImageResults, type EvaluationData } from '../../store/slices/evaluation';
+import type { Protocol } from '../../core/data/types.ts';
+import { belongsElsewhere, currentOwner, sortImageResults, type EvaluationData } from '../../store/slices/evaluation.ts';
 import { useStudio, useStudioStore } from '../storeContext.tsx';
 import { fmt } from '../training/ChartBox.tsx';
 import { DatasetImage } from './DatasetImage.tsx';

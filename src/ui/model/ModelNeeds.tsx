@@ -1,4 +1,4 @@
-import { featureWidthRefusal, weightsNeeded } from '../../store/slices/model';
+import { featureWidthRefusal, weightsNeeded } from '../../store/slices/model.ts';
 import { useStudio } from '../storeContext.tsx';
 
 /** Which backbone and weights the model's playground and evaluation need, and whether the features held fit. */

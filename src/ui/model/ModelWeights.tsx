@@ -1,4 +1,4 @@
-import type { ModelInfo } from '../../store/slices/model';
+import type { ModelInfo } from '../../store/slices/model.ts';
 
 /** The model's layers as the notebook names them, with their weight shapes and parameter counts. */
 export function ModelWeights({ info }: { info: ModelInfo }) {

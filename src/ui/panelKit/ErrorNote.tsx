@@ -1,4 +1,4 @@
-import type { StudioError } from '../../store/slices/features';
+import type { StudioError } from '../../store/slices/features.ts';
 
 /** An error where it happened: the student's sentence first, the technical detail one click away. */
 export function ErrorNote({ error, testId }: { error: StudioError | null; testId?: string }) {

@@ -1,5 +1,5 @@
 import { useState } from 'react';
-import { featureWidthRefusal } from '../../store/slices/model';
+import { featureWidthRefusal } from '../../store/slices/model.ts';
 import { BleuComparison } from '../evaluation/BleuComparison.tsx';
 import { ImageGrid } from '../evaluation/ImageGrid.tsx';
 import { ErrorNote } from '../panelKit/ErrorNote.tsx';

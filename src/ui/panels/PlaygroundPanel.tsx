@@ -1,4 +1,4 @@
-import { maxBeamWidth } from '../../store/slices/playground';
+import { maxBeamWidth } from '../../store/slices/playground.ts';
 import { CaptionCard } from '../playground/CaptionSteps.tsx';
 import { ImageDrop } from '../playground/ImageDrop.tsx';
 import { Choice, Setting } from '../panelKit/Setting.tsx';

@@ -1,4 +1,4 @@
-import type { PlaygroundItem } from '../../store/slices/playground';
+import type { PlaygroundItem } from '../../store/slices/playground.ts';
 import { ErrorNote } from '../panelKit/ErrorNote.tsx';
 
 /**

@@ -1,5 +1,5 @@
 import { Bar, BarChart, CartesianGrid, Tooltip, XAxis, YAxis } from 'recharts';
-import { timeline, type GanttPhase } from '../charts/timeline';
+import { timeline, type GanttPhase } from '../charts/timeline.ts';
 import { useStudio } from '../storeContext.tsx';
 import { ChartBox } from './ChartBox.tsx';
 

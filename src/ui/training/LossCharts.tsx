@@ -1,5 +1,5 @@
 import { CartesianGrid, Legend, Line, LineChart, Tooltip, XAxis, YAxis } from 'recharts';
-import { epochRows, lossRows } from '../charts/trainingSeries';
+import { epochRows, lossRows } from '../charts/trainingSeries.ts';
 import { useStudio } from '../storeContext.tsx';
 import { ChartBox, fmt, spreadDomain } from './ChartBox.tsx';
 

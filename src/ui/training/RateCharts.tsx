@@ -1,5 +1,5 @@
 import { CartesianGrid, ComposedChart, Line, LineChart, Scatter, Tooltip, XAxis, YAxis } from 'recharts';
-import { hasLossScale, lossScaleRows, throughputRows } from '../charts/trainingSeries';
+import { hasLossScale, lossScaleRows, throughputRows } from '../charts/trainingSeries.ts';
 import { useStudio } from '../storeContext.tsx';
 import { ChartBox, fmt, spreadDomain } from './ChartBox.tsx';
 

@@ -1,4 +1,4 @@
-import { runTiming } from '../../store/slices/runTiming';
+import { runTiming } from '../../store/slices/runTiming.ts';
 import { formatDuration, ProgressBar } from '../panelKit/ProgressBar.tsx';
 import { useStudio } from '../storeContext.tsx';
 

@@ -1,4 +1,4 @@
-import { maxReplicas, type TrainConfig } from '../../protocol/training';
+import { maxReplicas, type TrainConfig } from '../../protocol/training.ts';
 import { NumberInput } from '../panelKit/NumberInput.tsx';
 import { Choice, Setting } from '../panelKit/Setting.tsx';
 import { useStudio, useStudioStore } from '../storeContext.tsx';

@@ -3,7 +3,7 @@
  * vector (reduced by the ring or the hub), sparse-row variables (embedding tables [rows, width]) sent as
  * the indices and values of their non-zero rows only.
  */
-import type { VariableInfo } from '../../../model/replicaModel';
+import type { VariableInfo } from '../../../model/replicaModel.ts';
 
 export interface SparseRows {
   /** Ascending row indices. */

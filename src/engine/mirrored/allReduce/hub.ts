@@ -4,8 +4,8 @@
  * sums them in replica order 0..N-1 (one fixed order, so every replica receives the same bits) and transfers
  * a copy of the sum back to each replica.
  */
-import type { SparseRowsWire } from '../../../protocol/replica';
-import { sumSparseRows } from './gradientLayout';
+import type { SparseRowsWire } from '../../../protocol/replica.ts';
+import { sumSparseRows } from './gradientLayout.ts';
 
 export interface HubContribution {
   dense: Float32Array;

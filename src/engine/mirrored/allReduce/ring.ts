@@ -14,8 +14,8 @@
  * Waits poll an abort word every 50 ms: when a peer dies the trainer sets it and survivors give up the step
  * instead of blocking forever. Blocking Atomics.wait is allowed in workers (not on a page's main thread).
  */
-import type { GradientLayout, SparseRows } from './gradientLayout';
-import { sumSparseRows } from './gradientLayout';
+import type { GradientLayout, SparseRows } from './gradientLayout.ts';
+import { sumSparseRows } from './gradientLayout.ts';
 
 const abortWord = 0;
 const barrierWord = 1;

@@ -5,8 +5,8 @@
  * their Dawn device is watched for loss and uncaptured errors just like a browser worker's.
  */
 import * as tf from '@tensorflow/tfjs';
-import type { GpuEngine } from '../../../gpu/device';
-import type { BackendName } from '../../training/trainer';
+import type { GpuEngine } from '../../../gpu/device.ts';
+import type { BackendName } from '../../training/trainer.ts';
 
 export interface ReplicaBackend {
   backend: BackendName;
@@ -28,7 +28,7 @@ export async function initReplicaBackend(requested: BackendName, onTrouble: GpuT
   if (isNode()) {
     // A variable specifier keeps Vite from bundling the Node-only backend (and Dawn) into browser workers.
     const nodeBackendModule = '../../platform/nodeBackend';
-    const { useNodeBackend } = (await import(/* @vite-ignore */ nodeBackendModule)) as typeof import('../../platform/nodeBackend');
+    const { useNodeBackend } = (await import(/* @vite-ignore */ nodeBackendModule)) as typeof import('../../platform/nodeBackend.ts');
     // The engine stays here (it is no message): watched like a browser worker's, destroyed on release.
     const { engine: nodeEngine, ...ready } = await useNodeBackend(requested);
     if (nodeEngine) {
@@ -37,7 +37,7 @@ export async function initReplicaBackend(requested: BackendName, onTrouble: GpuT
     }
     return ready;
   }
-  const [{ selectBackend }, { prepareBrowserWasm }] = await Promise.all([import('../../../gpu/backendSelect'), import('../../platform/browserWasm')]);
+  const [{ selectBackend }, { prepareBrowserWasm }] = await Promise.all([import('../../../gpu/backendSelect.ts'), import('../../platform/browserWasm.ts')]);
   let fallbackReason: string | undefined;
   if (requested === 'webgpu' || requested === 'webgl') {
     const gpu = (globalThis as { navigator?: { gpu?: GPU } }).navigator?.gpu ?? null;
@@ -51,7 +51,7 @@ export async function initReplicaBackend(requested: BackendName, onTrouble: GpuT
 }
 
 async function startWebGpu(gpu: GPU, onTrouble: GpuTroubleListener): Promise<ReplicaBackend | string> {
-  const { createGpuEngine, describeAdapter } = await import('../../../gpu/device');
+  const { createGpuEngine, describeAdapter } = await import('../../../gpu/device.ts');
   try {
     // The webgpu package registers its own async factory on import; left in place, useAsTfjsBackend's
     // findBackend starts that factory in a worker and setBackend then fails ("not yet been initialized").

@@ -3,14 +3,14 @@
  * messages (src/protocol/replica.ts). Written against ParentEndpoint so the same code serves a browser Web
  * Worker and a Node worker thread; workers/replica.worker.ts only wires it up.
  */
-import type { FromReplica, GroupConfig, ReplicaKernelChoice, ToReplica, FaultInjection, SparseRowsWire } from '../../../protocol/replica';
-import { serializeError } from '../../../protocol/replica';
-import type { ParentEndpoint } from '../../threads/endpoint';
-import type { ReplicaModel, ReplicaModelRegistry } from '../../../model/replicaModel';
-import { initReplicaBackend, releaseReplicaBackend, releaseReplicaBackendSettled } from './backend';
-import type { GradientLayout, SparseRows } from '../allReduce/gradientLayout';
-import { extractSparseRows, flattenDense, gradientLayout, meanGradients } from '../allReduce/gradientLayout';
-import { AllReduceAbortedError, RingAllReduce } from '../allReduce/ring';
+import type { FromReplica, GroupConfig, ReplicaKernelChoice, ToReplica, FaultInjection, SparseRowsWire } from '../../../protocol/replica.ts';
+import { serializeError } from '../../../protocol/replica.ts';
+import type { ParentEndpoint } from '../../threads/endpoint.ts';
+import type { ReplicaModel, ReplicaModelRegistry } from '../../../model/replicaModel.ts';
+import { initReplicaBackend, releaseReplicaBackend, releaseReplicaBackendSettled } from './backend.ts';
+import type { GradientLayout, SparseRows } from '../allReduce/gradientLayout.ts';
+import { extractSparseRows, flattenDense, gradientLayout, meanGradients } from '../allReduce/gradientLayout.ts';
+import { AllReduceAbortedError, RingAllReduce } from '../allReduce/ring.ts';
 
 const nowMs = () => performance.timeOrigin + performance.now();
 

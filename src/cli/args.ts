@@ -38,6 +38,14 @@ export function integerOption(
   return parsed;
 }
 
+/** A number option from `min` to `max` (fractions allowed, unlike integerOption); `fallback` when absent. */
+export function numberOption(value: string | undefined, name: string, fallback: number, min: number, max: number): number {
+  if (value === undefined) return fallback;
+  const parsed = Number(value);
+  if (!Number.isFinite(parsed) || parsed < min || parsed > max) throw new UsageError(`--${name} must be a number from ${min} to ${max}, got '${value}'`);
+  return parsed;
+}
+
 /** Exactly `count` positional arguments, named in the message when one is missing or extra. */
 export function positionals(values: string[], names: string[]): string[] {
   if (values.length < names.length) throw new UsageError(`missing <${names[values.length]}>`);

@@ -3,7 +3,7 @@
  * taking it (with the id results name it by and the features it was trained on), export and import, and
  * whether features of a given width fit it. Writes the Model slice.
  */
-import type { FeatureIdentity } from '../engine/features/cache.ts';
+import type { FeatureIdentity } from '../model/backbones/types.ts';
 import { featureWidthRefusal } from '../store/slices/model.ts';
 import type { StudioStore } from '../store/studioStore.ts';
 import { featureIdentityOfArchive } from './modelArchive.ts';

@@ -3,7 +3,7 @@
  * the studio and `caption-studio train` record it), read without unpacking the weights.
  */
 import { unzipSync } from 'fflate';
-import type { FeatureIdentity } from '../engine/features/cache.ts';
+import type { FeatureIdentity } from '../model/backbones/types.ts';
 
 /** A FeatureIdentity from untrusted JSON; null when the fields are not all there. */
 export function featureIdentityFrom(value: unknown): FeatureIdentity | null {

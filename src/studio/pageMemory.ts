@@ -7,7 +7,7 @@
  */
 import { openDB } from 'idb';
 import type { Folder, Protocol } from '../core/data/types.ts';
-import type { FeatureIdentity } from '../engine/features/cache.ts';
+import type { FeatureIdentity } from '../model/backbones/types.ts';
 import type { DatasetSource } from '../store/slices/dataset.ts';
 import type { ProtocolResult } from '../store/slices/evaluation.ts';
 import type { FeaturesData } from '../store/slices/features.ts';

@@ -5,7 +5,7 @@
  * runs in Node tests with fakes, and a capability the build lacks is reported with a reason, not hidden.
  */
 import type { Corpus, Folder, LoadedDataset, Protocol } from '../core/data/types.ts';
-import type { FeatureIdentity } from '../engine/features/cache.ts';
+import type { FeatureIdentity } from '../model/backbones/types.ts';
 import type { StudioError } from '../store/slices/features.ts';
 import type { PageBackend } from '../store/slices/training.ts';
 import type { ImageResult } from '../store/slices/evaluation.ts';

@@ -4,7 +4,7 @@
  * controllers); the store only ever sees numbers, strings and arrays of them.
  */
 import type { LoadedDataset, Protocol } from '../core/data/types.ts';
-import type { FeatureIdentity } from '../engine/features/cache.ts';
+import type { FeatureIdentity } from '../model/backbones/types.ts';
 import { weightsLabelOf } from '../store/slices/features.ts';
 import { bindTrainer } from './bindTrainer.ts';
 import {

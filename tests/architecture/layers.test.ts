@@ -15,10 +15,10 @@ function sourceFiles(...folders: string[]): string[] {
   return listed.split('\n').filter((f) => /\.(ts|tsx|mts)$/.test(f) && !f.endsWith('.d.ts'));
 }
 
-/** Relative imports without a file extension, as file:line: specifier. */
+/** Relative imports without a file extension (a query such as ?raw is not part of the name), as file:line: specifier. */
 function bareRelativeImports(file: string, text: string): string[] {
   return importsOf(file, text)
-    .filter((site) => /^\.{1,2}\//.test(site.specifier) && !/\.[a-z0-9]+$/i.test(site.specifier.split('/').pop()!))
+    .filter((site) => /^\.{1,2}\//.test(site.specifier) && !/\.[a-z0-9]+$/i.test(site.specifier.split('?')[0].split('/').pop()!))
     .map((site) => `${file}:${site.line}: ${site.specifier}`);
 }
 
@@ -36,7 +36,7 @@ describe('the layers of src/ and workers/', () => {
   it('relative imports name the file with its extension (one convention: ./trainer.ts, not ./trainer)', () => {
     expect(files.flatMap((f) => bareRelativeImports(f, readFileSync(`${repoRoot}/${f}`, 'utf8')))).toEqual([]);
     // The check reads what it should: a bare specifier is named, a named file is not.
-    expect(bareRelativeImports('src/x.ts', "import { a } from './y';\nimport { b } from './z.ts';\nconst c = await import('../w');")).toEqual(['src/x.ts:1: ./y', 'src/x.ts:3: ../w']);
+    expect(bareRelativeImports('src/x.ts', "import { a } from './y';\nimport { b } from './z.ts';\nconst c = await import('../w');\nimport d from './e.py?raw';")).toEqual(['src/x.ts:1: ./y', 'src/x.ts:3: ../w']);
   });
 
   it('core compiles without the DOM and Node libraries (no DOM types, no Node globals of its own)', () => {

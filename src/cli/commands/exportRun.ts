@@ -15,7 +15,7 @@ import { readFeatureFile } from '../../engine/features/cacheNode.ts';
 import { buildRunExport } from '../../engine/scaleOut/exportRun.ts';
 import { readTrainDdpScript, writeFolderAtomically } from '../../engine/scaleOut/nodeFiles.ts';
 import { defaultTrainConfig } from '../../protocol/training.ts';
-import { choiceOption, integerOption, parseCommandArgs, positionals } from '../args.ts';
+import { choiceOption, integerOption, numberOption, parseCommandArgs, positionals } from '../args.ts';
 import type { Command } from '../command.ts';
 import { EXIT, UsageError } from '../errors.ts';
 import type { CliIo } from '../io.ts';
@@ -41,13 +41,6 @@ model back with \`caption-studio import-run\`.
   --force           replace an existing --out folder
   --json            print a JSON summary on stdout
 `;
-
-function numberOption(value: string | undefined, name: string, fallback: number, min: number, max: number): number {
-  if (value === undefined) return fallback;
-  const parsed = Number(value);
-  if (!Number.isFinite(parsed) || parsed < min || parsed > max) throw new UsageError(`--${name} must be a number from ${min} to ${max}, got '${value}'`);
-  return parsed;
-}
 
 export async function exportRun(args: string[], io: CliIo): Promise<number> {
   const { values, positionals: rest } = parseCommandArgs(args, {

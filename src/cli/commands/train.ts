@@ -22,7 +22,7 @@ import { NodeCheckpointStore } from '../../engine/training/checkpointNode.ts';
 import { InProcessTrainer } from '../../engine/training/inProcessTrainer.ts';
 import { defaultTrainConfig, maxReplicas, type Bleu, type TrainConfig, type Trainer } from '../../engine/training/trainer.ts';
 import type { FaultInjection } from '../../protocol/replica.ts';
-import { choiceOption, integerOption, parseCommandArgs, positionals } from '../args.ts';
+import { choiceOption, integerOption, numberOption, parseCommandArgs, positionals } from '../args.ts';
 import type { Command } from '../command.ts';
 import { EXIT, UsageError } from '../errors.ts';
 import type { CliIo } from '../io.ts';
@@ -91,13 +91,6 @@ export interface TrainSummary {
   out: string;
   durationMs: number;
   stopped: boolean;
-}
-
-function numberOption(value: string | undefined, name: string, fallback: number, min: number, max: number): number {
-  if (value === undefined) return fallback;
-  const parsed = Number(value);
-  if (!Number.isFinite(parsed) || parsed < min || parsed > max) throw new UsageError(`--${name} must be a number from ${min} to ${max}, got '${value}'`);
-  return parsed;
 }
 
 /** What the command line asks for. */

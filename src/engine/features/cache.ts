@@ -24,23 +24,7 @@
  * A name may appear more than once (an image re-extracted under new weights never shares a file, but a
  * renamed copy does): the last record wins.
  */
-import type { BackboneName, WeightsSource } from '../../model/backbones/types.ts';
-import type { ResizeMethod } from '../../model/imageDecode.ts';
-
-/** What identifies a set of features: two stores with equal identity hold interchangeable vectors. */
-export interface FeatureIdentity {
-  backbone: BackboneName;
-  backboneId: string;
-  weights: WeightsSource;
-  weightsId: string;
-  featureDim: number;
-  inputSize: number;
-  /**
-   * How images were resized to inputSize: 'bilinear' (default; absent means bilinear) or 'nearest' (Keras'
-   * `load_img(target_size=…)` default, i.e. the notebook's exact preprocessing).
-   */
-  resize?: ResizeMethod;
-}
+import type { FeatureIdentity } from '../../model/backbones/types.ts';
 
 export const FEATURE_FILE_MAGIC = 'CSFEAT01';
 export const FEATURE_FILE_FORMAT = 'caption-studio-features';

@@ -3,7 +3,8 @@
  * content), so the same picture under another name, or in another dataset, is never extracted twice.
  */
 import { openDB, type DBSchema, type IDBPDatabase } from 'idb';
-import type { FeatureIdentity, FeatureRecord, FeatureStore } from './cache.ts';
+import type { FeatureIdentity } from '../../model/backbones/types.ts';
+import type { FeatureRecord, FeatureStore } from './cache.ts';
 
 export const FEATURE_DB_NAME = 'caption-studio-features';
 

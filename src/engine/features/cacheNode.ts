@@ -1,6 +1,7 @@
 /**
  * Node side of the feature cache: the feature file (format in featureCache.ts). Node only (node:fs).
  */
+import type { FeatureIdentity } from '../../model/backbones/types.ts';
 import { open, readFile, rename, truncate } from 'node:fs/promises';
 import {
   FeatureFileError,
@@ -12,7 +13,6 @@ import {
   makeHeader,
   sameIdentity,
   type FeatureFileContents,
-  type FeatureIdentity,
   type FeatureRecord,
   type FeatureStore,
 } from './cache.ts';

@@ -4,10 +4,11 @@
  * stopped; images already in the store (same content, backbone and weights) are never recomputed.
  * An image that cannot be read or decoded is skipped and reported; it never stops the run.
  */
+import type { FeatureIdentity } from '../../model/backbones/types.ts';
 import * as tf from '@tensorflow/tfjs';
 import type { Backbone } from '../../model/backbones/types.ts';
 import { imageToInput, ImageDecodeError, type ImageDecoder, type ResizeMethod } from '../../model/imageDecode.ts';
-import { sha256Hex, type FeatureIdentity, type FeatureRecord, type FeatureStore } from './cache.ts';
+import { sha256Hex, type FeatureRecord, type FeatureStore } from './cache.ts';
 
 export interface ExtractProgress {
   /** Images finished (computed, found in the cache, or skipped). */

@@ -3,6 +3,7 @@
  * Plain-data fields (name, id, featureDim, weights, weightsId) travel into the feature cache, the store and
  * the UI unchanged; the tfjs models stay behind `extract`/`classify`.
  */
+import type { ResizeMethod } from '../imageDecode.ts';
 import type * as tf from '@tensorflow/tfjs';
 
 export type BackboneName = 'vgg16' | 'mobilenet';
@@ -53,4 +54,19 @@ export interface Backbone {
   /** The full Keras-named model (input → predictions). */
   readonly model: tf.LayersModel;
   dispose(): void;
+}
+
+/** What identifies a set of features: two stores with equal identity hold interchangeable vectors. */
+export interface FeatureIdentity {
+  backbone: BackboneName;
+  backboneId: string;
+  weights: WeightsSource;
+  weightsId: string;
+  featureDim: number;
+  inputSize: number;
+  /**
+   * How images were resized to inputSize: 'bilinear' (default; absent means bilinear) or 'nearest' (Keras'
+   * `load_img(target_size=…)` default, i.e. the notebook's exact preprocessing).
+   */
+  resize?: ResizeMethod;
 }

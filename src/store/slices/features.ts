@@ -2,7 +2,7 @@
  * Features slice: which backbone and weights, the extraction's progress (images/s, ETA) and the cache status.
  * The work itself runs in engine/studioSession.ts; this is what the panel draws.
  */
-import type { FeatureIdentity } from '../../engine/features/cache.ts';
+import type { FeatureIdentity } from '../../model/backbones/types.ts';
 import type { SliceSet } from './sliceTypes.ts';
 
 export type BackboneChoice = 'vgg16' | 'mobilenet';

@@ -2,7 +2,7 @@
  * Model slice: which captioning model the studio holds (trained here, imported archive, converted notebook
  * model), export/import progress, and whether a saved run is waiting to be restored after a reload.
  */
-import type { FeatureIdentity } from '../../engine/features/cache.ts';
+import type { FeatureIdentity } from '../../model/backbones/types.ts';
 import type { StudioError } from './features.ts';
 import type { SliceSet } from './sliceTypes.ts';
 

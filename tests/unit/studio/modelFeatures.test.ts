@@ -13,7 +13,7 @@ import { buildCorpus } from '../../../src/core/text/protocols';
 import { scoreCaptions } from '../../../src/core/metrics/bleu';
 import { useNodeBackend } from '../../../src/engine/platform/nodeBackend';
 import { MemoryCheckpointStore } from '../../../src/engine/training/checkpoint';
-import type { FeatureIdentity } from '../../../src/engine/features/cache.ts';
+import type { FeatureIdentity } from '../../../src/model/backbones/types.ts';
 import { featureWidthRefusal, weightsNeeded } from '../../../src/store/slices/model';
 import { unzipModelArchive } from '../../../src/model/archive';
 import { studioModelFromFiles } from '../../../src/studio/model';

@@ -8,7 +8,7 @@ import { memoryFolder } from '../../../src/core/data/folders';
 import { generateDemoDataset } from '../../../src/core/data/demo';
 import { MemoryFeatureStore, sha256Hex } from '../../../src/engine/features/cache';
 import { readCachedFeatures } from '../../../src/engine/features/cached';
-import type { FeatureIdentity } from '../../../src/engine/features/cache.ts';
+import type { FeatureIdentity } from '../../../src/model/backbones/types.ts';
 import type { ProtocolResult } from '../../../src/store/slices/evaluation';
 import type { RunSummary } from '../../../src/store/slices/runHistory';
 import { memoryPagePersistence, PageMemory, type PagePersistence, type PageSnapshot } from '../../../src/studio/pageMemory';

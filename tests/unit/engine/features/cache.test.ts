@@ -5,16 +5,8 @@ import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
 import { encode as encodePng } from 'fast-png';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  decodeFeatureFile,
-  encodeHeader,
-  encodeRecords,
-  FeatureFileError,
-  makeHeader,
-  MemoryFeatureStore,
-  sha256Hex,
-  type FeatureIdentity,
-} from '../../../../src/engine/features/cache.ts';
+import { decodeFeatureFile, encodeHeader, encodeRecords, FeatureFileError, makeHeader, MemoryFeatureStore, sha256Hex } from '../../../../src/engine/features/cache.ts';
+import type { FeatureIdentity } from '../../../../src/model/backbones/types.ts';
 import { NodeFeatureFileStore, readFeatureFile } from '../../../../src/engine/features/cacheNode.ts';
 import { extractFeatures, identityOf, type ExtractImage, type ExtractProgress } from '../../../../src/engine/features/extract.ts';
 import { loadBackbone, type Backbone } from '../../../../src/model/backbones/index.ts';

@@ -1,6 +1,6 @@
 import 'fake-indexeddb/auto';
 import { describe, expect, it } from 'vitest';
-import type { FeatureIdentity } from '../../../../src/engine/features/cache.ts';
+import type { FeatureIdentity } from '../../../../src/model/backbones/types.ts';
 import { IdbFeatureStore } from '../../../../src/engine/features/cacheIdb.ts';
 
 const identity: FeatureIdentity = {

@@ -28,6 +28,8 @@ export interface InProcessTrainerOptions {
   meta?: ModelMeta;
   /** Start from these weights (e.g. a loaded model) instead of a seeded init. */
   initialWeights?: Float32Array[];
+  /** Images captioned after every epoch (e.g. four fixed test images); their captions ride on epochCompleted. */
+  samples?: CaptionExample[];
 }
 
 interface Progress {
@@ -154,6 +156,7 @@ export class InProcessTrainer implements Trainer {
           return;
         }
         const evaluation = await this.evaluateExamples(this.validationExamples(), config.validationSample);
+        const samples = await this.sampleCaptions();
         this.progress = { epoch: epoch + 1, step: this.progress.step };
         this.emit({
           type: 'epochCompleted',
@@ -162,6 +165,7 @@ export class InProcessTrainer implements Trainer {
           valLoss: evaluation.loss,
           bleu: evaluation.bleu,
           durationMs: performance.now() - epochStart,
+          ...(samples ? { samples } : {}),
         });
         await this.checkpoint();
       }
@@ -249,6 +253,22 @@ export class InProcessTrainer implements Trainer {
       });
     }
     return texts;
+  }
+
+  /** Captions of the sample images without the markers; null when the run has none. */
+  private async sampleCaptions(): Promise<{ name: string; caption: string }[] | null> {
+    const samples = this.options.samples ?? [];
+    if (samples.length === 0) return null;
+    const { data } = this.options;
+    const texts = await this.captionTexts(samples);
+    const markers = new Set([data.startToken, data.endToken]);
+    return samples.map((e) => ({
+      name: e.name,
+      caption: (texts.get(e.name) ?? '')
+        .split(' ')
+        .filter((word) => word && !markers.has(word))
+        .join(' '),
+    }));
   }
 
   private async bleuOf(examples: CaptionExample[]): Promise<Bleu> {

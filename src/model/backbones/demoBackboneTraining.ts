@@ -184,11 +184,42 @@ export async function pretrainDemoBackbone(options: PretrainOptions): Promise<tf
       await options.onEpoch?.({ epoch: epoch + 1, meanLoss: lossTotal / batches, durationMs: performance.now() - started, classify });
     }
     assignVariables(model, variables);
+    normaliseFeatureScale(model, generateDemoScenes({ images: 256, seed: PRETRAIN_SCENE_SEED_BASE + options.seed * 1000 + 999 }));
     return model;
   } finally {
     optimizer.dispose();
     tf.dispose(trainable);
   }
+}
+
+/** Root mean square the features are scaled to (normaliseFeatureScale). */
+export const DEMO_FEATURE_RMS = 1;
+
+/**
+ * Scales the `features` layer so its outputs have a root mean square of DEMO_FEATURE_RMS over `scenes`, and
+ * the heads' kernels by the inverse: relu(s·z) = s·relu(z), so every head computes exactly what it did. The
+ * caption model's Dense layer (Glorot-initialised, as in the notebook) then starts with activations of a
+ * usable size; unscaled, the trained features have an RMS near 9 and the first loss is about 3× ln(vocab).
+ * @returns the factor applied.
+ */
+export function normaliseFeatureScale(model: tf.LayersModel, scenes: readonly DemoScene[]): number {
+  const featureModel = tf.model({ inputs: model.inputs, outputs: model.getLayer(DEMO_FEATURE_LAYER).output as tf.SymbolicTensor });
+  const rms = tf.tidy(() => {
+    const input = tf.tensor4d(demoPixels(scenes), [scenes.length, DEMO_BACKBONE_INPUT, DEMO_BACKBONE_INPUT, 3]);
+    const features = featureModel.predict(preprocessTf(input)) as tf.Tensor;
+    return Math.sqrt(tf.mean(tf.square(features)).dataSync()[0]);
+  });
+  if (!(rms > 0)) throw new Error('demo backbone: every feature is zero on these scenes; nothing to scale');
+  const factor = DEMO_FEATURE_RMS / rms;
+  const layer = model.getLayer(DEMO_FEATURE_LAYER);
+  const [kernel, bias] = layer.getWeights();
+  layer.setWeights(tf.tidy(() => [tf.mul(kernel, factor), tf.mul(bias, factor)]));
+  for (const head of DEMO_ATTRIBUTE_HEADS) {
+    const headLayer = model.getLayer(head.name);
+    const [headKernel, headBias] = headLayer.getWeights();
+    headLayer.setWeights(tf.tidy(() => [tf.div(headKernel, factor), headBias.clone()]));
+  }
+  return factor;
 }
 
 export interface AttributeAccuracy {

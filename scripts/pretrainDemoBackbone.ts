@@ -72,7 +72,7 @@ const accuracy = await attributeAccuracy((rgb) => tf.tidy(() => model.predict(pr
 await saveModelToFolder(model, out);
 const record = {
   backboneId: demoBackboneId(),
-  command: `npm run pretrain:demo-backbone -- ${args.join(' ')}`.trim(),
+  command: ['npm run pretrain:demo-backbone', ...(args.length ? ['--', ...args] : [])].join(' '),
   options: { ...options, onEpoch: undefined },
   backend: tf.getBackend(),
   heldOut: { ...HELD_OUT, ...accuracy },

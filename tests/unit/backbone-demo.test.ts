@@ -88,7 +88,7 @@ describe('demo backbone pretraining pass', () => {
     const plain = () =>
       tf.tidy(() => {
         let x = scaled as tf.Tensor4D;
-        for (let i = 1; i <= 4; i++) x = tf.maxPool(tf.relu(tf.add(tf.conv2d(x, weights[`conv${i}/kernel`] as tf.Tensor4D, 1, 'same'), weights[`conv${i}/bias`])), 2, 2, 'valid');
+        for (let i = 1; i <= 4; i++) x = tf.maxPool(tf.relu(tf.add(tf.conv2d(x, weights[`conv${i}/kernel`] as tf.Tensor4D, 1, 'same'), weights[`conv${i}/bias`])) as tf.Tensor4D, 2, 2, 'valid');
         const f = tf.relu(tf.add(tf.matMul(tf.reshape(x, [2, -1]) as tf.Tensor2D, weights['features/kernel'] as tf.Tensor2D), weights['features/bias']));
         return tf.sum(tf.mul(f, tf.linspace(0.5, 1.5, 128))) as tf.Scalar;
       });

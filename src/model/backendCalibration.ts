@@ -37,9 +37,17 @@ export interface CalibrationWorkload {
   /**
    * On tfjs' current backend: builds the work, runs it once untimed (shader compilation, first allocations),
    * then once timed; frees every tensor it made. `units` is what the timed run processed (tokens, images).
+   * 'probe': a small version (a couple of images); 'full': the size the real work runs at (its batch).
    */
-  measure(): Promise<{ units: number; durationMs: number }>;
+  measure(size: 'probe' | 'full'): Promise<{ units: number; durationMs: number }>;
 }
+
+/**
+ * A backend whose probe runs below this share of the best probe is not measured at full size (cpu against
+ * wasm: 5 to 10 times slower, and a full batch would take a minute there). Small steps favour backends with
+ * little fixed cost per step, so a close one is measured at full size before anything is decided.
+ */
+export const PROBE_KEEP_SHARE = 0.25;
 
 export interface BackendFigure {
   backend: BackendName;
@@ -47,6 +55,8 @@ export interface BackendFigure {
   software: boolean;
   /** Units per second of the timed run; null when the backend failed. */
   perSecond: number | null;
+  /** Measured on the probe only (far slower there than the best): its figure is the probe's. */
+  probeOnly?: boolean;
   /** Why it failed. */
   error?: string;
 }
@@ -66,7 +76,11 @@ const rate = (perSecond: number): string => (perSecond >= 100 ? perSecond.toFixe
 
 /** The figures and the choice in one line. */
 export function describeCalibration(unit: string, figures: readonly BackendFigure[], chosen: BackendFigure): string {
-  const parts = figures.map((f) => (f.perSecond === null ? `${f.label} failed (${f.error})` : `${f.label} ${rate(f.perSecond)} ${unit}`));
+  const parts = figures.map((f) =>
+    f.perSecond === null
+      ? `${f.label} failed (${f.error})`
+      : `${f.label} ${rate(f.perSecond)} ${unit}${f.probeOnly ? ' (on a small probe; far behind, not measured further)' : ''}`,
+  );
   let line = `${parts.join(', ')}: using ${chosen.label}`;
   const fasterSoftware = figures.find((f) => f.software && f.perSecond !== null && chosen.perSecond !== null && f.perSecond > chosen.perSecond);
   if (fasterSoftware && !chosen.software) {
@@ -78,28 +92,38 @@ export function describeCalibration(unit: string, figures: readonly BackendFigur
 
 /** The fastest hardware or CPU backend; a software adapter only when nothing else ran. */
 export function chooseFastest(figures: readonly BackendFigure[]): BackendFigure | null {
-  const ran = figures.filter((f) => f.perSecond !== null);
+  const full = figures.filter((f) => f.perSecond !== null && !f.probeOnly);
+  const ran = full.length ? full : figures.filter((f) => f.perSecond !== null);
   const eligible = ran.some((f) => !f.software) ? ran.filter((f) => !f.software) : ran;
   return eligible.reduce<BackendFigure | null>((best, f) => (best === null || f.perSecond! > best.perSecond! ? f : best), null);
 }
 
 /**
- * Measures the workload on every candidate, leaves tfjs on the chosen backend and releases the others.
- * Throws when no candidate could run it (with each one's reason).
+ * Measures the workload on every candidate (a small probe, then the full size where the probe is close to the
+ * best), leaves tfjs on the chosen backend and releases the others. Throws when no candidate could run it
+ * (with each one's reason).
  */
 export async function calibrateBackends(candidates: readonly BackendCandidate[], workload: CalibrationWorkload): Promise<Calibration> {
   const started = performance.now();
-  const figures: BackendFigure[] = [];
-  for (const candidate of candidates) {
-    const figure: BackendFigure = { backend: candidate.backend, label: candidate.label, software: candidate.software, perSecond: null };
+  const figures: BackendFigure[] = candidates.map((c) => ({ backend: c.backend, label: c.label, software: c.software, perSecond: null }));
+  const run = async (index: number, size: 'probe' | 'full'): Promise<void> => {
+    const figure = figures[index];
     try {
-      await candidate.activate();
-      const { units, durationMs } = await workload.measure();
+      await candidates[index].activate();
+      const { units, durationMs } = await workload.measure(size);
       figure.perSecond = units / Math.max(durationMs / 1000, 1e-6);
     } catch (error) {
+      figure.perSecond = null;
       figure.error = (error as Error).message.split('\n')[0];
     }
-    figures.push(figure);
+  };
+  for (let i = 0; i < candidates.length; i++) await run(i, 'probe');
+  const bestProbe = Math.max(0, ...figures.map((f) => f.perSecond ?? 0));
+  for (let i = 0; i < candidates.length; i++) {
+    const probe = figures[i].perSecond;
+    if (probe === null) continue;
+    if (probe < PROBE_KEEP_SHARE * bestProbe) figures[i].probeOnly = true;
+    else await run(i, 'full');
   }
   const chosen = chooseFastest(figures);
   if (!chosen) {
@@ -122,8 +146,10 @@ export async function calibrateBackends(candidates: readonly BackendCandidate[],
 export interface CaptionWorkloadOptions {
   config: CaptionModelConfig;
   layout: Layout;
-  /** A few training images of the run (their features and token-id captions). */
+  /** Training images of the run (their features and token-id captions): one batch of it, the full size. */
   images: { features: Float32Array; captions: number[][] }[];
+  /** Images of the probe (default 2). */
+  probeImages?: number;
   fusedKernels: boolean;
   precision: Precision;
   learningRate?: number;
@@ -132,12 +158,14 @@ export interface CaptionWorkloadOptions {
 
 /**
  * One training step of the caption model the run will train (its vocabulary, lengths and widths, this run's
- * layout and kernels) on a few of its images, in tokens/s.
+ * layout and kernels) on one batch of its images, in tokens/s. The batch size matters: per step, wasm has
+ * little fixed cost and WebGPU much (dispatches, readbacks), so 2 images can rank them the other way round.
  */
 export function captionTrainingWorkload(options: CaptionWorkloadOptions): CalibrationWorkload {
   return {
     unit: 'tokens/s',
-    async measure() {
+    async measure(size) {
+      const images = size === 'probe' ? options.images.slice(0, options.probeImages ?? 2) : options.images;
       const { config, layout } = options;
       const choice = await chooseModelKernels({ fusedKernels: options.fusedKernels, precision: options.precision });
       const replica = new CaptionReplicaModel({
@@ -148,7 +176,7 @@ export function captionTrainingWorkload(options: CaptionWorkloadOptions): Calibr
         precision: choice.precision,
       });
       try {
-        const batch: CaptionBatch = makeCaptionBatch(options.images, config.featureDim);
+        const batch: CaptionBatch = makeCaptionBatch(images, config.featureDim);
         const prepared = prepareBatch(batch, config, layout);
         await replica.trainStep(prepared, 0);
         const t0 = performance.now();
@@ -168,9 +196,10 @@ export function captionTrainingWorkload(options: CaptionWorkloadOptions): Calibr
 export function backboneWorkload(backbone: Backbone, images: number): CalibrationWorkload {
   return {
     unit: 'images/s',
-    async measure() {
+    async measure(scale) {
+      const count = scale === 'probe' ? 1 : images;
       const size = backbone.inputSize;
-      const input = tf.tidy(() => tf.randomUniform([images, size, size, 3], 0, 255, 'float32', 1) as tf.Tensor4D);
+      const input = tf.tidy(() => tf.randomUniform([count, size, size, 3], 0, 255, 'float32', 1) as tf.Tensor4D);
       try {
         const run = async (): Promise<void> => {
           const features = backbone.extract(input);
@@ -180,7 +209,7 @@ export function backboneWorkload(backbone: Backbone, images: number): Calibratio
         await run();
         const t0 = performance.now();
         await run();
-        return { units: images, durationMs: performance.now() - t0 };
+        return { units: count, durationMs: performance.now() - t0 };
       } finally {
         input.dispose();
       }

@@ -16,8 +16,8 @@ import {
 import { loadBackbone } from '../../src/model/backbones/index';
 import { nodeBackendCandidates } from '../../src/engine/nodeBackendCandidates';
 
-/** Fake backends: `speeds` in units per second (null: its step throws). */
-function fakes(speeds: Record<string, number | null>, software: string[] = []) {
+/** Fake backends: `speeds` in units per second, the same at both sizes or [probe, full] (null: its step throws). */
+function fakes(speeds: Record<string, number | null | [number, number]>, software: string[] = []) {
   let active = '';
   const log: string[] = [];
   const candidates: BackendCandidate[] = Object.keys(speeds).map((name) => ({
@@ -32,10 +32,11 @@ function fakes(speeds: Record<string, number | null>, software: string[] = []) {
   }));
   const workload: CalibrationWorkload = {
     unit: 'tokens/s',
-    measure: async () => {
+    measure: async (size) => {
       const speed = speeds[active];
       if (speed === null) throw new Error(`${active} has no kernel for this`);
-      return { units: speed, durationMs: 1000 };
+      log.push(`${size} ${active}`);
+      return { units: Array.isArray(speed) ? speed[size === 'probe' ? 0 : 1] : speed, durationMs: 1000 };
     },
   };
   return { candidates, workload, log, active: () => active };
@@ -46,16 +47,24 @@ describe('backend calibration', () => {
     const f = fakes({ wasm: 720, cpu: 40 });
     const result = await calibrateBackends(f.candidates, f.workload);
     expect(result.chosen.backend).toBe('wasm');
-    expect(result.line).toBe('wasm 720 tokens/s, cpu 40 tokens/s: using wasm');
+    expect(result.line).toBe('wasm 720 tokens/s, cpu 40 tokens/s (on a small probe; far behind, not measured further): using wasm');
     expect(f.active()).toBe('wasm');
-    expect(f.log).toEqual(['activate wasm', 'activate cpu', 'release cpu', 'activate wasm']);
+    // Both probed; only wasm measured at full size (cpu is far behind); cpu released, wasm left active.
+    expect(f.log).toEqual(['activate wasm', 'probe wasm', 'activate cpu', 'probe cpu', 'activate wasm', 'full wasm', 'release cpu', 'activate wasm']);
+  });
+
+  it('decides on the full-size step, not the probe (small steps favour little fixed cost per step)', async () => {
+    const f = fakes({ wasm: [130, 380], webgpu: [190, 270] });
+    const result = await calibrateBackends(f.candidates, f.workload);
+    expect(result.chosen.backend).toBe('wasm');
+    expect(result.line).toBe('wasm 380 tokens/s, webgpu 270 tokens/s: using wasm');
   });
 
   it('never picks a software adapter on its own, and says so when it measured faster', async () => {
     const f = fakes({ wasm: 700, cpu: 40, webgpu: 900 }, ['webgpu']);
     const result = await calibrateBackends(f.candidates, f.workload);
     expect(result.chosen.backend).toBe('wasm');
-    expect(result.line).toMatch(/^wasm 700 tokens\/s, cpu 40 tokens\/s, webgpu \(emulated, software\) 900 tokens\/s: using wasm \(webgpu .* software emulation/);
+    expect(result.line).toMatch(/^wasm 700 tokens\/s, cpu 40 tokens\/s \(on a small probe; .*\), webgpu \(emulated, software\) 900 tokens\/s: using wasm \(webgpu .* software emulation/);
     const gpu = fakes({ wasm: 700, webgpu: 9000 });
     expect((await calibrateBackends(gpu.candidates, gpu.workload)).chosen.backend).toBe('webgpu');
   });
@@ -64,6 +73,7 @@ describe('backend calibration', () => {
     const f = fakes({ webgpu: null, wasm: 5, cpu: 3 });
     const result = await calibrateBackends(f.candidates, f.workload);
     expect(result.line).toBe('webgpu failed (webgpu has no kernel for this), wasm 5.0 tokens/s, cpu 3.0 tokens/s: using wasm');
+    expect(result.figures.map((fig) => fig.probeOnly ?? false)).toEqual([false, false, false]);
     const none = fakes({ wasm: null, cpu: null });
     await expect(calibrateBackends(none.candidates, none.workload)).rejects.toThrow(/wasm: wasm has no kernel.*cpu: cpu has no kernel/);
   });

@@ -108,11 +108,6 @@ async function isDemoFolder(folder: Folder): Promise<boolean> {
   }
 }
 
-/**
- * Images per backbone call in the calibration of --backend auto: a few seconds on the slowest backend (cpu)
- * for a warm and a timed call (the demo CNN: about 3 images/s there on this project's 2-core machine).
- */
-const calibrationImages = (backbone: BackboneName): number => (backbone === 'vgg16' ? 1 : 4);
 
 function progressLine(p: ExtractProgress): string {
   const eta = p.etaSeconds === null ? '' : `, ETA ${Math.ceil(p.etaSeconds)} s`;
@@ -171,7 +166,7 @@ export async function extract(args: string[], io: CliIo, signal?: AbortSignal): 
   }
   try {
     if (backendChoice === 'auto') {
-      const workload = backboneWorkload(backbone, Math.min(batchSize, calibrationImages(backboneName)));
+      const workload = backboneWorkload(backbone, batchSize);
       backend = (await autoBackend(io, 'extract', workload, { webgpu: false })).backend;
     }
     if (backbone.weights === 'random') {

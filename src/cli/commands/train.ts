@@ -26,8 +26,6 @@ import { cliMirroredTrainer } from '../mirroredTrain.ts';
 import { autoBackend, BACKEND_CHOICES } from '../backendAuto.ts';
 import { captionTrainingWorkload } from '../../model/backendCalibration.ts';
 
-/** Training images in the calibration step of --backend auto: ~100 tokens, a few seconds on the slowest backend (cpu). */
-const CALIBRATION_IMAGES = 2;
 
 const usage = `Usage: caption-studio train <folder> --features <file> --out <model-dir> [options]
 
@@ -178,7 +176,7 @@ export async function train(args: string[], io: CliIo, signal?: AbortSignal, hoo
     captionTrainingWorkload({
       config: captionModelConfigFor(data, config.dropout, model),
       layout: config.layout,
-      images: data.train.slice(0, Math.min(config.batchSize, CALIBRATION_IMAGES)),
+      images: data.train.slice(0, config.batchSize),
       fusedKernels: config.fusedKernels,
       precision: config.precision,
       learningRate: config.learningRate,

@@ -9,14 +9,14 @@ import { loadDataset } from '../../core/data/load.ts';
 import { nodeFolder } from '../../engine/platform/nodeFolder.ts';
 import { buildCorpus } from '../../core/text/protocols.ts';
 import { Tokenizer } from '../../core/text/tokenizer.ts';
-import { useNodeBackend } from '../../engine/platform/nodeBackend.ts';
-import { buildCaptionDataset } from '../../engine/training/captionData.ts';
+import { useNodeBackend, type BackendReady } from '../../engine/platform/nodeBackend.ts';
+import { buildCaptionDataset, captionModelConfigFor } from '../../engine/training/captionData.ts';
 import { NodeCheckpointStore } from '../../engine/training/checkpointNode.ts';
 import { describeIdentity, FeatureFileError } from '../../engine/features/cache.ts';
 import { readFeatureFile } from '../../engine/features/cacheNode.ts';
 import type { WorkerEndpoint } from '../../engine/threads/endpoint.ts';
 import { InProcessTrainer } from '../../engine/training/inProcessTrainer.ts';
-import { defaultTrainConfig, maxReplicas, type Bleu, type TrainConfig, type Trainer } from '../../engine/training/trainer.ts';
+import { defaultTrainConfig, maxReplicas, type Bleu, type SerializedError, type TrainConfig, type Trainer } from '../../engine/training/trainer.ts';
 import type { FaultInjection } from '../../protocol/replica.ts';
 import { choiceOption, integerOption, parseCommandArgs, positionals } from '../args.ts';
 import type { Command } from '../command.ts';
@@ -24,6 +24,8 @@ import { EXIT, UsageError } from '../errors.ts';
 import type { CliIo } from '../io.ts';
 import { mirroredCaptionRun } from '../../engine/mirrored/captionRun.ts';
 import { nodeWorkerEndpoint } from '../../engine/threads/nodeEndpoint.ts';
+import { autoBackend, BACKEND_CHOICES } from '../backendAuto.ts';
+import { captionTrainingWorkload } from '../../model/backendCalibration.ts';
 
 const usage = `Usage: caption-studio train <folder> --features <file> --out <model-dir> [options]
 
@@ -39,9 +41,12 @@ Trains the notebook's CNN+LSTM caption model on the dataset in <folder> with ima
   --dropout X       rate of both dropout layers (default 0.4)
   --units N         LSTM/dense width (default 256);  --embed N  embedding width (default 256)
   --val-sample N    validation images captioned for BLEU after each epoch (default ${defaultTrainConfig.validationSample})
+  --samples N       after each epoch, print the captions of the first N test images (default 0; one replica only)
   --seed N          seed of weights, shuffling and dropout (default ${defaultTrainConfig.seed})
   --resume          continue from the checkpoint in --out
-  --backend B       wasm (default), cpu or webgpu (Dawn: headless GPU training, no browser)
+  --backend B       auto (default: a warm training step of this model on wasm, cpu and webgpu, when Dawn
+                    finds an adapter, picks the fastest and prints the figures; a software adapter such as
+                    lavapipe is measured but never picked), wasm, cpu or webgpu (Dawn: GPU training, no browser)
   --replicas N      1 (default: trains on this thread) or 2..8: mirrored data parallelism, N worker threads
                     each with its own model copy and --backend (its own Dawn device on webgpu)
   --all-reduce A    with --replicas: ring (default, shared memory) or postMessage (through this thread)
@@ -110,6 +115,7 @@ export async function train(args: string[], io: CliIo, signal?: AbortSignal, hoo
     units: { type: 'string' },
     embed: { type: 'string' },
     'val-sample': { type: 'string' },
+    samples: { type: 'string' },
     seed: { type: 'string' },
     resume: { type: 'boolean' },
     backend: { type: 'string' },
@@ -142,13 +148,13 @@ export async function train(args: string[], io: CliIo, signal?: AbortSignal, hoo
     lossScaleGrowthSteps: integerOption(values['loss-scale-growth'], 'loss-scale-growth', 2000, 1, 1e9),
   };
   const model = { units: integerOption(values.units, 'units', 256, 1, 8192), embedDim: integerOption(values.embed, 'embed', 256, 1, 8192) };
-  const backendName = choiceOption(values.backend, 'backend', ['wasm', 'cpu', 'webgpu'] as const, 'wasm');
+  const backendChoice = choiceOption(values.backend, 'backend', BACKEND_CHOICES, 'auto');
   const at = (path: string): string => (isAbsolute(path) ? path : resolve(io.cwd, path));
   const outPath = at(values.out);
   const started = performance.now();
 
-  const backend = await useNodeBackend(backendName);
-  if (backend.fallbackReason) io.err(`train: ${backend.fallbackReason}\n`);
+  // A named backend is set up first (a failure shows before any reading); auto calibrates on the data below.
+  let backend: BackendReady | null = backendChoice === 'auto' ? null : await useNodeBackend(backendChoice);
   let features;
   try {
     features = await readFeatureFile(at(values.features));
@@ -164,6 +170,22 @@ export async function train(args: string[], io: CliIo, signal?: AbortSignal, hoo
   const tokenizer = checkpoint?.['tokenizer.json'] ? Tokenizer.fromJSON(new TextDecoder().decode(checkpoint['tokenizer.json'])) : undefined;
   const data = buildCaptionDataset(corpus, features.features, { tokenizer });
   if (data.missingFeatures.length) io.err(`train: ${data.missingFeatures.length} images have no features and are left out (e.g. ${data.missingFeatures[0]})\n`);
+  backend ??= await autoBackend(
+    io,
+    'train',
+    captionTrainingWorkload({
+      config: captionModelConfigFor(data, config.dropout, model),
+      layout: config.layout,
+      images: data.train.slice(0, config.batchSize),
+      fusedKernels: config.fusedKernels,
+      precision: config.precision,
+      learningRate: config.learningRate,
+    }),
+    { webgpu: true },
+  );
+  if (backend.fallbackReason) io.err(`train: ${backend.fallbackReason}\n`);
+  // Replicas start the backend by name in their own threads: what was asked for, or what auto chose.
+  const backendName = backendChoice === 'auto' ? backend.backend : backendChoice;
   io.err(
     `train: ${data.train.length} train / ${data.val.length} val / ${data.test.length} test images, vocabulary ${data.vocabSize}, ` +
       `max length ${data.maxLength}, features ${describeIdentity(features)}, ${backend.backend}, layout ${config.layout}\n`,
@@ -174,7 +196,9 @@ export async function train(args: string[], io: CliIo, signal?: AbortSignal, hoo
     config.replicas > 1
       ? mirroredCaptionRun({ data, config, sizes: model, store, meta, backend: backendName, spawn: hooks.spawnReplica ?? (() => nodeWorkerEndpoint()), faults: hooks.faults })
       : null;
-  const inProcess = mirrored ? null : new InProcessTrainer({ data, config, model, store, meta });
+  const samples = data.test.slice(0, integerOption(values.samples, 'samples', 0, 0, 1000));
+  if (mirrored && samples.length) io.err('train: --samples is not shown with --replicas yet\n');
+  const inProcess = mirrored ? null : new InProcessTrainer({ data, config, model, store, meta, samples });
   const trainer: Trainer = mirrored?.trainer ?? inProcess!;
   let steps = 0;
   let tokens = 0;
@@ -216,6 +240,7 @@ export async function train(args: string[], io: CliIo, signal?: AbortSignal, hoo
       finalLoss = event.trainLoss;
       const bleu = event.bleu ? ` BLEU-1..4 ${[event.bleu.bleu1, event.bleu.bleu2, event.bleu.bleu3, event.bleu.bleu4].map((b) => b.toFixed(3)).join('/')}` : '';
       io.err(`train: epoch ${event.epoch}/${config.epochs} loss ${event.trainLoss.toFixed(4)} val ${event.valLoss?.toFixed(4) ?? '-'}${bleu} (${(event.durationMs / 1000).toFixed(1)} s)\n`);
+      for (const sample of event.samples ?? []) io.err(`train: epoch ${event.epoch} sample ${sample.name}: ${sample.caption}\n`);
     } else if (event.type === 'checkpointSaved') {
       io.err(`train: saved epoch ${event.epoch} to ${values.out}\n`);
     } else if (event.type === 'warning') {

@@ -40,7 +40,7 @@ export const COMMANDS: readonly CommandEntry[] = [
   },
   {
     name: 'extract',
-    summary: 'image features (VGG16 fc2 or MobileNet) of a dataset folder into a feature file, resumable',
+    summary: 'image features (VGG16 fc2, MobileNet or the demo CNN) of a dataset folder into a feature file, resumable',
     load: async () => (await import('./commands/extract.ts')).extractCommand,
   },
   {

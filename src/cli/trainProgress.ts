@@ -77,6 +77,7 @@ export class TrainProgress {
         const b = event.bleu;
         const bleu = b ? ` BLEU-1..4 ${[b.bleu1, b.bleu2, b.bleu3, b.bleu4].map((v) => v.toFixed(3)).join('/')}` : '';
         this.say(`epoch ${event.epoch}/${this.config.epochs} loss ${event.trainLoss.toFixed(4)} val ${event.valLoss?.toFixed(4) ?? '-'}${bleu} (${(event.durationMs / 1000).toFixed(1)} s)`);
+        for (const sample of event.samples ?? []) this.say(`epoch ${event.epoch} sample ${sample.name}: ${sample.caption}`);
         break;
       }
       case 'checkpointSaved':

@@ -28,8 +28,9 @@ export class Adam {
     this.beta1 = options.beta1 ?? 0.9;
     this.beta2 = options.beta2 ?? 0.999;
     this.epsilon = options.epsilon ?? 1e-7;
-    this.firstMoments = weights.map((w) => tf.variable(tf.zerosLike(w), false));
-    this.secondMoments = weights.map((w) => tf.variable(tf.zerosLike(w), false));
+    // In tidy: the zeros each variable starts from are freed with the scope (the variable keeps its own data).
+    this.firstMoments = tf.tidy(() => weights.map((w) => tf.variable(tf.zerosLike(w), false)));
+    this.secondMoments = tf.tidy(() => weights.map((w) => tf.variable(tf.zerosLike(w), false)));
   }
 
   /** One update from mean gradients, in the weights' order. */

@@ -207,7 +207,8 @@ export class CaptionModel {
       if (weights[i].length !== size) {
         throw new Error(`weight ${spec.name}: ${weights[i].length} values, expected ${size} for shape [${spec.shape}]`);
       }
-      return tf.variable(tf.tensor(weights[i], spec.shape), true);
+      // In tidy: the tensor a variable starts from is freed with the scope (the variable keeps its own data).
+      return tf.tidy(() => tf.variable(tf.tensor(weights[i], spec.shape), true));
     });
   }
 

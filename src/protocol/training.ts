@@ -122,6 +122,11 @@ export type TrainerEvent =
       valLoss: number | null;
       bleu: Bleu | null;
       durationMs: number;
+      /**
+       * Greedy captions (no markers) of the run's fixed sample images with the weights of this epoch, when the
+       * trainer was given some (InProcessTrainerOptions.samples): what a student watches go from "a a a" to right.
+       */
+      samples?: { name: string; caption: string }[];
     }
   | { type: 'checkpointSaved'; epoch: number; step: number; location: string }
   | {

@@ -12,6 +12,7 @@ import { useNodeBackend } from '../../engine/platform/nodeBackend.ts';
 import { FeatureFileError, type FeatureFileHeader } from '../../engine/features/cache.ts';
 import { readFeatureFile } from '../../engine/features/cacheNode.ts';
 import { loadBackbone, WeightsError, type BackboneName } from '../../model/backbones/index.ts';
+import { demoBackboneWeights } from '../../model/backbones/demoBackboneNode.ts';
 import { nodeWeights } from '../../model/backbones/loadWeightsNode.ts';
 import { Captioner } from '../../model/captioner.ts';
 import { imageToInput } from '../../model/imageDecode.ts';
@@ -25,7 +26,7 @@ const usage = `Usage: caption-studio caption --model <dir> [options] <image>...
 
 Writes one caption per image ("<image>\\t<caption>").
   --model D         model folder from \`caption-studio train\` or \`import-keras\` (or a converted notebook model + tokenizer.json)
-  --backbone B      vgg16 or mobilenet (default: the one the model was trained with)
+  --backbone B      vgg16, mobilenet or demo (default: the one the model was trained with)
   --weights W       backbone weights: Keras .h5 (e.g. vgg16_weights_tf_dim_ordering_tf_kernels.h5), tfjs folder or
                     URL (default: the one the model was trained with)
   --features F      take features from this feature file instead of running a backbone (images by name)
@@ -47,7 +48,9 @@ export async function backboneFeatures(
 ): Promise<(Float32Array | null)[]> {
   let backbone;
   try {
-    backbone = await loadBackbone({ name: options.backbone, weights: options.weights ? nodeWeights(options.weights) : undefined });
+    // The demo CNN's own weights are committed; the others have none unless named.
+    const weights = options.weights ? nodeWeights(options.weights) : options.backbone === 'demo' ? demoBackboneWeights() : undefined;
+    backbone = await loadBackbone({ name: options.backbone, weights });
   } catch (error) {
     if (error instanceof WeightsError) throw new UserError(error.message);
     throw error;
@@ -116,7 +119,7 @@ export async function caption(args: string[], io: CliIo): Promise<number> {
     if (values.features) features = await featuresFromFile(at(values.features), images);
     else {
       const trained = trainedBackbone(captioner.meta);
-      const backbone = choiceOption(values.backbone, 'backbone', ['vgg16', 'mobilenet'] as const, trained.backbone ?? 'vgg16');
+      const backbone = choiceOption(values.backbone, 'backbone', ['vgg16', 'mobilenet', 'demo'] as const, trained.backbone ?? 'vgg16');
       const weights = values.weights ? at(values.weights) : values.backbone ? undefined : trained.weights;
       features = await backboneFeatures(images.map(at), { backbone, weights, expectedDim: captioner.config.featureDim }, io);
     }

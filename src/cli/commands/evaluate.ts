@@ -23,7 +23,7 @@ const usage = `Usage: caption-studio evaluate --model <dir> <folder> [options]
 BLEU-1..4 (nltk corpus_bleu) of greedy (or beam) captions of the test split of <folder>.
   --model D         model folder from \`caption-studio train\`
   --features F      feature file of the folder's images (default: run the model's backbone on them)
-  --backbone B      vgg16 or mobilenet, --weights W: as for \`caption\` (default: what the model was trained with)
+  --backbone B      vgg16, mobilenet or demo, --weights W: as for \`caption\` (default: what the model was trained with)
   --protocol P      standard or kaggle (default: the model's)
   --split S         test (default), val or train
   --limit N         only the first N images of the split
@@ -70,7 +70,7 @@ export async function evaluate(args: string[], io: CliIo): Promise<number> {
       }
     } else {
       const trained = trainedBackbone(captioner.meta);
-      const backbone = choiceOption(values.backbone, 'backbone', ['vgg16', 'mobilenet'] as const, trained.backbone ?? 'vgg16');
+      const backbone = choiceOption(values.backbone, 'backbone', ['vgg16', 'mobilenet', 'demo'] as const, trained.backbone ?? 'vgg16');
       const weights = values.weights ? at(values.weights) : values.backbone ? undefined : trained.weights;
       const paths = images.map((i) => (i.file ? join(folderPath, i.file) : join(folderPath, 'missing', i.name)));
       features = await backboneFeatures(paths, { backbone, weights, expectedDim: captioner.config.featureDim }, io);

@@ -13,30 +13,41 @@ import type { Folder } from '../../core/data/types.ts';
 import { describeIdentity, FeatureFileError } from '../../engine/features/cache.ts';
 import { NodeFeatureFileStore } from '../../engine/features/cacheNode.ts';
 import { extractFeatures, identityOf, type ExtractImage, type ExtractProgress, type SkippedImage } from '../../engine/features/extract.ts';
-import { loadBackbone, WeightsError, type Backbone, type BackboneName } from '../../model/backbones/index.ts';
+import { DEMO_MARKER_FILE, parseDemoMarker } from '../../core/data/demo.ts';
+import { backboneWorkload } from '../../model/backendCalibration.ts';
+import { DEMO_BACKBONE_FOLDER, DEMO_FEATURE_DIM, loadBackbone, WeightsError, type Backbone, type BackboneName, type WeightsInput } from '../../model/backbones/index.ts';
+import { demoBackboneWeights } from '../../model/backbones/demoBackboneNode.ts';
 import { nodeWeights } from '../../model/backbones/loadWeightsNode.ts';
+import { autoBackend } from '../backendAuto.ts';
 import { createNodeDecoderPool } from '../../model/imageDecodeNode.ts';
 import { choiceOption, integerOption, parseCommandArgs, positionals } from '../args.ts';
 import type { Command } from '../command.ts';
 import { EXIT, UsageError } from '../errors.ts';
 import { processIo, type CliIo } from '../io.ts';
 
-const usage = `Usage: caption-studio extract <folder> --backbone vgg16|mobilenet [--weights <file.h5|dir|url>] --out <file>
+const usage = `Usage: caption-studio extract <folder> [--backbone vgg16|mobilenet|demo] [--weights <file.h5|dir|url|random>] [--backend auto|wasm|cpu] --out <file>
 
 Image features of every captioned image in <folder> (a Flickr8K-style dataset; a folder of images without
 a caption file works too: every image is extracted). Rerun the same command to resume an interrupted run.
-  --backbone B      vgg16 (fc2, 4096-d) or mobilenet (MobileNet v1, global average pool, 1024·alpha-d)
+  --backbone B      vgg16 (fc2, 4096-d), mobilenet (MobileNet v1, global average pool, 1024·alpha-d) or demo
+                    (the small CNN pretrained on the demo's pictures: its ${DEMO_FEATURE_DIM} attribute probabilities,
+                    weights in ${DEMO_BACKBONE_FOLDER});
+                    default: demo for a folder written by \`caption-studio demo\` (it has ${DEMO_MARKER_FILE}),
+                    otherwise required
   --weights W       Keras' ImageNet weights file (e.g. ~/.keras/models/vgg16_weights_tf_dim_ordering_tf_kernels.h5,
                     mobilenet_2_5_224_tf.h5) or a saved Keras model (.h5, .keras), read layer by layer; or a
-                    TensorFlow.js Layers model folder (model.json + shards) or the URL of its model.json;
-                    without it the backbone is RANDOMLY initialised and the file says so
+                    TensorFlow.js Layers model folder (model.json + shards) or the URL of its model.json; or
+                    random (random initialisation on purpose). Without it vgg16 and mobilenet are RANDOMLY
+                    initialised (this project ships no ImageNet weights) and the file says so; demo loads its
+                    committed weights
   --out F           feature file to write (resumed if it holds the same backbone and weights)
   --force           replace --out even if it holds features of another backbone or weights
   --batch N         images per backbone call (default 16)
   --alpha A         MobileNet width without --weights (default 0.25; with --weights it is read from them)
   --seed N          seed of the random initialisation (default 42)
   --resize R        bilinear (default) or nearest (Keras load_img's default: the notebook's exact input)
-  --backend B       wasm (default) or cpu
+  --backend B       auto (default: a warm batch through the backbone on wasm and cpu picks the faster, and
+                    the figures are printed), wasm or cpu
   --json            print one JSON object with the summary instead of text
 Progress goes to stderr. Unreadable images are skipped and listed, never fatal.
 `;
@@ -91,6 +102,16 @@ async function setBackend(name: 'wasm' | 'cpu'): Promise<string> {
   return tf.getBackend();
 }
 
+/** Whether the folder is the demo dataset (its demo.json marker, written by `caption-studio demo`). */
+async function isDemoFolder(folder: Folder): Promise<boolean> {
+  try {
+    return parseDemoMarker(new TextDecoder().decode(await folder.read(DEMO_MARKER_FILE))) !== null;
+  } catch {
+    return false;
+  }
+}
+
+
 function progressLine(p: ExtractProgress): string {
   const eta = p.etaSeconds === null ? '' : `, ETA ${Math.ceil(p.etaSeconds)} s`;
   const parts = [`${p.computed} computed`, `${p.cached} cached`, `${p.skipped} skipped`].join(', ');
@@ -112,36 +133,48 @@ export async function extract(args: string[], io: CliIo, signal?: AbortSignal): 
     json: { type: 'boolean' },
   });
   const [folderArg] = positionals(rest, ['folder']);
-  if (values.backbone === undefined) throw new UsageError('missing --backbone vgg16|mobilenet');
-  const backboneName = choiceOption(values.backbone, 'backbone', ['vgg16', 'mobilenet'] as const, 'mobilenet');
   if (values.out === undefined) throw new UsageError('missing --out <file>');
   const batchSize = integerOption(values.batch, 'batch', 16, 1, 1024);
   const seed = integerOption(values.seed, 'seed', 42, 0, 2 ** 31 - 1);
   const alpha = values.alpha === undefined ? undefined : Number(values.alpha);
   if (alpha !== undefined && !(alpha > 0 && alpha <= 4)) throw new UsageError(`--alpha must be a number in (0, 4], got '${values.alpha}'`);
   const resize = choiceOption(values.resize, 'resize', ['bilinear', 'nearest'] as const, 'bilinear');
-  const backendName = choiceOption(values.backend, 'backend', ['wasm', 'cpu'] as const, 'wasm');
+  const backendChoice = choiceOption(values.backend, 'backend', ['auto', 'wasm', 'cpu'] as const, 'auto');
   const at = (path: string): string => (isAbsolute(path) ? path : resolve(io.cwd, path));
   const outPath = at(values.out);
+  const folder = nodeFolder(at(folderArg));
 
-  const backend = await setBackend(backendName);
-  const { images, missing } = await listImages(nodeFolder(at(folderArg)), io);
+  const demoFolder = values.backbone === undefined && (await isDemoFolder(folder));
+  if (values.backbone === undefined && !demoFolder) throw new UsageError('missing --backbone vgg16|mobilenet|demo');
+  const backboneName = choiceOption(values.backbone, 'backbone', ['vgg16', 'mobilenet', 'demo'] as const, 'demo');
+  if (demoFolder) io.err(`extract: ${folderArg} is the demo dataset (${DEMO_MARKER_FILE}): using the demo backbone\n`);
+  const weights: WeightsInput =
+    values.weights === 'random' || (values.weights === undefined && backboneName !== 'demo')
+      ? { kind: 'random', seed }
+      : values.weights === undefined
+        ? demoBackboneWeights()
+        : nodeWeights(/^https?:\/\//i.test(values.weights) ? values.weights : at(values.weights));
+
+  // auto: the backbone is loaded on wasm, then measured on each backend (its weights move along).
+  let backend = await setBackend(backendChoice === 'auto' ? 'wasm' : backendChoice);
+  const { images, missing } = await listImages(folder, io);
   if (images.length === 0) throw new UserError(`no images to extract in ${folderArg}`, { file: folderArg });
 
   let backbone: Backbone;
   try {
-    const weights =
-      values.weights === undefined
-        ? ({ kind: 'random', seed } as const)
-        : nodeWeights(/^https?:\/\//i.test(values.weights) ? values.weights : at(values.weights));
     backbone = await loadBackbone({ name: backboneName, weights, mobilenet: alpha === undefined ? undefined : { alpha } });
   } catch (error) {
     if (error instanceof WeightsError) throw new UserError(error.message);
     throw error;
   }
   try {
+    if (backendChoice === 'auto') {
+      const workload = backboneWorkload(backbone, batchSize);
+      backend = (await autoBackend(io, 'extract', workload, { webgpu: false })).backend;
+    }
     if (backbone.weights === 'random') {
-      io.err(`extract: WARNING: no --weights, so ${backbone.id} is RANDOMLY initialised (seed ${seed}); the features carry no ImageNet knowledge\n`);
+      const why = values.weights === 'random' ? '--weights random' : 'no --weights';
+      io.err(`extract: WARNING: ${why}, so ${backbone.id} is RANDOMLY initialised (seed ${seed}); the features carry no knowledge of images\n`);
     }
     let store: NodeFeatureFileStore;
     try {
@@ -227,7 +260,7 @@ export async function runExtract(argv: string[], io: CliIo = processIo): Promise
 
 export const extractCommand: Command = {
   name: 'extract',
-  summary: 'image features (VGG16 fc2 or MobileNet) of a dataset folder into a feature file, resumable',
+  summary: 'image features (VGG16 fc2, MobileNet or the demo CNN) of a dataset folder into a feature file, resumable',
   usage,
   run: (args, io) => runExtract(args, io),
 };

@@ -12,21 +12,24 @@ import type { ModelMeta } from '../../model/weightsIo.ts';
 import { describeIdentity, FeatureFileError } from '../../engine/features/cache.ts';
 import { readFeatureFile } from '../../engine/features/cacheNode.ts';
 import { mirroredCaptionRun } from '../../engine/mirrored/captionRun.ts';
-import { useNodeBackend } from '../../engine/platform/nodeBackend.ts';
+import { useNodeBackend, type BackendReady } from '../../engine/platform/nodeBackend.ts';
 import { nodeFolder } from '../../engine/platform/nodeFolder.ts';
 import type { WorkerEndpoint } from '../../engine/threads/endpoint.ts';
 import { nodeWorkerEndpoint } from '../../engine/threads/nodeEndpoint.ts';
-import { buildCaptionDataset, type CaptionDataset, type ModelSizes } from '../../engine/training/captionData.ts';
+import { buildCaptionDataset, captionModelConfigFor, type CaptionDataset, type ModelSizes } from '../../engine/training/captionData.ts';
 import type { CheckpointStore } from '../../engine/training/checkpoint.ts';
 import { NodeCheckpointStore } from '../../engine/training/checkpointNode.ts';
 import { InProcessTrainer } from '../../engine/training/inProcessTrainer.ts';
-import { defaultTrainConfig, maxReplicas, type Bleu, type TrainConfig, type Trainer } from '../../engine/training/trainer.ts';
+import { defaultTrainConfig, defaultTrainConfigFor, maxReplicas, type Bleu, type TrainConfig, type Trainer } from '../../engine/training/trainer.ts';
 import type { FaultInjection } from '../../protocol/replica.ts';
+import type { BackendName } from '../../protocol/training.ts';
 import { choiceOption, integerOption, numberOption, parseCommandArgs, positionals } from '../args.ts';
 import type { Command } from '../command.ts';
 import { EXIT, UsageError } from '../errors.ts';
 import type { CliIo } from '../io.ts';
 import { TrainProgress } from '../trainProgress.ts';
+import { autoBackend, BACKEND_CHOICES, type BackendChoice } from '../backendAuto.ts';
+import { captionTrainingWorkload } from '../../model/backendCalibration.ts';
 
 const usage = `Usage: caption-studio train <folder> --features <file> --out <model-dir> [options]
 
@@ -42,9 +45,12 @@ Trains the notebook's CNN+LSTM caption model on the dataset in <folder> with ima
   --dropout X       rate of both dropout layers (default 0.4)
   --units N         LSTM/dense width (default 256);  --embed N  embedding width (default 256)
   --val-sample N    validation images captioned for BLEU after each epoch (default ${defaultTrainConfig.validationSample})
+  --samples N       after each epoch, print the captions of the first N test images (default 0; one replica only)
   --seed N          seed of weights, shuffling and dropout (default ${defaultTrainConfig.seed})
   --resume          continue from the checkpoint in --out
-  --backend B       wasm (default), cpu or webgpu (Dawn: headless GPU training, no browser)
+  --backend B       auto (default: a warm training step of this model on wasm, cpu and webgpu, when Dawn
+                    finds an adapter, picks the fastest and prints the figures; a software adapter such as
+                    lavapipe is measured but never picked), wasm, cpu or webgpu (Dawn: GPU training, no browser)
   --replicas N      1 (default: trains on this thread) or 2..8: mirrored data parallelism, N worker threads
                     each with its own model copy and --backend (its own Dawn device on webgpu)
   --all-reduce A    with --replicas: ring (default, shared memory) or postMessage (through this thread)
@@ -97,7 +103,11 @@ export interface TrainSummary {
 interface TrainRequest {
   config: TrainConfig;
   sizes: Required<ModelSizes>;
-  backend: 'wasm' | 'cpu' | 'webgpu';
+  backend: BackendChoice;
+  /** Test images whose captions are printed after each epoch (--samples). */
+  samples: number;
+  /** The settings the command line gave; the others default by the data (defaultTrainConfigFor). */
+  given: { batch: boolean; lr: boolean; dropout: boolean };
   /** Absolute paths of the dataset folder, the feature file and the model folder. */
   folder: string;
   features: string;
@@ -122,6 +132,7 @@ function parseTrainArgs(args: string[], io: CliIo): TrainRequest {
     units: { type: 'string' },
     embed: { type: 'string' },
     'val-sample': { type: 'string' },
+    samples: { type: 'string' },
     seed: { type: 'string' },
     resume: { type: 'boolean' },
     backend: { type: 'string' },
@@ -157,7 +168,9 @@ function parseTrainArgs(args: string[], io: CliIo): TrainRequest {
   return {
     config,
     sizes: { units: integerOption(values.units, 'units', 256, 1, 8192), embedDim: integerOption(values.embed, 'embed', 256, 1, 8192) },
-    backend: choiceOption(values.backend, 'backend', ['wasm', 'cpu', 'webgpu'] as const, 'wasm'),
+    backend: choiceOption(values.backend, 'backend', BACKEND_CHOICES, 'auto'),
+    samples: integerOption(values.samples, 'samples', 0, 0, 1000),
+    given: { batch: values.batch !== undefined, lr: values.lr !== undefined, dropout: values.dropout !== undefined },
     folder: at(folderArg),
     features: at(values.features),
     out: at(values.out),
@@ -169,7 +182,7 @@ function parseTrainArgs(args: string[], io: CliIo): TrainRequest {
 }
 
 /** The dataset with its features, the model folder as checkpoint store, and (--resume) what it holds. */
-async function loadTrainingInputs(request: TrainRequest, io: CliIo, backendName: string) {
+async function loadTrainingInputs(request: TrainRequest, io: CliIo) {
   let features;
   try {
     features = await readFeatureFile(request.features);
@@ -187,20 +200,50 @@ async function loadTrainingInputs(request: TrainRequest, io: CliIo, backendName:
   const tokenizerJson = text('tokenizer.json');
   const data = buildCaptionDataset(corpus, features.features, { tokenizer: tokenizerJson ? Tokenizer.fromJSON(tokenizerJson) : undefined });
   if (data.missingFeatures.length) io.err(`train: ${data.missingFeatures.length} images have no features and are left out (e.g. ${data.missingFeatures[0]})\n`);
-  io.err(
-    `train: ${data.train.length} train / ${data.val.length} val / ${data.test.length} test images, vocabulary ${data.vocabSize}, ` +
-      `max length ${data.maxLength}, features ${describeIdentity(features)}, ${backendName}, layout ${request.config.layout}\n`,
-  );
   const progress = text('trainer.json');
-  return { data, store, meta: { features: features.header } as ModelMeta, resumedEpoch: progress ? (JSON.parse(progress) as { epoch: number }).epoch : 0 };
+  return {
+    data,
+    store,
+    features: describeIdentity(features),
+    meta: { features: features.header } as ModelMeta,
+    resumedEpoch: progress ? (JSON.parse(progress) as { epoch: number }).epoch : 0,
+  };
+}
+
+/** Batch, learning rate and dropout default by the data (defaultTrainConfigFor); what was given stays. */
+function applyDataDefaults(request: TrainRequest, data: CaptionDataset, io: CliIo): void {
+  const { config, given } = request;
+  const dataDefaults = defaultTrainConfigFor({ trainImages: data.train.length, featureDim: data.featureDim });
+  if (!given.batch) config.batchSize = dataDefaults.batchSize;
+  if (!given.lr) config.learningRate = dataDefaults.learningRate;
+  if (!given.dropout) config.dropout = dataDefaults.dropout;
+  io.err(
+    `train: ${config.epochs} epochs, batch ${config.batchSize}, learning rate ${config.learningRate}, dropout ${config.dropout}` +
+      ` (defaults for ${data.train.length} training images and ${data.featureDim}-d features where not given)\n`,
+  );
+}
+
+/** --backend auto: the fastest backend in a warm step of this run's model and batch. */
+async function calibratedBackend(request: TrainRequest, data: CaptionDataset, io: CliIo): Promise<BackendReady> {
+  const { config } = request;
+  const workload = captionTrainingWorkload({
+    config: captionModelConfigFor(data, config.dropout, request.sizes),
+    layout: config.layout,
+    images: data.train.slice(0, config.batchSize),
+    fusedKernels: config.fusedKernels,
+    precision: config.precision,
+    learningRate: config.learningRate,
+  });
+  return autoBackend(io, 'train', workload, { webgpu: true });
 }
 
 /** The one place the two trainers differ: one replica trains on this thread, more in worker threads. */
-function createTrainer(request: TrainRequest, data: CaptionDataset, store: CheckpointStore, meta: ModelMeta, hooks: TrainTestHooks): Trainer {
+function createTrainer(request: TrainRequest, backend: BackendName, data: CaptionDataset, store: CheckpointStore, meta: ModelMeta, hooks: TrainTestHooks): Trainer {
   const { config, sizes } = request;
-  if (config.replicas <= 1) return new InProcessTrainer({ data, config, model: sizes, store, meta });
+  if (config.replicas <= 1) return new InProcessTrainer({ data, config, model: sizes, store, meta, samples: data.test.slice(0, request.samples) });
   const spawn = hooks.spawnReplica ?? (() => nodeWorkerEndpoint());
-  return mirroredCaptionRun({ data, config, sizes, store, meta, backend: request.backend, spawn, faults: hooks.faults }).trainer;
+  // Replicas start the backend by name in their own threads: what was asked for, or what auto chose.
+  return mirroredCaptionRun({ data, config, sizes, store, meta, backend, spawn, faults: hooks.faults }).trainer;
 }
 
 /** Runs until done; Ctrl-C (or the caller's signal) aborts. Returns the error of a failed run, null otherwise. */
@@ -223,10 +266,19 @@ export async function train(args: string[], io: CliIo, signal?: AbortSignal, hoo
   const request = parseTrainArgs(args, io);
   const { config, outArg } = request;
   const started = performance.now();
-  const backend = await useNodeBackend(request.backend);
+  // A named backend is set up first (a failure shows before any reading); auto calibrates on the data.
+  const named = request.backend === 'auto' ? null : await useNodeBackend(request.backend);
+  const { data, store, features, meta, resumedEpoch } = await loadTrainingInputs(request, io);
+  applyDataDefaults(request, data, io);
+  const backend = named ?? (await calibratedBackend(request, data, io));
   if (backend.fallbackReason) io.err(`train: ${backend.fallbackReason}\n`);
-  const { data, store, meta, resumedEpoch } = await loadTrainingInputs(request, io, backend.backend);
-  const trainer = createTrainer(request, data, store, meta, hooks);
+  const backendName = (request.backend === 'auto' ? backend.backend : request.backend) as BackendName;
+  io.err(
+    `train: ${data.train.length} train / ${data.val.length} val / ${data.test.length} test images, vocabulary ${data.vocabSize}, ` +
+      `max length ${data.maxLength}, features ${features}, ${backendName}, layout ${config.layout}\n`,
+  );
+  if (config.replicas > 1 && request.samples) io.err('train: --samples is not shown with --replicas yet\n');
+  const trainer = createTrainer(request, backendName, data, store, meta, hooks);
   const progress = new TrainProgress(trainer, io, config, outArg);
   const failure = await runToEnd(trainer, request.resume, signal);
   const epochsSaved = progress.savedEpoch ?? resumedEpoch;

@@ -1,7 +1,8 @@
 /**
  * The demo dataset the studio makes itself, deterministically from a seed: drawn PNG images of one or two
  * shapes (shape, colour, size, position, background) with 5 varied, grammatical captions each, written as a
- * Flickr8K-style folder (Images/*.png, a Kaggle captions.txt, Flickr_8k.{train,dev,test}Images.txt 70/15/15).
+ * Flickr8K-style folder (Images/*.png, a Kaggle captions.txt, Flickr_8k.{train,dev,test}Images.txt 70/15/15,
+ * and demo.json saying how it was made).
  * Small enough to train on a laptop CPU in a minute or two; the captions depend on the pixels, so a model
  * whose image features carry no information visibly fails. No DOM, no tfjs (PNG encoding via fast-png).
  */
@@ -34,7 +35,11 @@ export type DemoBackground = keyof typeof DEMO_BACKGROUNDS;
 export type DemoSize = 'small' | 'large';
 /** Where a lone shape sits. */
 export type DemoPosition = 'centre' | 'left' | 'right' | 'top' | 'bottom';
-/** How the first shape of a pair sits relative to the second. */
+/**
+ * How the first shape of a pair sits relative to the second. Scenes are generated with the upper or left shape
+ * first, so only 'above' and 'left-of' occur; 'below' and 'right-of' are their inverses, which captions use
+ * when they name the second shape first ("there is a blue square below a red circle").
+ */
 export type DemoRelation = 'above' | 'below' | 'left-of' | 'right-of';
 
 export interface DemoObject {
@@ -54,7 +59,7 @@ export interface DemoScene {
   objects: DemoObject[];
   /** Set for one object. */
   position: DemoPosition | null;
-  /** Set for two objects: objects[0] relative to objects[1]. */
+  /** Set for two objects: objects[0] (the upper or left one) relative to objects[1]: 'above' or 'left-of'. */
   relation: DemoRelation | null;
   captions: string[];
   /** Which template produced each caption (for tests of variety). */
@@ -115,7 +120,9 @@ const PAIR_TEMPLATES: Record<string, Template> = {
     `there is ${phrase(s.objects[1], false)} ${pick(r, RELATION_PHRASES[INVERSE[s.relation!]])} ${phrase(s.objects[0], true)}`,
   'two-colon': (s) => `two shapes: ${phrase(s.objects[0], false)} and ${phrase(s.objects[1], false)}`,
   'two-is': (s, r) => `${phrase(s.objects[0], false)} is ${pick(r, RELATION_PHRASES[s.relation!])} ${phrase(s.objects[1], false)}`,
-  'two-with': (s, r) => `${phrase(s.objects[1], true)} with ${phrase(s.objects[0], false)} ${pick(r, RELATION_PHRASES[s.relation!])} it`,
+  // Names objects[0] first, as every pair template that starts with "a" does: a caption's first object must
+  // not depend on which template the rest of it turns out to be ("a large red square" then "above …" or "with …").
+  'two-with': (s, r) => `${phrase(s.objects[0], true)} with ${phrase(s.objects[1], false)} ${pick(r, RELATION_PHRASES[INVERSE[s.relation!]])} it`,
   'two-background': (s) => `${phrase(s.objects[0], false)} and ${phrase(s.objects[1], false)} on a ${s.background} background`,
   'two-comma': (s) =>
     `${phrase(s.objects[0], true)} and ${phrase(s.objects[1], true)}, ${s.relation === 'above' || s.relation === 'below' ? 'one above the other' : 'side by side'}`,
@@ -187,8 +194,17 @@ function makeScene(rand: RandomSource, index: number, digits: number, size: numb
     const across = jitter();
     const first = makeObject(rand, size, mid + dx * spread + (dx === 0 ? across : 0), mid + dy * spread + (dy === 0 ? across : 0));
     const second = makeObject(rand, size, mid - dx * spread + (dx === 0 ? across : 0), mid - dy * spread + (dy === 0 ? across : 0), first);
-    scene.relation = relation;
-    scene.objects.push(first, second);
+    // Captions name objects[0] first. Were that either object, "a red circle above a blue square" and "a blue
+    // square below a red circle" would describe one picture equally often, and no model could tell from the
+    // pixels which to say: the upper (or left) object always comes first. The draws stay as they were, so a
+    // seed still gives the same pictures.
+    if (relation === 'below' || relation === 'right-of') {
+      scene.relation = INVERSE[relation];
+      scene.objects.push(second, first);
+    } else {
+      scene.relation = relation;
+      scene.objects.push(first, second);
+    }
   }
   writeCaptions(scene, rand);
   return scene;
@@ -313,11 +329,51 @@ function csvField(text: string): string {
   return /[",\r\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
 }
 
-/** The files of a Flickr8K-style folder: Images/*.png, captions.txt (Kaggle CSV) and the three split files. */
+/** The file that says a folder is the demo dataset, and how to draw its scenes again. */
+export const DEMO_MARKER_FILE = 'demo.json';
+/**
+ * Raised when what a seed generates changes (2: the upper or left shape of a pair is named first by every
+ * pair caption that starts with "a"; "there is …" names the other first, as its first words say).
+ */
+export const DEMO_GENERATOR_VERSION = 2;
+const DEMO_GENERATOR = 'webgpu-caption-studio demo';
+
+export interface DemoMarker {
+  generator: typeof DEMO_GENERATOR;
+  version: number;
+  images: number;
+  seed: number;
+  imageSize: number;
+}
+
+/**
+ * The demo marker of a folder (the text of its demo.json), or null when it is not one this generator wrote:
+ * then the folder is treated as any other dataset.
+ */
+export function parseDemoMarker(text: string): DemoMarker | null {
+  try {
+    const value = JSON.parse(text) as Partial<DemoMarker>;
+    const integer = (n: unknown): n is number => Number.isInteger(n);
+    if (value?.generator !== DEMO_GENERATOR || !integer(value.version) || !integer(value.images) || !integer(value.seed) || !integer(value.imageSize)) {
+      return null;
+    }
+    return value as DemoMarker;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * The files of a Flickr8K-style folder: Images/*.png, captions.txt (Kaggle CSV), the three split files, and
+ * demo.json (generator, version, images, seed, image size), so tools know the folder is the demo (the CLI picks
+ * the demo backbone for it) and can draw its scenes again (the ground truth of demoObjectScore).
+ */
 export function generateDemoDataset(options: DemoOptions = {}): Record<string, Uint8Array | string> {
   const size = options.imageSize ?? 128;
   const scenes = generateDemoScenes(options);
   const files: Record<string, Uint8Array | string> = {};
+  const marker: DemoMarker = { generator: DEMO_GENERATOR, version: DEMO_GENERATOR_VERSION, images: scenes.length, seed: options.seed ?? 1, imageSize: size };
+  files[DEMO_MARKER_FILE] = `${JSON.stringify(marker)}\n`;
   const csv = ['image,caption'];
   const splitNames = { train: [] as string[], val: [] as string[], test: [] as string[] };
   for (const scene of scenes) {

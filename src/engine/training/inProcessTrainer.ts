@@ -27,6 +27,8 @@ export interface InProcessTrainerOptions {
   meta?: ModelMeta;
   /** Start from these weights (e.g. a loaded model) instead of a seeded init. */
   initialWeights?: Float32Array[];
+  /** Images captioned after every epoch (e.g. four fixed test images); their captions ride on epochCompleted. */
+  samples?: CaptionExample[];
 }
 
 interface Progress {
@@ -106,6 +108,7 @@ export class InProcessTrainer extends TrainerBase {
       // Stopped before the epoch's last step, or aborted: the epoch is not completed (nor saved).
       if (cutShort || this.aborted) return;
       const evaluation = await this.evaluator.validation(config.validationSample);
+      const samples = await this.sampleCaptions();
       this.progress = { epoch: epoch + 1, step: this.progress.step };
       this.emit({
         type: 'epochCompleted',
@@ -115,6 +118,7 @@ export class InProcessTrainer extends TrainerBase {
         valLoss: evaluation.loss,
         bleu: evaluation.bleu,
         durationMs: performance.now() - epochStart,
+        ...(samples ? { samples } : {}),
       });
       await this.checkpoint();
     }
@@ -152,6 +156,22 @@ export class InProcessTrainer extends TrainerBase {
   /** Greedy captions of the examples with the current weights, as text with the markers the protocol scores. */
   captionTexts(examples: CaptionExample[]): Promise<Map<string, string>> {
     return this.evaluator.captionTexts(examples);
+  }
+
+  /** Captions of the sample images without the markers; null when the run has none. */
+  private async sampleCaptions(): Promise<{ name: string; caption: string }[] | null> {
+    const samples = this.options.samples ?? [];
+    if (samples.length === 0) return null;
+    const { data } = this.options;
+    const texts = await this.captionTexts(samples);
+    const markers = new Set([data.startToken, data.endToken]);
+    return samples.map((e) => ({
+      name: e.name,
+      caption: (texts.get(e.name) ?? '')
+        .split(' ')
+        .filter((word) => word && !markers.has(word))
+        .join(' '),
+    }));
   }
 
   evaluate(split: 'val' | 'test', options: { limit?: number } = {}): Promise<{ loss: number; bleu: Bleu }> {

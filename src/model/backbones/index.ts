@@ -1,11 +1,13 @@
 /**
- * Backbones: `loadBackbone({ name, weights })` builds VGG16 or MobileNet v1 with Keras' layer names and fills
- * it from a Layers model folder (files, URL, or — via loadWeightsNode.ts — a Node path) or at random.
+ * Backbones: `loadBackbone({ name, weights })` builds VGG16, MobileNet v1 (Keras' layer names) or the demo CNN
+ * and fills it from a Layers model folder (files, URL, or — via loadWeightsNode.ts — a Node path) or at random.
+ * The demo CNN's weights are committed (public/models/demo-backbone): it has no silent random default.
  */
 import * as tf from '@tensorflow/tfjs';
 import { assignKerasWeights, kerasMobilenetAlpha, kerasMobilenetClasses, refuseWithoutTop, type KerasAssignOptions } from '../keras/backboneWeights.ts';
 import { kerasWeightsOf, type KerasWeightsInput } from '../keras/weightsInput.ts';
 import { assignWeights, disposeWeights, readWeights, WeightsError, type LoadedWeights, type WeightsInput } from './loadWeights.ts';
+import { buildDemoBackbone, DEMO_BACKBONE_FOLDER, DEMO_BACKBONE_INPUT, DEMO_FEATURE_DIM, DEMO_FEATURE_LAYER, demoBackboneId } from './demoBackbone.ts';
 import { buildMobileNetV1, mobilenetFeatureDim, mobilenetId, MOBILENET_FEATURE_LAYER, type MobileNetConfig } from './mobilenet.ts';
 import { preprocessCaffe, preprocessTf } from './preprocess.ts';
 import type { Backbone, BackboneName, WeightsSource } from './types.ts';
@@ -15,10 +17,15 @@ export type { Backbone, BackboneName, WeightsLocation, WeightsSource } from './t
 export { WeightsError, type WeightsInput } from './loadWeights.ts';
 export { VGG16_KERAS, vgg16LayerSpecs, type Vgg16Config } from './vgg16.ts';
 export type { MobileNetConfig } from './mobilenet.ts';
+export { DEMO_BACKBONE_FOLDER, DEMO_BACKBONE_URL, DEMO_FEATURE_DIM } from './demoBackbone.ts';
 
 export interface LoadBackboneOptions {
   name: BackboneName;
-  /** Default: random, seed 42 (labelled as random everywhere). */
+  /**
+   * Default for VGG16 and MobileNet: random, seed 42 (labelled as random everywhere; this project ships no
+   * ImageNet weights). The demo CNN has no default: pass its committed folder (DEMO_BACKBONE_URL in a page,
+   * demoBackboneWeights() from demoBackboneNode.ts in Node) or `{ kind: 'random' }` on purpose.
+   */
   weights?: WeightsInput;
   /** VGG16 only: a smaller VGG16 with the same names (tests); default Keras' VGG16. */
   vgg16?: Vgg16Config;
@@ -30,10 +37,16 @@ export const DEFAULT_RANDOM_SEED = 42;
 
 /** The features a backbone gives, without building it (for the UI and the CLI's help). */
 export function featureDimOf(name: BackboneName, alpha = 0.25): number {
+  if (name === 'demo') return DEMO_FEATURE_DIM;
   return name === 'vgg16' ? VGG16_KERAS.fcUnits : mobilenetFeatureDim(alpha);
 }
 
 export async function loadBackbone(options: LoadBackboneOptions): Promise<Backbone> {
+  if (options.name === 'demo' && options.weights === undefined) {
+    throw new WeightsError(
+      `the demo backbone is pretrained: load its weights (${DEMO_BACKBONE_FOLDER}), or ask for random weights explicitly`,
+    );
+  }
   const weights = options.weights ?? { kind: 'random', seed: DEFAULT_RANDOM_SEED };
   const keras = kerasWeightsOf(weights);
   if (keras) return loadFromKeras(options, keras);
@@ -43,6 +56,11 @@ export async function loadBackbone(options: LoadBackboneOptions): Promise<Backbo
     const init = weights.kind === 'random' ? { seed: weights.seed ?? DEFAULT_RANDOM_SEED } : ('zeros' as const);
     const source: WeightsSource = loaded ? loaded.source : 'random';
     const weightsId = loaded ? loaded.weightsId : `random-he:${init === 'zeros' ? 0 : init.seed}`;
+    if (options.name === 'demo') {
+      const model = buildDemoBackbone(init);
+      if (loaded) assignOrDispose(model, loaded, 'the demo backbone');
+      return makeBackbone('demo', demoBackboneId(), model, DEMO_FEATURE_LAYER, DEMO_BACKBONE_INPUT, preprocessTf, source, weightsId);
+    }
     if (options.name === 'vgg16') {
       const config = options.vgg16 ?? VGG16_KERAS;
       const model = buildVgg16(config, init);

@@ -6,7 +6,8 @@
 import type { ResizeMethod } from '../imageDecode.ts';
 import type * as tf from '@tensorflow/tfjs';
 
-export type BackboneName = 'vgg16' | 'mobilenet';
+/** `demo`: the small CNN pretrained by this project on the demo dataset's pictures (demoBackbone.ts). */
+export type BackboneName = 'vgg16' | 'mobilenet' | 'demo';
 
 /**
  * Where the weights came from, as reported next to every feature vector (cache header, UI, CLI output).
@@ -31,9 +32,9 @@ export interface Backbone {
    * features it produces would change for the same weights.
    */
   readonly id: string;
-  /** Width of one feature vector: 4096 for VGG16 fc2, 1024·alpha for MobileNet v1. */
+  /** Width of one feature vector: 4096 for VGG16 fc2, 1024·alpha for MobileNet v1, 39 for the demo CNN (its attribute probabilities). */
   readonly featureDim: number;
-  /** Side of the square network input in pixels (224). */
+  /** Side of the square network input in pixels (224; the demo CNN: 64). */
   readonly inputSize: number;
   readonly weights: WeightsSource;
   /**
@@ -48,7 +49,8 @@ export interface Backbone {
   extract(rgb: tf.Tensor4D): tf.Tensor2D;
   /**
    * @param rgb as for `extract`.
-   * @returns class probabilities [batch, classes] (ImageNet: 1000); the caller disposes it.
+   * @returns class probabilities [batch, classes] (ImageNet: 1000; the demo CNN: its attribute heads side by
+   *   side, DEMO_ATTRIBUTE_HEADS); the caller disposes it.
    */
   classify(rgb: tf.Tensor4D): tf.Tensor2D;
   /** The full Keras-named model (input → predictions). */

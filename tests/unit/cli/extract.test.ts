@@ -49,7 +49,7 @@ async function writeFolder(root: string, files: Record<string, Uint8Array | stri
 describe.skipIf(skipUnlessPresent(haveShared ? '' : `${flickrDir}/Images or ${modelDir} is absent (needs ../shared)`, '../shared Flickr8K images and MobileNet weights'))('extract on the 100 real Flickr8K JPEGs with MobileNet 0.25', () => {
   it('writes 256-d features of every image, and an interrupted run resumes with only the rest', async () => {
     const out = join(dir, 'flickr.features');
-    const args = [flickrDir, '--backbone', 'mobilenet', '--weights', modelDir, '--out', out, '--batch', '25', '--json'];
+    const args = [flickrDir, '--backbone', 'mobilenet', '--weights', modelDir, '--out', out, '--batch', '25', '--backend', 'wasm', '--json'];
     const controller = new AbortController();
     // Stop as soon as the first batch is reported.
     const first = captureIo((text) => {

@@ -19,7 +19,7 @@ describe('train / caption / evaluate / info commands', () => {
   it('train --json prints the summary and writes the model folder', async () => {
     const run = io();
     const code = await main(
-      ['train', 'demo', '--features', 'features.bin', '--out', 'model', '--epochs', '2', '--batch', '8', '--units', '16', '--embed', '8', '--val-sample', '3', '--layout', 'prefix', '--json'],
+      ['train', 'demo', '--features', 'features.bin', '--backend', 'wasm', '--out', 'model', '--epochs', '2', '--batch', '8', '--units', '16', '--embed', '8', '--val-sample', '3', '--layout', 'prefix', '--json'],
       run.io,
     );
     expect(run.err.join('')).toContain('epoch 2/2');
@@ -34,7 +34,7 @@ describe('train / caption / evaluate / info commands', () => {
 
   it('train --resume continues from the saved epoch', async () => {
     const run = io();
-    const code = await main(['train', 'demo', '--features', 'features.bin', '--out', 'model', '--epochs', '3', '--batch', '8', '--units', '16', '--embed', '8', '--val-sample', '0', '--layout', 'prefix', '--resume', '--json'], run.io);
+    const code = await main(['train', 'demo', '--features', 'features.bin', '--backend', 'wasm', '--out', 'model', '--epochs', '3', '--batch', '8', '--units', '16', '--embed', '8', '--val-sample', '0', '--layout', 'prefix', '--resume', '--json'], run.io);
     expect(code).toBe(0);
     expect(JSON.parse(run.out.join(''))).toMatchObject({ epochs: 3, steps: Math.ceil(28 / 8) });
   });

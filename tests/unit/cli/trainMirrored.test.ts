@@ -17,7 +17,7 @@ let dir: string;
 
 const io = (onErr?: (text: string) => void) => recordingIo(dir, onErr);
 
-const common = ['demo', '--features', 'features.bin', '--batch', '8', '--units', '16', '--embed', '8', '--dropout', '0', '--lr', '0.01', '--val-sample', '3', '--json'];
+const common = ['demo', '--features', 'features.bin', '--backend', 'wasm', '--batch', '8', '--units', '16', '--embed', '8', '--dropout', '0', '--lr', '0.01', '--val-sample', '3', '--json'];
 
 async function weightsOf(folder: string): Promise<Float32Array> {
   const bytes = await readFile(join(dir, folder, 'weights.bin'));

@@ -3,6 +3,8 @@ import { decode } from 'fast-png';
 import { describe, expect, it } from 'vitest';
 import {
   DEMO_COLOURS,
+  DEMO_MARKER_FILE,
+  parseDemoMarker,
   DEMO_TEMPLATE_NAMES,
   demoFolder,
   generateDemoDataset,
@@ -68,6 +70,8 @@ describe('demo dataset', () => {
       const text = scene.captions.join(' ');
       for (const o of scene.objects) expect(text).toContain(o.size);
     }
+    // The upper or left shape of a pair is always named first: the picture decides the order of a caption.
+    for (const scene of scenes.filter((s) => s.objects.length === 2)) expect(['above', 'left-of']).toContain(scene.relation);
     const pairs = scenes.filter((s) => s.objects.length === 2).length;
     expect(pairs).toBeGreaterThan(100);
     expect(pairs).toBeLessThan(250);
@@ -95,6 +99,13 @@ describe('demo dataset', () => {
       if (scene.relation === 'left-of') expect(a.x).toBeLessThan(b.x);
       if (scene.relation === 'right-of') expect(a.x).toBeGreaterThan(b.x);
     }
+  });
+
+  it('marks the folder as the demo (demo.json: how to draw its scenes again)', () => {
+    const marker = parseDemoMarker(files[DEMO_MARKER_FILE] as string);
+    expect(marker).toMatchObject({ images: 300, seed: 1, imageSize: 128 });
+    expect(parseDemoMarker('{"generator":"someone else","version":1,"images":3,"seed":1,"imageSize":128}')).toBeNull();
+    expect(parseDemoMarker('not json')).toBeNull();
   });
 
   it('rejects bad options', () => {

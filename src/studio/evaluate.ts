@@ -4,6 +4,7 @@
  * the references (and whether markers count) differ.
  */
 import type { Corpus, CorpusImage, Protocol } from '../core/data/types.ts';
+import { demoObjectScore, referenceObjects } from '../core/metrics/demoScore.ts';
 import { currentOwner, NO_TEST_IMAGES, type ImageResult, type ProtocolResult, type ResultOwner } from '../store/slices/evaluation.ts';
 import type { StudioStore } from '../store/studioStore.ts';
 import type { Captioner } from '../model/captioner.ts';
@@ -92,10 +93,30 @@ export async function evaluatePlans(options: {
       }
       options.onProgress(done);
     }
-    options.onResult({ protocol: plan.protocol, bleu: score(plan.protocol, references, hypotheses), images: results, evaluatedAtMs: Date.now(), owner: options.owner });
+    const demo = demoScoreOf(results);
+    options.onResult({
+      protocol: plan.protocol,
+      bleu: score(plan.protocol, references, hypotheses),
+      images: results,
+      evaluatedAtMs: Date.now(),
+      owner: options.owner,
+      ...(demo ? { demoScore: demo } : {}),
+    });
   }
   options.onProgress(done);
   return done;
+}
+
+/**
+ * The demo score of a protocol's results, marking each image right or not; null unless every image's
+ * references name coloured demo shapes (the demo, or a folder the demo command wrote), where it means nothing.
+ */
+function demoScoreOf(results: ImageResult[]): ProtocolResult['demoScore'] | null {
+  const expected = results.map((r) => referenceObjects(r.references));
+  if (results.length === 0 || expected.some((objects) => objects.length === 0)) return null;
+  const scored = demoObjectScore(results.map((r, k) => ({ name: r.name, caption: r.prediction, expected: expected[k] })));
+  results.forEach((r) => (r.objectsRight = scored.perImage.get(r.name) ?? false));
+  return { share: scored.share, right: scored.right, images: scored.images };
 }
 
 const notReady = (message: string) => Object.assign(new Error(message), { name: 'NotReady' });

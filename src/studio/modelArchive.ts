@@ -14,7 +14,7 @@ export function featureIdentityFrom(value: unknown): FeatureIdentity | null {
     weights === 'random' ||
     (typeof weights === 'object' && weights !== null && typeof (weights as { kind?: unknown }).kind === 'string' && typeof (weights as { location?: unknown }).location === 'string');
   if (
-    (v.backbone !== 'vgg16' && v.backbone !== 'mobilenet') ||
+    (v.backbone !== 'vgg16' && v.backbone !== 'mobilenet' && v.backbone !== 'demo') ||
     typeof v.backboneId !== 'string' ||
     typeof v.weightsId !== 'string' ||
     typeof v.featureDim !== 'number' ||

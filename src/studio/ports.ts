@@ -49,7 +49,7 @@ export interface TrainingRun {
 
 /** What the page's build provides; absent members are capabilities shown disabled with `missingReasons`. */
 export interface BackboneRequest {
-  backbone: 'vgg16' | 'mobilenet';
+  backbone: 'vgg16' | 'mobilenet' | 'demo';
   weights: { kind: 'random' } | { kind: 'url'; url: string } | { kind: 'files'; files: File[] };
 }
 

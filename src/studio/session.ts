@@ -1,19 +1,16 @@
 /**
- * StudioSession: runs the work of the Features, Training, Evaluation, Playground and Model panels and writes
- * its progress into the store. Holds the non-plain things (feature vectors, trainer, captioner, abort
+ * StudioSession: runs the work of the Features (features.ts), Training, Evaluation, Playground and Model panels
+ * and writes its progress into the store. Holds the non-plain things (feature vectors, trainer, captioner, abort
  * controllers); the store only ever sees numbers, strings and arrays of them.
  */
-import type { LoadedDataset, Protocol } from '../core/data/types.ts';
+import type { Protocol } from '../core/data/types.ts';
 import type { FeatureIdentity } from '../model/backbones/types.ts';
-import { weightsLabelOf } from '../store/slices/features.ts';
 import { bindTrainer } from './bindTrainer.ts';
 import {
   isAbort,
-  type BackboneRequest,
   toStudioError,
   type Capability,
   type DatasetAccess,
-  type ExtractionRun,
   kernelOptionReasons,
   type KernelOptionReasons,
   type StudioEngines,
@@ -25,22 +22,16 @@ import type { StudioStore } from '../store/studioStore.ts';
 import type { RunPersistence } from './runStore.ts';
 import { evaluateIntoStore } from './evaluate.ts';
 import { HeldModel } from './heldModel.ts';
+import { FeatureWork } from './features.ts';
+import { followDataDefaults } from './trainingDefaults.ts';
+import { featureDefaultsFor } from '../store/slices/features.ts';
 import { SavedRuns } from './savedRuns.ts';
 import { DatasetImageUrls } from './datasetImageUrls.ts';
 import { emptyTrainingSplit, stepsPerEpochOf } from './runContext.ts';
 
-/** The dataset's images that have a file, as the extraction reads them. */
-function imagesOf(loaded: { folder: { read(path: string): Promise<Uint8Array> }; dataset: LoadedDataset }) {
-  return loaded.dataset.images
-    .filter((image) => image.file !== null)
-    .map((image) => ({ name: image.name, read: () => loaded.folder.read(image.file as string) }));
-}
-
 export class StudioSession {
-  private extraction: ExtractionRun | null = null;
-  /** The dataset the features were extracted from (identity of the loaded dataset object). */
-  private extractionOf: unknown = null;
-  private extractAbort: AbortController | null = null;
+  private readonly features: FeatureWork;
+  private readonly unfollowDefaults: () => void;
   private run: TrainingRun | null = null;
   private unbind: (() => void) | null = null;
   private readonly model: HeldModel;
@@ -48,7 +39,6 @@ export class StudioSession {
   private scaleOutActions: ScaleOutActions | null = null;
   private evalAbort: AbortController | null = null;
   private playgroundCount = 0;
-  private weightsFiles: File[] = [];
   /** Object URLs of dataset images shown in the evaluation grid, per loaded dataset. */
   private readonly imageUrls = new DatasetImageUrls();
 
@@ -59,6 +49,8 @@ export class StudioSession {
     private readonly persistence: RunPersistence | null = null,
   ) {
     this.model = new HeldModel(store, engines);
+    this.features = new FeatureWork(store, dataset, engines);
+    this.unfollowDefaults = followDataDefaults(store, dataset);
     this.savedRuns = new SavedRuns(store, persistence, this.model, Boolean(engines.importArchive));
     // The precision and kernel knobs depend on what the page's backend offers: known once it is chosen.
     engines.describeBackend?.().then(
@@ -96,116 +88,29 @@ export class StudioSession {
   }
 
   get hasFeatures(): boolean {
-    return this.currentExtraction() !== null;
+    return this.features.current() !== null;
   }
 
-  /**
-   * The features of the dataset loaded now; null (and the Features panel reset) when another dataset was
-   * loaded since the extraction, whose features do not fit it.
-   */
-  private currentExtraction(): ExtractionRun | null {
-    if (!this.extraction) return null;
-    if (this.extractionOf !== this.dataset.loaded()?.dataset) {
-      this.extraction = null;
-      this.extractionOf = null;
-      this.store.getState().updateExtraction({ status: 'idle', done: 0, total: 0, fromCache: 0, cached: null, etaMs: null, imagesPerSecond: null });
-      return null;
-    }
-    return this.extraction;
+  // ---- Features -------------------------------------------------------------------------------------------
+
+  extractFeatures(weightsFiles: File[] = []): Promise<void> {
+    return this.features.extract(weightsFiles);
+  }
+
+  /** After a reload: the cached features of `identity` for the dataset loaded again (features.ts). */
+  restoreCachedFeatures(identity: FeatureIdentity): Promise<void> {
+    return this.features.restoreCached(identity);
+  }
+
+  abortExtraction(): void {
+    this.features.abort();
   }
 
   get hasModel(): boolean {
     return this.model.captioner !== null;
   }
 
-  // ---- Features -------------------------------------------------------------------------------------------
 
-  async extractFeatures(weightsFiles: File[] = []): Promise<void> {
-    const s = this.store.getState();
-    const loaded = this.dataset.loaded();
-    if (!loaded) {
-      s.updateExtraction({ status: 'failed', error: { message: 'Load a dataset first (Dataset tab), then extract its features.' } });
-      return;
-    }
-    if (!this.engines.extract) return;
-    this.extractAbort?.abort();
-    const abort = new AbortController();
-    this.extractAbort = abort;
-    this.weightsFiles = weightsFiles;
-    const images = imagesOf(loaded);
-    s.updateExtraction({ status: 'loading-weights', done: 0, total: images.length, fromCache: 0, error: null, imagesPerSecond: null, etaMs: null });
-    try {
-      const run = await this.engines.extract({
-        ...this.backboneRequest(),
-        images,
-        signal: abort.signal,
-        onStatus: (status) => this.store.getState().updateExtraction({ status }),
-        onProgress: (p) => this.store.getState().reportExtractionProgress({ done: p.done, total: p.total, fromCache: p.cached, elapsedMs: p.elapsedMs }),
-      });
-      this.extraction = run;
-      this.extractionOf = loaded.dataset;
-      this.store.getState().updateExtraction({
-        status: 'done',
-        featureDim: run.featureDim,
-        identity: run.identity ?? null,
-        weightsLabel: run.weightsLabel,
-        cached: run.features.size,
-        etaMs: 0,
-        error: run.skipped.length
-          ? { message: `${run.skipped.length} image(s) could not be read and were left out.`, detail: run.skipped.map((x) => `${x.name}: ${x.reason}`).join('\n') }
-          : null,
-      });
-    } catch (error) {
-      this.store.getState().updateExtraction(
-        isAbort(error) ? { status: 'aborted', etaMs: null } : { status: 'failed', error: toStudioError(error, 'Feature extraction') },
-      );
-    } finally {
-      if (this.extractAbort === abort) this.extractAbort = null;
-    }
-  }
-
-  /**
-   * After a reload: the features of `identity` the cache holds for the dataset loaded again are shown as
-   * extracted (all of them) or as a resumable extraction (some), without loading the network.
-   */
-  async restoreCachedFeatures(identity: FeatureIdentity): Promise<void> {
-    const loaded = this.dataset.loaded();
-    if (!loaded || !this.engines.cachedFeatures || this.extraction) return;
-    const images = imagesOf(loaded);
-    const { features, missing } = await this.engines.cachedFeatures(identity, images);
-    // A dataset loaded or an extraction started meanwhile wins; nothing cached: nothing to say.
-    if (features.size === 0 || this.extraction || this.dataset.loaded() !== loaded) return;
-    const complete = missing.length === 0;
-    if (complete) {
-      this.extraction = { features, featureDim: identity.featureDim, identity, weightsLabel: weightsLabelOf(identity), skipped: [] };
-      this.extractionOf = loaded.dataset;
-    }
-    this.store.getState().updateExtraction({
-      status: complete ? 'done' : 'aborted',
-      done: features.size,
-      total: images.length,
-      fromCache: features.size,
-      cached: features.size,
-      featureDim: identity.featureDim,
-      identity,
-      weightsLabel: weightsLabelOf(identity),
-      imagesPerSecond: null,
-      etaMs: complete ? 0 : null,
-      error: null,
-    });
-  }
-
-  private backboneRequest(): BackboneRequest {
-    const { backbone, weights, weightsUrl } = this.store.getState().features;
-    return {
-      backbone,
-      weights: weights === 'url' ? { kind: 'url', url: weightsUrl } : weights === 'files' ? { kind: 'files', files: this.weightsFiles } : { kind: 'random' },
-    };
-  }
-
-  abortExtraction(): void {
-    this.extractAbort?.abort();
-  }
 
   // ---- Training -------------------------------------------------------------------------------------------
 
@@ -217,7 +122,7 @@ export class StudioSession {
     const s = this.store.getState();
     const config = s.training.config;
     const corpus = this.dataset.corpus(config.protocol);
-    const extraction = this.currentExtraction();
+    const extraction = this.features.current();
     // An empty training split is the cause to name, before (and instead of) missing features.
     const emptyTrain = emptyTrainingSplit(this.dataset, config.protocol);
     if (emptyTrain) {
@@ -266,6 +171,21 @@ export class StudioSession {
     }
   }
 
+  /**
+   * The Playground's one click when there is no model: the demo dataset, its features from the demo CNN, and a
+   * run with the default settings, watched in the Training panel.
+   */
+  async trainDemoModel(): Promise<void> {
+    if (this.store.getState().datasetSource?.kind !== 'demo' || this.store.getState().datasetStatus !== 'ready') await this.store.getState().loadDemo();
+    const demoFeatures = featureDefaultsFor('demo');
+    const { backbone, weights } = this.store.getState().features;
+    if (backbone !== demoFeatures.backbone || weights !== demoFeatures.weights) this.store.getState().setFeatureOptions(demoFeatures);
+    this.store.getState().setActivePanel('training');
+    if (this.features.current()?.identity?.backbone !== 'demo') await this.features.extract();
+    // A failed extraction says why in the Features panel; training then says what is missing.
+    await this.startTraining();
+  }
+
   pauseTraining(): void {
     this.run?.trainer.pause();
   }
@@ -301,7 +221,7 @@ export class StudioSession {
     const abort = new AbortController();
     this.evalAbort = abort;
     try {
-      const extraction = this.currentExtraction();
+      const extraction = this.features.current();
       const refusal = extraction ? this.model.refusal(extraction.featureDim, extraction.identity) : null;
       if (refusal) throw Object.assign(new Error(refusal), { name: 'NotReady' });
       await evaluateIntoStore({
@@ -346,7 +266,7 @@ export class StudioSession {
       }
       try {
         update({ status: 'captioning' });
-        const [features] = await this.engines.featuresOf([images[i]], this.backboneRequest());
+        const [features] = await this.engines.featuresOf([images[i]], this.features.request());
         const held = this.store.getState().features.identity;
         const refusal = this.model.refusal(features.length, held?.featureDim === features.length ? held : undefined);
         if (refusal) throw Object.assign(new Error(refusal), { name: 'NotReady' });
@@ -371,7 +291,7 @@ export class StudioSession {
     return (this.scaleOutActions ??= new ScaleOutActions({
       store: this.store,
       corpus: () => this.dataset.corpus(this.store.getState().training.config.protocol),
-      features: () => this.currentExtraction()?.features ?? null,
+      features: () => this.features.current()?.features ?? null,
       importArchive: this.engines.importArchive ? (bytes, fileName) => this.engines.importArchive!(bytes, fileName) : null,
       adopt: async (model) => this.model.adopt(model, 'archive', null),
     }));
@@ -397,7 +317,8 @@ export class StudioSession {
   }
 
   async dispose(): Promise<void> {
-    this.extractAbort?.abort();
+    this.features.dispose();
+    this.unfollowDefaults();
     this.evalAbort?.abort();
     await this.disposeRun();
     this.model.dispose();

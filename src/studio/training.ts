@@ -30,14 +30,19 @@ export interface StudioTrainingOptions {
   placement?: 'worker' | 'page';
 }
 
+/** Test images whose captions the Training panel shows after every epoch (the same ones all run long). */
+export const SAMPLE_IMAGES = 4;
+
 export function createStudioTraining(options: StudioTrainingOptions): TrainingRun {
   const { config } = options;
   const data = buildCaptionDataset(options.corpus, options.features);
   const label = `${data.protocol} run, seed ${config.seed}`;
   const store = options.checkpoints ?? new MemoryCheckpointStore();
+  // Fixed pictures a student watches go from "a a a" to right: the first test images (validation without a test split).
+  const samples = (data.test.length ? data.test : data.val).slice(0, SAMPLE_IMAGES);
   if (config.replicas <= 1 && (options.placement ?? 'page') === 'page') {
     const meta = { ...options.meta, protocol: data.protocol, startToken: data.startToken, endToken: data.endToken };
-    const trainer = new InProcessTrainer({ data, config, model: options.model, store, meta });
+    const trainer = new InProcessTrainer({ data, config, model: options.model, store, meta, samples });
     return {
       trainer,
       async model() {
@@ -54,6 +59,7 @@ export function createStudioTraining(options: StudioTrainingOptions): TrainingRu
     meta: options.meta,
     backend: options.replicaBackend ?? 'wasm',
     spawn: options.spawnReplica,
+    samples,
   });
   return {
     trainer: run.trainer,

@@ -45,7 +45,7 @@ Trains the notebook's CNN+LSTM caption model on the dataset in <folder> with ima
   --dropout X       rate of both dropout layers (default 0.4)
   --units N         LSTM/dense width (default 256);  --embed N  embedding width (default 256)
   --val-sample N    validation images captioned for BLEU after each epoch (default ${defaultTrainConfig.validationSample})
-  --samples N       after each epoch, print the captions of the first N test images (default 0; one replica only)
+  --samples N       after each epoch, print the captions of the first N test images (default 0)
   --seed N          seed of weights, shuffling and dropout (default ${defaultTrainConfig.seed})
   --resume          continue from the checkpoint in --out
   --backend B       auto (default: a warm training step of this model on wasm, cpu and webgpu, when Dawn
@@ -240,10 +240,11 @@ async function calibratedBackend(request: TrainRequest, data: CaptionDataset, io
 /** The one place the two trainers differ: one replica trains on this thread, more in worker threads. */
 function createTrainer(request: TrainRequest, backend: BackendName, data: CaptionDataset, store: CheckpointStore, meta: ModelMeta, hooks: TrainTestHooks): Trainer {
   const { config, sizes } = request;
-  if (config.replicas <= 1) return new InProcessTrainer({ data, config, model: sizes, store, meta, samples: data.test.slice(0, request.samples) });
+  const samples = data.test.slice(0, request.samples);
+  if (config.replicas <= 1) return new InProcessTrainer({ data, config, model: sizes, store, meta, samples });
   const spawn = hooks.spawnReplica ?? (() => nodeWorkerEndpoint());
   // Replicas start the backend by name in their own threads: what was asked for, or what auto chose.
-  return mirroredCaptionRun({ data, config, sizes, store, meta, backend, spawn, faults: hooks.faults }).trainer;
+  return mirroredCaptionRun({ data, config, sizes, store, meta, backend, spawn, faults: hooks.faults, samples }).trainer;
 }
 
 /** Runs until done; Ctrl-C (or the caller's signal) aborts. Returns the error of a failed run, null otherwise. */
@@ -277,7 +278,6 @@ export async function train(args: string[], io: CliIo, signal?: AbortSignal, hoo
     `train: ${data.train.length} train / ${data.val.length} val / ${data.test.length} test images, vocabulary ${data.vocabSize}, ` +
       `max length ${data.maxLength}, features ${features}, ${backendName}, layout ${config.layout}\n`,
   );
-  if (config.replicas > 1 && request.samples) io.err('train: --samples is not shown with --replicas yet\n');
   const trainer = createTrainer(request, backendName, data, store, meta, hooks);
   const progress = new TrainProgress(trainer, io, config, outArg);
   const failure = await runToEnd(trainer, request.resume, signal);

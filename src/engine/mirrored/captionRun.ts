@@ -11,7 +11,7 @@ import { Captioner } from '../../model/captioner.ts';
 import type { ModelMeta } from '../../model/weightsIo.ts';
 import type { FaultInjection } from '../../protocol/replica.ts';
 import type { WorkerEndpoint } from '../threads/endpoint.ts';
-import { captionModelConfigFor, type CaptionDataset, type ModelSizes } from '../training/captionData.ts';
+import { captionModelConfigFor, type CaptionDataset, type CaptionExample, type ModelSizes } from '../training/captionData.ts';
 import type { CheckpointStore } from '../training/checkpoint.ts';
 import { CaptionEvaluator } from '../training/evaluation.ts';
 import type { BackendName, TrainConfig } from '../training/trainer.ts';
@@ -35,6 +35,8 @@ export interface MirroredCaptionOptions {
   spawn(): WorkerEndpoint;
   /** Tests: make a replica misbehave. */
   faults?: { replica: number; fault: FaultInjection }[];
+  /** Images whose captions (by replica 0's weights) every epochCompleted carries, as the in-process trainer's. */
+  samples?: CaptionExample[];
 }
 
 export interface MirroredCaptionRun {
@@ -71,7 +73,9 @@ export function mirroredCaptionRun(options: MirroredCaptionOptions): MirroredCap
     evaluator: {
       async epoch(state) {
         hold(state);
-        return evaluator.validation(config.validationSample);
+        const evaluation = await evaluator.validation(config.validationSample);
+        const samples = options.samples?.length ? await evaluator.sampleCaptions(options.samples) : [];
+        return samples.length ? { ...evaluation, samples } : evaluation;
       },
       async split(split, state, opts) {
         hold(state);

@@ -96,6 +96,7 @@ export class MirroredTrainer<Batch = unknown> extends TrainerBase {
           valLoss: evaluation?.loss ?? null,
           bleu: evaluation?.bleu ?? null,
           durationMs: Date.now() - epochStartMs,
+          ...(evaluation?.samples?.length ? { samples: evaluation.samples } : {}),
         });
         epochLossSum = 0;
         epochTokens = 0;

@@ -36,7 +36,7 @@ export interface MirroredCheckpointFormat {
 /** Loss and BLEU of a replica state, on the trainer's thread (the caption model's: mirroredCaptionRun). */
 export interface MirroredEvaluator {
   /** After every epoch, replica 0's state: what epochCompleted reports (null where there is nothing to measure). */
-  epoch(state: Float32Array[]): Promise<{ loss: number | null; bleu: Bleu | null }>;
+  epoch(state: Float32Array[]): Promise<{ loss: number | null; bleu: Bleu | null; samples?: { name: string; caption: string }[] }>;
   /**
    * Trainer.evaluate: loss and BLEU over a split's first `limit` images of a state (null: there is none, e.g.
    * an aborted run that saved no checkpoint: the weights the evaluator holds, the replicas' seeded start).

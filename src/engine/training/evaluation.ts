@@ -15,6 +15,13 @@ import { zeroBleu, type Bleu, type TrainConfig } from './trainer.ts';
 export interface EpochEvaluation {
   loss: number | null;
   bleu: Bleu | null;
+  /** Captions of the run's fixed sample images, when it has some (what a student watches improve). */
+  samples?: SampleCaption[];
+}
+
+export interface SampleCaption {
+  name: string;
+  caption: string;
 }
 
 export class CaptionEvaluator {
@@ -58,6 +65,13 @@ export class CaptionEvaluator {
     }
     const bleu = bleuLimit > 0 ? await this.bleuOf(examples.slice(0, bleuLimit)) : null;
     return { loss: tokens ? total / tokens : null, bleu };
+  }
+
+  /** Greedy captions of the sample images as a person reads them (no markers); both trainers report these per epoch. */
+  async sampleCaptions(samples: CaptionExample[]): Promise<SampleCaption[]> {
+    if (samples.length === 0) return [];
+    const captions = await this.captioner.caption(samples.map((e) => e.features));
+    return samples.map((e, k) => ({ name: e.name, caption: captions[k].text }));
   }
 
   /** Greedy captions of the examples, as text with the markers the protocol scores. */

@@ -14,7 +14,7 @@ import { captionModelConfigFor, epochOrder, type CaptionDataset, type CaptionExa
 import type { CheckpointStore } from './checkpoint.ts';
 import { prefetch } from './prefetch.ts';
 import { readTrainingFiles, trainingFiles } from './folder.ts';
-import { CaptionEvaluator } from './evaluation.ts';
+import { CaptionEvaluator, type SampleCaption } from './evaluation.ts';
 import { TrainerBase, type BackendName, type Bleu, type TrainConfig } from './trainer.ts';
 
 export interface InProcessTrainerOptions {
@@ -159,19 +159,9 @@ export class InProcessTrainer extends TrainerBase {
   }
 
   /** Captions of the sample images without the markers; null when the run has none. */
-  private async sampleCaptions(): Promise<{ name: string; caption: string }[] | null> {
+  private async sampleCaptions(): Promise<SampleCaption[] | null> {
     const samples = this.options.samples ?? [];
-    if (samples.length === 0) return null;
-    const { data } = this.options;
-    const texts = await this.captionTexts(samples);
-    const markers = new Set([data.startToken, data.endToken]);
-    return samples.map((e) => ({
-      name: e.name,
-      caption: (texts.get(e.name) ?? '')
-        .split(' ')
-        .filter((word) => word && !markers.has(word))
-        .join(' '),
-    }));
+    return samples.length ? this.evaluator.sampleCaptions(samples) : null;
   }
 
   evaluate(split: 'val' | 'test', options: { limit?: number } = {}): Promise<{ loss: number; bleu: Bleu }> {

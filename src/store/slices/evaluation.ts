@@ -13,6 +13,15 @@ export interface ImageResult {
   references: string[];
   /** Sentence BLEU (the grid sorts by it), 0..1. */
   score: number;
+  /** Demo images: whether the caption names the right colour and shape of each object (and no other). */
+  objectsRight?: boolean;
+}
+
+/** The demo score: the share of test images whose caption names every object's colour and shape right. */
+export interface DemoScoreResult {
+  share: number;
+  right: number;
+  images: number;
 }
 
 /** The model and the dataset a result was computed with: it is current only while both are the loaded ones. */
@@ -37,6 +46,8 @@ export interface ProtocolResult {
   owner: ResultOwner;
   /** Why there is no score, e.g. NO_TEST_IMAGES. */
   empty?: string;
+  /** On the demo's shapes (every reference names coloured shapes): the demo score beside BLEU. */
+  demoScore?: DemoScoreResult;
 }
 
 export type EvaluationStatus = 'idle' | 'running' | 'done' | 'failed' | 'cancelled';

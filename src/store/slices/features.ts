@@ -5,8 +5,12 @@
 import type { FeatureIdentity } from '../../model/backbones/types.ts';
 import type { SliceSet } from './sliceTypes.ts';
 
-export type BackboneChoice = 'vgg16' | 'mobilenet';
-export type WeightsChoice = 'random' | 'files' | 'url';
+export type BackboneChoice = 'vgg16' | 'mobilenet' | 'demo';
+/** 'builtin': the weights this project ships (the demo CNN's, public/models/demo-backbone). */
+export type WeightsChoice = 'builtin' | 'random' | 'files' | 'url';
+
+/** Where the page fetches the demo CNN's committed weights (model/backbones/demoBackbone.ts DEMO_BACKBONE_URL). */
+export const BUILTIN_DEMO_WEIGHTS_URL = 'models/demo-backbone/model.json';
 export type ExtractionStatus = 'idle' | 'loading-weights' | 'running' | 'paused' | 'done' | 'aborted' | 'failed';
 
 export interface StudioError {
@@ -37,11 +41,16 @@ export interface FeaturesData {
   /** Images of the dataset that already have features for the chosen backbone and weights. */
   cached: number | null;
   error: StudioError | null;
+  /** The user picked backbone or weights: a dataset loaded later keeps them instead of its defaults. */
+  chosen: boolean;
 }
 
 export interface FeaturesSlice {
   features: FeaturesData;
+  /** The user's choice (kept when another dataset loads). */
   setFeatureOptions(patch: Partial<Pick<FeaturesData, 'backbone' | 'weights' | 'weightsUrl' | 'weightsFiles'>>): void;
+  /** The defaults for a dataset (featureDefaultsFor), applied unless the user chose. */
+  applyFeatureDefaults(patch: Pick<FeaturesData, 'backbone' | 'weights'>): void;
   updateExtraction(patch: Partial<FeaturesData>): void;
   /** Progress from the extractor: computes images/s and ETA from the timing of successive reports. */
   reportExtractionProgress(progress: { done: number; total: number; fromCache?: number; elapsedMs: number }): void;
@@ -49,8 +58,9 @@ export interface FeaturesSlice {
 
 export function initialFeaturesData(): FeaturesData {
   return {
-    backbone: 'mobilenet',
-    weights: 'random',
+    // The studio opens on the demo, whose pictures the demo CNN was pretrained on.
+    backbone: 'demo',
+    weights: 'builtin',
     weightsUrl: '',
     weightsFiles: [],
     weightsLabel: null,
@@ -64,7 +74,22 @@ export function initialFeaturesData(): FeaturesData {
     identity: null,
     cached: null,
     error: null,
+    chosen: false,
   };
+}
+
+/**
+ * The backbone a dataset starts with: the demo CNN with its built-in weights for the demo (it sees the shapes);
+ * MobileNet otherwise, with random weights (labelled) until the user gives real ones: this project ships no
+ * ImageNet weights, and the demo CNN knows nothing of photos.
+ */
+export function featureDefaultsFor(kind: 'demo' | 'folder'): Pick<FeaturesData, 'backbone' | 'weights'> {
+  return kind === 'demo' ? { backbone: 'demo', weights: 'builtin' } : { backbone: 'mobilenet', weights: 'random' };
+}
+
+/** The weights a backbone can have: the demo CNN's are built in; VGG16 and MobileNet's come from the user. */
+export function weightsChoicesFor(backbone: BackboneChoice): WeightsChoice[] {
+  return backbone === 'demo' ? ['builtin', 'random'] : ['random', 'files', 'url'];
 }
 
 /** images/s counts only images computed in this session (cache hits would flatter the rate). */
@@ -81,9 +106,11 @@ export function extractionRates(p: { done: number; total: number; fromCache?: nu
 
 /** How the Features panel names the weights of features of this identity (random ones loudly). */
 export function weightsLabelOf(identity: FeatureIdentity): string {
-  return identity.weights === 'random'
-    ? `RANDOM weights (${identity.weightsId}): captions will not describe the images`
-    : `${identity.weights.kind}: ${identity.weights.location}`;
+  if (identity.weights === 'random') return `RANDOM weights (${identity.weightsId}): captions will not describe the images`;
+  if (identity.backbone === 'demo' && identity.weights.location.endsWith(BUILTIN_DEMO_WEIGHTS_URL)) {
+    return `built in: the demo CNN pretrained by this project on the demo's shapes (${identity.weights.location})`;
+  }
+  return `${identity.weights.kind}: ${identity.weights.location}`;
 }
 
 export function createFeaturesSlice<T extends FeaturesSlice>(set: SliceSet<T>): FeaturesSlice {
@@ -91,8 +118,19 @@ export function createFeaturesSlice<T extends FeaturesSlice>(set: SliceSet<T>): 
   return {
     features: initialFeaturesData(),
     setFeatureOptions: (patch) =>
-      // Another backbone or other weights make the current features (and cache count) not apply.
-      update((d) => ({ ...d, ...patch, status: d.status === 'running' ? d.status : 'idle', cached: null, weightsLabel: null, error: null })),
+      update((d) => {
+        const next = { ...d, ...patch, chosen: true };
+        // A backbone keeps weights it can have; otherwise it gets its first choice (the demo CNN: built in).
+        if (patch.backbone && !weightsChoicesFor(next.backbone).includes(next.weights)) next.weights = weightsChoicesFor(next.backbone)[0];
+        // Another backbone or other weights make the current features (and cache count) not apply.
+        return { ...next, status: d.status === 'running' ? d.status : 'idle', cached: null, weightsLabel: null, error: null };
+      }),
+    applyFeatureDefaults: (patch) =>
+      update((d) =>
+        d.chosen || d.status === 'running' || (d.backbone === patch.backbone && d.weights === patch.weights)
+          ? d
+          : { ...d, ...patch, status: 'idle', cached: null, weightsLabel: null, error: null },
+      ),
     updateExtraction: (patch) => update((d) => ({ ...d, ...patch })),
     reportExtractionProgress: (p) =>
       update((d) => ({ ...d, done: p.done, total: p.total, fromCache: p.fromCache ?? 0, ...extractionRates(p) })),

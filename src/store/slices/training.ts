@@ -35,6 +35,8 @@ export interface EpochPoint {
   valLoss: number | null;
   bleu: Bleu | null;
   durationMs: number;
+  /** Captions of the run's fixed sample images by this epoch's weights (the Training panel shows them). */
+  samples?: { name: string; caption: string }[];
 }
 
 export interface TimelineSegment {
@@ -48,6 +50,10 @@ export interface TimelineSegment {
 
 export interface TrainingData {
   config: TrainConfig;
+  /** Settings the user set in the Training panel: the data's defaults (applyDataDefaults) leave them alone. */
+  configGiven: (keyof TrainConfig)[];
+  /** Why the other settings are what they are ("defaults for 210 training images and 39-d features"); null: the notebook's. */
+  configBasis: string | null;
   /** One replica only: train in a worker (the page stays responsive) or on the page's thread. */
   placement: 'worker' | 'page';
   state: TrainerState;
@@ -103,7 +109,10 @@ export interface PageBackend {
 
 export interface TrainingSlice {
   training: TrainingData;
+  /** The user's settings (marked as given). */
   setTrainConfig(patch: Partial<TrainConfig>): void;
+  /** Defaults for the data (defaultTrainConfigFor), for the settings the user has not given; `basis` says for what. */
+  applyDataDefaults(defaults: Partial<TrainConfig>, basis: string): void;
   setTrainingPlacement(placement: TrainingData['placement']): void;
   /** Clears the charts and errors for a fresh run (settings kept). */
   resetTrainingRun(): void;
@@ -136,6 +145,8 @@ export function emptySteps(): StepSeries {
 export function initialTrainingData(config: TrainConfig = defaultTrainConfig, placement: TrainingData['placement'] = 'worker'): TrainingData {
   return {
     config,
+    configGiven: [],
+    configBasis: null,
     placement,
     state: 'idle',
     stateReason: null,
@@ -204,7 +215,14 @@ export function reduceTrainerEvents(prev: TrainingData, events: readonly Trainer
         break;
       }
       case 'epochCompleted': {
-        const point: EpochPoint = { epoch: e.epoch, trainLoss: e.trainLoss, valLoss: e.valLoss, bleu: e.bleu, durationMs: e.durationMs };
+        const point: EpochPoint = {
+          epoch: e.epoch,
+          trainLoss: e.trainLoss,
+          valLoss: e.valLoss,
+          bleu: e.bleu,
+          durationMs: e.durationMs,
+          ...(e.samples?.length ? { samples: e.samples } : {}),
+        };
         next.epochs = [...next.epochs.filter((p) => p.epoch !== e.epoch), point].sort((a, b) => a.epoch - b.epoch);
         break;
       }
@@ -284,9 +302,21 @@ export function createTrainingSlice<T extends TrainingSlice>(set: SliceSet<T>): 
   const update = (f: (t: TrainingData) => TrainingData) => set((s) => ({ training: f(s.training) }) as Partial<T>);
   return {
     training: initialTrainingData(),
-    setTrainConfig: (patch) => update((t) => ({ ...t, config: { ...t.config, ...patch } })),
+    setTrainConfig: (patch) =>
+      update((t) => ({
+        ...t,
+        config: { ...t.config, ...patch },
+        configGiven: [...new Set([...t.configGiven, ...(Object.keys(patch) as (keyof TrainConfig)[])])],
+      })),
+    applyDataDefaults: (defaults, basis) =>
+      update((t) => {
+        const patch = Object.fromEntries(Object.entries(defaults).filter(([key]) => !t.configGiven.includes(key as keyof TrainConfig)));
+        const changed = Object.entries(patch).some(([key, value]) => t.config[key as keyof TrainConfig] !== value);
+        return changed || t.configBasis !== basis ? { ...t, config: { ...t.config, ...patch }, configBasis: basis } : t;
+      }),
     setTrainingPlacement: (placement) => update((t) => ({ ...t, placement })),
-    resetTrainingRun: () => update((t) => ({ ...initialTrainingData(t.config, t.placement), pageBackend: t.pageBackend, history: t.history })),
+    resetTrainingRun: () =>
+      update((t) => ({ ...initialTrainingData(t.config, t.placement), configGiven: t.configGiven, configBasis: t.configBasis, pageBackend: t.pageBackend, history: t.history })),
     applyTrainerEvents: (events) => update((t) => reduceTrainerEvents(t, events)),
     setRunContext: (context) => update((t) => ({ ...t, ...context })),
     restoreTrainingRun: (data) =>
@@ -298,6 +328,9 @@ export function createTrainingSlice<T extends TrainingSlice>(set: SliceSet<T>): 
         backend: t.backend,
         pageBackend: t.pageBackend,
         history: t.history,
+        // A restored run's settings are its own (a continued run must keep its batch): no data default replaces them.
+        configGiven: Object.keys(data.config) as (keyof TrainConfig)[],
+        configBasis: null,
       })),
     setTrainingError: (error) => update((t) => ({ ...t, error })),
     restoreRunHistory: (history) => update((t) => ({ ...t, history: history.slice(-maxRunHistory) })),

@@ -47,11 +47,12 @@ export function ImageGrid() {
       <ul className="sp-images" data-testid="eval-grid">
         {images.slice(0, shown).map((r) => {
           return (
-            <li key={r.name} data-score={r.score}>
+            <li key={r.name} data-score={r.score} data-objects-right={r.objectsRight === undefined ? undefined : String(r.objectsRight)}>
               <DatasetImage name={r.name} />
               <p className="sp-caption">{r.prediction || '(empty caption)'}</p>
               <p>
-                BLEU-1 {fmt(r.score, 2)} · <code>{r.name}</code>
+                BLEU-1 {fmt(r.score, 2)}
+                {r.objectsRight === undefined ? null : r.objectsRight ? ' · every object right' : ' · an object wrong or missing'} · <code>{r.name}</code>
               </p>
               <details>
                 <summary>{r.references.length} references</summary>

@@ -1,6 +1,7 @@
 import { useState } from 'react';
 import { featureWidthRefusal } from '../../store/slices/model.ts';
 import { BleuComparison } from '../evaluation/BleuComparison.tsx';
+import { DemoScore } from '../evaluation/DemoScore.tsx';
 import { ImageGrid } from '../evaluation/ImageGrid.tsx';
 import { ErrorNote } from '../panelKit/ErrorNote.tsx';
 import { ProgressBar } from '../panelKit/ProgressBar.tsx';
@@ -46,6 +47,7 @@ export function EvaluationPanel() {
         {e.status === 'done' ? 'Evaluation finished.' : e.status === 'cancelled' ? 'Evaluation cancelled.' : ''}
       </p>
       <ErrorNote error={e.error} testId="eval-error" />
+      <DemoScore />
       <BleuComparison />
       <ImageGrid />
     </section>

@@ -6,7 +6,15 @@ import { useStudio, useStudioStore } from '../storeContext.tsx';
 import { useSession } from '../panelKit/hooks.ts';
 import { WeightsFilesPicker } from '../features/WeightsFilesPicker.tsx';
 import { WeightsRecipe } from '../features/WeightsRecipe.tsx';
+import { weightsChoicesFor, type WeightsChoice } from '../../store/slices/features.ts';
 import '../panelKit/panels.css';
+
+const weightsLabels: Record<WeightsChoice, string> = {
+  builtin: 'Pretrained on the demo shapes (built in)',
+  random: 'Random (for trying things out)',
+  files: 'Keras .h5 file, or files/folder (model.json + shards)',
+  url: 'URL',
+};
 
 export function FeaturesPanel() {
   const store = useStudioStore();
@@ -22,7 +30,10 @@ export function FeaturesPanel() {
     <section className="panel sp-panel" aria-labelledby="panel-title-features">
       <h2 id="panel-title-features">Features</h2>
       <p className="sp-lead">A pretrained image network turns every picture into a list of numbers once; the captioner learns from those numbers.</p>
-      <Setting label="Backbone" explain="VGG16 is the notebook's network (4096 numbers per image, slow); MobileNet is small and fast (256 numbers).">
+      <Setting
+        label="Backbone"
+        explain="The demo CNN was pretrained by this project on the demo's shapes (39 numbers per image: each object's shape, colour, size, the layout, the background). For photos: VGG16 is the notebook's network (4096 numbers per image, slow); MobileNet is small and fast (256 numbers)."
+      >
         {(p) => (
           <Choice labelledBy={p['aria-labelledby']} describedBy={p['aria-describedby']}
             name="Backbone"
@@ -30,13 +41,21 @@ export function FeaturesPanel() {
             disabled={busy || p.disabled}
             onChange={(backbone) => set({ backbone })}
             options={[
-              { value: 'vgg16', label: 'VGG16 (notebook)' },
-              { value: 'mobilenet', label: 'MobileNet (fast)' },
+              { value: 'demo', label: 'Demo CNN (for the demo shapes)' },
+              { value: 'vgg16', label: 'VGG16 (notebook, photos)' },
+              { value: 'mobilenet', label: 'MobileNet (fast, photos)' },
             ]}
           />
         )}
       </Setting>
-      <Setting label="Weights" explain="Random weights run without a download but see nothing: captions will not match the pictures. Real weights: the Keras .h5 file (see below).">
+      <Setting
+        label="Weights"
+        explain={
+          f.backbone === 'demo'
+            ? "The demo CNN's weights come with the studio. Random weights see nothing: captions will not match the pictures."
+            : 'Random weights run without a download but see nothing: captions will not match the pictures. Real weights: the Keras .h5 file (see below).'
+        }
+      >
         {(p) => (
           <div>
             <Choice labelledBy={p['aria-labelledby']} describedBy={p['aria-describedby']}
@@ -44,11 +63,7 @@ export function FeaturesPanel() {
               value={f.weights}
               disabled={busy || p.disabled}
               onChange={(weights) => set({ weights })}
-              options={[
-                { value: 'random', label: 'Random (for trying things out)' },
-                { value: 'files', label: 'Keras .h5 file, or files/folder (model.json + shards)' },
-                { value: 'url', label: 'URL' },
-              ]}
+              options={weightsChoicesFor(f.backbone).map((value) => ({ value, label: weightsLabels[value] }))}
             />
             {f.weights === 'files' ? (
               <WeightsFilesPicker
@@ -71,7 +86,7 @@ export function FeaturesPanel() {
                 onChange={(e) => set({ weightsUrl: e.target.value })}
               />
             ) : null}
-            <WeightsRecipe />
+            {f.backbone === 'demo' ? null : <WeightsRecipe />}
           </div>
         )}
       </Setting>

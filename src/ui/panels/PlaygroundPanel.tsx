@@ -1,6 +1,7 @@
 import { maxBeamWidth } from '../../store/slices/playground.ts';
 import { CaptionCard } from '../playground/CaptionSteps.tsx';
 import { ImageDrop } from '../playground/ImageDrop.tsx';
+import { ModelScope } from '../playground/ModelScope.tsx';
 import { Choice, Setting } from '../panelKit/Setting.tsx';
 import { useStudio, useStudioStore } from '../storeContext.tsx';
 import { useSession } from '../panelKit/hooks.ts';
@@ -11,10 +12,11 @@ export function PlaygroundPanel() {
   const p = useStudio((s) => s.playground);
   const hasModel = useStudio((s) => s.model.info !== null);
   const actions = useStudioStore().getState();
-  const unavailable = session.unavailable('playground') ?? (hasModel ? null : 'train a model or import one first (Training or Model tab)');
+  const unavailable = session.unavailable('playground') ?? (hasModel ? null : 'no model yet (see above)');
   return (
     <section className="panel sp-panel" aria-labelledby="panel-title-playground">
       <h2 id="panel-title-playground">Playground</h2>
+      <ModelScope />
       <Setting label="Decoding" explain="Greedy takes the most likely word each time; beam search keeps several candidate captions and returns the best whole one.">
         {(props) => (
           <Choice labelledBy={props['aria-labelledby']} describedBy={props['aria-describedby']}

@@ -6,6 +6,7 @@ import { PageGpuInfo } from '../training/PageGpuInfo.tsx';
 import { RunDataset } from '../training/RunDataset.tsx';
 import { RunHistory } from '../training/RunHistory.tsx';
 import { RunProgress } from '../training/RunProgress.tsx';
+import { EpochSamples } from '../training/EpochSamples.tsx';
 import { SettingsFold } from '../training/SettingsFold.tsx';
 import { TrainingControls } from '../training/TrainingControls.tsx';
 import { TrainingSettings } from '../training/TrainingSettings.tsx';
@@ -22,6 +23,7 @@ export function TrainingPanel() {
       </SettingsFold>
       <TrainingControls />
       <RunProgress />
+      <EpochSamples />
       <BackendInfo />
       <RunDataset />
       <div className="sp-grid2" data-testid="training-charts">

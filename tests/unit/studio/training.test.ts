@@ -46,7 +46,7 @@ async function train(replicas: number) {
 }
 
 describe('studio training wiring (Node, wasm, tiny model)', () => {
-  it('in-page and 2 mirrored replicas report the same validation loss and keep a model that captions', { timeout: 300_000 }, async () => {
+  it('in-page and 2 mirrored replicas report the same validation loss and sample captions, and keep a model that captions', { timeout: 300_000 }, async () => {
     const page = await train(1);
     const mirrored = await train(2);
     expect(mirrored.epochs).toHaveLength(2);
@@ -55,6 +55,9 @@ describe('studio training wiring (Node, wasm, tiny model)', () => {
       expect(Math.abs(epoch.valLoss! - page.epochs[i].valLoss!)).toBeLessThan(1e-4);
       expect(Math.abs(epoch.trainLoss - page.epochs[i].trainLoss)).toBeLessThan(1e-4);
       expect(epoch.bleu).not.toBeNull();
+      // The Training panel's fixed pictures: the same four, captioned alike by both trainers' weights.
+      expect(epoch.samples).toHaveLength(4);
+      expect(epoch.samples).toEqual(page.epochs[i].samples);
     });
     expect(mirrored.model.info).toMatchObject({ source: 'trained', featureDim, epoch: 2 });
     const image = features.get(corpus.images[0].name)!;

@@ -25,8 +25,8 @@ afterAll(async () => {
 });
 
 describe.skipIf(skipUnlessPresent(chromiumMissing, 'Chromium'))('studio new-user path in Chromium', () => {
-  it('demo → features → train → evaluate → caption → export → reload → import → caption again', async () => {
-    const { errors } = await newUserPath(browser, served.url, { replicas: 1, tag: 'r1' });
+  it('on the defaults: demo → features (demo CNN) → train (fewer epochs, nothing else changed) → BLEU floor → captions of new pictures → export → reload → import → caption again', async () => {
+    const { errors } = await newUserPath(browser, served.url, { replicas: 1, tag: 'r1', defaults: true });
     expect(errors).toEqual([]);
   });
 

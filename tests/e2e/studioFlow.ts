@@ -1,8 +1,11 @@
 /**
- * The new user's path through every panel, shared by the 1-replica and 2-replica browser tests.
- * Settings: `?backend=wasm` (training and extraction on tfjs wasm: SwiftShader's WebGPU needs minutes per
- * first step, see ../shared/WEBGPU.md) and `?units=16` (a tiny caption model), MobileNet 0.25 with random
- * weights (no download), 2 epochs.
+ * The new user's path through every panel, shared by the browser tests. With `defaults` (the first hour):
+ * every setting as the page has it (the demo CNN with its built-in weights, the notebook-sized caption model,
+ * the Training panel's defaults) except the epochs, reduced through the visible setting; the run must reach
+ * the issue's BLEU floor and the playground must caption new demo pictures right. The other variants
+ * (training on the page's thread, 2 mirrored replicas) test mechanics: `?units=16` (a tiny caption model),
+ * MobileNet 0.25 with random weights, 3 epochs.
+ * `?backend=wasm` everywhere: SwiftShader's WebGPU needs minutes per first step (../shared/WEBGPU.md).
  */
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -11,6 +14,7 @@ import { encode } from 'fast-png';
 import { unzipSync } from 'fflate';
 import type { Browser, Page } from 'playwright-core';
 import { expect } from 'vitest';
+import { generateDemoDataset, generateDemoScenes } from '../../src/core/data/demo.ts';
 import { openPage, screenshot } from './harness.ts';
 import { HANG_BOUND_MS } from '../hangBound.ts';
 
@@ -40,9 +44,9 @@ async function setNumber(page: Page, label: string, value: number): Promise<void
 export async function newUserPath(
   browser: Browser,
   baseUrl: string,
-  options: { replicas: number; tag: string; placement?: 'worker' | 'page' },
+  options: { replicas: number; tag: string; placement?: 'worker' | 'page'; defaults?: boolean },
 ): Promise<{ errors: string[] }> {
-  const url = `${baseUrl}?backend=wasm&units=16`;
+  const url = options.defaults ? `${baseUrl}?backend=wasm` : `${baseUrl}?backend=wasm&units=16`;
   const { page, errors } = await openPage(browser, url);
   const shot = (name: string) => screenshot(page, `studio-${options.tag}-${name}.png`);
 
@@ -51,20 +55,32 @@ export async function newUserPath(
   await page.locator('[data-testid^=chart-] svg.recharts-surface path').first().waitFor({ timeout: HANG_BOUND_MS });
   await shot('1-dataset');
 
-  // Features: MobileNet with random weights, labelled as random.
+  // Features: on the defaults, the demo CNN with its built-in weights; else MobileNet with random weights, labelled as random.
   await tab(page, 'Features');
-  await page.getByRole('radio', { name: /MobileNet/ }).check();
-  await page.getByRole('radio', { name: /Random/ }).check();
+  if (options.defaults) {
+    expect(await page.getByRole('radio', { name: /Demo CNN/ }).isChecked()).toBe(true);
+    expect(await page.getByRole('radio', { name: /built in/ }).isChecked()).toBe(true);
+  } else {
+    await page.getByRole('radio', { name: /MobileNet/ }).check();
+    await page.getByRole('radio', { name: /Random/ }).check();
+  }
   await page.getByTestId('extract-start').click();
   await page.locator('[data-testid=features-status][data-status=done]').waitFor({ timeout: HANG_BOUND_MS });
-  expect(await page.getByTestId('features-weights').textContent()).toContain('RANDOM');
+  expect(await page.getByTestId('features-weights').textContent()).toContain(options.defaults ? 'built in' : 'RANDOM');
   await shot('2-features');
 
-  // Training: a small configuration; the loss chart gains points and falls.
+  // Training: on the defaults, only fewer epochs (the visible setting; the data's defaults are said); else a
+  // small configuration. The loss chart gains points and falls.
   await tab(page, 'Training');
-  await setNumber(page, 'Epochs', 3);
-  await setNumber(page, 'Batch size', 32);
-  await setNumber(page, 'Learning rate', 0.01);
+  const epochs = options.defaults ? FIRST_HOUR_EPOCHS : 3;
+  await setNumber(page, 'Epochs', epochs);
+  if (options.defaults) {
+    expect(await page.getByTestId('training-defaults-basis').textContent()).toContain('defaults for 210 training images and 39 numbers per image');
+    expect(await page.getByLabel('Batch size', { exact: true }).inputValue()).toBe('16');
+  } else {
+    await setNumber(page, 'Batch size', 32);
+    await setNumber(page, 'Learning rate', 0.01);
+  }
   await setNumber(page, 'Replicas', options.replicas);
   // `?backend=wasm`: mixed float16 is offered, disabled, with the reason.
   expect(await page.getByRole('radio', { name: /mixed float16/ }).isDisabled()).toBe(true);
@@ -102,7 +118,11 @@ export async function newUserPath(
   const first = Number(await lossChart.getAttribute('data-first'));
   const last = Number(await lossChart.getAttribute('data-last'));
   expect(last).toBeLessThan(first);
-  expect(Number(await page.getByTestId('chart-epoch-loss').getAttribute('data-points'))).toBe(3);
+  expect(Number(await page.getByTestId('chart-epoch-loss').getAttribute('data-points'))).toBe(epochs);
+  // Four fixed test pictures with the captions of the last epoch, the earlier ones folded.
+  expect(await page.getByTestId('epoch-samples').getAttribute('data-epoch')).toBe(String(epochs));
+  expect(await page.getByTestId('epoch-sample').count()).toBe(4);
+  await page.locator('[data-testid=epoch-sample] img').first().waitFor({ timeout: HANG_BOUND_MS });
   await page.locator('[data-testid=chart-step-loss] svg.recharts-surface path.recharts-curve').first().waitFor();
   // Time per epoch from the run's own epochs; the settings open again once it ended.
   expect(Number(await page.getByTestId('run-progress').getAttribute('data-epoch-ms'))).toBeGreaterThan(0);
@@ -126,7 +146,7 @@ export async function newUserPath(
   }
   await shot('3-training');
 
-  // Evaluation: BLEU in both protocols.
+  // Evaluation: BLEU in both protocols; on the defaults, the issue's floor and the demo score.
   await tab(page, 'Evaluation');
   await page.getByTestId('eval-start').click();
   await page.locator('[data-testid=eval-status][data-status=done]').waitFor({ timeout: HANG_BOUND_MS });
@@ -134,6 +154,15 @@ export async function newUserPath(
     const bleu1 = Number(await page.getByTestId(`chart-bleu-${protocol}`).getAttribute('data-bleu1'));
     expect(bleu1).toBeGreaterThanOrEqual(0);
     expect(bleu1).toBeLessThanOrEqual(1);
+  }
+  if (options.defaults) {
+    const chart = page.getByTestId('chart-bleu-standard');
+    const [bleu1, bleu4] = [Number(await chart.getAttribute('data-bleu1')), Number(await chart.getAttribute('data-bleu4'))];
+    const demoScore = Number(await page.getByTestId('demo-score').getAttribute('data-share'));
+    console.log(`[studio ${options.tag}] ${epochs} epochs: test BLEU-1 ${bleu1.toFixed(3)} BLEU-4 ${bleu4.toFixed(3)}, demo score ${(demoScore * 100).toFixed(1)}%`);
+    expect(bleu1).toBeGreaterThanOrEqual(0.7);
+    expect(bleu4).toBeGreaterThanOrEqual(0.35);
+    expect(demoScore).toBeGreaterThanOrEqual(0.7);
   }
   await expect.poll(() => page.locator('[data-testid=eval-grid] li[data-score]').count()).toBeGreaterThan(0);
   await shot('4-evaluation');
@@ -143,6 +172,7 @@ export async function newUserPath(
   const imagePath = join(dir, 'red-circle.png');
   await writeFile(imagePath, testPng());
   await tab(page, 'Playground');
+  if (options.defaults) await captionsNewDemoPictures(page, dir);
   await page.getByTestId('playground-input').setInputFiles(imagePath);
   await page.locator('[data-testid=playground-item][data-status=done]').first().waitFor({ timeout: HANG_BOUND_MS });
   const caption = ((await page.getByTestId('playground-caption').first().textContent()) ?? '').trim();
@@ -192,7 +222,7 @@ export async function newUserPath(
   await expect.poll(() => page.getByTestId('bleu-row-standard').getAttribute('data-current'), { timeout: HANG_BOUND_MS }).toBe('true');
   await tab(page, 'Features');
   await page.locator('[data-testid=features-status][data-status=done]').waitFor({ timeout: HANG_BOUND_MS });
-  expect(await page.getByTestId('features-identity').textContent()).toContain('mobilenet');
+  expect(await page.getByTestId('features-identity').textContent()).toContain(options.defaults ? 'demo' : 'mobilenet');
   await tab(page, 'Model');
   await page.getByTestId('model-import-input').setInputFiles(archivePath);
   await page.locator('[data-testid=model-info][data-source=archive]').waitFor({ timeout: HANG_BOUND_MS });
@@ -207,11 +237,40 @@ export async function newUserPath(
   return { errors };
 }
 
+/** Epochs of the first-hour run (the default is 20; the test reduces them through the visible setting). */
+const FIRST_HOUR_EPOCHS = 12;
+
+/**
+ * New pictures of a seed the run never saw: the model of shapes says so on the Playground, the captions differ
+ * between pictures and name each object's colour right for most of them.
+ */
+async function captionsNewDemoPictures(page: Page, dir: string): Promise<void> {
+  expect(await page.getByTestId('playground-scope').getAttribute('data-scope')).toBe('demo-shapes');
+  const scenes = generateDemoScenes({ images: 6, seed: 9001 });
+  const files = generateDemoDataset({ images: 6, seed: 9001 });
+  const paths: string[] = [];
+  for (const scene of scenes) {
+    const path = join(dir, scene.name);
+    await writeFile(path, files[`Images/${scene.name}`] as Uint8Array);
+    paths.push(path);
+  }
+  await page.getByTestId('playground-input').setInputFiles(paths);
+  await expect.poll(() => page.locator('[data-testid=playground-item][data-status=done]').count(), { timeout: HANG_BOUND_MS }).toBe(scenes.length);
+  const captions = (await page.getByTestId('playground-caption').allTextContents()).map((c) => c.trim());
+  const coloursRight = scenes.filter((scene, k) => scene.objects.every((o) => captions[k].split(/\s+/).includes(o.colour))).length;
+  console.log(`[studio first hour] playground: ${coloursRight} of ${scenes.length} new pictures with every colour right: ${captions.join(' | ')}`);
+  expect(new Set(captions).size).toBeGreaterThan(1);
+  expect(coloursRight).toBeGreaterThan(scenes.length / 2);
+  await page.getByRole('button', { name: 'Clear all' }).click();
+}
+
 /** A failure shown where it happened, in a student's words, with the technical detail one click away. */
 export async function weightsDownloadFailure(browser: Browser, baseUrl: string): Promise<void> {
   const { page } = await openPage(browser, `${baseUrl}?backend=wasm`);
   await page.locator('[data-testid=dataset-status][data-status=ready]').waitFor({ timeout: HANG_BOUND_MS });
   await tab(page, 'Features');
+  // URL weights are for VGG16 and MobileNet (the demo CNN's come with the studio).
+  await page.getByRole('radio', { name: /MobileNet/ }).check();
   await page.getByRole('radio', { name: /URL/ }).check();
   // A port nothing listens on: the download fails the way a wrong URL does.
   await page.getByLabel('URL of model.json').fill('http://127.0.0.1:9/weights/model.json');

@@ -24,17 +24,18 @@ describe.each(['wasm', 'cpu'])('CPU training ops on %s', (backend) => {
     await tf.setBackend(backend);
   });
 
-  const n = 5;
+  const n = 6;
   const steps = 6;
   const width = 4;
   const units = 3;
-  // Row lengths: full, post-padded (sequence layout) and pre-padded (prefix layout).
+  // Rows: full, post-padded (sequence layout), pre-padded (prefix layout), and one without a real step.
   const maskRows = [
     [1, 1, 1, 1, 1, 1],
     [1, 1, 1, 0, 0, 0],
     [1, 0, 0, 0, 0, 0],
     [0, 0, 1, 1, 1, 1],
     [0, 0, 0, 0, 0, 1],
+    [0, 0, 0, 0, 0, 0],
   ];
 
   it('the whole-sequence LSTM gives the stock unroll\'s outputs and gradients', () => {

@@ -5,7 +5,7 @@
  * trainer or replica before its first step.
  */
 import * as tf from '@tensorflow/tfjs';
-import { cpuOutputLossSum, cpuSequenceLstm } from './cpuTraining.ts';
+import { cpuOutputLossSum, cpuSequenceLstm } from './cpu/trainingOps.ts';
 import { crossEntropySum, matMul, type SequenceLstm } from './ops.ts';
 
 export interface ModelKernels {
@@ -24,7 +24,7 @@ export interface ModelKernels {
 
 /**
  * tfjs ops on any backend. On the CPU backends (wasm, cpu) the LSTM and the output layer with its loss run as
- * single ops with hand-written gradients (src/model/cpuTraining.ts: fewer, larger kernels, no one-hot);
+ * single ops with hand-written gradients (src/model/cpu/trainingOps.ts: fewer, larger kernels, no one-hot);
  * elsewhere (webgpu with the fused kernels off) they stay the per-step unroll and tfjs' own softmax chain.
  */
 export const stockKernels: ModelKernels = {

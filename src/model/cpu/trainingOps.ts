@@ -14,7 +14,7 @@
  *   folded into the small operands), the sparse −onehot part from gathering / scattering target rows.
  *
  * Same semantics as the stock ops (Keras LSTM with mask_zero: at a masked step h and c carry over and the
- * output repeats h); values agree to float32 rounding (tests/unit/model/cpuTraining.test.ts).
+ * output repeats h); values agree to float32 rounding (tests/unit/model/cpu/trainingOps.test.ts).
  */
 import * as tf from '@tensorflow/tfjs';
 

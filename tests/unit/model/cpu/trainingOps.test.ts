@@ -1,13 +1,13 @@
 /**
- * The CPU backends' whole-sequence LSTM and output loss (src/model/cpuTraining.ts) against the stock ops they
+ * The CPU backends' whole-sequence LSTM and output loss (src/model/cpu/trainingOps.ts) against the stock ops they
  * replace: values and every gradient agree to float32 rounding, masks included (carried steps at the end of
  * a row, as the sequence layout pads, and at the start, as the prefix layout pads).
  */
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { cpuOutputLossSum, cpuSequenceLstm } from '../../../src/model/cpuTraining';
-import { crossEntropySum, lstmUnrolled } from '../../../src/model/ops';
+import { cpuOutputLossSum, cpuSequenceLstm } from '../../../../src/model/cpu/trainingOps';
+import { crossEntropySum, lstmUnrolled } from '../../../../src/model/ops';
 
 function expectClose(actual: tf.Tensor, expected: tf.Tensor, tolerance = 1e-5) {
   expect(actual.shape).toEqual(expected.shape);

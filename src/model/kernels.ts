@@ -5,6 +5,7 @@
  * trainer or replica before its first step.
  */
 import * as tf from '@tensorflow/tfjs';
+import { cpuOutputLossSum, cpuSequenceLstm } from './cpu/trainingOps.ts';
 import { crossEntropySum, matMul, type SequenceLstm } from './ops.ts';
 
 export interface ModelKernels {
@@ -21,17 +22,30 @@ export interface ModelKernels {
   outputLossSum(h: tf.Tensor2D, w: tf.Tensor2D, b: tf.Tensor1D, targets: tf.Tensor1D): tf.Scalar;
 }
 
+/**
+ * tfjs ops on any backend. On the CPU backends (wasm, cpu) the LSTM and the output layer with its loss run as
+ * single ops with hand-written gradients (src/model/cpu/trainingOps.ts: fewer, larger kernels, no one-hot);
+ * elsewhere (webgpu with the fused kernels off) they stay the per-step unroll and tfjs' own softmax chain.
+ */
 export const stockKernels: ModelKernels = {
   label: 'stock tfjs ops',
   dense(x, w, b, relu) {
     const y = matMul(x, w).add(b) as tf.Tensor2D;
     return relu ? tf.relu(y) : y;
   },
-  sequenceLstm: null,
+  get sequenceLstm() {
+    return onCpuBackend() ? cpuSequenceLstm : null;
+  },
   outputLossSum(h, w, b, targets) {
+    if (onCpuBackend()) return cpuOutputLossSum(h, w, b, targets);
     return crossEntropySum(matMul(h, w).add(b) as tf.Tensor2D, targets);
   },
 };
+
+function onCpuBackend(): boolean {
+  const backend = tf.getBackend();
+  return backend === 'wasm' || backend === 'cpu';
+}
 
 let active: ModelKernels = stockKernels;
 

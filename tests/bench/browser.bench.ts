@@ -1,6 +1,6 @@
 /**
  * The training-step benchmark in headless Chromium (Debian's, flags of ../shared/WEBGPU.md: SwiftShader WebGPU
- * on a GPU-less machine, no shader-f16): `npx tsx tests/bench/browser.bench.ts [--images 4] [--rounds 1]`.
+ * on a GPU-less machine, no shader-f16): `npx tsx tests/bench/browser.bench.ts [--images 4] [--rounds 1] [--only wasm]`.
  * Builds tests/bench/browser with Vite, serves it with the cross-origin isolation headers, prints the page's table.
  */
 import { join } from 'node:path';
@@ -17,7 +17,7 @@ await build({ root, configFile: false, logLevel: 'warn', build: { outDir, emptyO
 const server = await preview({ root, configFile: false, logLevel: 'warn', build: { outDir }, preview: { host: '127.0.0.1', port: 0, headers } });
 const browser = await launchChromium();
 try {
-  const { page, errors } = await openPage(browser, `${server.resolvedUrls!.local[0]}?images=${arg('images', '4')}&rounds=${arg('rounds', '1')}`);
+  const { page, errors } = await openPage(browser, `${server.resolvedUrls!.local[0]}?images=${arg('images', '4')}&rounds=${arg('rounds', '1')}&only=${arg('only', '')}`);
   await page.waitForFunction(() => (window as { benchResult?: unknown }).benchResult != null, undefined, { timeout: 60 * 60_000, polling: 2000 });
   const result = (await page.evaluate(() => (window as unknown as { benchResult: { header: string; table: string; error?: string } }).benchResult));
   if (result.error) console.error(`page error: ${result.error}`);

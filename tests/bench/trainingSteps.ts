@@ -94,3 +94,29 @@ export function formatTable(results: VariantResult[], tokensPerStep: number): st
   }
   return lines.join('\n');
 }
+
+/**
+ * Captions of the first `images` images of ../shared's Flickr8K in the kaggle protocol (the tokenizer fitted
+ * on all of them, as training does), or synthetic ones (vocab 8485, max length 35) where the data is absent.
+ */
+export async function benchCaptions(images: number): Promise<{ captions: number[][][]; vocabSize: number; maxLength: number; real: boolean }> {
+  const { existsSync } = await import('node:fs');
+  const { resolve } = await import('node:path');
+  const shared = resolve(import.meta.dirname, '..', '..', '..', 'shared', 'datasets', 'flickr8k');
+  if (!existsSync(shared)) return { captions: syntheticCaptions(images, 8485), vocabSize: 8485, maxLength: 35, real: false };
+  const [{ loadDataset }, { nodeFolder }, { buildCorpus }, { Tokenizer }] = await Promise.all([
+    import('../../src/core/data/load'),
+    import('../../src/engine/platform/nodeFolder'),
+    import('../../src/core/text/protocols'),
+    import('../../src/core/text/tokenizer'),
+  ]);
+  const corpus = buildCorpus(await loadDataset(nodeFolder(shared), { checkImages: false }), 'kaggle');
+  const tokenizer = new Tokenizer();
+  tokenizer.fitOnTexts(corpus.images.flatMap((i) => i.captions));
+  return {
+    captions: corpus.images.slice(0, images).map((i) => tokenizer.textsToSequences(i.captions)),
+    vocabSize: tokenizer.vocabSize,
+    maxLength: corpus.maxLength,
+    real: true,
+  };
+}

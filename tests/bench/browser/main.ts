@@ -1,7 +1,8 @@
 /**
  * The training-step benchmark in a page (tests/bench/browser.bench.ts serves it to headless Chromium):
  * WebGPU from navigator.gpu (stock ops / fused f32 / fused f16 where the adapter has shader-f16) and wasm.
- * Synthetic captions of the notebook's vocabulary (the page has no file access). `?images=4&rounds=1`.
+ * Synthetic captions of the notebook's vocabulary (the page has no file access). `?images=4&rounds=1[&only=wasm]`
+ * (only=wasm: the studio's default on a machine without a hardware GPU, without the slow emulated-GPU rows).
  */
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
@@ -22,7 +23,7 @@ async function main(): Promise<void> {
   const config = notebookModel(8485, 35);
   const batches = makeBatches(syntheticCaptions(imagesPerStep * (rounds + 1), 8485), imagesPerStep, rounds + 1, config);
   await prepareBrowserWasm(false);
-  const gpu = (navigator as { gpu?: GPU }).gpu;
+  const gpu = params.get('only') === 'wasm' ? undefined : (navigator as { gpu?: GPU }).gpu;
   const engine = gpu ? await createGpuEngine(gpu) : null;
   if (engine) await engine.useAsTfjsBackend();
   const variants: Variant[] = [];

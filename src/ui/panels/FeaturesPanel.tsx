@@ -7,6 +7,7 @@ import { useSession } from '../panelKit/hooks.ts';
 import { WeightsFilesPicker } from '../features/WeightsFilesPicker.tsx';
 import { WeightsRecipe } from '../features/WeightsRecipe.tsx';
 import '../panelKit/panels.css';
+import type { FeaturesData } from '../../store/slices/features.ts';
 
 export function FeaturesPanel() {
   const store = useStudioStore();
@@ -116,6 +117,7 @@ export function FeaturesPanel() {
         </p>
       ) : null}
       <ErrorNote error={f.error} testId="features-error" />
+      <StorageLine storage={f.storage} onClear={() => void session.clearFeatureCache()} busy={busy} />
     </section>
   );
 }
@@ -139,4 +141,22 @@ function statusText(status: string): string {
     default:
       return status;
   }
+}
+
+function mib(bytes: number): string {
+  return bytes >= 2 ** 30 ? `${(bytes / 2 ** 30).toFixed(1)} GiB` : `${(bytes / 2 ** 20).toFixed(1)} MiB`;
+}
+
+/** How much of the browser's storage the feature cache and checkpoints take, and the way to free it. */
+function StorageLine({ storage, onClear, busy }: { storage: FeaturesData['storage']; onClear: () => void; busy: boolean }) {
+  if (!storage) return null;
+  return (
+    <p className="sp-status" data-testid="storage-usage">
+      Browser storage (feature cache and checkpoints): {mib(storage.usageBytes)} used of {mib(storage.quotaBytes)}
+      {storage.persisted === true ? ', persistent' : storage.persisted === false ? ', may be evicted by the browser when space runs low' : ''}{' '}
+      <button type="button" data-testid="clear-feature-cache" disabled={busy} onClick={onClear}>
+        Clear feature cache
+      </button>
+    </p>
+  );
 }

@@ -32,6 +32,11 @@ export interface CreateGpuEngineOptions {
   powerPreference?: GPUPowerPreference;
   /** Ask for shader-f16 when offered (default true). */
   wantF16?: boolean;
+  /**
+   * 'adapter' (default): raise the buffer and workgroup limits to what the adapter offers; 'default': keep
+   * WebGPU's default limits, the smallest any device has (tests of sizes over a device's limits).
+   */
+  limits?: 'adapter' | 'default';
 }
 
 /** Limits copied from the adapter so big matmuls and workgroup tiles get what the hardware has. */
@@ -144,7 +149,7 @@ export async function createGpuEngine(gpu: GPU, options: CreateGpuEngineOptions 
   if ((options.wantF16 ?? true) && adapter.features.has('shader-f16')) requiredFeatures.push('shader-f16');
   if (adapter.features.has('timestamp-query')) requiredFeatures.push('timestamp-query');
   const requiredLimits: Record<string, number> = {};
-  for (const name of raisedLimits) {
+  for (const name of options.limits === 'default' ? [] : raisedLimits) {
     const value = (adapter.limits as unknown as Record<string, number>)[name];
     if (typeof value === 'number') requiredLimits[name] = value;
   }

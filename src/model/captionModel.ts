@@ -12,6 +12,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { deriveSeed, mulberry32 } from '../core/rng.ts';
 import type { PrefixArrays, SequenceArrays } from './batches.ts';
+import { checkWeightsFit } from './deviceLimits.ts';
 import { glorotUniform, orthogonal, uniform } from './init.ts';
 import { modelKernels, stockKernels, type ModelKernels } from './kernels.ts';
 import { dropout, gatherRows, lstmLayer, lstmStep, matMul, type LstmParams } from './ops.ts';
@@ -199,6 +200,8 @@ export class CaptionModel {
     weights: Float32Array[],
   ) {
     this.specs = paramSpecs(config);
+    // Before any variable reaches the device: weights wider than one of its buffers are refused here.
+    checkWeightsFit(config);
     if (weights.length !== this.specs.length) {
       throw new Error(`caption model needs ${this.specs.length} weight arrays, got ${weights.length}`);
     }

@@ -69,14 +69,7 @@ export class Captioner {
   ) {
     this.startToken = typeof meta.startToken === 'string' ? meta.startToken : 'startseq';
     this.endToken = typeof meta.endToken === 'string' ? meta.endToken : 'endseq';
-    for (const marker of [this.startToken, this.endToken]) {
-      if (!tokenizer.wordIndex.has(marker)) throw new UserError(`tokenizer.json does not contain the marker word "${marker}"`, { file: 'tokenizer.json' });
-    }
-    if (tokenizer.vocabSize !== model.config.vocabSize) {
-      throw new UserError(`tokenizer.json has ${tokenizer.vocabSize - 1} words but the model's vocabulary is ${model.config.vocabSize - 1}: they do not belong together`, {
-        file: 'tokenizer.json',
-      });
-    }
+    checkTokenizerFits(tokenizer, model.config, [this.startToken, this.endToken]);
     this.startId = tokenizer.wordIndex.get(this.startToken)!;
     this.endId = tokenizer.wordIndex.get(this.endToken)!;
   }
@@ -86,7 +79,15 @@ export class Captioner {
     if (!loaded.tokenizerJson) {
       throw new UserError('the model folder has no tokenizer.json (for a notebook model: save `tokenizer.to_json()` there)');
     }
-    const tokenizer = Tokenizer.fromJSON(loaded.tokenizerJson);
+    let tokenizer: Tokenizer;
+    try {
+      tokenizer = Tokenizer.fromJSON(loaded.tokenizerJson);
+    } catch (error) {
+      throw new UserError(`tokenizer.json is not a Keras tokenizer's JSON (${(error as Error).message})`, { file: 'tokenizer.json' });
+    }
+    // Checked before the model's weights become tensors: a tokenizer of another model is refused first.
+    const markers = [loaded.meta.startToken, loaded.meta.endToken].map((m, i) => (typeof m === 'string' ? m : ['startseq', 'endseq'][i]));
+    checkTokenizerFits(tokenizer, loaded.config, markers);
     const model = new CaptionModel(loaded.config, loaded.weights);
     try {
       return new Captioner(model, tokenizer, loaded.meta);
@@ -165,5 +166,27 @@ export class Captioner {
 
   dispose(): void {
     if (this.ownsModel) this.model.dispose();
+  }
+}
+
+/**
+ * The tokenizer belongs to the model: it knows both markers, has the model's vocabulary size, and every
+ * word's index is a row of the model's embedding (a vocabulary of another model fails one of these).
+ */
+function checkTokenizerFits(tokenizer: Tokenizer, config: CaptionModelConfig, markers: string[]): void {
+  for (const marker of markers) {
+    if (!tokenizer.wordIndex.has(marker)) throw new UserError(`tokenizer.json does not contain the marker word "${marker}"`, { file: 'tokenizer.json' });
+  }
+  if (tokenizer.vocabSize !== config.vocabSize) {
+    throw new UserError(`tokenizer.json has ${tokenizer.vocabSize - 1} words but the model's vocabulary is ${config.vocabSize - 1}: they do not belong together`, {
+      file: 'tokenizer.json',
+    });
+  }
+  for (const [word, index] of tokenizer.wordIndex) {
+    if (!Number.isSafeInteger(index) || index < 1 || index >= config.vocabSize) {
+      throw new UserError(`tokenizer.json gives "${word}" the index ${index}, outside the model's vocabulary 1..${config.vocabSize - 1}: they do not belong together`, {
+        file: 'tokenizer.json',
+      });
+    }
   }
 }

@@ -16,6 +16,7 @@ import {
   type SequenceArrays,
 } from './batches.ts';
 import { asParams, prefixLossSum, sequenceLossSum, type CaptionModelConfig } from './captionModel.ts';
+import { checkOneImageFits, passTokens } from './deviceLimits.ts';
 
 export interface StepOptions {
   layout: Layout;
@@ -35,6 +36,12 @@ export interface StepOptions {
    * are divided back in f32, so callers still get plain sums (non-finite where f16 overflowed).
    */
   lossFactor?: number;
+}
+
+/** A pass of one image over the bound (imageChunks never splits an image) is refused before it runs. */
+function checkPassesFit(batch: CaptionBatch, ranges: [number, number][], config: CaptionModelConfig, layout: Layout, limit: number): void {
+  const counts = imageTokenCounts(batch);
+  for (const [start, end] of ranges) if (end - start === 1 && counts[start] > limit) checkOneImageFits(config, layout, counts[start]);
 }
 
 /** Image ranges [start, end) whose captions hold at most `maxTokens` targets each (at least one image). */
@@ -67,8 +74,9 @@ export interface PreparedBatch {
 }
 
 export function prepareBatch(batch: CaptionBatch, config: CaptionModelConfig, layout: Layout, maxChunkTokens?: number): PreparedBatch {
-  const limit = maxChunkTokens ?? (layout === 'prefix' ? 512 : 4096);
+  const limit = maxChunkTokens ?? passTokens(config, layout, layout === 'prefix' ? 512 : 4096).tokens;
   const ranges = imageChunks(batch, limit);
+  checkPassesFit(batch, ranges, config, layout, limit);
   const chunks = ranges.map(([start, end]) => {
     const part = ranges.length > 1 ? sliceCaptionBatch(batch, start, end) : batch;
     return { batch: part, arrays: layout === 'sequence' ? sequenceArrays(part) : prefixArrays(part, config.maxLength) };
@@ -156,7 +164,10 @@ function chunkGradients(
 
 /** Loss sum without gradients (validation), in the same bounded chunks as training. */
 export function lossSum(params: readonly tf.Tensor[], config: CaptionModelConfig, batch: CaptionBatch, layout: Layout): tf.Scalar {
-  const chunks = imageChunks(batch, layout === 'prefix' ? 1024 : 8192);
+  // No gradients here, so twice the training pass; never more than one device buffer holds.
+  const passLimit = passTokens(config, layout, layout === 'prefix' ? 1024 : 8192).tokens;
+  const chunks = imageChunks(batch, passLimit);
+  checkPassesFit(batch, chunks, config, layout, passLimit);
   return tf.tidy(() => {
     const p = asParams(params);
     let total = tf.scalar(0);

@@ -5,6 +5,7 @@
  */
 import jpeg from 'jpeg-js';
 import { decode as decodePng } from 'fast-png';
+import { readImageSize } from '../core/data/imageInfo.ts';
 
 /** Interleaved 8-bit RGB, row-major: data.length === width * height * 3. */
 export interface RgbImage {
@@ -26,6 +27,33 @@ export class ImageDecodeError extends Error {
   }
 }
 
+/**
+ * The most pixels an image may declare. Decoding allocates width × height × 3 (JS) or × 4 (the browser's
+ * canvas) bytes up front, so a crafted header (50000×50000 in a file of a few bytes) would ask for gigabytes;
+ * a Flickr photo has about 0.2 MP, a 48 MP camera photo stays under the bound.
+ */
+export const MAX_IMAGE_PIXELS = 100_000_000;
+
+/**
+ * Refuses an image whose header declares more than MAX_IMAGE_PIXELS, before any decoder allocates its
+ * pixels. Every decoder (JS, the Node pool, the browser's createImageBitmap) calls it first.
+ */
+export function checkImageHeader(bytes: Uint8Array, file: string): void {
+  const size = readImageSize(bytes);
+  if (size && size.width * size.height > MAX_IMAGE_PIXELS) {
+    const megapixels = (size.width * size.height) / 1e6;
+    throw new ImageDecodeError(
+      file,
+      `its header declares ${size.width}×${size.height} pixels (${megapixels.toFixed(0)} MP, ${formatBytes(size.width * size.height * 4)} to decode), ` +
+        `more than the ${MAX_IMAGE_PIXELS / 1e6} MP an image may have here; scale it down (a caption model sees it at 224×224)`,
+    );
+  }
+}
+
+function formatBytes(bytes: number): string {
+  return bytes >= 2 ** 30 ? `${(bytes / 2 ** 30).toFixed(1)} GiB` : `${Math.round(bytes / 2 ** 20)} MiB`;
+}
+
 export function sniffImageType(bytes: Uint8Array): 'jpeg' | 'png' | null {
   if (bytes.length >= 3 && bytes[0] === 0xff && bytes[1] === 0xd8 && bytes[2] === 0xff) return 'jpeg';
   const png = [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a];
@@ -37,6 +65,7 @@ export function sniffImageType(bytes: Uint8Array): 'jpeg' | 'png' | null {
 export function decodeImageJs(bytes: Uint8Array, file = 'image'): RgbImage {
   const type = sniffImageType(bytes);
   if (type === null) throw new ImageDecodeError(file, 'not a JPEG or PNG file (unrecognised signature)');
+  checkImageHeader(bytes, file);
   try {
     return type === 'jpeg' ? decodeJpeg(bytes) : decodePngToRgb(bytes);
   } catch (error) {

@@ -2,13 +2,14 @@
  * Native decoding in a page or a worker: createImageBitmap + OffscreenCanvas (both exist in workers).
  * Falls back to the JS decoders where they are missing (Node, old browsers).
  */
-import { ImageDecodeError, decodeImageJs, type ImageDecoder, type RgbImage } from './imageDecode.ts';
+import { ImageDecodeError, checkImageHeader, decodeImageJs, type ImageDecoder, type RgbImage } from './imageDecode.ts';
 
 export function hasNativeDecode(): boolean {
   return typeof createImageBitmap === 'function' && typeof OffscreenCanvas === 'function';
 }
 
 export const decodeImageNative: ImageDecoder = async (bytes, file) => {
+  checkImageHeader(bytes, file);
   let bitmap: ImageBitmap;
   try {
     // Raw pixel values, as PIL and the JS decoders give them: no colour management, no premultiplied alpha.

@@ -7,7 +7,7 @@
 import { createRequire } from 'node:module';
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
-import { decodeImageJs, ImageDecodeError, sniffImageType, type ImageDecoder, type RgbImage } from './imageDecode.ts';
+import { checkImageHeader, decodeImageJs, ImageDecodeError, sniffImageType, type ImageDecoder, type RgbImage } from './imageDecode.ts';
 
 // The worker is evaluated source (no TypeScript loader needed inside it); it requires jpeg-js by path.
 const workerSource = (jpegJsPath: string): string => `
@@ -57,6 +57,7 @@ export function createNodeDecoderPool(threads = Math.max(1, availableParallelism
   let nextId = 0;
   const decode: ImageDecoder = async (bytes, file) => {
     if (sniffImageType(bytes) !== 'jpeg') return decodeImageJs(bytes, file);
+    checkImageHeader(bytes, file);
     const id = nextId++;
     const index = id % workers.length;
     return new Promise<RgbImage>((resolve, reject) => {

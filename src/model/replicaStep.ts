@@ -19,6 +19,7 @@ import { batchTokenCount, type CaptionBatch, type Layout } from './batches.ts';
 import { CaptionModel, EMBEDDING_PARAM_INDEX, initialWeights, type CaptionModelConfig } from './captionModel.ts';
 import { lossAndGradientSums, type PreparedBatch } from './gradients.ts';
 import { chooseModelKernels, type KernelChoice } from './kernelChoice.ts';
+import { checkWeightsFit } from './deviceLimits.ts';
 import { allFinite, LossScaler, readStepCounters, stepCounters, type LossScalerOptions, type Precision } from './precision.ts';
 
 /** Plain-data options (they cross to workers as a ModelSpec's options). */
@@ -52,6 +53,8 @@ export class CaptionReplicaModel implements ReplicaModel<CaptionBatch> {
     private readonly options: CaptionReplicaOptions,
     private readonly rank = 0,
   ) {
+    // Refused before the seeded weights are even drawn when they cannot be buffers of this device.
+    checkWeightsFit(options.config);
     this.model = new CaptionModel(options.config, options.weights ?? initialWeights(options.config, options.seed));
     this.optimizer = new Adam(this.model.variables, options.learningRate);
     this.scaler = options.precision === 'mixed_float16' ? new LossScaler(options.lossScale) : null;

@@ -81,7 +81,9 @@ export function encodeCaptionModel(
 
 /** Reads a model folder (ours or a converted Keras model) and checks every weight against its layer. */
 export async function loadCaptionModel(folder: Folder, options: { maxLength?: number } = {}): Promise<LoadedCaptionModel> {
-  const entries = new Set((await folder.list()).map((e) => e.path));
+  const listing = await folder.list();
+  const entries = new Set(listing.map((e) => e.path));
+  const fileBytes = new Map(listing.map((e) => [e.path, e.bytes]));
   if (!entries.has('model.json')) {
     throw new UserError(`${folder.name}: no model.json here (a caption model folder holds model.json, its weight files and tokenizer.json)`);
   }
@@ -93,6 +95,8 @@ export async function loadCaptionModel(folder: Folder, options: { maxLength?: nu
   }
   const groups = modelJson.weightsManifest as ManifestGroup[] | undefined;
   if (!Array.isArray(groups)) throw new UserError('model.json has no weightsManifest', { file: 'model.json' });
+  if (modelJson.format === MODEL_FORMAT) checkConfig(modelJson.config);
+  checkManifest(groups, fileBytes, folder.name);
   const tensors = await readManifestWeights(folder, groups, entries);
   const tokenizerJson = entries.has('tokenizer.json') ? new TextDecoder().decode(await folder.read('tokenizer.json')) : null;
   try {
@@ -105,6 +109,66 @@ export async function loadCaptionModel(folder: Folder, options: { maxLength?: nu
     return { ...kerasModel(modelJson, tensors, options.maxLength), tokenizerJson, meta: {}, source: 'keras' };
   } finally {
     Object.values(tensors).forEach((t) => t.dispose());
+  }
+}
+
+/** Bounds of a caption model's config (our format): far above any real one, far below what would hang or exhaust. */
+const CONFIG_BOUNDS: Record<keyof Omit<CaptionModelConfig, 'dropout'>, number> = {
+  vocabSize: 1_000_000,
+  maxLength: 1000,
+  featureDim: 65_536,
+  units: 16_384,
+  embedDim: 16_384,
+};
+
+function checkConfig(config: unknown): void {
+  if (!config || typeof config !== 'object') throw new UserError('model.json has no config object', { file: 'model.json' });
+  for (const [key, max] of Object.entries(CONFIG_BOUNDS)) {
+    const value = (config as Record<string, unknown>)[key];
+    if (!Number.isSafeInteger(value) || (value as number) < 1 || (value as number) > max) {
+      throw new UserError(`model.json: config.${key} is ${JSON.stringify(value)}; a caption model has a whole number from 1 to ${max} there`, { file: 'model.json' });
+    }
+  }
+}
+
+/** Bytes a manifest entry takes, or the reason its shape cannot be a tensor's. */
+function entryBytes(entry: ManifestEntry): number | string {
+  if (!entry || typeof entry.name !== 'string') return 'a weight without a name';
+  if (!Array.isArray(entry.shape)) return `weight ${entry.name} has no shape`;
+  const bad = entry.shape.find((d) => !Number.isSafeInteger(d) || d < 0);
+  if (bad !== undefined) return `weight ${entry.name} declares shape ${JSON.stringify(entry.shape)}: ${JSON.stringify(bad)} is not a size`;
+  return entry.shape.reduce((a, b) => a * b, 1) * bytesPer(entry);
+}
+
+/**
+ * Checks every manifest entry against the weight files' sizes as the folder lists them, before any of them
+ * is read: an absurd shape ([1e9, 1e9]) or a manifest that needs more bytes than the files hold is refused
+ * here, naming the weight, its shape, the bytes it needs and the bytes there are.
+ */
+function checkManifest(groups: ManifestGroup[], fileBytes: Map<string, number>, folderName: string): void {
+  for (const group of groups) {
+    if (!group || !Array.isArray(group.paths) || !Array.isArray(group.weights)) {
+      throw new UserError('model.json: a weightsManifest group lacks its paths or weights lists', { file: 'model.json' });
+    }
+    let available = 0;
+    for (const path of group.paths) {
+      const size = fileBytes.get(path);
+      if (size === undefined) throw new UserError(`model.json names the weight file ${path}, which is not in ${folderName}`, { file: 'model.json' });
+      available += size;
+    }
+    let needed = 0;
+    for (const entry of group.weights) {
+      const bytes = entryBytes(entry);
+      if (typeof bytes === 'string') throw new UserError(`model.json: ${bytes}`, { file: 'model.json' });
+      needed += bytes;
+      if (needed > available) {
+        throw new UserError(
+          `model.json: weight ${entry.name} of shape [${entry.shape.join(', ')}] (${bytes} bytes) takes the manifest to ${needed} bytes, ` +
+            `more than the ${available} bytes ${group.paths.join(', ')} hold${group.paths.length === 1 ? 's' : ''}: the manifest does not describe these files`,
+          { file: 'model.json' },
+        );
+      }
+    }
   }
 }
 
@@ -230,6 +294,9 @@ export function kerasModel(
     maxLength ??= (shape?.[1] as number | undefined) ?? (embedding.config.input_length as number | undefined);
   }
   if (!maxLength) throw new UserError(`${file}: cannot tell the caption length (input_2 shape); pass maxLength`, { file });
+  if (!Number.isSafeInteger(maxLength) || maxLength > CONFIG_BOUNDS.maxLength) {
+    throw new UserError(`${file}: the caption length (input_2 shape) is ${maxLength}; a caption model has a whole number from 1 to ${CONFIG_BOUNDS.maxLength} there`, { file });
+  }
   const find = (layer: string, weight: string): string | undefined =>
     Object.keys(tensors).find((n) => {
       const parts = n.replace(/:\d+$/, '').split('/');

@@ -43,8 +43,12 @@ export interface GroupConfig {
 /** Test-only fault injection: the replica misbehaves at this global step (0-based). */
 export interface FaultInjection {
   step: number;
-  /** throw: computeGradients rejects; crash: an uncaught exception kills the worker; exit: the thread ends. */
-  kind: 'throw' | 'crash' | 'exit' | 'deviceLost';
+  /**
+   * throw: computeGradients rejects; crash: an uncaught exception kills the worker; exit: the thread ends;
+   * hang: the thread stays alive but blocks for good in the middle of the step (answers nothing, not even
+   * releaseDevice), as a replica stuck in a driver call does.
+   */
+  kind: 'throw' | 'crash' | 'exit' | 'deviceLost' | 'hang';
 }
 
 /** A sparse gradient as it travels: `rows` is [indices.length, rowWidth] row-major. */
@@ -109,6 +113,8 @@ export type FromReplica =
     }
   | { type: 'ok'; id: number }
   | { type: 'stepDone'; id: number; report: StepReport; appliedSteps: number }
+  /** Sent unprompted once the step's gradients are computed (before the all-reduce): tells a hung replica from peers waiting on it. */
+  | { type: 'computed'; step: number }
   /** The step was given up because a peer failed; nothing was applied. */
   | { type: 'stepAborted'; id: number; step: number; appliedSteps: number }
   /** postMessage all-reduce: this replica's gradient sums. */

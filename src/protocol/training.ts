@@ -171,4 +171,4 @@ export type TrainerEvent =
   /** Something the user must see but that does not stop the run (e.g. replicas no longer identical). */
   | { type: 'warning'; message: string; replica?: number };
 
-export type ReplicaFaultCause = 'crashed' | 'threw' | 'exited' | 'deviceLost';
+export type ReplicaFaultCause = 'crashed' | 'threw' | 'exited' | 'deviceLost' | 'hung';

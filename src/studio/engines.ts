@@ -63,6 +63,8 @@ export function createStudioEngines(): StudioEngines {
         import('../model/imageDecodeBrowser.ts'),
       ]);
       options.onStatus('loading-weights');
+      // The cache and checkpoints are worth keeping: ask the browser not to evict them under pressure.
+      void (await import('../engine/platform/storage.ts')).requestPersistentStorage();
       const loaded = await useBackbone(options);
       const identity = identityOf(loaded);
       const store = typeof indexedDB !== 'undefined' ? await IdbFeatureStore.open(identity) : new MemoryFeatureStore(identity);
@@ -85,6 +87,13 @@ export function createStudioEngines(): StudioEngines {
       } finally {
         await store.close();
       }
+    },
+    async storageUsage() {
+      return (await import('../engine/platform/storage.ts')).storageUsage();
+    },
+    async clearFeatureCache() {
+      if (typeof indexedDB === 'undefined') return;
+      await (await import('../engine/features/cacheIdb.ts')).IdbFeatureStore.deleteAll();
     },
     async cachedFeatures(identity, images) {
       if (typeof indexedDB === 'undefined') return { features: new Map(), missing: images.map((image) => image.name) };
@@ -135,6 +144,7 @@ export function createStudioEngines(): StudioEngines {
         import('../engine/threads/browserReplicas.ts'),
       ]);
       const checkpoints = typeof indexedDB !== 'undefined' ? await IdbCheckpointStore.open('studio') : undefined;
+      void (await import('../engine/platform/storage.ts')).requestPersistentStorage();
       const inPage = inputs.config.replicas <= 1 && inputs.placement === 'page';
       const run = createStudioTraining({
         ...inputs,

@@ -93,7 +93,21 @@ export class FeatureWork {
       );
     } finally {
       if (this.extractAbort === abort) this.extractAbort = null;
+      void this.refreshStorage();
     }
+  }
+
+  /** Reads how much the page's storage holds into the Features panel. */
+  async refreshStorage(): Promise<void> {
+    const storage = (await this.engines.storageUsage?.().catch(() => null)) ?? null;
+    this.store.getState().updateExtraction({ storage });
+  }
+
+  /** Deletes the feature cache (a full storage's way out); features of this page's last extraction stay in memory. */
+  async clearCache(): Promise<void> {
+    await this.engines.clearFeatureCache?.();
+    this.store.getState().updateExtraction({ cached: null });
+    await this.refreshStorage();
   }
 
   /**

@@ -2,7 +2,7 @@
  * What a model archive says about the features its model was trained on (model.json's meta.features, as
  * the studio and `caption-studio train` record it), read without unpacking the weights.
  */
-import { unzipSync } from 'fflate';
+import { unzipModelJson } from '../model/archive.ts';
 import type { FeatureIdentity } from '../model/backbones/types.ts';
 
 /** A FeatureIdentity from untrusted JSON; null when the fields are not all there. */
@@ -37,13 +37,12 @@ export function featureIdentityFrom(value: unknown): FeatureIdentity | null {
 /** The feature identity recorded in an archive's model.json; null when it records none or is not readable. */
 export function featureIdentityOfArchive(bytes: Uint8Array): FeatureIdentity | null {
   try {
-    const entries = unzipSync(bytes, { filter: (file) => file.name === 'model.json' || file.name.endsWith('/model.json') });
-    const modelJson = Object.values(entries)[0];
+    const modelJson = unzipModelJson(bytes, 'model archive');
     if (!modelJson) return null;
     const parsed = JSON.parse(new TextDecoder().decode(modelJson)) as { meta?: { features?: unknown } };
     return featureIdentityFrom(parsed.meta?.features);
   } catch {
-    // Not a zip or not JSON: the import itself reports that, with the file's name.
+    // Not a zip, a zip bomb or not JSON: the import itself reports that, with the file's name.
     return null;
   }
 }

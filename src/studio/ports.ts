@@ -67,6 +67,10 @@ export interface StudioEngines {
    * loading the network: looked up by the hash of each image's bytes.
    */
   cachedFeatures?(identity: FeatureIdentity, images: { name: string; read(): Promise<Uint8Array> }[]): Promise<{ features: Map<string, Float32Array>; missing: string[] }>;
+  /** The page's storage (feature cache and checkpoints): used, quota, persistent; null where unknown. */
+  storageUsage?(): Promise<{ usageBytes: number; quotaBytes: number; persisted: boolean | null } | null>;
+  /** Deletes every cached feature vector (the way out of a full storage). */
+  clearFeatureCache?(): Promise<void>;
   /**
    * Features of images that are not in the dataset (playground): with the backbone of the last extraction,
    * or, after a reload, the one the Features panel names (loaded on first use).

@@ -106,6 +106,16 @@ export class StudioSession {
     this.features.abort();
   }
 
+  /** Reads how much the page's storage holds into the Features panel. */
+  refreshStorage(): Promise<void> {
+    return this.features.refreshStorage();
+  }
+
+  /** Deletes the feature cache (a full storage's way out); features of this page's last extraction stay in memory. */
+  clearFeatureCache(): Promise<void> {
+    return this.features.clearCache();
+  }
+
   get hasModel(): boolean {
     return this.model.captioner !== null;
   }

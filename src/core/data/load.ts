@@ -14,6 +14,7 @@
 import { DatasetError } from '../errors.ts';
 import type { CaptionFormat, Folder, FolderEntry, ImageRecord, LoadedDataset, Problem, Split } from './types.ts';
 import { baseName, checkImages, dirOf, findImages } from './images.ts';
+import { hasReadRange } from './folders.ts';
 import { parseKaggleCsv } from './formats/kaggleCsv.ts';
 import { looksLikeKarpathyJson, parseKarpathyJson } from './formats/karpathyJson.ts';
 import { readSplitFile, splitOfFileName, type SplitAssignment } from './formats/splitFiles.ts';
@@ -39,6 +40,17 @@ const CAPTION_FILE_NAME = /^(captions\.(txt|csv)|.*token.*\.txt|dataset_.*\.json
 const MAX_DEPTH = 3;
 const MAX_SNIFFED_FILES = 30;
 const MAX_CAPTION_FILE_BYTES = 256 * 1024 * 1024;
+/**
+ * The longest line a caption text file (CSV, token file) may have. Flickr8K's longest is under 300 bytes;
+ * a file of one line of megabytes is no caption file, and is refused after reading just past the bound
+ * instead of being decoded and parsed whole.
+ */
+export const MAX_CAPTION_LINE_BYTES = 64 * 1024;
+const LINE_SCAN_CHUNK_BYTES = 1024 * 1024;
+
+function formatSize(bytes: number): string {
+  return bytes >= 1024 * 1024 ? `${(bytes / (1024 * 1024)).toFixed(1)} MiB` : `${(bytes / 1024).toFixed(1)} KiB`;
+}
 
 function ignored(path: string): boolean {
   return path.split('/').some((segment) => segment.startsWith('.') || segment === '__MACOSX');
@@ -61,6 +73,28 @@ interface CaptionFile {
   text: string;
 }
 
+/** The first line longer than MAX_CAPTION_LINE_BYTES (1-based), read chunk by chunk where the folder can; null if none. */
+async function overlongLine(folder: Folder, entry: FolderEntry): Promise<number | null> {
+  let line = 1;
+  let lineBytes = 0;
+  const scan = (chunk: Uint8Array): boolean => {
+    for (let i = 0; i < chunk.length; i++) {
+      if (chunk[i] === 0x0a) {
+        line++;
+        lineBytes = 0;
+      } else if (++lineBytes > MAX_CAPTION_LINE_BYTES) return true;
+    }
+    return false;
+  };
+  if (!hasReadRange(folder)) return scan(await folder.read(entry.path)) ? line : null;
+  for (let start = 0; start < entry.bytes; start += LINE_SCAN_CHUNK_BYTES) {
+    if (scan(await folder.readRange(entry.path, start, Math.min(entry.bytes, start + LINE_SCAN_CHUNK_BYTES)))) return line;
+  }
+  return null;
+}
+
+const isCaptionText = (path: string): boolean => !/\.json$/i.test(path);
+
 /** Reads candidate caption files (named ones first, then any small text file) and picks one by format. */
 async function findCaptionFile(folder: Folder, entries: FolderEntry[], options: LoadOptions): Promise<CaptionFile> {
   const shallow = entries.filter((entry) => depthOf(entry.path) <= MAX_DEPTH && entry.bytes <= MAX_CAPTION_FILE_BYTES);
@@ -78,6 +112,16 @@ async function findCaptionFile(folder: Folder, entries: FolderEntry[], options: 
   for (const group of [named.sort(byDepth), others.sort(byDepth).slice(0, MAX_SNIFFED_FILES)]) {
     const found: CaptionFile[] = [];
     for (const entry of group) {
+      const longLine = isCaptionText(entry.path) ? await overlongLine(folder, entry) : null;
+      if (longLine !== null) {
+        // A file named as a caption file is refused with the reason; one only sniffed is passed over.
+        if (group !== named) continue;
+        throw new DatasetError(
+          `${entry.path}:${longLine}: line ${longLine} runs past ${MAX_CAPTION_LINE_BYTES / 1024} KiB without a line break (the file is ${formatSize(entry.bytes)}); ` +
+            'a caption line is a few hundred bytes: this is not a caption file (pick the folder with the real captions.txt)',
+          { file: entry.path, line: longLine },
+        );
+      }
       const text = decodeUtf8(await folder.read(entry.path));
       const format = sniffFormat(text);
       if (format) found.push({ path: entry.path, format, text });

@@ -2,7 +2,8 @@
  * Browser side of the feature cache: IndexedDB through `idb`. One record per (backbone, weights, image
  * content), so the same picture under another name, or in another dataset, is never extracted twice.
  */
-import { openDB, type DBSchema, type IDBPDatabase } from 'idb';
+import { deleteDB, openDB, type DBSchema, type IDBPDatabase } from 'idb';
+import { withinQuota } from '../platform/storage.ts';
 import type { FeatureIdentity } from '../../model/backbones/types.ts';
 import type { FeatureRecord, FeatureStore } from './cache.ts';
 
@@ -66,15 +67,35 @@ export class IdbFeatureStore implements FeatureStore {
     return byName;
   }
 
+  /**
+   * Stores a batch in one transaction: on a full storage nothing of the batch is kept, every earlier batch
+   * is, and the error says the sizes and the way out.
+   */
   async put(records: FeatureRecord[]): Promise<void> {
-    const tx = this.db.transaction('features', 'readwrite');
-    for (const r of records) {
-      const key = this.key(r.sha256);
-      const previous = await tx.store.get(key);
-      const names = previous ? Array.from(new Set([...previous.names, r.name])) : [r.name];
-      await tx.store.put({ key, identityKey: identityKey(this.identity), sha256: r.sha256, names, features: r.features });
-    }
-    await tx.done;
+    const bytes = records.reduce((sum, r) => sum + r.features.byteLength, 0);
+    await withinQuota(
+      async () => {
+        const tx = this.db.transaction('features', 'readwrite');
+        // The commit's own error (QuotaExceededError) is what tells; an aborted put only says "aborted".
+        const done = tx.done.catch(() => undefined);
+        try {
+          for (const r of records) {
+            const key = this.key(r.sha256);
+            const previous = await tx.store.get(key);
+            const names = previous ? Array.from(new Set([...previous.names, r.name])) : [r.name];
+            await tx.store.put({ key, identityKey: identityKey(this.identity), sha256: r.sha256, names, features: r.features });
+          }
+          await tx.done;
+        } catch (error) {
+          await done;
+          throw tx.error ?? error;
+        }
+      },
+      `the feature cache: ${records.length} vectors of ${this.identity.featureDim} numbers`,
+      bytes,
+      'the features stored before are kept (extraction resumes from them); clear the feature cache (Features panel)' +
+        (this.identity.featureDim > 1024 ? ` or extract with MobileNet (1 KiB an image instead of ${(this.identity.featureDim * 4) / 1024} KiB)` : ''),
+    );
   }
 
   /** Number of cached vectors of this identity (for the Features panel). */
@@ -87,6 +108,11 @@ export class IdbFeatureStore implements FeatureStore {
     const tx = this.db.transaction('features', 'readwrite');
     for (const key of await tx.store.index('byIdentity').getAllKeys(identityKey(this.identity))) await tx.store.delete(key);
     await tx.done;
+  }
+
+  /** Deletes the whole feature cache (every backbone and weights): the way out of a full storage. */
+  static async deleteAll(dbName = FEATURE_DB_NAME): Promise<void> {
+    await deleteDB(dbName);
   }
 
   async close(): Promise<void> {

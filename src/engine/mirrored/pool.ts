@@ -27,6 +27,8 @@ function describeCause(cause: ReplicaFaultCause, original: Error): string {
       return 'threw an error';
     case 'exited':
       return 'exited unexpectedly';
+    case 'hung':
+      return 'stopped answering';
     case 'deviceLost':
       // Validation and out-of-memory errors travel the device-lost path too: say which one it was.
       return (original as Error & { code?: string }).code === 'GPU_ERROR' ? 'hit a WebGPU error' : 'lost its GPU device';
@@ -39,6 +41,8 @@ type Pending = { resolve(message: FromReplica): void; reject(error: Error): void
 
 export class ReplicaHandle {
   fault: ReplicaFaultError | null = null;
+  /** The last step whose gradients this replica said it computed (-1: none yet). */
+  lastComputedStep = -1;
   private nextId = 1;
   private readonly pending = new Map<number, Pending>();
   private terminating = false;
@@ -123,6 +127,10 @@ export class ReplicaHandle {
     }
     if (message.type === 'deviceLost') {
       this.fail('deviceLost', deserializeError(message.error));
+      return;
+    }
+    if (message.type === 'computed') {
+      this.lastComputedStep = message.step;
       return;
     }
     if (message.type === 'gradients') {

@@ -15,6 +15,7 @@ import { replicaModelSpec, sharedMemoryAvailable } from './types.ts';
 import { ReplicaGroup } from './group.ts';
 import { ReplicaFaultError, type ReplicaHandle } from './pool.ts';
 import { shardByTokens } from './shards.ts';
+import { StepWatchdog } from './watchdog.ts';
 import { maxReplicas, TrainerBase, type AllReduceAlgorithm, type BackendName, type Bleu, type RunDecision } from '../training/trainer.ts';
 
 export class MirroredTrainer<Batch = unknown> extends TrainerBase {
@@ -25,12 +26,15 @@ export class MirroredTrainer<Batch = unknown> extends TrainerBase {
   private completedSteps = 0;
   /** Replica 0's state when the run ended (null: not ended, aborted, or it could not be read). */
   private endState: Float32Array[] | null = null;
+  /** Fails a replica that brings no step result within the bound (a hung one). */
+  private readonly watchdog: StepWatchdog;
 
   constructor(private readonly options: MirroredTrainerOptions<Batch>) {
     super();
     const memory = options.sharedMemory === false ? { ok: false, reason: 'shared memory disabled by the caller' } : sharedMemoryAvailable();
     this.algorithm = options.config.allReduce === 'ring' && memory.ok ? 'ring' : 'postMessage';
     if (options.config.allReduce === 'ring' && !memory.ok) this.fallbackReason = `ring needs shared memory: ${memory.reason}`;
+    this.watchdog = new StepWatchdog(options.hangBound);
     this.group = new ReplicaGroup({
       spawn: options.spawn,
       model: replicaModelSpec(options.model, options.config),
@@ -197,17 +201,23 @@ export class MirroredTrainer<Batch = unknown> extends TrainerBase {
     const wantChecksum = config.checksumEvery > 0 && this.replicas.length > 1 && (step + 1) % config.checksumEvery === 0;
     this.group.beginStep(step);
     const startMs = Date.now();
+    const replicas = this.replicas;
+    const answered = new Set<ReplicaHandle>();
+    const disarm = this.watchdog.arm(step, replicas, answered);
     const settled = await Promise.allSettled(
-      this.replicas.map((replica, rank) =>
-        replica.request<'stepDone' | 'stepAborted'>({
-          type: 'step',
-          step,
-          shard: data.slice(batch, ranges[rank].start, ranges[rank].end),
-          globalTokenCount,
-          wantChecksum,
-        }),
+      replicas.map((replica, rank) =>
+        replica
+          .request<'stepDone' | 'stepAborted'>({
+            type: 'step',
+            step,
+            shard: data.slice(batch, ranges[rank].start, ranges[rank].end),
+            globalTokenCount,
+            wantChecksum,
+          })
+          .finally(() => answered.add(replica)),
       ),
     );
+    disarm();
     const stepMs = Date.now() - startMs;
     this.group.endStep();
     const fault = this.replicas.find((r) => r.fault)?.fault;
@@ -218,6 +228,7 @@ export class MirroredTrainer<Batch = unknown> extends TrainerBase {
       if (message.type !== 'stepDone') throw new Error(`replica gave up step ${step} with no failed peer`);
       return message.report;
     });
+    this.watchdog.finished(stepMs);
     const ids = this.group.ids;
     const { events, lossSum } = stepEvents({ step, stepsPerEpoch, reports, ids, globalTokenCount, stepMs, runStartMs: this.runStartMs });
     for (const event of events) {

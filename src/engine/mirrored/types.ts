@@ -3,6 +3,7 @@ import type { FaultInjection, ModelSpec, ReplicaPrecisionOptions } from '../../p
 import type { WorkerEndpoint } from '../threads/endpoint.ts';
 import type { CheckpointFiles, CheckpointStore } from '../training/checkpoint.ts';
 import type { BackendName, Bleu, TrainConfig } from '../training/trainer.ts';
+import type { HangBound } from './watchdog.ts';
 
 /** Global batches, deterministic in (epoch, step), and how to cut them. Batches must be structured-cloneable. */
 export interface MirroredDataSource<Batch> {
@@ -66,6 +67,8 @@ export interface MirroredTrainerOptions<Batch> {
   evaluator?: MirroredEvaluator;
   /** Test only: make replica `replica` (by id) misbehave. */
   faults?: { replica: number; fault: FaultInjection }[];
+  /** When a silent replica counts as hung (default: 10 × the median step time, at least 30 s; see watchdog.ts). */
+  hangBound?: HangBound;
 }
 
 export type RecoveryMode = 'remaining' | 'restart';

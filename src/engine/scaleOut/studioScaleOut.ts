@@ -5,11 +5,12 @@
  * run comparison table. The page passes train_ddp.py's text in (trainDdpScriptPage.ts, Vite ?raw), so this
  * module runs in Node tests as it is.
  */
-import { unzipSync, zipSync } from 'fflate';
+import { zipSync } from 'fflate';
 import type { Corpus } from '../../core/data/types.ts';
 import { memoryFolder, normalizePath } from '../../core/data/folders.ts';
 import { UserError } from '../../core/errors.ts';
 import type { ModelMeta } from '../../model/weightsIo.ts';
+import { unzipBounded } from '../../model/archive.ts';
 import { buildCaptionDataset, type ModelSizes } from '../training/captionData.ts';
 import type { TrainConfig } from '../../protocol/training.ts';
 import { buildRunExport } from './exportRun.ts';
@@ -17,6 +18,12 @@ import { importRunCheckpoint } from './importRun.ts';
 import { summarizeDdpLog, type DdpRunSummary } from './runLog.ts';
 
 const encoder = new TextEncoder();
+
+/**
+ * The most a run zip's entries may inflate to: its features.npy dominates (Flickr30k's 31,783 VGG16 vectors
+ * are 520 MB); more is refused from the zip's declared sizes before anything is inflated (a zip bomb).
+ */
+export const MAX_RUN_ARCHIVE_BYTES = 3 * 2 ** 30;
 const bytesOf = (v: Uint8Array | string) => (typeof v === 'string' ? encoder.encode(v) : v);
 
 /** The run as a zip whose one top folder is the run folder (`caption-run-<runId>/run.json`, …). */
@@ -45,12 +52,7 @@ export async function exportRunArchive(inputs: {
 
 /** A run folder's files by their path inside it, from a zip of it (any top folders above run.json dropped). */
 export function runArchiveFiles(bytes: Uint8Array, fileName: string): Record<string, Uint8Array> {
-  let entries: Record<string, Uint8Array>;
-  try {
-    entries = unzipSync(bytes);
-  } catch (error) {
-    throw new UserError(`${fileName} is not a zip archive (${(error as Error).message})`, { file: fileName });
-  }
+  const entries = unzipBounded(bytes, fileName, { maxInflatedBytes: MAX_RUN_ARCHIVE_BYTES, hint: 'zip the run folder exported for PyTorch' });
   return underRunJson(entries, fileName);
 }
 

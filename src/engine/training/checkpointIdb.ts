@@ -4,6 +4,7 @@
  */
 import { openDB, type DBSchema, type IDBPDatabase } from 'idb';
 import { toBytes, type CheckpointFiles, type CheckpointStore } from './checkpoint.ts';
+import { withinQuota } from '../platform/storage.ts';
 
 export const CHECKPOINT_DB_NAME = 'caption-studio-checkpoints';
 
@@ -42,7 +43,28 @@ export class IdbCheckpointStore implements CheckpointStore {
       savedAt: new Date().toISOString(),
       files: Object.fromEntries(Object.entries(files).map(([k, v]) => [k, toBytes(v)])),
     };
-    await this.db.put('checkpoints', record);
+    const bytes = Object.values(record.files).reduce((sum, f) => sum + f.byteLength, 0);
+    const previous = await this.db.get('checkpoints', this.run);
+    // One put in one transaction: on a full storage it aborts and the previous checkpoint stays as it was.
+    await withinQuota(
+      async () => {
+        const tx = this.db.transaction('checkpoints', 'readwrite');
+        const done = tx.done.catch(() => undefined);
+        try {
+          await tx.store.put(record);
+          await tx.done;
+        } catch (error) {
+          // The transaction's own error (QuotaExceededError, UnknownError) says why; the put only says "aborted".
+          await done;
+          throw tx.error ?? error;
+        }
+      },
+      'the checkpoint',
+      bytes,
+      previous
+        ? `the last complete checkpoint (saved ${previous.savedAt}) is kept and readable; free space by clearing the feature cache (Features panel) or train with a smaller vocabulary or model`
+        : 'no checkpoint of this run was saved before; free space by clearing the feature cache (Features panel) or train with a smaller vocabulary or model',
+    );
   }
 
   async load(): Promise<Record<string, Uint8Array> | null> {

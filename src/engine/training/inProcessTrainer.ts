@@ -7,6 +7,7 @@ import * as tf from '@tensorflow/tfjs';
 import { makeCaptionBatch } from '../../model/batches.ts';
 import type { CaptionModelConfig } from '../../model/captionModel.ts';
 import { prepareBatch, type PreparedBatch } from '../../model/gradients.ts';
+import { passTokens } from '../../model/deviceLimits.ts';
 import { chooseModelKernels, type KernelChoice } from '../../model/kernelChoice.ts';
 import { CaptionReplicaModel } from '../../model/replicaStep.ts';
 import { encodeCaptionModel, type ModelMeta } from '../../model/weightsIo.ts';
@@ -88,6 +89,9 @@ export class InProcessTrainer extends TrainerBase {
       kernels: kernels.kernels,
       ...(kernels.fallbackReason ? { kernelFallbackReason: kernels.fallbackReason } : {}),
     });
+    // Said once: the device's buffer limit cuts each batch into more passes than the default.
+    const passes = passTokens(this.modelConfig, config.layout, config.layout === 'prefix' ? 512 : 4096);
+    if (passes.deviceNote) this.emit({ type: 'warning', message: passes.deviceNote });
     for (let epoch = this.progress.epoch; epoch < config.epochs && !this.stopRequested; epoch++) {
       const epochStart = performance.now();
       let lossTotal = 0;

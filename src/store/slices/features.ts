@@ -40,6 +40,8 @@ export interface FeaturesData {
   identity: FeatureIdentity | null;
   /** Images of the dataset that already have features for the chosen backbone and weights. */
   cached: number | null;
+  /** The page's browser storage (the feature cache and checkpoints live there); null until read. */
+  storage: { usageBytes: number; quotaBytes: number; persisted: boolean | null } | null;
   error: StudioError | null;
   /** The user picked backbone or weights: a dataset loaded later keeps them instead of its defaults. */
   chosen: boolean;
@@ -73,6 +75,7 @@ export function initialFeaturesData(): FeaturesData {
     featureDim: null,
     identity: null,
     cached: null,
+    storage: null,
     error: null,
     chosen: false,
   };

@@ -8,6 +8,7 @@ import { WeightsFilesPicker } from '../features/WeightsFilesPicker.tsx';
 import { WeightsRecipe } from '../features/WeightsRecipe.tsx';
 import { weightsChoicesFor, type WeightsChoice } from '../../store/slices/features.ts';
 import '../panelKit/panels.css';
+import type { FeaturesData } from '../../store/slices/features.ts';
 
 const weightsLabels: Record<WeightsChoice, string> = {
   builtin: 'Pretrained on the demo shapes (built in)',
@@ -131,6 +132,7 @@ export function FeaturesPanel() {
         </p>
       ) : null}
       <ErrorNote error={f.error} testId="features-error" />
+      <StorageLine storage={f.storage} onClear={() => void session.clearFeatureCache()} busy={busy} />
     </section>
   );
 }
@@ -154,4 +156,22 @@ function statusText(status: string): string {
     default:
       return status;
   }
+}
+
+function mib(bytes: number): string {
+  return bytes >= 2 ** 30 ? `${(bytes / 2 ** 30).toFixed(1)} GiB` : `${(bytes / 2 ** 20).toFixed(1)} MiB`;
+}
+
+/** How much of the browser's storage the feature cache and checkpoints take, and the way to free it. */
+function StorageLine({ storage, onClear, busy }: { storage: FeaturesData['storage']; onClear: () => void; busy: boolean }) {
+  if (!storage) return null;
+  return (
+    <p className="sp-status" data-testid="storage-usage">
+      Browser storage (feature cache and checkpoints): {mib(storage.usageBytes)} used of {mib(storage.quotaBytes)}
+      {storage.persisted === true ? ', persistent' : storage.persisted === false ? ', may be evicted by the browser when space runs low' : ''}{' '}
+      <button type="button" data-testid="clear-feature-cache" disabled={busy} onClick={onClear}>
+        Clear feature cache
+      </button>
+    </p>
+  );
 }

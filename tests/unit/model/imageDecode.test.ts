@@ -2,7 +2,8 @@ import * as tf from '@tensorflow/tfjs';
 import { encode as encodePng } from 'fast-png';
 import jpeg from 'jpeg-js';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { decodeImageJs, ImageDecodeError, imageToInput, resizeRgb, type RgbImage } from '../../../src/model/imageDecode.ts';
+import { decodeImageJs, ImageDecodeError, imageToInput, MAX_IMAGE_PIXELS, resizeRgb, type RgbImage } from '../../../src/model/imageDecode.ts';
+import { jpegClaiming, pngClaiming } from '../../support/hostileFiles.ts';
 import { createNodeDecoderPool } from '../../../src/model/imageDecodeNode.ts';
 
 beforeAll(async () => {
@@ -97,5 +98,40 @@ describe('Node decoder pool (worker threads)', () => {
     } finally {
       await pool.close();
     }
+  });
+});
+
+describe('hostile headers (issue 15): an image that claims 50000×50000 pixels', () => {
+  const refusal = /^its header declares 50000×50000 pixels \(2500 MP, 9\.3 GiB to decode\), more than the 100 MP an image may have here; scale it down/;
+
+  it('is refused by the JS decoders from its header, before any pixel buffer is allocated', async () => {
+    expect(MAX_IMAGE_PIXELS).toBe(100_000_000);
+    for (const [bytes, file] of [[pngClaiming(50000, 50000), 'Images/huge.png'], [jpegClaiming(50000, 50000), 'Images/huge.jpg']] as const) {
+      const before = process.memoryUsage().arrayBuffers;
+      const error = await imageToInput(bytes, file, 32).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(ImageDecodeError);
+      expect((error as ImageDecodeError).file).toBe(file);
+      expect((error as ImageDecodeError).reason).toMatch(refusal);
+      expect((error as Error).message.split('\n')).toHaveLength(1);
+      // Nothing near the claimed size was allocated (the refusal comes before decoding).
+      expect(process.memoryUsage().arrayBuffers - before).toBeLessThan(64 * 2 ** 20);
+    }
+  });
+
+  it('is refused by the Node decoder pool before the JPEG goes to a worker; the pool then decodes the next image', async () => {
+    const pool = createNodeDecoderPool(1);
+    try {
+      const error = await pool.decode(jpegClaiming(50000, 50000), 'huge.jpg').catch((e: unknown) => e);
+      expect((error as ImageDecodeError).reason).toMatch(refusal);
+      const fine = await pool.decode(jpegClaiming(8, 8), 'fine.jpg');
+      expect([fine.width, fine.height]).toEqual([8, 8]);
+    } finally {
+      await pool.close();
+    }
+  });
+
+  it('an image within the bound whose header still lies is an ordinary decode error, named', () => {
+    // 4×4 pixels of data under a header of 64×64: the decoder meets the end of the data.
+    expect(() => decodeImageJs(pngClaiming(64, 64), 'liar.png')).toThrow(/^liar\.png: cannot decode PNG: /);
   });
 });

@@ -45,6 +45,7 @@ export function startReplicaHost(endpoint: ParentEndpoint, registry: ReplicaMode
     if (kind === 'throw') throw Object.assign(new Error('injected fault: computeGradients threw'), { code: 'INJECTED' });
     if (kind === 'exit') endpoint.close();
     if (kind === 'crash') setTimeout(() => { throw new Error('injected crash: uncaught exception in replica'); });
+    if (kind === 'hang') Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0);
     if (kind === 'deviceLost') post({ type: 'deviceLost', error: { name: 'GPUDeviceLostError', message: 'injected: GPU device lost', code: 'DEVICE_LOST' } });
     return new Promise<never>(() => {});
   }
@@ -63,6 +64,7 @@ export function startReplicaHost(endpoint: ParentEndpoint, registry: ReplicaMode
     // The global count, not the shard's: a mixed-precision model scales its loss by lossScale / globalTokens.
     const sums = await current.computeGradients(message.shard, message.globalTokenCount);
     const computedMs = nowMs();
+    post({ type: 'computed', step: message.step });
     const dense = flattenDense(shapes, sums.gradients);
     const sparse: SparseRows[] = shapes.sparse.map(({ variable, width }) => extractSparseRows(sums.gradients[variable], width));
     const preparedMs = nowMs();

@@ -129,6 +129,18 @@ describe('extractFeatures', () => {
     ]);
   });
 
+  it('an image whose header claims 50000×50000 pixels is skipped with its reason; the rest is extracted (issue 15)', async () => {
+    const { pngClaiming } = await import('../../../support/hostileFiles.ts');
+    const store = new MemoryFeatureStore(identityOf(backbone));
+    const list = images(4, (i) => (i === 2 ? pngClaiming(50000, 50000) : pngOf(i)));
+    const result = await extractFeatures(backbone, list, store, { batchSize: 2 });
+    expect(result.computed).toBe(3);
+    expect(result.skipped).toHaveLength(1);
+    expect(result.skipped[0].name).toBe('img_2.png');
+    expect(result.skipped[0].reason).toMatch(/^its header declares 50000×50000 pixels .* more than the 100 MP an image may have here/);
+    expect([...(await store.names()).keys()].sort()).toEqual(['img_0.png', 'img_1.png', 'img_3.png']);
+  });
+
   it('computes each content once: duplicates under other names come from the cache', async () => {
     const store = new MemoryFeatureStore(identityOf(backbone));
     const result = await extractFeatures(backbone, images(6, (i) => pngOf(i % 2)), store, { batchSize: 2 });

@@ -73,6 +73,47 @@ describe('mirrored training integrity and faults', () => {
     expect(spawner.exited.every(Boolean)).toBe(true);
   });
 
+  // Issue 15.1: a replica that stops answering mid-step (its thread alive, blocked for good in the step).
+  // The bound is the trainer's rule (10 × the median step time) with its floor lowered from 30 s to 3 s for
+  // the test; the hang itself is real and never ends, so only the bound decides how long the test waits.
+  const hangCases: [string, 'ring' | 'postMessage', 'remaining' | 'restart'][] = [
+    ['hung, ring, resume with the remaining', 'ring', 'remaining'],
+    ['hung, postMessage, restart the lost one', 'postMessage', 'restart'],
+  ];
+  test.each(hangCases)('%s', { timeout: 120_000 }, async (_name, allReduce, mode) => {
+    const faultStep = 3;
+    const reference = await referenceRun(6);
+    const { trainer, events, store, spawner } = makeTrainer(
+      { replicas: 3, allReduce },
+      { faults: [{ replica: 1, fault: { step: faultStep, kind: 'hang' } }], hangBound: { factor: 10, minMs: 3000, firstStepMs: 60_000 } },
+    );
+    const paused = whenPaused(events, (l) => trainer.on(l));
+    const run = trainer.start();
+    const reason = await paused;
+    expect(reason).toMatch(/^Replica 1 stopped answering: no result for step 3 after \d+\.\d s \(the bound is 10 × the median step time of \d+ ms, at least 3\.0 s\); the worker is alive but silent \(step 3\)\. Resume with the remaining replicas or restart the lost one\.$/);
+    expect(trainer.state).toBe('paused');
+    expect(events.find((e) => e.type === 'replicaFault')).toMatchObject({ replica: 1, step: faultStep, cause: 'hung' });
+    // Nothing of the hung step was applied; the last checkpoint is the step before, intact.
+    const last = store.saved.at(-1)!;
+    expect(last.step).toBe(faultStep);
+    expect(maxAbsDifference(last.state, reference.states[faultStep - 1])).toBeLessThan(1e-5);
+    expect(events.filter((e) => e.type === 'stepCompleted')).toHaveLength(faultStep);
+
+    if (mode === 'remaining') trainer.resume();
+    else trainer.recoverWith('restart');
+    await run;
+    expect(trainer.state).toBe('finished');
+    expect(events.filter((e) => e.type === 'mirroredSetup').at(-1)).toMatchObject(
+      mode === 'remaining' ? { replicas: 2, replicaIds: [0, 2] } : { replicas: 3, replicaIds: [0, 2, 3] },
+    );
+    const completed = events.filter((e) => e.type === 'stepCompleted').map((e) => (e.type === 'stepCompleted' ? e.step : -1));
+    expect(completed).toEqual([1, 2, 3, 4, 5, 6]);
+    const losses = stepLosses(events);
+    reference.losses.forEach((loss, step) => expect(losses.get(step)).toBeCloseTo(loss, 5));
+    // The hung worker was ended too (terminated while blocked), not left running.
+    expect(spawner.exited.every(Boolean)).toBe(true);
+  });
+
   test('stop while paused after a fault ends every worker and keeps the checkpoint', async () => {
     const { trainer, events, store, spawner } = makeTrainer(
       { replicas: 2, allReduce: 'ring' },

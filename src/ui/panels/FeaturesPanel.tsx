@@ -6,6 +6,7 @@ import { useStudio, useStudioStore } from '../storeContext.tsx';
 import { useSession } from '../panelKit/hooks.ts';
 import { WeightsFilesPicker } from '../features/WeightsFilesPicker.tsx';
 import { WeightsRecipe } from '../features/WeightsRecipe.tsx';
+import { BackendSetting } from '../backend/BackendSetting.tsx';
 import '../panelKit/panels.css';
 
 export function FeaturesPanel() {
@@ -75,6 +76,7 @@ export function FeaturesPanel() {
           </div>
         )}
       </Setting>
+      <BackendSetting kind="extraction" />
       <div className="sp-actions">
         <button
           type="button"

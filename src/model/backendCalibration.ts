@@ -65,7 +65,8 @@ export interface Calibration {
   durationMs: number;
 }
 
-const rate = (perSecond: number): string => (perSecond >= 100 ? perSecond.toFixed(0) : perSecond.toPrecision(2));
+// Two significant digits below 10 (0.80, 3.1); whole numbers above (99.6 read '1.0e+2' with toPrecision).
+const rate = (perSecond: number): string => (perSecond >= 10 ? perSecond.toFixed(0) : perSecond.toPrecision(2));
 
 /** The figures and the choice in one line. */
 export function describeCalibration(unit: string, figures: readonly BackendFigure[], chosen: BackendFigure): string {

@@ -107,8 +107,8 @@ describe.skipIf(skipUnlessPresent(chromiumMissing, 'Chromium'))('backend auto in
     await setNumber(page, 'Batch size', 16);
     await setNumber(page, 'BLEU sample', 0);
     await page.getByTestId('train-start').click();
-    await page.locator('[data-testid=training-state][data-state=finished]').waitFor({ timeout: HANG_BOUND_MS });
     const training = await calibration(page, 'training');
+    await page.locator('[data-testid=training-state][data-state=finished]').waitFor({ timeout: HANG_BOUND_MS });
     console.log(`[backend auto] training: ${training.line}`);
     expect(training.chosen).toBe('wasm');
     expectBothMeasured(training.figures, 'tokens/s', training.line);
@@ -127,10 +127,12 @@ describe.skipIf(skipUnlessPresent(chromiumMissing, 'Chromium'))('backend auto in
     const imagePath = join(dir, 'red-circle.png');
     await writeFile(imagePath, redCircle());
     await tab(page, 'Playground');
+    console.log('[backend auto] captioning on WebGPU after the switch');
     await page.getByTestId('playground-input').setInputFiles(imagePath);
     await page.locator('[data-testid=playground-item][data-status=done]').first().waitFor({ timeout: HANG_BOUND_MS });
     expect(((await page.getByTestId('playground-caption').first().textContent()) ?? '').trim().length).toBeGreaterThan(0);
     await rm(dir, { recursive: true, force: true });
+    console.log('[backend auto] a run on WebGPU');
     // The next run's replica starts WebGPU.
     await tab(page, 'Training');
     await page.getByTestId('train-start').click();

@@ -172,7 +172,8 @@ export class PageBackendController {
       try {
         // Loaded on first use: the calibration's model code stays out of the page's first chunk.
         const { calibrateBackends } = await import('../model/backendCalibration.ts');
-        const calibration = await calibrateBackends(made.candidates, workload);
+        // A software adapter is never chosen by auto: its probe is shown, its full step (minutes on SwiftShader) spared.
+        const calibration = await calibrateBackends(made.candidates, workload, { softwareFullSize: false });
         const record: CalibrationRecord = {
           unit: calibration.unit,
           figures: calibration.figures.map((f) => ({ ...f })),

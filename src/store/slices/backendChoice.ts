@@ -22,6 +22,7 @@ export interface CalibrationFigure {
   perSecond: number | null;
   /** Measured on the small probe only (already slower per step than the chosen one's full step). */
   probeOnly?: boolean;
+  probeOnlyBecause?: 'slower' | 'software';
   error?: string;
 }
 

@@ -87,7 +87,7 @@ describe('PageBackendController', () => {
     const record = await controller.calibrate('training', workload);
     expect(record?.chosen).toBe('wasm');
     expect(state.active).toBe('wasm');
-    expect(record?.line).toBe('wasm 720 tokens/s, webgpu (google swiftshader, software) 110 tokens/s, cpu 40 tokens/s (on a small probe, already slower per step than wasm\'s full step): using wasm');
+    expect(record?.line).toBe("wasm 720 tokens/s, webgpu (google swiftshader, software) 110 tokens/s (on a small probe; a software emulation is not measured further), cpu 40 tokens/s (on a small probe, already slower per step than wasm's full step): using wasm");
     const s = store.getState();
     expect(s.backendChoice.calibrations.training?.line).toBe(record?.line);
     expect(s.backendChoice.calibrating).toBeNull();

@@ -50,6 +50,8 @@ export interface BackendFigure {
   perSecond: number | null;
   /** Measured on the probe only (its small step already took longer than a full step elsewhere): the probe's figure. */
   probeOnly?: boolean;
+  /** Why only the probe: 'slower' (above) or 'software' (a software adapter, with `softwareFullSize: false`). */
+  probeOnlyBecause?: 'slower' | 'software';
   /** Why it failed. */
   error?: string;
 }
@@ -65,14 +67,21 @@ export interface Calibration {
   durationMs: number;
 }
 
-const rate = (perSecond: number): string => (perSecond >= 100 ? perSecond.toFixed(0) : perSecond.toPrecision(2));
+// Two significant digits below 10 (0.80, 3.1); whole numbers above (99.6 read '1.0e+2' with toPrecision).
+const rate = (perSecond: number): string => (perSecond >= 10 ? perSecond.toFixed(0) : perSecond.toPrecision(2));
 
 /** The figures and the choice in one line. */
 export function describeCalibration(unit: string, figures: readonly BackendFigure[], chosen: BackendFigure): string {
   const parts = figures.map((f) =>
     f.perSecond === null
       ? `${f.label} failed (${f.error})`
-      : `${f.label} ${rate(f.perSecond)} ${unit}${f.probeOnly ? ` (on a small probe, already slower per step than ${chosen.label}'s full step)` : ''}`,
+      : `${f.label} ${rate(f.perSecond)} ${unit}${
+          !f.probeOnly
+            ? ''
+            : f.probeOnlyBecause === 'software'
+              ? ' (on a small probe; a software emulation is not measured further)'
+              : ` (on a small probe, already slower per step than ${chosen.label}'s full step)`
+        }`,
   );
   let line = `${parts.join(', ')}: using ${chosen.label}`;
   const fasterSoftware = figures.find((f) => f.software && f.perSecond !== null && chosen.perSecond !== null && f.perSecond > chosen.perSecond);
@@ -99,7 +108,15 @@ export function chooseFastest(figures: readonly BackendFigure[]): BackendFigure 
  * minute on this project's machine). The probe is not used to rank: per step, wasm has little fixed cost and
  * WebGPU much, so one image can rank them the other way round. Throws when no candidate could run it.
  */
-export async function calibrateBackends(candidates: readonly BackendCandidate[], workload: CalibrationWorkload): Promise<Calibration> {
+export async function calibrateBackends(
+  candidates: readonly BackendCandidate[],
+  workload: CalibrationWorkload,
+  /**
+   * `softwareFullSize: false`: a software adapter gets the probe only once another backend has a full figure
+   * (it is never chosen on its own; the page's full training batch on SwiftShader took minutes). Default true.
+   */
+  options: { softwareFullSize?: boolean } = {},
+): Promise<Calibration> {
   const started = performance.now();
   const figures: BackendFigure[] = candidates.map((c) => ({ backend: c.backend, label: c.label, software: c.software, perSecond: null }));
   const stepMs: (number | null)[] = candidates.map(() => null);
@@ -125,6 +142,12 @@ export async function calibrateBackends(candidates: readonly BackendCandidate[],
   for (const i of order) {
     if (stepMs[i]! >= quickestFullMs) {
       figures[i].probeOnly = true;
+      figures[i].probeOnlyBecause = 'slower';
+      continue;
+    }
+    if (figures[i].software && options.softwareFullSize === false && quickestFullMs < Infinity) {
+      figures[i].probeOnly = true;
+      figures[i].probeOnlyBecause = 'software';
       continue;
     }
     await run(i, 'full');

@@ -212,7 +212,7 @@ function size(shape: number[]): number {
   return shape.reduce((a, b) => a * b, 1);
 }
 
-/** For src/engine/mirrored/worker/registry.ts: `caption: async () => (await import('../model/replicaStep.ts')).createCaptionReplicaModel`. */
+/** For src/engine/mirrored/worker/registry.ts: `caption: async () => (await import('./replicaStep.ts')).createCaptionReplicaModel`. */
 export const createCaptionReplicaModel: ReplicaModelFactory = async (options, context: ReplicaContext) => {
   const requested = options as CaptionReplicaOptions & { fusedKernels?: boolean };
   // This worker's own kernels: fused WGSL (and f16) when its device allows, the reason otherwise.

@@ -7,13 +7,14 @@ import { createStore, type StoreApi } from 'zustand/vanilla';
 import { createDatasetSlice, type DatasetSlice } from './slices/dataset.ts';
 import { defaultDeps, type StudioDeps } from './deps.ts';
 import { createUiSlice, type UiSlice } from './slices/ui.ts';
+import { createBackendChoiceSlice, type BackendChoiceSlice } from './slices/backendChoice.ts';
 import { createEvaluationSlice, type EvaluationSlice } from './slices/evaluation.ts';
 import { createFeaturesSlice, type FeaturesSlice } from './slices/features.ts';
 import { createModelSlice, type ModelSlice } from './slices/model.ts';
 import { createPlaygroundSlice, type PlaygroundSlice } from './slices/playground.ts';
 import { createTrainingSlice, type TrainingSlice } from './slices/training.ts';
 
-export type StudioState = UiSlice & DatasetSlice & FeaturesSlice & TrainingSlice & EvaluationSlice & PlaygroundSlice & ModelSlice;
+export type StudioState = UiSlice & DatasetSlice & FeaturesSlice & TrainingSlice & EvaluationSlice & PlaygroundSlice & ModelSlice & BackendChoiceSlice;
 export type StudioStore = StoreApi<StudioState>;
 
 export function createStudioStore(deps: Partial<StudioDeps> = {}): StudioStore {
@@ -26,5 +27,6 @@ export function createStudioStore(deps: Partial<StudioDeps> = {}): StudioStore {
     ...createEvaluationSlice<StudioState>(args[0]),
     ...createPlaygroundSlice<StudioState>(args[0]),
     ...createModelSlice<StudioState>(args[0]),
+    ...createBackendChoiceSlice<StudioState>(args[0]),
   }));
 }

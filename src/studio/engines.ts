@@ -7,30 +7,43 @@ import * as tf from '@tensorflow/tfjs';
 import { buildCorpus } from '../core/text/protocols.ts';
 import type { Corpus, Folder, LoadedDataset, Protocol } from '../core/data/types.ts';
 import { scoreCaptions } from '../core/metrics/bleu.ts';
-import { selectBackend, type BackendChoice } from '../gpu/backendSelect.ts';
 import type { BackendName, TrainerEvent } from '../engine/training/trainer.ts';
 import type { Backbone } from '../model/backbones/types.ts';
 import type { BackboneRequest, DatasetAccess, StudioEngines } from './ports.ts';
 import type { StudioStore } from '../store/studioStore.ts';
 import { weightsLabelOf } from '../store/slices/features.ts';
+import { PageBackendController } from './pageBackend.ts';
+import type { CalibrationWorkload } from '../model/backendCalibration.ts';
 
-/** `?backend=wasm` (tests, slow machines) starts the backend search there; default webgpu → webgl → wasm → cpu. */
-export function requestedBackend(): BackendName | undefined {
-  if (typeof location === 'undefined') return undefined;
-  const value = new URLSearchParams(location.search).get('backend');
-  return value === 'webgpu' || value === 'webgl' || value === 'wasm' || value === 'cpu' ? value : undefined;
+/** Images per batch of the page's extraction (and of its calibration's full step). */
+const EXTRACT_BATCH = 8;
+
+/** `?backend=wasm` (tests, slow machines): an explicit choice, no calibration; absent: the tab's setting or auto. */
+export function requestedBackend(): string | null {
+  if (typeof location === 'undefined') return null;
+  return new URLSearchParams(location.search).get('backend');
 }
 
-let backendChoice: Promise<BackendChoice> | null = null;
+/** The setting (auto / webgpu / wasm) kept for this browser tab. */
+const tabStorage = {
+  get: () => (typeof sessionStorage === 'undefined' ? null : sessionStorage.getItem('caption-studio.backend')),
+  set: (value: string) => (typeof sessionStorage === 'undefined' ? undefined : sessionStorage.setItem('caption-studio.backend', value)),
+};
 
-/** Chooses the page's tfjs backend once (extraction and in-page training share it). */
-export function pageBackend(): Promise<BackendChoice> {
-  backendChoice ??= selectBackend({
-    gpu: typeof navigator !== 'undefined' ? ((navigator as { gpu?: GPU }).gpu ?? null) : null,
-    start: requestedBackend(),
-    prepareWasm: async () => (await import('../engine/platform/browserWasm.ts')).prepareBrowserWasm(),
+/** The page's backend controller: its candidates are navigator.gpu's adapter, wasm and cpu. */
+export function createPageBackend(): PageBackendController {
+  return new PageBackendController({
+    address: requestedBackend(),
+    storage: tabStorage,
+    candidates: async () => {
+      const [{ browserBackendCandidates }, { prepareBrowserWasm }] = await Promise.all([
+        import('../engine/platform/browserBackendCandidates.ts'),
+        import('../engine/platform/browserWasm.ts'),
+      ]);
+      const gpu = typeof navigator !== 'undefined' ? ((navigator as { gpu?: GPU }).gpu ?? null) : null;
+      return browserBackendCandidates({ gpu, prepareWasm: () => prepareBrowserWasm() });
+    },
   });
-  return backendChoice;
 }
 
 /** `?units=16` shrinks the caption model (256 in the notebook) for quick demos and browser tests. */
@@ -40,8 +53,10 @@ export function modelSizeOverride(): { units: number; embedDim: number } | undef
   return Number.isInteger(units) && units > 0 ? { units, embedDim: units } : undefined;
 }
 
-export function createStudioEngines(): StudioEngines {
+export function createStudioEngines(backends: PageBackendController = createPageBackend()): StudioEngines {
+  const pageBackend = () => backends.start();
   let backbone: Backbone | null = null;
+  let releaseHold: (() => void) | null = null;
   // Precision and kernels are decided from describeBackend (the page's choice); replica workers start their
   // search at the page's backend and install the same kernels on their own device (replicaStep's factory).
   const missingReasons: NonNullable<StudioEngines['missingReasons']> = {};
@@ -60,12 +75,16 @@ export function createStudioEngines(): StudioEngines {
         import('../engine/features/extract.ts'),
         import('../engine/features/cacheIdb.ts'),
         import('../engine/features/cache.ts'),
-        import('../model/imageDecodeBrowser.ts'),
+        import('../model/images/decodeBrowser.ts'),
       ]);
       options.onStatus('loading-weights');
       // The cache and checkpoints are worth keeping: ask the browser not to evict them under pressure.
       void (await import('../engine/platform/storage.ts')).requestPersistentStorage();
       const loaded = await useBackbone(options);
+      // Auto: a warm batch through this backbone on each backend; tfjs then runs on the faster.
+      const { backboneWorkload } = await import('../model/backendCalibration.ts');
+      // A failed calibration is said in the panel; the extraction goes on on the backend the page had.
+      await backends.calibrate('extraction', backboneWorkload(loaded, EXTRACT_BATCH), `${loaded.id}:${loaded.weightsId}`).catch(() => null);
       const identity = identityOf(loaded);
       const store = typeof indexedDB !== 'undefined' ? await IdbFeatureStore.open(identity) : new MemoryFeatureStore(identity);
       const startMs = performance.now();
@@ -74,7 +93,7 @@ export function createStudioEngines(): StudioEngines {
         const result = await extractFeatures(loaded, options.images, store, {
           signal: options.signal,
           decode: defaultImageDecoder(),
-          batchSize: 8,
+          batchSize: EXTRACT_BATCH,
           onProgress: (p) => options.onProgress({ done: p.done, total: p.total, cached: p.cached, elapsedMs: performance.now() - startMs }),
         });
         return {
@@ -113,7 +132,7 @@ export function createStudioEngines(): StudioEngines {
         await useBackbone(request);
       }
       if (!backbone) throw new Error('no backbone');
-      const [{ imageToInput }, { defaultImageDecoder }] = await Promise.all([import('../model/imageDecode.ts'), import('../model/imageDecodeBrowser.ts')]);
+      const [{ imageToInput }, { defaultImageDecoder }] = await Promise.all([import('../model/images/decode.ts'), import('../model/images/decodeBrowser.ts')]);
       const net = backbone;
       const out: Float32Array[] = [];
       for (const image of images) {
@@ -137,6 +156,11 @@ export function createStudioEngines(): StudioEngines {
       return { bleu1: s.bleu1, bleu2: s.bleu2, bleu3: s.bleu3, bleu4: s.bleu4 };
     },
     async createTraining(inputs) {
+      await pageBackend();
+      // Auto: one training step of this run's model on one batch, on each backend (the page's thread measures
+      // for a run in workers too: each replica then starts the chosen backend in its own worker).
+      const { workload, key } = await trainingWorkload(inputs);
+      await backends.calibrate('training', workload, key).catch(() => null);
       const choice = await pageBackend();
       const [{ createStudioTraining }, { IdbCheckpointStore }, { spawnBrowserReplica }] = await Promise.all([
         import('./training.ts'),
@@ -154,6 +178,9 @@ export function createStudioEngines(): StudioEngines {
         replicaBackend: choice.backend === 'webgl' ? 'wasm' : choice.backend,
         spawnReplica: spawnBrowserReplica,
       });
+      // A run on this thread uses the page's backend: no calibration switches it while the run goes.
+      releaseHold?.();
+      releaseHold = inPage ? backends.hold(() => run.trainer.state === 'running' || run.trainer.state === 'paused') : null;
       const initialEvents: TrainerEvent[] =
         inPage ? [{ type: 'backendChosen', backend: choice.backend, adapter: choice.adapter, fallbackReason: choice.fallbackReason }] : [];
       return { ...run, initialEvents };
@@ -183,23 +210,31 @@ export function createStudioEngines(): StudioEngines {
       return studioModelFromFiles(Object.fromEntries(entries), 'notebook model', 'notebook');
     },
     missingReasons,
-    async describeBackend() {
-      const choice = await pageBackend();
-      const asked = requestedBackend();
-      return {
-        backend: choice.backend,
-        chosenBecause: asked
-          ? `the address asks to start at ${asked} (?backend=${asked})`
-          : 'the first of webgpu → webgl → wasm → cpu that works in this browser',
-        shaderF16: choice.engine?.shaderF16 ?? false,
-        ...(choice.adapter ? { adapter: choice.adapter } : {}),
-        ...(choice.fallbackReason ? { fallbackReason: choice.fallbackReason } : {}),
-        ...(choice.engine
-          ? { features: [...choice.engine.report.features].sort(), limits: { ...choice.engine.report.limits }, isSoftware: choice.engine.report.isSoftware }
-          : {}),
-      };
-    },
+    describeBackend: pageBackend,
   };
+}
+
+/** One training step of the run's model (its vocabulary, sizes, layout, kernels) on one batch of its images. */
+async function trainingWorkload(inputs: Parameters<NonNullable<StudioEngines['createTraining']>>[0]): Promise<{ workload: CalibrationWorkload; key: string }> {
+  const [{ buildCaptionDataset, captionModelConfigFor }, { captionTrainingWorkload }] = await Promise.all([
+    import('../engine/training/captionData.ts'),
+    import('../model/backendCalibration.ts'),
+  ]);
+  const { config } = inputs;
+  const data = buildCaptionDataset(inputs.corpus, inputs.features);
+  const model = captionModelConfigFor(data, config.dropout, modelSizeOverride());
+  // The same model, batch and kernels measure the same: a run started again reuses the figures.
+  const key = JSON.stringify([model, config.layout, config.batchSize, config.fusedKernels, config.precision, data.train.length]);
+  const workload = captionTrainingWorkload({
+    config: model,
+    layout: config.layout,
+    images: data.train.slice(0, config.batchSize),
+    fusedKernels: config.fusedKernels,
+    precision: config.precision,
+    learningRate: config.learningRate,
+    seed: config.seed,
+  });
+  return { workload, key };
 }
 
 /**

@@ -4,20 +4,33 @@
  * (what a reload brings back).
  */
 import type { StudioStore } from '../store/studioStore.ts';
-import { createStudioEngines, datasetAccessFor } from './engines.ts';
+import { createPageBackend, createStudioEngines, datasetAccessFor } from './engines.ts';
+import { bindPageBackend, type PageBackendController } from './pageBackend.ts';
 import { idbPagePersistence, memoryPagePersistence, PageMemory, type RestoreOptions } from './pageMemory.ts';
 import { idbRunPersistence } from './runStore.ts';
 import { StudioSession } from './session.ts';
 
 const sessions = new WeakMap<StudioStore, StudioSession>();
 const memories = new WeakMap<StudioStore, PageMemory>();
+const backends = new WeakMap<StudioStore, PageBackendController>();
+
+/** The page's backend (auto with calibrations, or the one named) of this page's store: made once. */
+export function pageBackendFor(store: StudioStore): PageBackendController {
+  let controller = backends.get(store);
+  if (!controller) {
+    controller = createPageBackend();
+    bindPageBackend(store, controller);
+    backends.set(store, controller);
+  }
+  return controller;
+}
 
 /** The session of this page's store: made once, kept for the page's life. */
 export function sessionFor(store: StudioStore): StudioSession {
   let session = sessions.get(store);
   if (!session) {
     const persistence = typeof indexedDB === 'undefined' ? null : idbRunPersistence();
-    session = new StudioSession(store, datasetAccessFor(store), createStudioEngines(), persistence);
+    session = new StudioSession(store, datasetAccessFor(store), createStudioEngines(pageBackendFor(store)), persistence);
     sessions.set(store, session);
     // A run saved before a reload comes back: its charts at once, its model when the build can import it.
     void session.restoreLastRun();

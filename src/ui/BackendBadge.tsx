@@ -37,6 +37,7 @@ export function BackendBadge() {
   useSession();
   const page = useStudio((s) => s.training.pageBackend);
   const run = useStudio((s) => (s.training.state === 'running' || s.training.state === 'paused' ? s.training.backend : null));
+  const calibrating = useStudio((s) => s.backendChoice.calibrating);
   const headline = backendHeadline(page, run);
   if (!headline) {
     return (
@@ -47,7 +48,10 @@ export function BackendBadge() {
   }
   return (
     <span className="backend-head" data-testid="backend-badge" data-backend={headline.backend}>
-      <span className={`badge ${headline.realGpu ? 'badge-ok' : 'badge-warn'}`}>{headline.badge}</span>
+      <span className={`badge ${headline.realGpu ? 'badge-ok' : 'badge-warn'}`}>
+        {headline.badge}
+        {calibrating ? ` · measuring the backends before ${calibrating}…` : ''}
+      </span>
       {headline.why ? (
         <span className="backend-why" data-testid="backend-why">
           {headline.why}

@@ -323,7 +323,8 @@ export async function weightsDownloadFailure(browser: Browser, baseUrl: string):
  */
 export async function precisionOnWebGpu(browser: Browser, baseUrl: string): Promise<{ errors: string[] }> {
   // 40 demo images: extraction and training on SwiftShader's emulated WebGPU take seconds, not minutes.
-  const { page, errors } = await openPage(browser, `${baseUrl}?units=16&demoImages=40`);
+  // `backend=webgpu`: named, since auto never picks a software adapter by itself (tests/e2e/backendAuto.test.ts).
+  const { page, errors } = await openPage(browser, `${baseUrl}?units=16&demoImages=40&backend=webgpu`);
   await page.locator('[data-testid=dataset-status][data-status=ready]').waitFor({ timeout: HANG_BOUND_MS });
   expect(await page.getByTestId('key-numbers').textContent()).toContain('40images');
   await tab(page, 'Training');

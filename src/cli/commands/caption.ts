@@ -15,7 +15,7 @@ import { loadBackbone, WeightsError, type BackboneName } from '../../model/backb
 import { demoBackboneWeights } from '../../model/backbones/demoBackboneNode.ts';
 import { nodeWeights } from '../../model/backbones/loadWeightsNode.ts';
 import { Captioner } from '../../model/captioner.ts';
-import { imageToInput } from '../../model/imageDecode.ts';
+import { imageToInput } from '../../model/images/decode.ts';
 import { loadCaptionModel } from '../../model/weightsIo.ts';
 import { choiceOption, integerOption, parseCommandArgs } from '../args.ts';
 import type { Command } from '../command.ts';

@@ -19,7 +19,7 @@ import { DEMO_BACKBONE_FOLDER, DEMO_FEATURE_DIM, loadBackbone, WeightsError, typ
 import { demoBackboneWeights } from '../../model/backbones/demoBackboneNode.ts';
 import { nodeWeights } from '../../model/backbones/loadWeightsNode.ts';
 import { autoBackend } from '../backendAuto.ts';
-import { createNodeDecoderPool } from '../../model/imageDecodeNode.ts';
+import { createNodeDecoderPool } from '../../model/images/decodeNode.ts';
 import { choiceOption, integerOption, parseCommandArgs, positionals } from '../args.ts';
 import type { Command } from '../command.ts';
 import { EXIT, UsageError } from '../errors.ts';

@@ -7,7 +7,7 @@
 import type { FeatureIdentity } from '../../model/backbones/types.ts';
 import * as tf from '@tensorflow/tfjs';
 import type { Backbone } from '../../model/backbones/types.ts';
-import { imageToInput, ImageDecodeError, type ImageDecoder, type ResizeMethod } from '../../model/imageDecode.ts';
+import { imageToInput, ImageDecodeError, type ImageDecoder, type ResizeMethod } from '../../model/images/decode.ts';
 import { sha256Hex, type FeatureRecord, type FeatureStore } from './cache.ts';
 
 export interface ExtractProgress {
@@ -52,7 +52,7 @@ export interface ExtractOptions {
   batchSize?: number;
   signal?: AbortSignal;
   onProgress?: (progress: ExtractProgress) => void;
-  /** Default: the JS decoders; the page passes its native decoder (imageDecodeBrowser). */
+  /** Default: the JS decoders; the page passes its native decoder (images/decodeBrowser.ts). */
   decode?: ImageDecoder;
 }
 

@@ -11,7 +11,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { generateDemoScenes, renderScene, type DemoScene } from '../../core/data/demo.ts';
-import { resizeRgb } from '../imageDecode.ts';
+import { resizeRgb } from '../images/decode.ts';
 import { preprocessTf } from './preprocess.ts';
 import { buildDemoBackbone, DEMO_ATTRIBUTE_HEADS, DEMO_BACKBONE_INPUT, DEMO_CONV_FILTERS, DEMO_HIDDEN_LAYER, decodeAttributes } from './demoBackbone.ts';
 

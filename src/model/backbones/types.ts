@@ -3,7 +3,7 @@
  * Plain-data fields (name, id, featureDim, weights, weightsId) travel into the feature cache, the store and
  * the UI unchanged; the tfjs models stay behind `extract`/`classify`.
  */
-import type { ResizeMethod } from '../imageDecode.ts';
+import type { ResizeMethod } from '../images/decode.ts';
 import type * as tf from '@tensorflow/tfjs';
 
 /** `demo`: the small CNN pretrained by this project on the demo dataset's pictures (demoBackbone.ts). */
@@ -43,7 +43,7 @@ export interface Backbone {
    */
   readonly weightsId: string;
   /**
-   * @param rgb [batch, inputSize, inputSize, 3] float32 RGB in 0..255 (what `imageDecode` produces).
+   * @param rgb [batch, inputSize, inputSize, 3] float32 RGB in 0..255 (what `images/decode.ts` produces).
    * @returns features [batch, featureDim]; the caller disposes it.
    */
   extract(rgb: tf.Tensor4D): tf.Tensor2D;

@@ -1,5 +1,6 @@
 /** The panels' way to the page's StudioSession (made by the studio's composition root, one per store). */
-import { pageMemoryFor, sessionFor } from '../../studio/root.ts';
+import { pageBackendFor, pageMemoryFor, sessionFor } from '../../studio/root.ts';
+import type { PageBackendController } from '../../studio/pageBackend.ts';
 import type { PageMemory } from '../../studio/pageMemory.ts';
 import type { StudioSession } from '../../studio/session.ts';
 import { useStudioStore } from '../storeContext.tsx';
@@ -10,4 +11,9 @@ export function useSession(): StudioSession {
 
 export function usePageMemory(): PageMemory {
   return pageMemoryFor(useStudioStore());
+}
+
+/** The page's backend: the setting (auto / webgpu / wasm) switches it. */
+export function usePageBackend(): PageBackendController {
+  return pageBackendFor(useStudioStore());
 }

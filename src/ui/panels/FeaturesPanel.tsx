@@ -7,6 +7,7 @@ import { useSession } from '../panelKit/hooks.ts';
 import { WeightsFilesPicker } from '../features/WeightsFilesPicker.tsx';
 import { WeightsRecipe } from '../features/WeightsRecipe.tsx';
 import { weightsChoicesFor, type WeightsChoice } from '../../store/slices/features.ts';
+import { BackendSetting } from '../backend/BackendSetting.tsx';
 import '../panelKit/panels.css';
 import type { FeaturesData } from '../../store/slices/features.ts';
 
@@ -91,6 +92,7 @@ export function FeaturesPanel() {
           </div>
         )}
       </Setting>
+      <BackendSetting kind="extraction" />
       <div className="sp-actions">
         <button
           type="button"

@@ -1,4 +1,5 @@
 import { BackendInfo } from '../training/BackendInfo.tsx';
+import { BackendSetting } from '../backend/BackendSetting.tsx';
 import { GanttChart } from '../training/GanttChart.tsx';
 import { EpochBleuChart, EpochLossChart, StepLossChart } from '../training/LossCharts.tsx';
 import { LossScaleChart, ThroughputChart } from '../training/RateCharts.tsx';
@@ -18,6 +19,7 @@ export function TrainingPanel() {
     <section className="panel sp-panel" aria-labelledby="panel-title-training">
       <h2 id="panel-title-training">Training</h2>
       <PageGpuInfo />
+      <BackendSetting kind="training" />
       <SettingsFold>
         <TrainingSettings />
       </SettingsFold>

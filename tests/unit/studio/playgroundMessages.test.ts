@@ -1,6 +1,6 @@
 /** Playground messages name a file once, whatever layer put the name into the error. */
 import { describe, expect, it } from 'vitest';
-import { ImageDecodeError } from '../../../src/model/imageDecode';
+import { ImageDecodeError } from '../../../src/model/images/decode';
 import { StudioSession } from '../../../src/studio/session';
 import type { Captioner } from '../../../src/model/captioner';
 import type { StudioModel } from '../../../src/studio/model';

@@ -107,7 +107,7 @@ describe('extractFeatures', () => {
     expect(events.at(-1)).toMatchObject({ total: 5, computed: 5, cached: 0, skipped: 0, etaSeconds: 0 });
     expect(events.at(-1)!.imagesPerSecond).toBeGreaterThan(0);
     // Same numbers as one direct call at batch 1 (batching must not change results).
-    const { imageToInput } = await import('../../../../src/model/imageDecode.ts');
+    const { imageToInput } = await import('../../../../src/model/images/decode.ts');
     const input = tf.tensor4d(await imageToInput(pngOf(3), 'img_3.png', 32), [1, 32, 32, 3]);
     const direct = backbone.extract(input);
     const expected = direct.dataSync();

@@ -7,7 +7,7 @@ import '@tensorflow/tfjs-backend-wasm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadBackbone, WeightsError, type Backbone } from '../../../../src/model/backbones/index.ts';
 import { nodeWeights } from '../../../../src/model/backbones/loadWeightsNode.ts';
-import { imageToInput } from '../../../../src/model/imageDecode.ts';
+import { imageToInput } from '../../../../src/model/images/decode.ts';
 import { sharedDir } from '../../../paths';
 import { skipUnlessPresent } from '../../../prerequisites.ts';
 

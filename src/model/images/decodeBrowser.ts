@@ -2,7 +2,7 @@
  * Native decoding in a page or a worker: createImageBitmap + OffscreenCanvas (both exist in workers).
  * Falls back to the JS decoders where they are missing (Node, old browsers).
  */
-import { ImageDecodeError, checkImageHeader, decodeImageJs, type ImageDecoder, type RgbImage } from './imageDecode.ts';
+import { ImageDecodeError, checkImageHeader, decodeImageJs, type ImageDecoder, type RgbImage } from './decode.ts';
 
 export function hasNativeDecode(): boolean {
   return typeof createImageBitmap === 'function' && typeof OffscreenCanvas === 'function';

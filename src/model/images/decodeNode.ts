@@ -7,7 +7,7 @@
 import { createRequire } from 'node:module';
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
-import { checkImageHeader, decodeImageJs, ImageDecodeError, sniffImageType, type ImageDecoder, type RgbImage } from './imageDecode.ts';
+import { checkImageHeader, decodeImageJs, ImageDecodeError, sniffImageType, type ImageDecoder, type RgbImage } from './decode.ts';
 
 // The worker is evaluated source (no TypeScript loader needed inside it); it requires jpeg-js by path.
 const workerSource = (jpegJsPath: string): string => `

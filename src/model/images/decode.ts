@@ -1,11 +1,11 @@
 /**
  * Image bytes → RGB pixels → the backbone's square input. Pure JavaScript (jpeg-js, fast-png), so the same
- * code runs in Node, a page and a worker; imageDecodeBrowser.ts is the faster native path where
+ * code runs in Node, a page and a worker; decodeBrowser.ts is the faster native path where
  * createImageBitmap exists. No tfjs here: resizing is a small loop, which keeps this file testable alone.
  */
 import jpeg from 'jpeg-js';
 import { decode as decodePng } from 'fast-png';
-import { readImageSize } from '../core/data/imageInfo.ts';
+import { readImageSize } from '../../core/data/imageInfo.ts';
 
 /** Interleaved 8-bit RGB, row-major: data.length === width * height * 3. */
 export interface RgbImage {

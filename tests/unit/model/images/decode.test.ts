@@ -2,9 +2,9 @@ import * as tf from '@tensorflow/tfjs';
 import { encode as encodePng } from 'fast-png';
 import jpeg from 'jpeg-js';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { decodeImageJs, ImageDecodeError, imageToInput, MAX_IMAGE_PIXELS, resizeRgb, type RgbImage } from '../../../src/model/imageDecode.ts';
-import { jpegClaiming, pngClaiming } from '../../support/hostileFiles.ts';
-import { createNodeDecoderPool } from '../../../src/model/imageDecodeNode.ts';
+import { decodeImageJs, ImageDecodeError, imageToInput, MAX_IMAGE_PIXELS, resizeRgb, type RgbImage } from '../../../../src/model/images/decode.ts';
+import { jpegClaiming, pngClaiming } from '../../../support/hostileFiles.ts';
+import { createNodeDecoderPool } from '../../../../src/model/images/decodeNode.ts';
 
 beforeAll(async () => {
   await tf.setBackend('cpu');

@@ -45,8 +45,14 @@ export class SavedRuns {
     // Each checkpoint of the run going now is written down with the charts up to it.
     this.unsubscribe = store.subscribe((state, prev) => {
       const t = state.training;
-      if (t.lastCheckpoint !== prev.training.lastCheckpoint && t.lastCheckpoint && (t.state === 'running' || t.state === 'paused')) {
-        void this.persistence?.saveCurrent(chartOf(t)).catch(() => undefined);
+      if (t.lastCheckpoint !== prev.training.lastCheckpoint && t.lastCheckpoint && (t.state === 'running' || t.state === 'paused') && this.persistence) {
+        const { runId } = t;
+        const { step } = t.lastCheckpoint;
+        // Once written, the page says so: a reload from now on continues from this step.
+        this.persistence.saveCurrent(chartOf(t)).then(
+          () => this.store.getState().markKeptForReload(runId, step),
+          () => undefined,
+        );
       }
     });
   }

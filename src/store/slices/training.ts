@@ -85,6 +85,11 @@ export interface TrainingData {
   stepTimeMs: number;
   /** Which run the charts and the checkpoint are of (its start time, base 36): a continued run keeps it. */
   runId: string | null;
+  /**
+   * The step of the run's latest checkpoint that is written down for a reload (runStore's 'current' slot):
+   * a reload now offers to continue from it. Lags `lastCheckpoint` while that one is being written.
+   */
+  keptForReloadStep: number | null;
 }
 
 /** What the trainer's backendChosen event says: backend, adapter, precision and kernels, fall-back reasons. */
@@ -128,6 +133,8 @@ export interface TrainingSlice {
       Partial<Pick<TrainingData, 'dataset' | 'placement' | 'runId' | 'startedAtMs' | 'stepsPerEpoch' | 'state' | 'stateReason'>>,
   ): void;
   setTrainingError(error: SerializedError | null): void;
+  /** The checkpoint at `step` of run `runId` is written down for a reload (ignored once another run started). */
+  markKeptForReload(runId: string | null, step: number): void;
   /** The run comparison of the page before a reload. */
   restoreRunHistory(history: RunSummary[]): void;
   setPageBackend(pageBackend: PageBackend): void;
@@ -168,6 +175,7 @@ export function initialTrainingData(config: TrainConfig = defaultTrainConfig, pl
     stepsPerEpoch: null,
     stepTimeMs: 0,
     runId: null,
+    keptForReloadStep: null,
   };
 }
 
@@ -333,6 +341,8 @@ export function createTrainingSlice<T extends TrainingSlice>(set: SliceSet<T>): 
         configBasis: null,
       })),
     setTrainingError: (error) => update((t) => ({ ...t, error })),
+    markKeptForReload: (runId, step) =>
+      update((t) => (t.runId === runId && (t.state === 'running' || t.state === 'paused') ? { ...t, keptForReloadStep: Math.max(step, t.keptForReloadStep ?? step) } : t)),
     restoreRunHistory: (history) => update((t) => ({ ...t, history: history.slice(-maxRunHistory) })),
     setPageBackend: (pageBackend) => update((t) => ({ ...t, pageBackend })),
     addRunSummary: (summary) => update((t) => ({ ...t, history: [...t.history, summary].slice(-maxRunHistory) })),

@@ -31,7 +31,7 @@ export function RunHistory() {
         </thead>
         <tbody>
           {history.map((run, i) => (
-            <tr key={i} data-kernels={run.kernels} data-precision={run.precision}>
+            <tr key={i} data-kernels={run.kernels} data-precision={run.precision} data-ended={run.ended}>
               <td>{i + 1}</td>
               <td>{run.backend}</td>
               <td>{run.precision}</td>
@@ -40,7 +40,7 @@ export function RunHistory() {
               <td>{run.batchSize}</td>
               <td>
                 {run.steps}
-                {run.ended === 'stopped' ? ' (stopped)' : ''}
+                {` (${run.ended})`}
               </td>
               <td>{run.skippedSteps}</td>
               <td>{fmt(run.medianTokensPerSecond, 0)}</td>

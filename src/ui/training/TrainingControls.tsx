@@ -21,6 +21,8 @@ export function TrainingControls() {
   const steps = useStudio((s) => s.training.steps.step.length);
   const features = useStudio((s) => s.features.status);
   const checkpoint = useStudio((s) => s.training.lastCheckpoint);
+  const keptStep = useStudio((s) => s.training.keptForReloadStep);
+  const runId = useStudio((s) => s.training.runId);
   // The Dataset panel's notice for the protocol this run would use: an empty training split comes first.
   const emptyTrain = useStudio((s) =>
     s.protocol === s.training.config.protocol ? (s.splitNotices.find((notice) => notice.split === 'train')?.message ?? null) : null,
@@ -54,10 +56,15 @@ export function TrainingControls() {
         </button>
         {unavailable || notReady ? <span className="sp-reason">Unavailable: {unavailable ?? notReady}</span> : null}
       </div>
-      <p className="sp-status" aria-live="polite" data-testid="training-state" data-state={state} data-steps={steps}>
+      <p className="sp-status" aria-live="polite" data-testid="training-state" data-state={state} data-steps={steps} data-run-id={runId ?? ''}>
         {STATE_TEXT[state] ?? state}
         {reason && state !== 'running' ? ` (${reason})` : ''} · epoch {Math.min(epochsDone + (active ? 1 : 0), epochs)} of {epochs} · {steps} steps
       </p>
+      {active && keptStep !== null ? (
+        <p className="sp-status" data-testid="checkpoint-kept" data-step={keptStep}>
+          Checkpoint at step {keptStep} kept: a reload of this page offers to continue from it.
+        </p>
+      ) : null}
       <ErrorNote
         error={error ? { message: studentMessage(error.message, error.replica), detail: `${error.name}: ${error.message}${error.stack ? `\n${error.stack}` : ''}` } : null}
         testId="training-error"

@@ -66,6 +66,8 @@ describe('a reload in the middle of a run', () => {
     const a = storeA.getState().training;
     const checkpoint = a.lastCheckpoint!;
     expect(checkpoint.epoch).toBe(1);
+    // Once written down, the page says a reload continues from it.
+    await expect.poll(() => storeA.getState().training.keptForReloadStep, { timeout: HANG_BOUND_MS }).toBe(checkpoint.step);
 
     // Reload: the interrupted run, at its checkpoint.
     const storeB = testStore().store;

@@ -1,0 +1,167 @@
+/**
+ * A reload in the middle of a run, in Chromium (built app, `vite preview`, headless Debian Chromium, tfjs
+ * wasm): a first run finishes, a second one starts; once the page says its checkpoint is kept for a reload,
+ * the page is reloaded. The page then offers exactly that run's latest checkpoint ("continue from step N of
+ * the run started at …") with its settings and its charts up to step N, the first run is still in the run
+ * list reading as finished, and continuing finishes the second run under the same run id.
+ * With one replica in a worker and with 2 mirrored replicas (Web Workers, ring all-reduce).
+ *
+ * The run is paused once its checkpoint is kept, and the page reloaded while it is paused: a paused run has
+ * not ended (the reload interrupts it as it would a running one), and the pause holds it at a known step,
+ * so the test knows which checkpoint is the latest without depending on how fast the machine trains.
+ */
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildApp, chromiumMissing, launchChromium, openPage, screenshot, serveApp, type Served } from './harness.ts';
+import { skipUnlessPresent } from '../prerequisites.ts';
+import { HANG_BOUND_MS } from '../hangBound.ts';
+
+let served: Served;
+let browser: Browser;
+
+beforeAll(async () => {
+  if (chromiumMissing) return;
+  served = await serveApp(await buildApp());
+  browser = await launchChromium();
+}, HANG_BOUND_MS);
+
+afterAll(async () => {
+  await browser?.close();
+  await served?.close();
+});
+
+async function tab(page: Page, name: string): Promise<void> {
+  await page.getByRole('tab', { name: new RegExp(`^${name}`) }).click();
+}
+
+async function setNumber(page: Page, label: string, value: number): Promise<void> {
+  const input = page.getByLabel(label, { exact: true });
+  await input.fill(String(value));
+  await input.blur();
+}
+
+const numberOf = async (page: Page, testId: string, attribute: string) => Number(await page.getByTestId(testId).getAttribute(attribute));
+const state = (page: Page) => page.getByTestId('training-state').getAttribute('data-state');
+const waitState = (page: Page, value: string) => page.locator(`[data-testid=training-state][data-state=${value}]`).waitFor({ timeout: HANG_BOUND_MS });
+
+/** The settings both runs share: 40 demo images (28 to train on), batch 8, a tiny model, no BLEU decoding. */
+async function configure(page: Page, replicas: number, epochs: number): Promise<void> {
+  await setNumber(page, 'Epochs', epochs);
+  await setNumber(page, 'Batch size', 8);
+  await setNumber(page, 'Learning rate', 0.01);
+  await setNumber(page, 'BLEU sample', 0);
+  await setNumber(page, 'Replicas', replicas);
+  if (replicas > 1) await page.getByRole('radio', { name: /Ring/ }).check();
+}
+
+async function reloadMidRun(replicas: number, tag: string): Promise<{ errors: string[] }> {
+  const { page, errors } = await openPage(browser, `${served.url}?backend=wasm&units=16&demoImages=40`);
+  // A fresh browser context per test: no run of another case in this page's IndexedDB.
+  const shot = (name: string) => screenshot(page, `reload-${tag}-${name}.png`);
+  await page.locator('[data-testid=dataset-status][data-status=ready]').waitFor({ timeout: HANG_BOUND_MS });
+  await tab(page, 'Features');
+  await page.getByRole('radio', { name: /MobileNet/ }).check();
+  await page.getByRole('radio', { name: /Random/ }).check();
+  await page.getByTestId('extract-start').click();
+  await page.locator('[data-testid=features-status][data-status=done]').waitFor({ timeout: HANG_BOUND_MS });
+
+  // The first run: one epoch, to the end.
+  await tab(page, 'Training');
+  await configure(page, replicas, 1);
+  await page.getByTestId('train-start').click();
+  await waitState(page, 'finished');
+  const firstRunId = await page.getByTestId('training-state').getAttribute('data-run-id');
+  expect(firstRunId).toBeTruthy();
+  expect(await page.getByTestId('run-history').getAttribute('data-runs')).toBe('1');
+
+  // The second run: four epochs (a checkpoint at the end of each), interrupted after its first checkpoint.
+  const epochs = 4;
+  await setNumber(page, 'Epochs', epochs);
+  await setNumber(page, 'Learning rate', 0.005);
+  await page.getByTestId('train-start').click();
+  await page.getByTestId('checkpoint-kept').waitFor({ timeout: HANG_BOUND_MS });
+  await page.getByTestId('train-pause').click().catch(() => undefined);
+  await expect.poll(() => state(page), { timeout: HANG_BOUND_MS }).toMatch(/^(paused|finished)$/);
+  if ((await state(page)) !== 'paused') throw new Error('the second run ended before the test could pause it: no run to interrupt');
+  // The latest checkpoint is the one kept for a reload (a checkpoint passed just before the pause is being written).
+  const continueButton = page.getByTestId('train-continue');
+  const latestStep = async () => Number(((await continueButton.textContent()) ?? '').match(/\(step (\d+)\)/)?.[1] ?? NaN);
+  await expect.poll(async () => (await numberOf(page, 'checkpoint-kept', 'data-step')) === (await latestStep()), { timeout: HANG_BOUND_MS }).toBe(true);
+  const step = await latestStep();
+  expect(step).toBeGreaterThan(0);
+  const secondRunId = await page.getByTestId('training-state').getAttribute('data-run-id');
+  expect(secondRunId).toBeTruthy();
+  expect(secondRunId).not.toBe(firstRunId);
+  const lossChart = page.getByTestId('chart-step-loss');
+  const firstLoss = await lossChart.getAttribute('data-first');
+  const stepsBeforeReload = await numberOf(page, 'training-state', 'data-steps');
+  expect(stepsBeforeReload).toBeGreaterThanOrEqual(step);
+  await shot('1-before-reload');
+
+  await page.reload();
+  await tab(page, 'Training');
+  // The interrupted run, at its latest checkpoint.
+  const stateLine = page.getByTestId('training-state');
+  await expect.poll(async () => (await stateLine.textContent()) ?? '', { timeout: HANG_BOUND_MS }).toMatch(
+    new RegExp(`interrupted by a reload: continue from step ${step} of the run started at \\d\\d:\\d\\d:\\d\\d`),
+  );
+  expect(await stateLine.getAttribute('data-state')).toBe('stopped');
+  expect(await stateLine.getAttribute('data-run-id')).toBe(secondRunId);
+  expect(await numberOf(page, 'training-state', 'data-steps')).toBe(step);
+  expect(await numberOf(page, 'chart-step-loss', 'data-points')).toBe(step);
+  expect(await lossChart.getAttribute('data-first')).toBe(firstLoss);
+  const epochsBack = await numberOf(page, 'chart-epoch-loss', 'data-points');
+  expect(epochsBack).toBeGreaterThanOrEqual(1);
+  expect(epochsBack).toBeLessThan(epochs);
+  // Its settings are back.
+  expect(await page.getByLabel('Epochs', { exact: true }).inputValue()).toBe(String(epochs));
+  expect(await page.getByLabel('Batch size', { exact: true }).inputValue()).toBe('8');
+  expect(await page.getByLabel('Learning rate', { exact: true }).inputValue()).toBe('0.005');
+  expect(await page.getByLabel('Replicas', { exact: true }).inputValue()).toBe(String(replicas));
+  // The first run is still in the run list, reading as finished; the interrupted one has not ended.
+  const history = page.getByTestId('run-history');
+  await expect.poll(() => history.getAttribute('data-runs'), { timeout: HANG_BOUND_MS }).toBe('1');
+  expect(await history.locator('tbody tr').first().getAttribute('data-ended')).toBe('finished');
+  expect(await history.locator('tbody tr').first().textContent()).toContain('(finished)');
+  await shot('2-after-reload');
+
+  // Continue: the features come back from the cache; the run goes on from step N to its end, same run id.
+  await expect.poll(() => continueButton.isEnabled(), { timeout: HANG_BOUND_MS }).toBe(true);
+  expect(await continueButton.textContent()).toContain(`(step ${step})`);
+  await continueButton.click();
+  await waitState(page, 'finished');
+  expect(await stateLine.getAttribute('data-run-id')).toBe(secondRunId);
+  const total = await numberOf(page, 'chart-step-loss', 'data-points');
+  // Every epoch has the same number of steps: the run ends at epochs × (steps of its first epoch).
+  const firstEpochSteps = step / epochsBack;
+  expect(total).toBe(firstEpochSteps * epochs);
+  expect(await lossChart.getAttribute('data-first')).toBe(firstLoss);
+  expect(await numberOf(page, 'chart-epoch-loss', 'data-points')).toBe(epochs);
+  expect(await history.getAttribute('data-runs')).toBe('2');
+  expect(await history.locator('tbody tr').evaluateAll((rows) => rows.map((r) => r.getAttribute('data-ended')))).toEqual(['finished', 'finished']);
+  if (replicas > 1) expect((await page.getByTestId('training-backend').textContent()) ?? '').toContain(`${replicas} replicas`);
+  console.log(`[reload ${tag}] checkpoint kept at step ${step}, ${stepsBeforeReload} steps drawn at the reload, ${total} steps at the end`);
+  await shot('3-continued');
+
+  // One more reload: the continued run reads as finished, both runs listed.
+  await page.reload();
+  await tab(page, 'Training');
+  await expect.poll(() => state(page), { timeout: HANG_BOUND_MS }).toBe('finished');
+  expect(await stateLine.getAttribute('data-run-id')).toBe(secondRunId);
+  expect(await numberOf(page, 'chart-step-loss', 'data-points')).toBe(total);
+  await expect.poll(() => history.getAttribute('data-runs'), { timeout: HANG_BOUND_MS }).toBe('2');
+  await page.close();
+  return { errors };
+}
+
+describe.skipIf(skipUnlessPresent(chromiumMissing, 'Chromium'))('a reload in the middle of a run, in Chromium', () => {
+  it('one replica in a worker (wasm): continues the interrupted run from its latest checkpoint', async () => {
+    const { errors } = await reloadMidRun(1, 'r1');
+    expect(errors).toEqual([]);
+  });
+
+  it('2 mirrored replicas (wasm workers, ring all-reduce): the same', async () => {
+    const { errors } = await reloadMidRun(2, 'r2');
+    expect(errors).toEqual([]);
+  });
+});

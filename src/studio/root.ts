@@ -7,6 +7,7 @@ import type { StudioStore } from '../store/studioStore.ts';
 import { createPageBackend, createStudioEngines, datasetAccessFor } from './engines.ts';
 import { bindPageBackend, type PageBackendController } from './pageBackend.ts';
 import { idbPagePersistence, memoryPagePersistence, PageMemory, type RestoreOptions } from './pageMemory.ts';
+import { watchPageVisibility } from './pageVisibility.ts';
 import { idbRunPersistence } from './runStore.ts';
 import { StudioSession } from './session.ts';
 
@@ -32,6 +33,7 @@ export function sessionFor(store: StudioStore): StudioSession {
     const persistence = typeof indexedDB === 'undefined' ? null : idbRunPersistence();
     session = new StudioSession(store, datasetAccessFor(store), createStudioEngines(pageBackendFor(store)), persistence);
     sessions.set(store, session);
+    watchPageVisibility(store);
     // A run saved before a reload comes back: its charts at once, its model when the build can import it.
     void session.restoreLastRun();
   }

@@ -4,7 +4,7 @@
  * when a run ends, it is written with how it ended and its model (the archive, so the model comes back with
  * the id its results name), and the in-progress record is cleared.
  */
-import type { TrainingData } from '../store/slices/training.ts';
+import { stepsUpTo, type TrainingData } from '../store/slices/training.ts';
 import type { StudioStore } from '../store/studioStore.ts';
 import type { HeldModel } from './heldModel.ts';
 import { toStudioError } from './ports.ts';
@@ -24,11 +24,9 @@ export function runName(chart: Pick<SavedChart, 'startedAtMs'>): string {
 export function upToCheckpoint(chart: SavedChart): SavedChart {
   const step = chart.lastCheckpoint?.step;
   if (step === undefined) return chart;
-  const s = chart.steps;
-  const cut = <T>(column: T[]) => column.slice(0, step);
   return {
     ...chart,
-    steps: { step: cut(s.step), epoch: cut(s.epoch), loss: cut(s.loss), tokensPerSecond: cut(s.tokensPerSecond), lossScale: cut(s.lossScale), skipped: cut(s.skipped) },
+    steps: stepsUpTo(chart.steps, step),
     epochs: chart.epochs.filter((e) => e.epoch <= (chart.lastCheckpoint as { epoch: number }).epoch),
   };
 }

@@ -33,6 +33,8 @@ export class StudioSession {
   private readonly features: FeatureWork;
   private readonly unfollowDefaults: () => void;
   private run: TrainingRun | null = null;
+  /** The run started last, until it has ended and its model is kept (a move to a worker waits for that). */
+  private training: Promise<void> = Promise.resolve();
   private unbind: (() => void) | null = null;
   private readonly model: HeldModel;
   private readonly savedRuns: SavedRuns;
@@ -128,7 +130,25 @@ export class StudioSession {
    * Starts a run; with `resume`, continues from the last checkpoint (weights, optimizer, position) and keeps
    * the charts drawn so far (also those restored after a reload).
    */
-  async startTraining(options: { resume?: boolean } = {}): Promise<void> {
+  startTraining(options: { resume?: boolean } = {}): Promise<void> {
+    this.training = this.train(options);
+    return this.training;
+  }
+
+  /**
+   * A run on the page's thread (slowed by the browser while the tab is hidden) continues in one worker from
+   * its last checkpoint: it is stopped, its model kept, and continued there under the same run id.
+   */
+  async moveToWorker(): Promise<void> {
+    const t = this.store.getState().training;
+    if (t.placement !== 'page' || t.config.replicas > 1 || !t.lastCheckpoint) return;
+    await this.run?.trainer.stop();
+    await this.training;
+    this.store.getState().setTrainingPlacement('worker');
+    await this.startTraining({ resume: true });
+  }
+
+  private async train(options: { resume?: boolean }): Promise<void> {
     const s = this.store.getState();
     const config = s.training.config;
     const corpus = this.dataset.corpus(config.protocol);
@@ -145,7 +165,8 @@ export class StudioSession {
     }
     if (!this.engines.createTraining) return;
     await this.disposeRun();
-    if (options.resume) this.store.getState().applyTrainerEvents([]);
+    // Continuing: the trainer takes the steps after the checkpoint again, so the charts go back to it.
+    if (options.resume) this.store.getState().cutToCheckpoint();
     else s.resetTrainingRun();
     if (options.resume) s.setTrainingError(null);
     // A continued run keeps its id (the checkpoint is its own); a fresh one gets a new id and a clean slate.

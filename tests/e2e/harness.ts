@@ -5,7 +5,9 @@
  */
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { mkdir, open, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { spawn } from 'node:child_process';
+import { mkdir, mkdtemp, open, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { createServer } from 'node:net';
 import { join, resolve } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
@@ -129,6 +131,13 @@ export function launchChromium(): Promise<Browser> {
 /** A page that records every console error and uncaught page error, to assert there were none. */
 export async function openPage(browser: Browser, url: string): Promise<{ page: Page; errors: string[] }> {
   const page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
+  const errors = recordErrors(page);
+  await page.goto(url);
+  return { page, errors };
+}
+
+/** Collects the page's console errors, uncaught errors, crashes and failed loads; bounds its waits as hangs. */
+export function recordErrors(page: Page): string[] {
   // Waits without an explicit bound (clicks, fills, waitFor) are bounded as hangs, not as speed checks.
   page.setDefaultTimeout(HANG_BOUND_MS);
   const errors: string[] = [];
@@ -141,8 +150,81 @@ export async function openPage(browser: Browser, url: string): Promise<{ page: P
   page.on('response', (response) => {
     if (response.status() >= 400) errors.push(`http ${response.status()}: ${response.url()}`);
   });
-  await page.goto(url);
-  return { page, errors };
+  return errors;
+}
+
+/**
+ * Chromium whose tabs can really be hidden: Playwright's own launch turns on focus emulation for every page
+ * (a page then always reads as visible), so this one starts Debian's Chromium itself with a DevTools port and
+ * connects over CDP without Playwright's default overrides. `hide()` opens another tab in the same window and
+ * activates it, as a user switching tabs does: the page's visibilityState turns 'hidden' and the browser
+ * throttles its timers (measured: a setTimeout(0) loop went from about 200 to 1 wake-up a second);
+ * `show()` activates the page's tab again.
+ */
+export async function launchChromiumWithTabs(url: string): Promise<{
+  page: Page;
+  errors: string[];
+  hide(): Promise<void>;
+  show(): Promise<void>;
+  close(): Promise<void>;
+}> {
+  if (chromiumMissing) throw new Error(chromiumMissing);
+  const port = await freePort();
+  const profile = await mkdtemp(join(tmpdir(), 'studio-chromium-'));
+  const child = spawn(CHROMIUM_PATH, ['--headless', ...CHROMIUM_ARGS, '--window-size=1400,1000', `--remote-debugging-port=${port}`, `--user-data-dir=${profile}`, 'about:blank'], {
+    stdio: 'ignore',
+  });
+  const close = async () => {
+    child.kill();
+    await rm(profile, { recursive: true, force: true }).catch(() => undefined);
+  };
+  try {
+    const endpoint = `http://127.0.0.1:${port}`;
+    const deadline = Date.now() + HANG_BOUND_MS;
+    // The DevTools port answers once Chromium is up.
+    while (!(await fetch(`${endpoint}/json/version`).then((r) => r.ok, () => false))) {
+      if (Date.now() > deadline || child.exitCode !== null) throw new Error(`Chromium did not open its DevTools port ${port}`);
+      await new Promise((done) => setTimeout(done, 100));
+    }
+    const browser = await chromium.connectOverCDP(endpoint, { noDefaults: true });
+    const context = browser.contexts()[0];
+    const page = context.pages()[0] ?? (await context.newPage());
+    const errors = recordErrors(page);
+    await page.goto(url);
+    const cdp = await context.newCDPSession(page);
+    const own = (await cdp.send('Target.getTargetInfo')).targetInfo.targetId;
+    let other: string | null = null;
+    const visibility = () => page.evaluate(() => document.visibilityState);
+    const settle = async (want: string) => {
+      const settleBy = Date.now() + HANG_BOUND_MS;
+      while ((await visibility()) !== want) {
+        if (Date.now() > settleBy) throw new Error(`the page did not become ${want}`);
+        await new Promise((done) => setTimeout(done, 50));
+      }
+    };
+    return {
+      page,
+      errors,
+      async hide() {
+        other = (await cdp.send('Target.createTarget', { url: 'about:blank', newWindow: false })).targetId;
+        await cdp.send('Target.activateTarget', { targetId: other });
+        await settle('hidden');
+      },
+      async show() {
+        await cdp.send('Target.activateTarget', { targetId: own });
+        await settle('visible');
+        if (other) await cdp.send('Target.closeTarget', { targetId: other });
+        other = null;
+      },
+      async close() {
+        await browser.close().catch(() => undefined);
+        await close();
+      },
+    };
+  } catch (error) {
+    await close();
+    throw error;
+  }
 }
 
 export async function screenshot(page: Page, name: string): Promise<string> {

@@ -13,6 +13,7 @@ import {
   type TrainerEvent,
   type TrainerState,
 } from '../../protocol/training.ts';
+import { initialPageVisibility, runStarted, visibilityChanged, type PageVisibility } from './hiddenPage.ts';
 import { maxRunHistory, summarizeRun, type RunSummary } from './runHistory.ts';
 import type { SliceSet } from './sliceTypes.ts';
 
@@ -90,6 +91,8 @@ export interface TrainingData {
    * a reload now offers to continue from it. Lags `lastCheckpoint` while that one is being written.
    */
   keptForReloadStep: number | null;
+  /** When the page was hidden while the run went, and the steps then (slices/hiddenPage.ts). */
+  visibility: PageVisibility;
 }
 
 /** What the trainer's backendChosen event says: backend, adapter, precision and kernels, fall-back reasons. */
@@ -135,6 +138,13 @@ export interface TrainingSlice {
   setTrainingError(error: SerializedError | null): void;
   /** The checkpoint at `step` of run `runId` is written down for a reload (ignored once another run started). */
   markKeptForReload(runId: string | null, step: number): void;
+  /** The page was hidden or shown (document.visibilityState). */
+  notePageVisibility(hidden: boolean, nowMs?: number): void;
+  /**
+   * Before continuing from the last checkpoint: the charts are cut back to it (the trainer takes the steps
+   * after it again), so no step is drawn twice.
+   */
+  cutToCheckpoint(): void;
   /** The run comparison of the page before a reload. */
   restoreRunHistory(history: RunSummary[]): void;
   setPageBackend(pageBackend: PageBackend): void;
@@ -144,6 +154,12 @@ export interface TrainingSlice {
 
 export const timelineKeepSteps = 40;
 export const maxWarnings = 50;
+
+/** The first `count` steps of a series (the charts up to a checkpoint). */
+export function stepsUpTo(s: StepSeries, count: number): StepSeries {
+  const cut = <T>(column: T[]) => column.slice(0, count);
+  return { step: cut(s.step), epoch: cut(s.epoch), loss: cut(s.loss), tokensPerSecond: cut(s.tokensPerSecond), lossScale: cut(s.lossScale), skipped: cut(s.skipped) };
+}
 
 export function emptySteps(): StepSeries {
   return { step: [], epoch: [], loss: [], tokensPerSecond: [], lossScale: [], skipped: [] };
@@ -176,6 +192,7 @@ export function initialTrainingData(config: TrainConfig = defaultTrainConfig, pl
     stepTimeMs: 0,
     runId: null,
     keptForReloadStep: null,
+    visibility: initialPageVisibility(),
   };
 }
 
@@ -192,6 +209,7 @@ export function reduceTrainerEvents(prev: TrainingData, events: readonly Trainer
         next.state = e.state;
         next.stateReason = e.reason ?? null;
         if (e.state === 'running' && next.startedAtMs === null) next.startedAtMs = nowMs;
+        if (e.state === 'running' && !wasGoing) next.visibility = runStarted(next.visibility, (steps ?? next.steps).step.length, nowMs);
         if (wasGoing && (e.state === 'finished' || e.state === 'stopped')) {
           const { replicas, batchSize } = next.config;
           const summary = summarizeRun(steps ?? next.steps, next.backend, { replicas, placement: next.placement, batchSize, ended: e.state });
@@ -324,7 +342,14 @@ export function createTrainingSlice<T extends TrainingSlice>(set: SliceSet<T>): 
       }),
     setTrainingPlacement: (placement) => update((t) => ({ ...t, placement })),
     resetTrainingRun: () =>
-      update((t) => ({ ...initialTrainingData(t.config, t.placement), configGiven: t.configGiven, configBasis: t.configBasis, pageBackend: t.pageBackend, history: t.history })),
+      update((t) => ({
+        ...initialTrainingData(t.config, t.placement),
+        configGiven: t.configGiven,
+        configBasis: t.configBasis,
+        pageBackend: t.pageBackend,
+        history: t.history,
+        visibility: initialPageVisibility(t.visibility.hiddenNow),
+      })),
     applyTrainerEvents: (events) => update((t) => reduceTrainerEvents(t, events)),
     setRunContext: (context) => update((t) => ({ ...t, ...context })),
     restoreTrainingRun: (data) =>
@@ -339,8 +364,21 @@ export function createTrainingSlice<T extends TrainingSlice>(set: SliceSet<T>): 
         // A restored run's settings are its own (a continued run must keep its batch): no data default replaces them.
         configGiven: Object.keys(data.config) as (keyof TrainConfig)[],
         configBasis: null,
+        visibility: initialPageVisibility(t.visibility.hiddenNow),
       })),
     setTrainingError: (error) => update((t) => ({ ...t, error })),
+    notePageVisibility: (hidden, nowMs = Date.now()) =>
+      update((t) => {
+        const going = t.state === 'running' || t.state === 'paused';
+        const visibility = visibilityChanged(t.visibility, hidden, t.steps.step.length, going, nowMs);
+        return visibility === t.visibility ? t : { ...t, visibility };
+      }),
+    cutToCheckpoint: () =>
+      update((t) => {
+        const checkpoint = t.lastCheckpoint;
+        if (!checkpoint) return { ...t, keptForReloadStep: null };
+        return { ...t, steps: stepsUpTo(t.steps, checkpoint.step), epochs: t.epochs.filter((e) => e.epoch <= checkpoint.epoch), keptForReloadStep: null };
+      }),
     markKeptForReload: (runId, step) =>
       update((t) => (t.runId === runId && (t.state === 'running' || t.state === 'paused') ? { ...t, keptForReloadStep: Math.max(step, t.keptForReloadStep ?? step) } : t)),
     restoreRunHistory: (history) => update((t) => ({ ...t, history: history.slice(-maxRunHistory) })),

@@ -1,6 +1,7 @@
 import { BackendInfo } from '../training/BackendInfo.tsx';
 import { BackendSetting } from '../backend/BackendSetting.tsx';
 import { GanttChart } from '../training/GanttChart.tsx';
+import { HiddenPage } from '../training/HiddenPage.tsx';
 import { EpochBleuChart, EpochLossChart, StepLossChart } from '../training/LossCharts.tsx';
 import { LossScaleChart, ThroughputChart } from '../training/RateCharts.tsx';
 import { PageGpuInfo } from '../training/PageGpuInfo.tsx';
@@ -26,6 +27,7 @@ export function TrainingPanel() {
       <TrainingControls />
       <RunProgress />
       <EpochSamples />
+      <HiddenPage />
       <BackendInfo />
       <RunDataset />
       <div className="sp-grid2" data-testid="training-charts">

@@ -193,6 +193,39 @@ describe('StudioSession (Node, wasm, tiny model)', () => {
     await session.dispose();
   });
 
+  it('continues a run stopped in the middle of an epoch from its checkpoint without drawing a step twice', async () => {
+    const store = makeStore();
+    const session = new StudioSession(store, access(), engines());
+    await session.extractFeatures();
+    store.getState().setTrainConfig({ epochs: 50, batchSize: 1, dropout: 0, validationSample: 0, replicas: 1 });
+    // Paused at the first step drawn after the first checkpoint: inside epoch 2, far from its end.
+    const unsubscribe = store.subscribe((state) => {
+      const t = state.training;
+      if (t.state === 'running' && t.lastCheckpoint && t.steps.loss.length > t.lastCheckpoint.step) {
+        unsubscribe();
+        session.pauseTraining();
+      }
+    });
+    const run = session.startTraining();
+    await expect.poll(() => store.getState().training.state, { timeout: HANG_BOUND_MS }).toBe('paused');
+    const checkpoint = store.getState().training.lastCheckpoint!;
+    expect(checkpoint.epoch).toBe(1);
+    const before = store.getState().training.steps.loss.slice(0, checkpoint.step);
+    await session.stopTraining();
+    await run;
+    const stopped = store.getState().training;
+    expect(stopped.lastCheckpoint).toEqual(checkpoint);
+    expect(stopped.steps.loss.length).toBeGreaterThan(checkpoint.step);
+    store.getState().setTrainConfig({ epochs: 2 });
+    await session.startTraining({ resume: true });
+    const t = store.getState().training;
+    expect(t.state).toBe('finished');
+    expect(t.steps.loss.length).toBe(checkpoint.step * 2);
+    expect(t.steps.loss.slice(0, checkpoint.step)).toEqual(before);
+    expect(t.epochs.map((e) => e.epoch)).toEqual([1, 2]);
+    await session.dispose();
+  });
+
   it('forgets features of a dataset that was replaced', async () => {
     const store = makeStore();
     const session = new StudioSession(store, access(), engines());

@@ -1,0 +1,139 @@
+/**
+ * A hidden tab during a run, in Chromium (built app, `vite preview`, tfjs wasm). The page is really hidden:
+ * another tab of the same window is activated (harness.ts launchChromiumWithTabs), so visibilityState turns
+ * 'hidden' and the browser throttles the page's timers.
+ * - One replica in a worker: training goes on while the page is hidden (a full epoch of steps is taken
+ *   while hidden), and the Training panel lists when the page was hidden with the steps per second then and
+ *   before.
+ * - On the page's own thread: the panel says the run slows while hidden and offers to move it to a worker;
+ *   after the page was hidden, the move continues the run in one worker from its last checkpoint, under the
+ *   same run id, to its end: nothing before the checkpoint is lost.
+ * Each run is paused (by a click dispatched into the hidden page) before the page is shown again, so no
+ * assertion depends on how fast the machine trains.
+ */
+import type { Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildApp, chromiumMissing, launchChromiumWithTabs, screenshot, serveApp, type Served } from './harness.ts';
+import { skipUnlessPresent } from '../prerequisites.ts';
+import { HANG_BOUND_MS } from '../hangBound.ts';
+
+let served: Served;
+
+beforeAll(async () => {
+  if (chromiumMissing) return;
+  served = await serveApp(await buildApp());
+}, HANG_BOUND_MS);
+
+afterAll(async () => {
+  await served?.close();
+});
+
+async function tab(page: Page, name: string): Promise<void> {
+  await page.getByRole('tab', { name: new RegExp(`^${name}`) }).click();
+}
+
+async function setNumber(page: Page, label: string, value: number): Promise<void> {
+  const input = page.getByLabel(label, { exact: true });
+  await input.fill(String(value));
+  await input.blur();
+}
+
+/** Reads need no frame: they work on a hidden page, which draws none. */
+const attribute = async (page: Page, testId: string, name: string) => page.getByTestId(testId).first().getAttribute(name);
+const steps = async (page: Page) => Number(await attribute(page, 'training-state', 'data-steps'));
+const poll = <T>(read: () => Promise<T>) => expect.poll(read, { timeout: HANG_BOUND_MS, interval: 200 });
+
+async function hiddenRun(placement: 'worker' | 'page'): Promise<{ errors: string[] }> {
+  const chrome = await launchChromiumWithTabs(`${served.url}?backend=wasm&units=16&demoImages=40`);
+  const { page, errors } = chrome;
+  const shot = (name: string) => screenshot(page, `hidden-${placement}-${name}.png`);
+  try {
+    await page.locator('[data-testid=dataset-status][data-status=ready]').waitFor({ timeout: HANG_BOUND_MS });
+    await tab(page, 'Features');
+    await page.getByRole('radio', { name: /MobileNet/ }).check();
+    await page.getByRole('radio', { name: /Random/ }).check();
+    await page.getByTestId('extract-start').click();
+    await page.locator('[data-testid=features-status][data-status=done]').waitFor({ timeout: HANG_BOUND_MS });
+    await tab(page, 'Training');
+    const epochs = 6;
+    await setNumber(page, 'Epochs', epochs);
+    await setNumber(page, 'Batch size', 8);
+    await setNumber(page, 'BLEU sample', 0);
+    await setNumber(page, 'Replicas', 1);
+    await page.getByRole('radio', { name: placement === 'page' ? 'This page' : 'A worker', exact: true }).check();
+    await page.getByTestId('train-start').click();
+    // A few visible steps first, to compare the hidden stretch with.
+    await poll(() => steps(page)).toBeGreaterThan(0);
+    if (placement === 'page') expect(await page.getByTestId('page-thread-notice').textContent()).toContain('slows down');
+    else expect(await page.getByTestId('page-thread-notice').count()).toBe(0);
+
+    await chrome.hide();
+    const atHide = await steps(page);
+    if (placement === 'worker') {
+      // The worker goes on while the page is hidden: a whole epoch of steps (4) more.
+      await poll(() => steps(page)).toBeGreaterThanOrEqual(atHide + 4);
+    } else {
+      // The page's own thread goes on slowly: wait for the first checkpoint to be written.
+      await poll(() => page.getByTestId('checkpoint-kept').count()).toBe(1);
+    }
+    // Pause before showing the page again: the run cannot end meanwhile however fast the machine is.
+    await page.getByTestId('train-pause').dispatchEvent('click');
+    await poll(() => attribute(page, 'training-state', 'data-state')).toBe('paused');
+    await chrome.show();
+
+    const span = page.getByTestId('hidden-span');
+    await poll(() => span.count()).toBe(1);
+    const hiddenSteps = Number(await span.getAttribute('data-hidden-steps'));
+    const hiddenRate = Number(await span.getAttribute('data-hidden-rate'));
+    const visibleRate = Number(await span.getAttribute('data-visible-rate'));
+    console.log(`[hidden ${placement}] ${await span.textContent()}`);
+    expect(hiddenRate).toBeGreaterThanOrEqual(0);
+    expect(visibleRate).toBeGreaterThan(0);
+    if (placement === 'worker') expect(hiddenSteps).toBeGreaterThanOrEqual(4);
+    else expect(hiddenSteps).toBeGreaterThanOrEqual(0);
+    expect(await span.textContent()).toMatch(/Page hidden from \d\d:\d\d:\d\d to \d\d:\d\d:\d\d/);
+    await shot('1-shown');
+
+    const runId = await attribute(page, 'training-state', 'data-run-id');
+    const lossChart = page.getByTestId('chart-step-loss');
+    const firstLoss = await lossChart.getAttribute('data-first');
+    if (placement === 'page') {
+      // Move to a worker: the run continues there from its last checkpoint.
+      const checkpointStep = Number(((await page.getByTestId('train-continue').textContent()) ?? '').match(/\(step (\d+)\)/)?.[1]);
+      const checkpointEpoch = await page.getByTestId('chart-epoch-loss').getAttribute('data-points');
+      expect(checkpointStep).toBeGreaterThan(0);
+      await page.getByTestId('move-to-worker').click();
+      await page.locator('[data-testid=training-state][data-state=finished]').waitFor({ timeout: HANG_BOUND_MS });
+      expect((await page.getByTestId('training-backend').textContent()) ?? '').toContain('1 replica in a worker');
+      expect(await page.getByTestId('page-thread-notice').count()).toBe(0);
+      const perEpoch = checkpointStep / Number(checkpointEpoch);
+      expect(Number(await lossChart.getAttribute('data-points'))).toBe(perEpoch * epochs);
+      const history = page.getByTestId('run-history');
+      expect(await history.locator('tbody tr').evaluateAll((rows) => rows.map((r) => r.getAttribute('data-ended')))).toEqual(['stopped', 'finished']);
+      expect(await history.locator('tbody tr td:nth-child(5)').allTextContents()).toEqual(['this page', 'a worker']);
+    } else {
+      await page.getByTestId('train-resume').click();
+      await page.locator('[data-testid=training-state][data-state=finished]').waitFor({ timeout: HANG_BOUND_MS });
+      expect(Number(await lossChart.getAttribute('data-points'))).toBe(4 * epochs);
+    }
+    expect(await attribute(page, 'training-state', 'data-run-id')).toBe(runId);
+    expect(await lossChart.getAttribute('data-first')).toBe(firstLoss);
+    expect(Number(await page.getByTestId('chart-epoch-loss').getAttribute('data-points'))).toBe(epochs);
+    await shot('2-finished');
+    return { errors };
+  } finally {
+    await chrome.close();
+  }
+}
+
+describe.skipIf(skipUnlessPresent(chromiumMissing, 'Chromium'))('a hidden tab during a run, in Chromium', () => {
+  it('one replica in a worker trains on while the page is hidden; the panel shows when and the steps/s', async () => {
+    const { errors } = await hiddenRun('worker');
+    expect(errors).toEqual([]);
+  });
+
+  it('a run on the page\'s thread says it slows when hidden and moves to a worker from its last checkpoint', async () => {
+    const { errors } = await hiddenRun('page');
+    expect(errors).toEqual([]);
+  });
+});

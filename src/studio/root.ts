@@ -6,9 +6,9 @@
 import type { StudioStore } from '../store/studioStore.ts';
 import { createPageBackend, createStudioEngines, datasetAccessFor } from './engines.ts';
 import { bindPageBackend, type PageBackendController } from './pageBackend.ts';
-import { idbPagePersistence, memoryPagePersistence, PageMemory, type RestoreOptions } from './pageMemory.ts';
+import { idbPagePersistence, memoryPagePersistence, PageMemory, type RestoreOptions } from './persistence/pageMemory.ts';
 import { watchPageVisibility } from './pageVisibility.ts';
-import { idbRunPersistence } from './runStore.ts';
+import { idbRunPersistence } from './persistence/runStore.ts';
 import { StudioSession } from './session.ts';
 
 const sessions = new WeakMap<StudioStore, StudioSession>();

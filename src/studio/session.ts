@@ -19,13 +19,13 @@ import {
 import type { StudioModel } from './model.ts';
 import { ScaleOutActions } from './scaleOut.ts';
 import type { StudioStore } from '../store/studioStore.ts';
-import type { RunPersistence } from './runStore.ts';
+import type { RunPersistence } from './persistence/runStore.ts';
 import { evaluateIntoStore } from './evaluate.ts';
 import { HeldModel } from './heldModel.ts';
 import { FeatureWork } from './features.ts';
 import { followDataDefaults } from './trainingDefaults.ts';
 import { featureDefaultsFor } from '../store/slices/features.ts';
-import { SavedRuns } from './savedRuns.ts';
+import { SavedRuns } from './persistence/savedRuns.ts';
 import { DatasetImageUrls } from './datasetImageUrls.ts';
 import { emptyTrainingSplit, stepsPerEpochOf } from './runContext.ts';
 

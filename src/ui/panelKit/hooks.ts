@@ -1,7 +1,7 @@
 /** The panels' way to the page's StudioSession (made by the studio's composition root, one per store). */
 import { pageBackendFor, pageMemoryFor, sessionFor } from '../../studio/root.ts';
 import type { PageBackendController } from '../../studio/pageBackend.ts';
-import type { PageMemory } from '../../studio/pageMemory.ts';
+import type { PageMemory } from '../../studio/persistence/pageMemory.ts';
 import type { StudioSession } from '../../studio/session.ts';
 import { useStudioStore } from '../storeContext.tsx';
 

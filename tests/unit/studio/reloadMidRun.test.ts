@@ -14,7 +14,7 @@ import { MemoryCheckpointStore } from '../../../src/engine/training/checkpoint';
 import { unzipModelArchive } from '../../../src/model/archive';
 import { studioModelFromFiles } from '../../../src/studio/model';
 import type { StudioEngines } from '../../../src/studio/ports';
-import { memoryRunPersistence } from '../../../src/studio/runStore';
+import { memoryRunPersistence } from '../../../src/studio/persistence/runStore';
 import { StudioSession } from '../../../src/studio/session';
 import { createStudioTraining } from '../../../src/studio/training';
 import { HANG_BOUND_MS } from '../../hangBound.ts';

@@ -15,7 +15,7 @@ import type { StudioEngines } from '../../../src/studio/ports';
 import { unzipModelArchive } from '../../../src/model/archive';
 import { studioModelFromFiles } from '../../../src/studio/model';
 import { createStudioTraining } from '../../../src/studio/training';
-import { memoryRunPersistence } from '../../../src/studio/runStore';
+import { memoryRunPersistence } from '../../../src/studio/persistence/runStore';
 import { mulberry32 } from '../../../src/core/rng';
 import { MemoryCheckpointStore } from '../../../src/engine/training/checkpoint';
 import { testStore } from '../../support/studioStore';

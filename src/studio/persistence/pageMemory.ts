@@ -6,13 +6,13 @@
  * dataset). Saved to IndexedDB a moment after any of them changes.
  */
 import { openDB } from 'idb';
-import type { Folder, Protocol } from '../core/data/types.ts';
-import type { FeatureIdentity } from '../model/backbones/types.ts';
-import type { DatasetSource } from '../store/slices/dataset.ts';
-import type { ProtocolResult } from '../store/slices/evaluation.ts';
-import type { FeaturesData } from '../store/slices/features.ts';
-import type { RunSummary } from '../store/slices/runHistory.ts';
-import type { StudioState, StudioStore } from '../store/studioStore.ts';
+import type { Folder, Protocol } from '../../core/data/types.ts';
+import type { FeatureIdentity } from '../../model/backbones/types.ts';
+import type { DatasetSource } from '../../store/slices/dataset.ts';
+import type { ProtocolResult } from '../../store/slices/evaluation.ts';
+import type { FeaturesData } from '../../store/slices/features.ts';
+import type { RunSummary } from '../../store/slices/runHistory.ts';
+import type { StudioState, StudioStore } from '../../store/studioStore.ts';
 
 export interface PageSnapshot {
   version: 1;

@@ -4,8 +4,8 @@
  * latest checkpoint (another slot, cleared when it ends).
  */
 import { openDB } from 'idb';
-import type { SavedRunSummary } from '../store/slices/model.ts';
-import type { TrainingData } from '../store/slices/training.ts';
+import type { SavedRunSummary } from '../../store/slices/model.ts';
+import type { TrainingData } from '../../store/slices/training.ts';
 
 /** What a run's charts need to be drawn again, and how it ended ('finished', 'stopped'; absent: stopped). */
 export type SavedChart = Pick<TrainingData, 'config' | 'steps' | 'epochs' | 'lastCheckpoint'> &

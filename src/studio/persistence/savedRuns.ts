@@ -4,10 +4,10 @@
  * when a run ends, it is written with how it ended and its model (the archive, so the model comes back with
  * the id its results name), and the in-progress record is cleared.
  */
-import { stepsUpTo, type TrainingData } from '../store/slices/training.ts';
-import type { StudioStore } from '../store/studioStore.ts';
-import type { HeldModel } from './heldModel.ts';
-import { toStudioError } from './ports.ts';
+import { stepsUpTo, type TrainingData } from '../../store/slices/training.ts';
+import type { StudioStore } from '../../store/studioStore.ts';
+import type { HeldModel } from '../heldModel.ts';
+import { toStudioError } from '../ports.ts';
 import type { RunPersistence, SavedChart } from './runStore.ts';
 
 function chartOf(t: TrainingData): SavedChart {

@@ -4,17 +4,17 @@
  * last evaluation with the model and dataset it belongs to. Two stores stand for the page before and after.
  */
 import { describe, expect, it } from 'vitest';
-import { memoryFolder } from '../../../src/core/data/folders';
-import { generateDemoDataset } from '../../../src/core/data/demo';
-import { MemoryFeatureStore, sha256Hex } from '../../../src/engine/features/cache';
-import { readCachedFeatures } from '../../../src/engine/features/cached';
-import type { FeatureIdentity } from '../../../src/model/backbones/types.ts';
-import type { ProtocolResult } from '../../../src/store/slices/evaluation';
-import type { RunSummary } from '../../../src/store/slices/runHistory';
-import { memoryPagePersistence, PageMemory, type PagePersistence, type PageSnapshot } from '../../../src/studio/pageMemory';
-import { StudioSession } from '../../../src/studio/session';
-import { datasetAccessFor } from '../../../src/studio/engines';
-import { testStore } from '../../support/studioStore';
+import { memoryFolder } from '../../../../src/core/data/folders';
+import { generateDemoDataset } from '../../../../src/core/data/demo';
+import { MemoryFeatureStore, sha256Hex } from '../../../../src/engine/features/cache';
+import { readCachedFeatures } from '../../../../src/engine/features/cached';
+import type { FeatureIdentity } from '../../../../src/model/backbones/types.ts';
+import type { ProtocolResult } from '../../../../src/store/slices/evaluation';
+import type { RunSummary } from '../../../../src/store/slices/runHistory';
+import { memoryPagePersistence, PageMemory, type PagePersistence, type PageSnapshot } from '../../../../src/studio/persistence/pageMemory';
+import { StudioSession } from '../../../../src/studio/session';
+import { datasetAccessFor } from '../../../../src/studio/engines';
+import { testStore } from '../../../support/studioStore';
 
 const identity: FeatureIdentity = {
   backbone: 'mobilenet',

@@ -28,8 +28,8 @@ export function TrainingPanel() {
       <RunProgress />
       <EpochSamples />
       <HiddenPage />
-      <BackendInfo />
-      <RunDataset />
+      {/* The charts come right under the run's progress and sample captions, in view while it goes; what the run
+          got (backend, kernels) and which dataset the charts are of follow them. */}
       <div className="sp-grid2" data-testid="training-charts">
         <StepLossChart />
         <EpochLossChart />
@@ -38,6 +38,8 @@ export function TrainingPanel() {
         <LossScaleChart />
         <GanttChart />
       </div>
+      <RunDataset />
+      <BackendInfo />
       <RunHistory />
     </section>
   );

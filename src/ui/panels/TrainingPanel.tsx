@@ -20,8 +20,9 @@ export function TrainingPanel() {
     <section className="panel sp-panel" aria-labelledby="panel-title-training">
       <h2 id="panel-title-training">Training</h2>
       <PageGpuInfo />
-      <BackendSetting kind="training" />
       <SettingsFold>
+        {/* A setting of the run: it folds away with the others while the run goes, so the charts stay in view. */}
+        <BackendSetting kind="training" />
         <TrainingSettings />
       </SettingsFold>
       <TrainingControls />

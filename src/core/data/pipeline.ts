@@ -3,6 +3,7 @@
  * clean under a protocol (core/text), read image sizes from headers, compute statistics (core/stats).
  * Plain functions over core, no DOM and no React, so the CLI and the store share them.
  */
+import { nextMacrotask } from '../macrotask.ts';
 import { computeStats, type DatasetStats } from '../stats.ts';
 import { hasReadRange } from './folders.ts';
 import { readImageSize } from './imageInfo.ts';
@@ -30,9 +31,6 @@ const IMAGE_HEAD_BYTES = 64 * 1024;
 /** Images read between two yields to the event loop, so a page stays responsive on 8000 images. */
 const IMAGES_PER_CHUNK = 64;
 
-function yieldToEventLoop(): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, 0));
-}
 
 function throwIfAborted(signal: AbortSignal | undefined): void {
   if (signal?.aborted) throw signal.reason ?? new DOMException('aborted', 'AbortError');
@@ -62,7 +60,7 @@ export async function readImageSizes(
       }),
     );
     options.onProgress?.({ phase: 'reading image sizes', done: Math.min(files.length, start + chunk.length), total: files.length });
-    await yieldToEventLoop();
+    await nextMacrotask();
   }
   return sizes;
 }

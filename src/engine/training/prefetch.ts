@@ -4,6 +4,8 @@
  * which is where a step spends its time on webgpu.
  */
 
+import { nextMacrotask } from '../../core/macrotask.ts';
+
 /** Yields the items of `source` in order, keeping up to `depth` of them built ahead of the consumer. */
 export async function* prefetch<T>(source: Iterable<T> | AsyncIterable<T>, depth = 2): AsyncGenerator<T> {
   const iterator = Symbol.asyncIterator in source ? (source as AsyncIterable<T>)[Symbol.asyncIterator]() : toAsync(source as Iterable<T>);
@@ -26,7 +28,7 @@ export async function* prefetch<T>(source: Iterable<T> | AsyncIterable<T>, depth
 
 /** Defers the producer to a macrotask so that it runs while the consumer is waiting, not before it. */
 function nextSoon<T>(iterator: AsyncIterator<T>): Promise<IteratorResult<T>> {
-  return new Promise((resolve, reject) => setTimeout(() => iterator.next().then(resolve, reject), 0));
+  return nextMacrotask().then(() => iterator.next());
 }
 
 async function* toAsync<T>(items: Iterable<T>): AsyncGenerator<T> {

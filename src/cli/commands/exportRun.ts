@@ -14,8 +14,8 @@ import { FeatureFileError } from '../../engine/features/cache.ts';
 import { readFeatureFile } from '../../engine/features/cacheNode.ts';
 import { buildRunExport } from '../../engine/scaleOut/exportRun.ts';
 import { readTrainDdpScript, writeFolderAtomically } from '../../engine/scaleOut/nodeFiles.ts';
-import { defaultTrainConfig } from '../../protocol/training.ts';
-import { choiceOption, integerOption, numberOption, parseCommandArgs, positionals } from '../args.ts';
+import { parseCommandArgs, positionals } from '../args.ts';
+import { readTrainSettings, TRAIN_SETTING_OPTIONS, TRAIN_SETTINGS_USAGE, withDataDefaults } from '../trainSettings.ts';
 import type { Command } from '../command.ts';
 import { EXIT, UsageError } from '../errors.ts';
 import type { CliIo } from '../io.ts';
@@ -29,13 +29,7 @@ Train it with \`python3 train_ddp.py [--nproc N]\` or \`torchrun --nproc_per_nod
 model back with \`caption-studio import-run\`.
   --features F      feature file written by \`caption-studio extract\` (required; every image needs a vector)
   --out D           the run folder to write (must not exist or be empty, unless --force)
-  --layout L        sequence (default) or prefix
-  --epochs N        (default ${defaultTrainConfig.epochs})   --batch N  global batch in images (default ${defaultTrainConfig.batchSize})
-  --lr X            Adam learning rate (default ${defaultTrainConfig.learningRate})
-  --protocol P      standard (default) or kaggle
-  --dropout X       rate of both dropout layers (default 0.4)
-  --units N         LSTM/dense width (default 256);  --embed N  embedding width (default 256)
-  --seed N          seed of the initial weights and the epoch order (default ${defaultTrainConfig.seed})
+${TRAIN_SETTINGS_USAGE}
   --precision P     float32 (default) or mixed_float16 (autocast float16 + GradScaler on CUDA, bfloat16 on CPU)
   --loss-scale N    mixed_float16 on CUDA: starting loss scale (default 32768);  --loss-scale-growth N (default 2000)
   --force           replace an existing --out folder
@@ -44,39 +38,16 @@ model back with \`caption-studio import-run\`.
 
 export async function exportRun(args: string[], io: CliIo): Promise<number> {
   const { values, positionals: rest } = parseCommandArgs(args, {
+    ...TRAIN_SETTING_OPTIONS,
     features: { type: 'string' },
     out: { type: 'string' },
-    layout: { type: 'string' },
-    epochs: { type: 'string' },
-    batch: { type: 'string' },
-    lr: { type: 'string' },
-    protocol: { type: 'string' },
-    dropout: { type: 'string' },
-    units: { type: 'string' },
-    embed: { type: 'string' },
-    seed: { type: 'string' },
-    precision: { type: 'string' },
-    'loss-scale': { type: 'string' },
-    'loss-scale-growth': { type: 'string' },
     force: { type: 'boolean' },
     json: { type: 'boolean' },
   });
   const [folderArg] = positionals(rest, ['folder']);
   if (values.features === undefined) throw new UsageError('missing --features <file> (make one with `caption-studio extract`)');
   if (values.out === undefined) throw new UsageError('missing --out <dir>');
-  const settings = {
-    layout: choiceOption(values.layout, 'layout', ['sequence', 'prefix'] as const, defaultTrainConfig.layout),
-    epochs: integerOption(values.epochs, 'epochs', defaultTrainConfig.epochs, 1, 100000),
-    batchSize: integerOption(values.batch, 'batch', defaultTrainConfig.batchSize, 1, 100000),
-    learningRate: numberOption(values.lr, 'lr', defaultTrainConfig.learningRate, 1e-7, 10),
-    protocol: choiceOption(values.protocol, 'protocol', ['standard', 'kaggle'] as const, defaultTrainConfig.protocol),
-    dropout: numberOption(values.dropout, 'dropout', defaultTrainConfig.dropout, 0, 0.95),
-    seed: integerOption(values.seed, 'seed', defaultTrainConfig.seed, 0, 2 ** 31 - 1),
-    precision: choiceOption(values.precision, 'precision', ['float32', 'mixed_float16'] as const, 'float32'),
-    initialLossScale: numberOption(values['loss-scale'], 'loss-scale', 2 ** 15, 1, 2 ** 64),
-    lossScaleGrowthSteps: integerOption(values['loss-scale-growth'], 'loss-scale-growth', 2000, 1, 1e9),
-  };
-  const model = { units: integerOption(values.units, 'units', 256, 1, 8192), embedDim: integerOption(values.embed, 'embed', 256, 1, 8192) };
+  const asked = readTrainSettings(values);
   const at = (path: string): string => (isAbsolute(path) ? path : resolve(io.cwd, path));
 
   let features;
@@ -86,7 +57,7 @@ export async function exportRun(args: string[], io: CliIo): Promise<number> {
     if (error instanceof FeatureFileError) throw new UserError(error.message, { file: values.features });
     throw error;
   }
-  const corpus = buildCorpus(await loadDataset(nodeFolder(at(folderArg))), settings.protocol);
+  const corpus = buildCorpus(await loadDataset(nodeFolder(at(folderArg))), asked.config.protocol);
   // A feature file of another dataset matches no image here: say so instead of "no training image".
   if (!corpus.images.some((image) => featuresFor(features.features, image.name, image.file))) {
     const example = corpus.images[0]?.name ?? 'none';
@@ -102,14 +73,18 @@ export async function exportRun(args: string[], io: CliIo): Promise<number> {
     if (error instanceof UserError && !error.file) throw new UserError(error.message, { file: values.features });
     throw error;
   }
+  // Batch, learning rate and dropout by the data where not given: the run `train` would do.
+  const { config: settings, line } = withDataDefaults(asked, { trainImages: data.train.length, featureDim: data.featureDim }, 'export-run');
   const { files, run } = await buildRunExport({
     data,
     settings,
-    model,
+    model: asked.sizes,
     meta: { features: features.header },
     script: await readTrainDdpScript(),
     featuresLabel: values.features,
   });
+  // Said once the run is known to be writable: a refusal stays one line.
+  io.err(line);
   const outPath = at(values.out);
   if (features.weights === 'random') io.err(`export-run: WARNING: the features come from a RANDOMLY initialised ${features.backboneId}\n`);
   await writeFolderAtomically(outPath, files, { replace: values.force === true, shownAs: values.out });

@@ -20,10 +20,11 @@ import { buildCaptionDataset, captionModelConfigFor, type CaptionDataset, type M
 import type { CheckpointStore } from '../../engine/training/checkpoint.ts';
 import { NodeCheckpointStore } from '../../engine/training/checkpointNode.ts';
 import { InProcessTrainer } from '../../engine/training/inProcessTrainer.ts';
-import { defaultTrainConfig, defaultTrainConfigFor, maxReplicas, type Bleu, type TrainConfig, type Trainer } from '../../engine/training/trainer.ts';
+import { defaultTrainConfig, maxReplicas, type Bleu, type TrainConfig, type Trainer } from '../../engine/training/trainer.ts';
 import type { FaultInjection } from '../../protocol/replica.ts';
 import type { BackendName } from '../../protocol/training.ts';
-import { choiceOption, integerOption, numberOption, parseCommandArgs, positionals } from '../args.ts';
+import { choiceOption, integerOption, parseCommandArgs, positionals } from '../args.ts';
+import { readTrainSettings, TRAIN_SETTING_OPTIONS, TRAIN_SETTINGS_USAGE, withDataDefaults } from '../trainSettings.ts';
 import type { Command } from '../command.ts';
 import { EXIT, UsageError } from '../errors.ts';
 import type { CliIo } from '../io.ts';
@@ -37,16 +38,9 @@ Trains the notebook's CNN+LSTM caption model on the dataset in <folder> with ima
 \`caption-studio extract\`. The model folder is saved after every epoch (Ctrl-C keeps the last one).
   --features F      feature file written by \`caption-studio extract\` (required)
   --out D           model folder to write: model.json, weights.bin, tokenizer.json (+ optimizer state)
-  --layout L        sequence (whole captions, default) or prefix (the notebook's one sample per prefix)
-  --epochs N        passes over the training split (default ${defaultTrainConfig.epochs})
-  --batch N         images per step, all their captions included (default ${defaultTrainConfig.batchSize})
-  --lr X            Adam learning rate (default ${defaultTrainConfig.learningRate})
-  --protocol P      standard (default: dataset splits, markers stripped for BLEU) or kaggle (the notebook's)
-  --dropout X       rate of both dropout layers (default 0.4)
-  --units N         LSTM/dense width (default 256);  --embed N  embedding width (default 256)
+${TRAIN_SETTINGS_USAGE}
   --val-sample N    validation images captioned for BLEU after each epoch (default ${defaultTrainConfig.validationSample})
   --samples N       after each epoch, print the captions of the first N test images (default 0)
-  --seed N          seed of weights, shuffling and dropout (default ${defaultTrainConfig.seed})
   --resume          continue from the checkpoint in --out
   --backend B       auto (default: a warm training step of this model on wasm, cpu and webgpu, when Dawn
                     finds an adapter, picks the fastest and prints the figures; a software adapter such as
@@ -121,56 +115,36 @@ interface TrainRequest {
 
 function parseTrainArgs(args: string[], io: CliIo): TrainRequest {
   const { values, positionals: rest } = parseCommandArgs(args, {
+    ...TRAIN_SETTING_OPTIONS,
     features: { type: 'string' },
     out: { type: 'string' },
-    layout: { type: 'string' },
-    epochs: { type: 'string' },
-    batch: { type: 'string' },
-    lr: { type: 'string' },
-    protocol: { type: 'string' },
-    dropout: { type: 'string' },
-    units: { type: 'string' },
-    embed: { type: 'string' },
     'val-sample': { type: 'string' },
     samples: { type: 'string' },
-    seed: { type: 'string' },
     resume: { type: 'boolean' },
     backend: { type: 'string' },
     replicas: { type: 'string' },
     'all-reduce': { type: 'string' },
     kernels: { type: 'string' },
-    precision: { type: 'string' },
-    'loss-scale': { type: 'string' },
-    'loss-scale-growth': { type: 'string' },
     json: { type: 'boolean' },
   });
   const [folderArg] = positionals(rest, ['folder']);
   if (values.features === undefined) throw new UsageError('missing --features <file> (make one with `caption-studio extract`)');
   if (values.out === undefined) throw new UsageError('missing --out <model-dir>');
+  const settings = readTrainSettings(values);
   const config: TrainConfig = {
-    ...defaultTrainConfig,
-    layout: choiceOption(values.layout, 'layout', ['sequence', 'prefix'] as const, defaultTrainConfig.layout),
-    epochs: integerOption(values.epochs, 'epochs', defaultTrainConfig.epochs, 1, 100000),
-    batchSize: integerOption(values.batch, 'batch', defaultTrainConfig.batchSize, 1, 100000),
-    learningRate: numberOption(values.lr, 'lr', defaultTrainConfig.learningRate, 1e-7, 10),
-    protocol: choiceOption(values.protocol, 'protocol', ['standard', 'kaggle'] as const, defaultTrainConfig.protocol),
-    dropout: numberOption(values.dropout, 'dropout', defaultTrainConfig.dropout, 0, 0.95),
+    ...settings.config,
     validationSample: integerOption(values['val-sample'], 'val-sample', defaultTrainConfig.validationSample, 0, 1000000),
-    seed: integerOption(values.seed, 'seed', defaultTrainConfig.seed, 0, 2 ** 31 - 1),
     replicas: integerOption(values.replicas, 'replicas', 1, 1, maxReplicas),
     allReduce: choiceOption(values['all-reduce'], 'all-reduce', ['ring', 'postMessage'] as const, defaultTrainConfig.allReduce),
-    precision: choiceOption(values.precision, 'precision', ['float32', 'mixed_float16'] as const, 'float32'),
     fusedKernels: choiceOption(values.kernels, 'kernels', ['fused', 'stock'] as const, 'fused') === 'fused',
-    initialLossScale: numberOption(values['loss-scale'], 'loss-scale', 2 ** 15, 1, 2 ** 64),
-    lossScaleGrowthSteps: integerOption(values['loss-scale-growth'], 'loss-scale-growth', 2000, 1, 1e9),
   };
   const at = (path: string): string => (isAbsolute(path) ? path : resolve(io.cwd, path));
   return {
     config,
-    sizes: { units: integerOption(values.units, 'units', 256, 1, 8192), embedDim: integerOption(values.embed, 'embed', 256, 1, 8192) },
+    sizes: settings.sizes,
     backend: choiceOption(values.backend, 'backend', BACKEND_CHOICES, 'auto'),
     samples: integerOption(values.samples, 'samples', 0, 0, 1000),
-    given: { batch: values.batch !== undefined, lr: values.lr !== undefined, dropout: values.dropout !== undefined },
+    given: settings.given,
     folder: at(folderArg),
     features: at(values.features),
     out: at(values.out),
@@ -210,17 +184,11 @@ async function loadTrainingInputs(request: TrainRequest, io: CliIo) {
   };
 }
 
-/** Batch, learning rate and dropout default by the data (defaultTrainConfigFor); what was given stays. */
+/** Batch, learning rate and dropout default by the data where not given (the studio's defaults too). */
 function applyDataDefaults(request: TrainRequest, data: CaptionDataset, io: CliIo): void {
-  const { config, given } = request;
-  const dataDefaults = defaultTrainConfigFor({ trainImages: data.train.length, featureDim: data.featureDim });
-  if (!given.batch) config.batchSize = dataDefaults.batchSize;
-  if (!given.lr) config.learningRate = dataDefaults.learningRate;
-  if (!given.dropout) config.dropout = dataDefaults.dropout;
-  io.err(
-    `train: ${config.epochs} epochs, batch ${config.batchSize}, learning rate ${config.learningRate}, dropout ${config.dropout}` +
-      ` (defaults for ${data.train.length} training images and ${data.featureDim}-d features where not given)\n`,
-  );
+  const { config, line } = withDataDefaults(request, { trainImages: data.train.length, featureDim: data.featureDim }, 'train');
+  request.config = config;
+  io.err(line);
 }
 
 /** --backend auto: the fastest backend in a warm step of this run's model and batch. */
@@ -265,12 +233,12 @@ async function runToEnd(trainer: Trainer, resume: boolean, signal: AbortSignal |
 
 export async function train(args: string[], io: CliIo, signal?: AbortSignal, hooks: TrainTestHooks = {}): Promise<number> {
   const request = parseTrainArgs(args, io);
-  const { config, outArg } = request;
   const started = performance.now();
   // A named backend is set up first (a failure shows before any reading); auto calibrates on the data.
   const named = request.backend === 'auto' ? null : await useNodeBackend(request.backend);
   const { data, store, features, meta, resumedEpoch } = await loadTrainingInputs(request, io);
   applyDataDefaults(request, data, io);
+  const { config, outArg } = request;
   const backend = named ?? (await calibratedBackend(request, data, io));
   if (backend.fallbackReason) io.err(`train: ${backend.fallbackReason}\n`);
   const backendName = (request.backend === 'auto' ? backend.backend : request.backend) as BackendName;

@@ -21,6 +21,7 @@ import { makeCliFolder, recordingIo, removeCliFolder } from '../../cli/fixture';
 
 let dir: string;
 let run: RunDescription;
+let exportErr: string;
 const io = () => recordingIo(dir);
 const exists = (path: string) => stat(join(dir, path)).then(() => true, () => false);
 const npy = async (path: string) => decodeNpy(new Uint8Array(await readFile(join(dir, path))), path);
@@ -55,6 +56,7 @@ describe('export-run and import-run', () => {
     const r = io();
     const code = await main(['export-run', 'demo', '--features', 'features.bin', '--out', 'run', '--epochs', '3', '--batch', '8', '--units', '16', '--embed', '8', '--seed', '11', '--json'], r.io);
     expect(code, r.err.join('')).toBe(0);
+    exportErr = r.err.join('');
     run = JSON.parse(await readFile(join(dir, 'run', 'run.json'), 'utf8'));
   });
   afterAll(() => removeCliFolder(dir));
@@ -78,7 +80,10 @@ describe('export-run and import-run', () => {
       expect(tokens.data[offsets.data[k]]).toBe(run.data.startId);
       expect(tokens.data[offsets.data[k + 1] - 1]).toBe(run.data.endId);
     }
-    expect(run.train).toMatchObject({ epochs: 3, batchSize: 8, seed: 11, layout: 'sequence', precision: 'float32', dropout: 0.4, adam: { epsilon: 1e-7 } });
+    // What was given stays; the rest is the data's default, as `train` takes it (28 training images of 16-d
+    // features: learning rate 0.002, no dropout), and stderr says so.
+    expect(run.train).toMatchObject({ epochs: 3, batchSize: 8, seed: 11, layout: 'sequence', precision: 'float32', learningRate: 0.002, dropout: 0, adam: { epsilon: 1e-7 } });
+    expect(exportErr).toContain('export-run: 3 epochs, batch 8, learning rate 0.002, dropout 0 (defaults for 28 training images and 16-d features where not given)');
   });
 
   it('writes the seeded initial weights under their Keras names, run.json lists every file, and train_ddp.py is the repository copy', async () => {

@@ -1,6 +1,6 @@
 import { defineConfig } from 'vitest/config';
 import react from '@vitejs/plugin-react';
-import { HANG_BOUND_MS } from './tests/hangBound.ts';
+import { HANG_BOUND_MS, TEST_HANG_BOUND_MS } from './tests/hangBound.ts';
 
 // Cross-origin isolation (SharedArrayBuffer for the ring all-reduce, wasm threads) needs these two headers
 // on every response, from the dev server and the preview server alike.
@@ -18,9 +18,9 @@ export default defineConfig({
   test: {
     include: ['tests/**/*.test.ts', 'tests/**/*.test.tsx'],
     environment: 'node',
-    // Bounds of a hang, never speed checks (tests/hangBound.ts): the same for tests, hooks and polled values.
-    testTimeout: HANG_BOUND_MS,
-    hookTimeout: HANG_BOUND_MS,
+    // Bounds of a hang, never speed checks (tests/hangBound.ts): one wait, and a whole test or hook.
+    testTimeout: TEST_HANG_BOUND_MS,
+    hookTimeout: TEST_HANG_BOUND_MS,
     expect: { poll: { timeout: HANG_BOUND_MS } },
     reporters: ['default', './tests/plainSummaryReporter.ts'],
     // Two cores: keep parallelism modest so browser and GPU tests do not starve each other.

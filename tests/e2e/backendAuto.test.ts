@@ -10,35 +10,15 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { encode } from 'fast-png';
-import type { Browser, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildApp, chromiumMissing, launchChromium, openPage, screenshot, serveApp, type Served } from './harness.ts';
+import type { Page } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
+import { chromiumMissing, openPage, screenshot, useStudioApp, tab, setNumber } from './harness.ts';
 import { skipUnlessPresent } from '../prerequisites.ts';
 import { HANG_BOUND_MS } from '../hangBound.ts';
 
-let served: Served;
-let browser: Browser;
+const app = useStudioApp();
 
-beforeAll(async () => {
-  if (chromiumMissing) return;
-  served = await serveApp(await buildApp());
-  browser = await launchChromium();
-});
 
-afterAll(async () => {
-  await browser?.close();
-  await served?.close();
-});
-
-async function tab(page: Page, name: string): Promise<void> {
-  await page.getByRole('tab', { name: new RegExp(`^${name}`) }).click();
-}
-
-async function setNumber(page: Page, label: string, value: number): Promise<void> {
-  const input = page.getByLabel(label, { exact: true });
-  await input.fill(String(value));
-  await input.blur();
-}
 
 interface Figure {
   backend: string;
@@ -83,7 +63,7 @@ function redCircle(): Uint8Array {
 describe.skipIf(skipUnlessPresent(chromiumMissing, 'Chromium'))('backend auto in Chromium (SwiftShader WebGPU vs wasm)', () => {
   it('calibrates before extraction and training, uses wasm over SwiftShader, and the WebGPU override takes effect', async () => {
     // No ?backend: the page's default. 40 demo images and a tiny caption model keep SwiftShader's steps short.
-    const { page, errors } = await openPage(browser, `${served.url}?units=16&demoImages=40`);
+    const { page, errors } = await openPage(app.browser, `${app.served.url}?units=16&demoImages=40`);
     await page.locator('[data-testid=dataset-status][data-status=ready]').waitFor({ timeout: HANG_BOUND_MS });
     const badge = page.getByTestId('backend-badge');
     await expect.poll(() => badge.getAttribute('data-backend'), { timeout: HANG_BOUND_MS }).toBe('wasm');

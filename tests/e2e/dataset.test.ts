@@ -8,9 +8,8 @@ import { tmpdir } from 'node:os';
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { encode } from 'fast-png';
-import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildApp, chromiumMissing, launchChromium, openPage, repoRoot, screenshot, serveApp, type Served } from './harness.ts';
+import { chromiumMissing, openPage, repoRoot, screenshot, useStudioApp } from './harness.ts';
 import { skipUnlessPresent } from '../prerequisites.ts';
 import { HANG_BOUND_MS } from '../hangBound.ts';
 
@@ -18,8 +17,7 @@ const flickr8k = resolve(repoRoot, '..', 'shared', 'datasets', 'flickr8k');
 const hasFlickr8k = existsSync(join(flickr8k, 'captions.txt'));
 if (!hasFlickr8k) console.warn(`skipping the real-data browser test: ${flickr8k} is absent`);
 
-let served: Served;
-let browser: Browser;
+const app = useStudioApp();
 let brokenDir: string;
 
 function png(width: number, height: number): Uint8Array {
@@ -28,8 +26,6 @@ function png(width: number, height: number): Uint8Array {
 
 beforeAll(async () => {
   if (chromiumMissing) return;
-  served = await serveApp(await buildApp());
-  browser = await launchChromium();
   // A folder with one of each problem the panel must list, plus enough good rows to stay usable.
   brokenDir = await mkdtemp(join(tmpdir(), 'caption-studio-broken-'));
   await mkdir(join(brokenDir, 'Images'));
@@ -55,14 +51,12 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  await browser?.close();
-  await served?.close();
   if (brokenDir) await rm(brokenDir, { recursive: true, force: true });
 });
 
 describe.skipIf(skipUnlessPresent(chromiumMissing, 'Chromium'))('Dataset panel in Chromium', () => {
   it('loads the demo dataset by a click and draws its charts, cross-origin isolated, without errors', async () => {
-    const { page, errors } = await openPage(browser, `${served.url}?empty`);
+    const { page, errors } = await openPage(app.browser, `${app.served.url}?empty`);
     const workerUrls: string[] = [];
     page.on('worker', (worker) => workerUrls.push(worker.url()));
     await expect.poll(() => page.getByTestId('dataset-status').getAttribute('data-status')).toBe('empty');
@@ -97,7 +91,7 @@ describe.skipIf(skipUnlessPresent(chromiumMissing, 'Chromium'))('Dataset panel i
   });
 
   it('lists the problems of a broken folder loaded through the folder input, and keeps working', async () => {
-    const { page, errors } = await openPage(browser, `${served.url}?empty`);
+    const { page, errors } = await openPage(app.browser, `${app.served.url}?empty`);
     await page.getByTestId('folder-input').setInputFiles(brokenDir);
     await page.locator('[data-testid=dataset-status][data-status=ready]').waitFor({ timeout: HANG_BOUND_MS });
 
@@ -120,7 +114,7 @@ describe.skipIf(skipUnlessPresent(chromiumMissing, 'Chromium'))('Dataset panel i
   });
 
   it('loads loose files dropped onto the page', async () => {
-    const { page, errors } = await openPage(browser, `${served.url}?empty`);
+    const { page, errors } = await openPage(app.browser, `${app.served.url}?empty`);
     const files = [
       { name: 'captions.txt', base64: Buffer.from('image,caption\none.png,a grey square\ntwo.png,another grey square\n').toString('base64') },
       { name: 'one.png', base64: Buffer.from(png(16, 16)).toString('base64') },
@@ -143,7 +137,7 @@ describe.skipIf(skipUnlessPresent(chromiumMissing, 'Chromium'))('Dataset panel i
   });
 
   it('switches panels with the keyboard (arrow keys on the tabs)', async () => {
-    const { page, errors } = await openPage(browser, `${served.url}?empty`);
+    const { page, errors } = await openPage(app.browser, `${app.served.url}?empty`);
     await page.getByRole('tab', { name: 'Dataset' }).focus();
     await page.keyboard.press('ArrowRight');
     const features = page.getByRole('tab', { name: /Features/ });
@@ -157,7 +151,7 @@ describe.skipIf(skipUnlessPresent(chromiumMissing, 'Chromium'))('Dataset panel i
   });
 
   it.skipIf(skipUnlessPresent(hasFlickr8k ? '' : `${flickr8k}/captions.txt is absent`, '../shared Flickr8K'))('loads the real Flickr8K folder (../shared/datasets/flickr8k) through the folder input', async () => {
-    const { page, errors } = await openPage(browser, `${served.url}?empty`);
+    const { page, errors } = await openPage(app.browser, `${app.served.url}?empty`);
     await page.getByTestId('folder-input').setInputFiles(flickr8k);
     await page.locator('[data-testid=dataset-status][data-status=ready]').waitFor({ timeout: HANG_BOUND_MS });
     const numbers = (await page.getByTestId('key-numbers').textContent()) ?? '';

@@ -5,31 +5,18 @@
  */
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import type { Browser } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildApp, chromiumMissing, launchChromium, openPage, repoRoot, screenshot, serveApp, type Served } from './harness.ts';
+import { describe, expect, it } from 'vitest';
+import { chromiumMissing, openPage, repoRoot, screenshot, useStudioApp, tab } from './harness.ts';
 import { skipUnlessPresent } from '../prerequisites.ts';
 
 const mobilenetDir = resolve(repoRoot, '..', 'shared', 'models', 'mobilenet_v1_0.25_224');
 const missing = chromiumMissing || (existsSync(join(mobilenetDir, 'model.json')) ? '' : `${mobilenetDir} is absent (needs ../shared)`);
 
-let served: Served;
-let browser: Browser;
-
-beforeAll(async () => {
-  if (missing) return;
-  served = await serveApp(await buildApp());
-  browser = await launchChromium();
-});
-
-afterAll(async () => {
-  await browser?.close();
-  await served?.close();
-});
+const app = useStudioApp({ missing: missing });
 
 describe.skipIf(skipUnlessPresent(missing, 'Chromium and ../shared MobileNet weights'))('Features panel in Chromium', () => {
   it('extracts with the shared MobileNet folder picked as it is (shards without an extension)', async () => {
-    const { page, errors } = await openPage(browser, `${served.url}?backend=wasm`);
+    const { page, errors } = await openPage(app.browser, `${app.served.url}?backend=wasm`);
     await page.locator('[data-testid=dataset-status][data-status=ready]').waitFor();
     await page.getByRole('tab', { name: /^Features/ }).click();
     await page.getByRole('radio', { name: /MobileNet/ }).check();

@@ -4,29 +4,16 @@
  * data's default settings; only the epochs reduced, through the visible setting), to the issue's BLEU floor
  * and captions of new pictures that name their colours. Its own file so that it runs beside studio.test.ts.
  */
-import type { Browser } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildApp, chromiumMissing, launchChromium, serveApp, type Served } from './harness.ts';
+import { describe, expect, it } from 'vitest';
+import { chromiumMissing, useStudioApp } from './harness.ts';
 import { skipUnlessPresent } from '../prerequisites.ts';
 import { newUserPath } from './studioFlow.ts';
 
-let served: Served;
-let browser: Browser;
-
-beforeAll(async () => {
-  if (chromiumMissing) return;
-  served = await serveApp(await buildApp());
-  browser = await launchChromium();
-});
-
-afterAll(async () => {
-  await browser?.close();
-  await served?.close();
-});
+const app = useStudioApp();
 
 describe.skipIf(skipUnlessPresent(chromiumMissing, 'Chromium'))('the first hour in Chromium', () => {
   it('on the defaults: demo → features (demo CNN) → train (fewer epochs, nothing else changed) → BLEU floor → captions of new pictures → export → reload → import → caption again', async () => {
-    const { errors } = await newUserPath(browser, served.url, { replicas: 1, tag: 'r1', defaults: true });
+    const { errors } = await newUserPath(app.browser, app.served.url, { replicas: 1, tag: 'r1', defaults: true });
     expect(errors).toEqual([]);
   });
 });

@@ -12,7 +12,8 @@ import { createServer } from 'node:net';
 import { join, resolve } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { build, preview, type PreviewServer } from 'vite';
-import { HANG_BOUND_MS } from '../hangBound.ts';
+import { afterAll, beforeAll } from 'vitest';
+import { HANG_BOUND_MS, TEST_HANG_BOUND_MS } from '../hangBound.ts';
 
 export const repoRoot = resolve(import.meta.dirname, '..', '..');
 export const resultsDir = join(repoRoot, 'test-results');
@@ -182,16 +183,19 @@ export async function launchChromiumWithTabs(url: string): Promise<{
     const endpoint = `http://127.0.0.1:${port}`;
     const deadline = Date.now() + HANG_BOUND_MS;
     // The DevTools port answers once Chromium is up.
-    while (!(await fetch(`${endpoint}/json/version`).then((r) => r.ok, () => false))) {
+    // Each try is bounded: a port that accepts but never answers would otherwise hold the test to its own bound.
+    while (!(await fetch(`${endpoint}/json/version`, { signal: AbortSignal.timeout(10_000) }).then((r) => r.ok, () => false))) {
       if (Date.now() > deadline || child.exitCode !== null) throw new Error(`Chromium did not open its DevTools port ${port}`);
       await new Promise((done) => setTimeout(done, 100));
     }
-    const browser = await chromium.connectOverCDP(endpoint, { noDefaults: true });
+    const browser = await chromium.connectOverCDP(endpoint, { noDefaults: true, timeout: HANG_BOUND_MS });
     const context = browser.contexts()[0];
     const page = context.pages()[0] ?? (await context.newPage());
     const errors = recordErrors(page);
     await page.goto(url);
-    const cdp = await context.newCDPSession(page);
+    const session = await bounded(context.newCDPSession(page), 'a DevTools session of the page');
+    // DevTools commands have no timeout of their own: a hung one names itself at the wait bound.
+    const cdp = { send: ((method: string, params?: object) => bounded(session.send(method as never, params as never), `DevTools ${method}`)) as typeof session.send };
     const own = (await cdp.send('Target.getTargetInfo')).targetInfo.targetId;
     let other: string | null = null;
     const visibility = () => page.evaluate(() => document.visibilityState);
@@ -227,9 +231,80 @@ export async function launchChromiumWithTabs(url: string): Promise<{
   }
 }
 
+/** `promise`, or a failure naming `what` once it has waited HANG_BOUND_MS: for waits that have no bound of their own. */
+export function bounded<T>(promise: Promise<T>, what: string): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const hang = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what} did not answer in ${HANG_BOUND_MS / 60_000} minutes (a hang)`)), HANG_BOUND_MS);
+  });
+  return Promise.race([promise, hang]).finally(() => clearTimeout(timer));
+}
+
 export async function screenshot(page: Page, name: string): Promise<string> {
   await mkdir(resultsDir, { recursive: true });
   const path = join(resultsDir, name);
   await page.screenshot({ path, fullPage: true });
   return path;
+}
+
+export interface StudioApp {
+  /** The served build; set once the file's tests start. */
+  readonly served: Served;
+  /** Headless Chromium (Playwright's launch); set once the file's tests start, unless asked without. */
+  readonly browser: Browser;
+}
+
+/**
+ * The app built, served and (unless `browser: false`) a Chromium launched before the tests of the scope it is
+ * called in (a file or a describe), and both closed after them. Nothing starts when a prerequisite is missing
+ * (`missing`, default: Chromium's absence): the tests then skip locally or fail in CI (tests/prerequisites.ts).
+ */
+export function useStudioApp(options: { browser?: boolean; missing?: string } = {}): StudioApp {
+  let served: Served | undefined;
+  let browser: Browser | undefined;
+  beforeAll(async () => {
+    if (options.missing ?? chromiumMissing) return;
+    served = await serveApp(await buildApp());
+    if (options.browser !== false) browser = await launchChromium();
+  }, TEST_HANG_BOUND_MS);
+  afterAll(async () => {
+    await browser?.close();
+    await served?.close();
+  });
+  return {
+    get served() {
+      if (!served) throw new Error('the app is served once the tests start (useStudioApp in beforeAll)');
+      return served;
+    },
+    get browser() {
+      if (!browser) throw new Error('Chromium is launched once the tests start (useStudioApp without browser: false)');
+      return browser;
+    },
+  };
+}
+
+/** Opens a panel by its tab's name. */
+export async function tab(page: Page, name: string): Promise<void> {
+  await page.getByRole('tab', { name: new RegExp(`^${name}`) }).click();
+}
+
+/** Types a number into a labelled field and leaves it, as a user does (the value is taken on blur). */
+export async function setNumber(page: Page, label: string, value: number): Promise<void> {
+  const input = page.getByLabel(label, { exact: true });
+  await input.fill(String(value));
+  await input.blur();
+}
+
+/**
+ * Clicks Pause if the run still shows it; false when the run had already ended. Looked up and clicked in one
+ * task of the page: a Playwright click waits for its element, and when the run ended between reading its state
+ * and the click (a run on the page's own thread holds the page's thread, so the click waited behind the last
+ * steps), it waited for a button that would never come back, up to the hang bound.
+ */
+export function pauseIfRunning(page: Page): Promise<boolean> {
+  return page.evaluate(() => {
+    const pause = document.querySelector<HTMLButtonElement>('[data-testid=train-pause]');
+    pause?.click();
+    return pause !== null;
+  });
 }

@@ -8,39 +8,30 @@ import { spawnSync } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { skipUnlessPresent } from '../prerequisites.ts';
-import { buildApp, launchChromium, openPage, screenshot, serveApp, type Served } from './harness.ts';
+import { chromiumMissing, openPage, screenshot, useStudioApp, tab } from './harness.ts';
 
 const MINUTE = 60_000;
 const python = ['/usr/bin/python3', 'python3'].find((p) => spawnSync(p, ['-c', 'import h5py, numpy'], { stdio: 'ignore' }).status === 0);
-const missing = python ? '' : 'a python3 with h5py and numpy (Debian: python3-h5py python3-numpy) to write the Keras fixture files';
+const missing = chromiumMissing || (python ? '' : 'a python3 with h5py and numpy (Debian: python3-h5py python3-numpy) to write the Keras fixture files');
 
-let served: Served;
-let browser: Browser;
 let dir: string;
 
-async function tab(page: Page, name: string): Promise<void> {
-  await page.getByRole('tab', { name: new RegExp(`^${name}`) }).click();
-}
 
-describe.skipIf(skipUnlessPresent(missing, 'python3 with h5py'))('Keras files in the page (Chromium)', () => {
+describe.skipIf(skipUnlessPresent(missing, 'Chromium and python3 with h5py'))('Keras files in the page (Chromium)', () => {
+  const app = useStudioApp({ missing });
   beforeAll(async () => {
     dir = await mkdtemp(join(tmpdir(), 'keras-e2e-'));
     const run = spawnSync(python!, [resolve(__dirname, '..', 'fixtures', 'make_keras_files.py'), dir], { encoding: 'utf8' });
     if (run.status !== 0) throw new Error(`make_keras_files.py failed: ${run.stderr}`);
-    served = await serveApp(await buildApp());
-    browser = await launchChromium();
   });
   afterAll(async () => {
-    await browser?.close();
-    await served?.close();
     if (dir) await rm(dir, { recursive: true, force: true });
   });
 
   it('imports the notebook .keras + tokenizer.json; extracts with a MobileNet .h5; refuses a _notop VGG16 .h5', { timeout: 10 * MINUTE }, async () => {
-    const { page, errors } = await openPage(browser, `${served.url}?backend=wasm`);
+    const { page, errors } = await openPage(app.browser, `${app.served.url}?backend=wasm`);
     await page.locator('[data-testid=dataset-status][data-status=ready]').waitFor({ timeout: 2 * MINUTE });
 
     await tab(page, 'Model');

@@ -10,35 +10,15 @@
  * not ended (the reload interrupts it as it would a running one), and the pause holds it at a known step,
  * so the test knows which checkpoint is the latest without depending on how fast the machine trains.
  */
-import type { Browser, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildApp, chromiumMissing, launchChromium, openPage, screenshot, serveApp, type Served } from './harness.ts';
+import type { Page } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
+import { chromiumMissing, openPage, screenshot, pauseIfRunning, useStudioApp, tab, setNumber } from './harness.ts';
 import { skipUnlessPresent } from '../prerequisites.ts';
 import { HANG_BOUND_MS } from '../hangBound.ts';
 
-let served: Served;
-let browser: Browser;
+const app = useStudioApp();
 
-beforeAll(async () => {
-  if (chromiumMissing) return;
-  served = await serveApp(await buildApp());
-  browser = await launchChromium();
-}, HANG_BOUND_MS);
 
-afterAll(async () => {
-  await browser?.close();
-  await served?.close();
-});
-
-async function tab(page: Page, name: string): Promise<void> {
-  await page.getByRole('tab', { name: new RegExp(`^${name}`) }).click();
-}
-
-async function setNumber(page: Page, label: string, value: number): Promise<void> {
-  const input = page.getByLabel(label, { exact: true });
-  await input.fill(String(value));
-  await input.blur();
-}
 
 const numberOf = async (page: Page, testId: string, attribute: string) => Number(await page.getByTestId(testId).getAttribute(attribute));
 const state = (page: Page) => page.getByTestId('training-state').getAttribute('data-state');
@@ -55,7 +35,7 @@ async function configure(page: Page, replicas: number, epochs: number): Promise<
 }
 
 async function reloadMidRun(replicas: number, tag: string): Promise<{ errors: string[] }> {
-  const { page, errors } = await openPage(browser, `${served.url}?backend=wasm&units=16&demoImages=40`);
+  const { page, errors } = await openPage(app.browser, `${app.served.url}?backend=wasm&units=16&demoImages=40`);
   // A fresh browser context per test: no run of another case in this page's IndexedDB.
   const shot = (name: string) => screenshot(page, `reload-${tag}-${name}.png`);
   await page.locator('[data-testid=dataset-status][data-status=ready]').waitFor({ timeout: HANG_BOUND_MS });
@@ -80,7 +60,7 @@ async function reloadMidRun(replicas: number, tag: string): Promise<{ errors: st
   await setNumber(page, 'Learning rate', 0.005);
   await page.getByTestId('train-start').click();
   await page.getByTestId('checkpoint-kept').waitFor({ timeout: HANG_BOUND_MS });
-  await page.getByTestId('train-pause').click().catch(() => undefined);
+  await pauseIfRunning(page);
   await expect.poll(() => state(page), { timeout: HANG_BOUND_MS }).toMatch(/^(paused|finished)$/);
   if ((await state(page)) !== 'paused') throw new Error('the second run ended before the test could pause it: no run to interrupt');
   // The latest checkpoint is the one kept for a reload (a checkpoint passed just before the pause is being written).

@@ -13,6 +13,11 @@ export function CaptionCard({ item, onRemove }: { item: PlaygroundItem; onRemove
       <p className="sp-caption" data-testid="playground-caption" aria-live="polite">
         {item.caption ?? (item.status === 'failed' ? '' : item.steps.map((s) => s.word).join(' ') + (item.status === 'captioning' ? ' …' : ''))}
       </p>
+      {item.status === 'done' && !(item.caption ?? '').trim() ? (
+        <p className="sp-reason" data-testid="playground-empty">
+          No words: the model ended this caption at its first step. A model trained longer (or on more pictures) says more.
+        </p>
+      ) : null}
       <ErrorNote error={item.error} />
       {item.steps.length ? (
         <details data-testid="playground-steps">

@@ -41,6 +41,12 @@ export const fmt = (v: number | null | undefined, digits = 3) => (v == null || !
  * several ticks at the same place, with duplicate React keys. An extent within a millionth of the values is
  * spread by 5% of the value (at least 1e-6) around its middle; otherwise the data's own extent stays.
  */
+/** A step axis (whole numbers from 0): one step alone gets its neighbours, not ticks at ±5e-7. */
+export function spreadStepDomain([min, max]: readonly [number, number]): [number, number] {
+  if (!Number.isFinite(min) || !Number.isFinite(max) || max > min) return [min, max];
+  return [Math.max(0, min - 1), max + 1];
+}
+
 export function spreadDomain([min, max]: readonly [number, number]): [number, number] {
   if (!Number.isFinite(min) || !Number.isFinite(max)) return [min, max];
   const size = Math.max(Math.abs(min), Math.abs(max));

@@ -24,8 +24,9 @@ export function HiddenPage() {
     <>
       {active && onPage ? (
         <p className="sp-notice" role="status" data-testid="page-thread-notice">
-          This run trains on the page&apos;s own thread: while this tab is hidden the browser wakes it about once a second, so it slows down
-          (a worker goes on at full speed).{' '}
+          This run trains on the page&apos;s own thread: while this tab is hidden the browser may slow it down or freeze it (a hidden
+          tab&apos;s timers wake about once a second, and a tab in the background may be frozen to save energy); a worker goes on at
+          full speed.{' '}
           <button type="button" data-testid="move-to-worker" disabled={!checkpoint} onClick={() => void session.moveToWorker()}>
             Move to a worker
           </button>{' '}

@@ -1,7 +1,7 @@
 import { CartesianGrid, Legend, Line, LineChart, Tooltip, XAxis, YAxis } from 'recharts';
 import { epochRows, lossRows } from '../charts/trainingSeries.ts';
 import { useStudio } from '../storeContext.tsx';
-import { ChartBox, fmt, spreadDomain } from './ChartBox.tsx';
+import { ChartBox, fmt, spreadDomain, spreadStepDomain } from './ChartBox.tsx';
 
 const SMOOTHING = 0.9;
 
@@ -21,7 +21,7 @@ export function StepLossChart() {
     >
       <LineChart data={rows}>
         <CartesianGrid strokeDasharray="3 3" />
-        <XAxis dataKey="step" type="number" domain={spreadDomain} label={{ value: 'step', position: 'insideBottomRight', offset: -4 }} />
+        <XAxis dataKey="step" type="number" allowDecimals={false} domain={spreadStepDomain} label={{ value: 'step', position: 'insideBottomRight', offset: -4 }} />
         <YAxis domain={spreadDomain} tickFormatter={(v: number) => fmt(v)} width={56} />
         <Tooltip formatter={(v) => fmt(v as number)} />
         <Legend />

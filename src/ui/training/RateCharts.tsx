@@ -1,7 +1,7 @@
 import { CartesianGrid, ComposedChart, Line, LineChart, Scatter, Tooltip, XAxis, YAxis } from 'recharts';
 import { hasLossScale, lossScaleRows, throughputRows } from '../charts/trainingSeries.ts';
 import { useStudio } from '../storeContext.tsx';
-import { ChartBox, fmt, spreadDomain } from './ChartBox.tsx';
+import { ChartBox, fmt, spreadDomain, spreadStepDomain } from './ChartBox.tsx';
 
 export function ThroughputChart() {
   const steps = useStudio((s) => s.training.steps);
@@ -17,7 +17,7 @@ export function ThroughputChart() {
     >
       <LineChart data={rows}>
         <CartesianGrid strokeDasharray="3 3" />
-        <XAxis dataKey="step" type="number" domain={spreadDomain} />
+        <XAxis dataKey="step" type="number" allowDecimals={false} domain={spreadStepDomain} />
         <YAxis />
         <Tooltip formatter={(v) => fmt(v as number, 0)} />
         <Line dataKey="tokensPerSecond" name="tokens/s" stroke="#26a269" dot={false} isAnimationActive={false} />
@@ -43,7 +43,7 @@ export function LossScaleChart() {
     >
       <ComposedChart data={rows}>
         <CartesianGrid strokeDasharray="3 3" />
-        <XAxis dataKey="step" type="number" domain={spreadDomain} />
+        <XAxis dataKey="step" type="number" allowDecimals={false} domain={spreadStepDomain} />
         <YAxis scale="log" domain={['auto', 'auto']} allowDataOverflow />
         <Tooltip />
         <Line dataKey="lossScale" name="loss scale" stroke="#9141ac" dot={false} isAnimationActive={false} type="stepAfter" />

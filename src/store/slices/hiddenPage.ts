@@ -1,6 +1,7 @@
 /**
  * When the page was hidden during a run and what that did to its speed. A browser wakes a hidden tab's
- * timers about once a second, so a run on the page's own thread slows down while hidden; workers go on.
+ * timers about once a second and may freeze a background tab, so a run on the page's own thread may slow
+ * down or stop while hidden; workers go on. The figures show what it did on this machine.
  * Plain data kept in the training slice; the page's visibilitychange feeds it (studio/pageVisibility.ts).
  */
 

@@ -6,7 +6,7 @@
  */
 import type { Protocol } from '../core/data/types.ts';
 import { defaultTrainConfigFor } from '../engine/training/trainer.ts';
-import { DEMO_FEATURE_DIM } from '../model/backbones/demoBackbone.ts';
+import { featureDimOf as backboneFeatureDim } from '../model/backbones/featureWidths.ts';
 import type { StudioState, StudioStore } from '../store/studioStore.ts';
 import type { DatasetAccess } from './ports.ts';
 
@@ -14,7 +14,7 @@ import type { DatasetAccess } from './ports.ts';
 function featureDimOf(state: StudioState): { dim: number; known: boolean } {
   const { features } = state;
   if (features.featureDim) return { dim: features.featureDim, known: true };
-  return { dim: features.backbone === 'demo' ? DEMO_FEATURE_DIM : features.backbone === 'mobilenet' ? 256 : 4096, known: false };
+  return { dim: backboneFeatureDim(features.backbone), known: false };
 }
 
 function trainImagesOf(dataset: DatasetAccess, protocol: Protocol): number | null {

@@ -14,7 +14,7 @@
  * and colour of every object in 44% of the test pictures from it, against 78% from `attributes`.)
  */
 import * as tf from '@tensorflow/tfjs';
-import { DEMO_BACKGROUNDS, DEMO_COLOURS, DEMO_SHAPES, type DemoScene } from '../../core/data/demo.ts';
+import type { DemoScene } from '../../core/data/demo.ts';
 
 /** Side of the square input: the demo's 128-pixel pictures halved (the extractor resizes bilinearly). */
 export const DEMO_BACKBONE_INPUT = 64;
@@ -28,45 +28,8 @@ export const DEMO_BACKBONE_FOLDER = 'public/models/demo-backbone';
 /** The committed weights' model.json as the page fetches it (relative to the page's base URL). */
 export const DEMO_BACKBONE_URL = 'models/demo-backbone/model.json';
 
-/** Scene layout as one class: where a lone shape sits, or how a pair is arranged (upper/left shape first). */
-export const DEMO_LAYOUTS = ['centre', 'left', 'right', 'top', 'bottom', 'above', 'left-of'] as const;
-const NONE = 'none';
-const COLOURS = Object.keys(DEMO_COLOURS) as (keyof typeof DEMO_COLOURS)[];
-const BACKGROUNDS = Object.keys(DEMO_BACKGROUNDS) as (keyof typeof DEMO_BACKGROUNDS)[];
-
-export interface AttributeHead {
-  /** Layer name of the head (a dense softmax). */
-  name: string;
-  classes: readonly string[];
-  /** The class of a scene (index into `classes`). */
-  label(scene: DemoScene): number;
-}
-
-const objectHead = (slot: 0 | 1, attribute: 'shape' | 'colour' | 'size', classes: readonly string[]): AttributeHead => ({
-  name: `${attribute}_${slot + 1}`,
-  // The second object's heads also say "there is none".
-  classes: slot === 0 ? classes : [...classes, NONE],
-  label: (scene) => {
-    const object = scene.objects[slot];
-    return object ? classes.indexOf(object[attribute]) : classes.length;
-  },
-});
-
-/** What the backbone is trained to tell about a picture: each object's shape, colour and size, the layout, the background. */
-export const DEMO_ATTRIBUTE_HEADS: readonly AttributeHead[] = [
-  objectHead(0, 'shape', DEMO_SHAPES),
-  objectHead(0, 'colour', COLOURS),
-  objectHead(0, 'size', ['small', 'large']),
-  objectHead(1, 'shape', DEMO_SHAPES),
-  objectHead(1, 'colour', COLOURS),
-  objectHead(1, 'size', ['small', 'large']),
-  { name: 'layout', classes: DEMO_LAYOUTS, label: (scene) => DEMO_LAYOUTS.indexOf((scene.position ?? scene.relation)! as (typeof DEMO_LAYOUTS)[number]) },
-  { name: 'background', classes: BACKGROUNDS, label: (scene) => BACKGROUNDS.indexOf(scene.background) },
-];
-
-export const DEMO_ATTRIBUTE_WIDTH = DEMO_ATTRIBUTE_HEADS.reduce((sum, head) => sum + head.classes.length, 0);
-/** The features: the attribute probabilities (39). */
-export const DEMO_FEATURE_DIM = DEMO_ATTRIBUTE_WIDTH;
+export { DEMO_ATTRIBUTE_HEADS, DEMO_ATTRIBUTE_WIDTH, DEMO_FEATURE_DIM, DEMO_LAYOUTS, type AttributeHead } from './featureWidths.ts';
+import { DEMO_ATTRIBUTE_HEADS, DEMO_ATTRIBUTE_WIDTH, DEMO_FEATURE_DIM } from './featureWidths.ts';
 
 export function demoBackboneId(): string {
   return `demo-cnn_${DEMO_BACKBONE_INPUT}_${DEMO_CONV_FILTERS.join('-')}_${DEMO_HIDDEN_UNITS}_${DEMO_FEATURE_LAYER}${DEMO_FEATURE_DIM}`;

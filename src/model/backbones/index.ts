@@ -35,11 +35,7 @@ export interface LoadBackboneOptions {
 
 export const DEFAULT_RANDOM_SEED = 42;
 
-/** The features a backbone gives, without building it (for the UI and the CLI's help). */
-export function featureDimOf(name: BackboneName, alpha = 0.25): number {
-  if (name === 'demo') return DEMO_FEATURE_DIM;
-  return name === 'vgg16' ? VGG16_KERAS.fcUnits : mobilenetFeatureDim(alpha);
-}
+export { featureDimOf } from './featureWidths.ts';
 
 export async function loadBackbone(options: LoadBackboneOptions): Promise<Backbone> {
   if (options.name === 'demo' && options.weights === undefined) {

@@ -21,9 +21,9 @@ const DEPTHWISE_STRIDES = [1, 2, 1, 2, 1, 2, 1, 1, 1, 1, 1, 2, 1];
 
 export const MOBILENET_FEATURE_LAYER = 'global_average_pooling2d_1';
 
-export function mobilenetFeatureDim(alpha: number): number {
-  return Math.floor(1024 * alpha);
-}
+import { mobilenetFeatureDim } from './featureWidths.ts';
+
+export { mobilenetFeatureDim };
 
 export function mobilenetId(config: MobileNetConfig): string {
   const classes = config.classes === 1000 ? '' : `_c${config.classes}`;

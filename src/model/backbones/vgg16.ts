@@ -8,6 +8,7 @@
  * `Vgg16Config` keeps every name and the structure but shrinks widths: tests save and reload such a model.
  */
 import * as tf from '@tensorflow/tfjs';
+import { VGG16_FEATURE_DIM } from './featureWidths.ts';
 
 export interface Vgg16Config {
   /** Square input side (224 for ImageNet weights). */
@@ -23,7 +24,7 @@ export interface Vgg16Config {
 export const VGG16_KERAS: Vgg16Config = {
   inputSize: 224,
   blockFilters: [64, 128, 256, 512, 512],
-  fcUnits: 4096,
+  fcUnits: VGG16_FEATURE_DIM,
   classes: 1000,
 };
 

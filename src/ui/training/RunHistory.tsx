@@ -5,7 +5,7 @@ import { STEP_TIME_TIPS, stepMs } from './stepTimeWords.ts';
 /**
  * The runs of this page session side by side: switch one setting (kernels, precision, replicas, where it
  * trains), train again, and read the speed-up here. Speeds are medians without the first step, which
- * compiles shaders and allocates. The last three columns say why a run with replicas is as fast as it is:
+ * compiles shaders and allocates. The three columns after the speed say why a run with replicas is as fast as it is:
  * where a step's time went (compute, all-reduce, idle; one replica: compute only).
  */
 /** The idle tip, with how much of this run's idle was waiting for the slowest replica. */
@@ -33,10 +33,10 @@ export function RunHistory() {
             <th>Steps</th>
             <th>Skipped</th>
             <th>Tokens/s</th>
-            <th>Loss (last steps)</th>
             <th title={STEP_TIME_TIPS.compute}>Compute ms</th>
             <th title={STEP_TIME_TIPS.allReduce}>All-reduce ms</th>
             <th title={STEP_TIME_TIPS.idle}>Idle ms</th>
+            <th>Loss (last steps)</th>
           </tr>
         </thead>
         <tbody>
@@ -54,7 +54,6 @@ export function RunHistory() {
               </td>
               <td>{run.skippedSteps}</td>
               <td>{fmt(run.medianTokensPerSecond, 0)}</td>
-              <td>{fmt(run.finalLoss, 3)}</td>
               <td data-testid="history-compute-ms" data-ms={run.breakdown?.computeMs ?? ''} title={STEP_TIME_TIPS.compute}>
                 {stepMs(run.breakdown?.computeMs)}
               </td>
@@ -64,6 +63,7 @@ export function RunHistory() {
               <td data-testid="history-idle-ms" data-ms={run.breakdown?.idleMs ?? ''} title={idleTip(run.breakdown?.slowestWaitMs)}>
                 {stepMs(run.breakdown?.idleMs)}
               </td>
+              <td>{fmt(run.finalLoss, 3)}</td>
             </tr>
           ))}
         </tbody>

@@ -7,10 +7,13 @@
  *   `npx tsx tests/bench/demoReplicas.bench.ts [--epochs 1] [--rounds 3] [--warmup 2]`
  *
  * Per row: tokens/s over the training steps after the warm-up (validation and BLEU between epochs are not
- * counted), its speed-up over the one-replica row, and where a replica's step goes, in ms per step
- * averaged over replicas and steps (the phases of the workerTimeline events the Training panel's timeline
- * draws): compute (forward + backward), readback of the gradients, all-reduce (incl. waiting for the peer),
- * apply (Adam), idle (between its own segments: waiting for the next batch and the coordinator).
+ * counted), its speed-up over the one-replica row in each round and in the median round, and where a step's
+ * time goes in ms: compute, all-reduce and idle (of it: waiting for the slowest replica), from the
+ * workerTimeline events by stepBreakdown (src/store/slices/stepBreakdown.ts), the very function behind the
+ * Training panel's run table and timeline, with its rule (median over the steps, the first left out). One
+ * replica on this thread reports no phases: its step is all compute. The last row, one replica with half the
+ * batch, is the compute a replica of the 2-replica row would take with a core to itself (its tokens/s is
+ * not comparable: twice the steps of half the size).
  * The load average is printed: on a shared machine only rows of one sitting compare.
  */
 import os from 'node:os';
@@ -20,7 +23,8 @@ import { InProcessTrainer } from '../../src/engine/training/inProcessTrainer';
 import { mirroredCaptionRun } from '../../src/engine/mirrored/captionRun';
 import { nodeWorkerEndpoint } from '../../src/engine/threads/nodeEndpoint';
 import { useNodeBackend } from '../../src/engine/platform/nodeBackend';
-import type { ReplicaPhasesMs, TrainConfig, TrainerEvent } from '../../src/protocol/training';
+import type { TrainConfig, TrainerEvent } from '../../src/protocol/training';
+import { computeOnlyBreakdown, stepBreakdown, type StepBreakdown } from '../../src/store/slices/stepBreakdown';
 import type { Trainer } from '../../src/engine/training/trainer';
 import { DEFAULT_DEMO, defaultsFor, demoCorpus, demoDatasetFeatures, loadDemoBackbone } from '../support/demoRun';
 
@@ -36,20 +40,16 @@ const features = await demoDatasetFeatures(backbone, DEFAULT_DEMO);
 const data: CaptionDataset = buildCaptionDataset(await demoCorpus(DEFAULT_DEMO), features);
 const defaults = defaultsFor(data);
 
-type Phase = keyof ReplicaPhasesMs;
-const PHASES: Phase[] = ['compute', 'readback', 'allReduceWait', 'apply', 'idle'];
 interface Result {
   tokens: number;
   ms: number;
   steps: number;
-  /** Summed over replicas and measured steps. */
-  phases: Record<Phase, number>;
-  timelines: number;
+  breakdown: StepBreakdown | null;
 }
 const results = new Map<string, Result[]>();
 
-async function run(name: string, replicas: number, inProcess: boolean): Promise<void> {
-  const config: TrainConfig = { ...defaults, epochs, replicas, validationSample: 0 };
+async function run(name: string, replicas: number, inProcess: boolean, batchSize = defaults.batchSize): Promise<void> {
+  const config: TrainConfig = { ...defaults, batchSize, epochs, replicas, validationSample: 0 };
   const store = new MemoryCheckpointStore();
   const trainer: Trainer = inProcess
     ? new InProcessTrainer({ data, config, store })
@@ -58,25 +58,28 @@ async function run(name: string, replicas: number, inProcess: boolean): Promise<
   trainer.on((e) => events.push(e));
   await trainer.start();
   await trainer.dispose();
-  const measured = (e: TrainerEvent) => 'step' in e && e.step > warmup;
-  const steps = events.filter((e): e is Extract<TrainerEvent, { type: 'stepCompleted' }> => e.type === 'stepCompleted' && measured(e));
-  const timelines = events.filter((e): e is Extract<TrainerEvent, { type: 'workerTimeline' }> => e.type === 'workerTimeline' && measured(e));
-  const phases = Object.fromEntries(PHASES.map((p) => [p, timelines.reduce((s, t) => s + t.phasesMs[p], 0)])) as Record<Phase, number>;
+  const allSteps = events.filter((e): e is Extract<TrainerEvent, { type: 'stepCompleted' }> => e.type === 'stepCompleted');
+  const steps = allSteps.filter((e) => e.step > warmup);
+  const timelines = events.filter((e): e is Extract<TrainerEvent, { type: 'workerTimeline' }> => e.type === 'workerTimeline');
+  const breakdown = timelines.length ? stepBreakdown(timelines) : computeOnlyBreakdown(allSteps.map((e) => e.durationMs));
   results.set(name, [
     ...(results.get(name) ?? []),
-    { tokens: steps.reduce((s, e) => s + e.tokens, 0), ms: steps.reduce((s, e) => s + e.durationMs, 0), steps: steps.length, phases, timelines: timelines.length },
+    { tokens: steps.reduce((s, e) => s + e.tokens, 0), ms: steps.reduce((s, e) => s + e.durationMs, 0), steps: steps.length, breakdown },
   ]);
 }
 
 const loads: number[] = [];
-const ROWS: [string, number, boolean][] = [
+const ROWS: [string, number, boolean, number?][] = [
   ['1 replica on this thread (the CLI default)', 1, true],
   ['1 replica in a worker thread (mirrored)', 1, false],
   ['2 replicas in worker threads (mirrored, ring)', 2, false],
+  // The yardstick for the row above: what one replica's half of the batch costs on a thread of its own. A
+  // 2-replica compute far above it means the replicas did not each get a core (another job held them).
+  [`1 replica on this thread, half the batch (${Math.ceil(defaults.batchSize / 2)} images: one replica's share)`, 1, true, Math.ceil(defaults.batchSize / 2)],
 ];
 for (let round = 0; round < rounds; round++) {
   loads.push(os.loadavg()[0]);
-  for (const [name, replicas, inProcess] of ROWS) await run(name, replicas, inProcess);
+  for (const [name, replicas, inProcess, batchSize] of ROWS) await run(name, replicas, inProcess, batchSize);
 }
 loads.push(os.loadavg()[0]);
 
@@ -90,15 +93,18 @@ console.log(
     `${epochs} epoch(s) a run, steps after the first ${warmup} counted; the median round of ${rounds} (by tokens/s) shown`,
 );
 console.log(
-  '\n| run | tokens/s | rounds (tokens/s) | vs 1 replica on this thread | ms per step | compute | readback | all-reduce + wait | apply | idle |\n|---|---:|---|---:|---:|---:|---:|---:|---:|---:|',
+  '\n| run | tokens/s | rounds (tokens/s) | vs 1 replica on this thread (rounds) | median round | ms per step | compute | all-reduce | idle (waiting for the slowest) |\n|---|---:|---|---|---:|---:|---:|---:|---:|',
 );
+const bases = results.get(ROWS[0][0])!;
+const ms = (v: number | null | undefined) => (v === null || v === undefined ? '–' : v.toFixed(1));
 for (const [name] of ROWS) {
   const rs = results.get(name)!;
   const r = median(rs);
-  const perStep = (p: Phase) => (r.timelines ? (r.phases[p] / r.timelines).toFixed(1) : '–');
+  const b = r.breakdown;
   console.log(
-    `| ${name} | ${tokensPerSecond(r).toFixed(0)} | ${rs.map((x) => tokensPerSecond(x).toFixed(0)).join(', ')} | ${(tokensPerSecond(r) / tokensPerSecond(base)).toFixed(2)}× | ` +
-      `${(r.ms / r.steps).toFixed(1)} | ${PHASES.map(perStep).join(' | ')} |`,
+    `| ${name} | ${tokensPerSecond(r).toFixed(0)} | ${rs.map((x) => tokensPerSecond(x).toFixed(0)).join(', ')} | ` +
+      `${rs.map((x, i) => (tokensPerSecond(x) / tokensPerSecond(bases[i])).toFixed(2) + '×').join(', ')} | ${(tokensPerSecond(r) / tokensPerSecond(base)).toFixed(2)}× | ` +
+      `${(r.ms / r.steps).toFixed(1)} | ${ms(b?.computeMs)} | ${ms(b?.allReduceMs)} | ${b?.idleMs === null || !b ? '–' : `${ms(b.idleMs)} (${ms(b.slowestWaitMs)})`} |`,
   );
 }
 process.exit(0);

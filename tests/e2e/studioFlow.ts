@@ -138,6 +138,26 @@ export async function newUserPath(
     expect(group).toContain(`${options.replicas} replicas`);
     expect(group).toContain('all-reduce: ring');
     expect(group).toContain('weights identical');
+    // Why 2 replicas are as fast as they are: compute, all-reduce and idle per step, in the timeline and in
+    // the run's row of the run table, as numbers, each header with a tooltip saying what it means.
+    const perStep = page.getByTestId('step-breakdown');
+    for (const key of ['data-compute-ms', 'data-allreduce-ms', 'data-idle-ms']) {
+      const ms = await perStep.getAttribute(key);
+      expect(ms, key).not.toBe('');
+      expect(Number(ms), key).toBeGreaterThanOrEqual(0);
+    }
+    expect(Number(await perStep.getAttribute('data-compute-ms'))).toBeGreaterThan(0);
+    const history = page.getByTestId('run-history');
+    for (const header of ['Compute ms', 'All-reduce ms', 'Idle ms'])
+      expect((await history.locator('th', { hasText: header }).getAttribute('title'))?.length ?? 0, header).toBeGreaterThan(20);
+    const row = history.locator('tbody tr').last();
+    for (const cell of ['history-compute-ms', 'history-allreduce-ms', 'history-idle-ms']) {
+      const ms = await row.getByTestId(cell).getAttribute('data-ms');
+      expect(ms, cell).not.toBe('');
+      expect(Number.isFinite(Number(ms)), cell).toBe(true);
+      expect(Number((await row.getByTestId(cell).textContent())?.trim()), cell).toBeGreaterThanOrEqual(0);
+    }
+    console.log(`[studio ${options.tag}] per step: ${await perStep.textContent()}`);
   }
   else {
     const backend = (await page.getByTestId('training-backend').textContent()) ?? '';

@@ -3,6 +3,7 @@
  * precision, replicas, placement) and compare speed side by side. Plain data, kept across new runs.
  */
 import type { RunBackend, StepSeries } from './training.ts';
+import { computeOnlyBreakdown, median, stepBreakdown, type PhaseSegment, type StepBreakdown } from './stepBreakdown.ts';
 
 export interface RunSummary {
   backend: string;
@@ -20,21 +21,20 @@ export interface RunSummary {
   finalLoss: number | null;
   /** How the run ended: 'finished' or 'stopped'. */
   ended: string;
+  /**
+   * Where a step's time went (stepBreakdown.ts): with replicas, the medians over the timeline's last steps;
+   * with one replica its compute only. Absent for a run imported from elsewhere (a PyTorch DDP log).
+   */
+  breakdown?: StepBreakdown | null;
 }
 
 export const maxRunHistory = 12;
-
-function median(values: number[]): number | null {
-  if (values.length === 0) return null;
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = sorted.length >> 1;
-  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
-}
 
 export function summarizeRun(
   steps: StepSeries,
   backend: RunBackend | null,
   run: { replicas: number; placement: 'worker' | 'page'; batchSize: number; ended: string },
+  timeline: readonly PhaseSegment[] = [],
 ): RunSummary {
   const rates = steps.tokensPerSecond.slice(1).filter(Number.isFinite);
   const losses = steps.loss.filter(Number.isFinite).slice(-10);
@@ -50,5 +50,7 @@ export function summarizeRun(
     medianTokensPerSecond: median(rates),
     finalLoss: losses.length ? losses.reduce((a, b) => a + b, 0) / losses.length : null,
     ended: run.ended,
+    // Mirrored replicas report their phases; one replica on the page or in a worker spends its step computing.
+    breakdown: timeline.length ? stepBreakdown(timeline) : computeOnlyBreakdown(steps.durationMs),
   };
 }

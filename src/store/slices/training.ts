@@ -28,6 +28,8 @@ export interface StepSeries {
   lossScale: number[];
   /** 1 where the f16 step was skipped (non-finite gradient), else 0. */
   skipped: number[];
+  /** Wall time of the step as the trainer saw it. */
+  durationMs: number[];
 }
 
 export interface EpochPoint {
@@ -158,11 +160,11 @@ export const maxWarnings = 50;
 /** The first `count` steps of a series (the charts up to a checkpoint). */
 export function stepsUpTo(s: StepSeries, count: number): StepSeries {
   const cut = <T>(column: T[]) => column.slice(0, count);
-  return { step: cut(s.step), epoch: cut(s.epoch), loss: cut(s.loss), tokensPerSecond: cut(s.tokensPerSecond), lossScale: cut(s.lossScale), skipped: cut(s.skipped) };
+  return { step: cut(s.step), epoch: cut(s.epoch), loss: cut(s.loss), tokensPerSecond: cut(s.tokensPerSecond), lossScale: cut(s.lossScale), skipped: cut(s.skipped), durationMs: cut(s.durationMs) };
 }
 
 export function emptySteps(): StepSeries {
-  return { step: [], epoch: [], loss: [], tokensPerSecond: [], lossScale: [], skipped: [] };
+  return { step: [], epoch: [], loss: [], tokensPerSecond: [], lossScale: [], skipped: [], durationMs: [] };
 }
 
 export function initialTrainingData(config: TrainConfig = defaultTrainConfig, placement: TrainingData['placement'] = 'worker'): TrainingData {
@@ -212,7 +214,7 @@ export function reduceTrainerEvents(prev: TrainingData, events: readonly Trainer
         if (e.state === 'running' && !wasGoing) next.visibility = runStarted(next.visibility, (steps ?? next.steps).step.length, nowMs);
         if (wasGoing && (e.state === 'finished' || e.state === 'stopped')) {
           const { replicas, batchSize } = next.config;
-          const summary = summarizeRun(steps ?? next.steps, next.backend, { replicas, placement: next.placement, batchSize, ended: e.state });
+          const summary = summarizeRun(steps ?? next.steps, next.backend, { replicas, placement: next.placement, batchSize, ended: e.state }, timeline ?? next.timeline);
           next.history = [...next.history, summary].slice(-maxRunHistory);
         }
         break;
@@ -228,6 +230,7 @@ export function reduceTrainerEvents(prev: TrainingData, events: readonly Trainer
             tokensPerSecond: s.tokensPerSecond.slice(),
             lossScale: s.lossScale.slice(),
             skipped: s.skipped.slice(),
+            durationMs: s.durationMs.slice(),
           };
         }
         steps.step.push(steps.step.length);
@@ -236,6 +239,7 @@ export function reduceTrainerEvents(prev: TrainingData, events: readonly Trainer
         steps.tokensPerSecond.push(e.tokensPerSecond);
         steps.lossScale.push(e.lossScale ?? Number.NaN);
         steps.skipped.push(e.skipped ? 1 : 0);
+        steps.durationMs.push(e.durationMs);
         if (e.skipped) next.skippedSteps += 1;
         next.stepTimeMs += e.durationMs;
         break;

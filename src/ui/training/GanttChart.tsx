@@ -1,5 +1,7 @@
 import { Bar, BarChart, CartesianGrid, Tooltip, XAxis, YAxis } from 'recharts';
 import { timeline, type GanttPhase } from '../charts/timeline.ts';
+import { stepBreakdown } from '../../store/slices/stepBreakdown.ts';
+import { STEP_TIME_TIPS, stepMs } from './stepTimeWords.ts';
 import { useStudio } from '../storeContext.tsx';
 import { ChartBox } from './ChartBox.tsx';
 
@@ -29,6 +31,8 @@ export function GanttChart() {
     .map(([r, s]) => `replica ${r}: ${PHASES.map((k) => `${Math.round(s[k] * 100)}% ${k}`).join(', ')}`)
     .join('; ');
   const first = t.shares.get(t.replicas[0]);
+  // The same numbers as the run table's, over the steps kept here (the last timelineKeepSteps).
+  const perStep = t.rows.length ? stepBreakdown(segments) : null;
   return (
     <div>
       <ChartBox
@@ -66,6 +70,28 @@ export function GanttChart() {
               {first ? ` ${Math.round(first[k] * 100)}%` : ''}{' '}
             </span>
           ))}
+        </p>
+      ) : null}
+      {perStep ? (
+        <p
+          className="sp-legend"
+          data-testid="step-breakdown"
+          data-steps={perStep.steps}
+          data-compute-ms={perStep.computeMs.toFixed(2)}
+          data-allreduce-ms={perStep.allReduceMs?.toFixed(2) ?? ''}
+          data-idle-ms={perStep.idleMs?.toFixed(2) ?? ''}
+        >
+          Per step (median of the last {perStep.steps}): <span title={STEP_TIME_TIPS.compute}>compute {stepMs(perStep.computeMs)} ms</span>
+          {perStep.allReduceMs !== null ? (
+            <>
+              {' · '}
+              <span title={STEP_TIME_TIPS.allReduce}>all-reduce {stepMs(perStep.allReduceMs)} ms</span>
+              {' · '}
+              <span title={STEP_TIME_TIPS.idle}>
+                idle {stepMs(perStep.idleMs)} ms ({stepMs(perStep.slowestWaitMs)} ms of it waiting for the slowest replica)
+              </span>
+            </>
+          ) : null}
         </p>
       ) : null}
     </div>

@@ -98,6 +98,10 @@ export interface StudioEngines {
   missingReasons?: Partial<Record<Capability, string>>;
   /** The backend this page chose and what it offers (shader-f16); decides the precision and kernel knobs. */
   describeBackend?(): Promise<PageBackend>;
+  /** Calls `listener` when the page's own GPU device is lost (not when it is released on purpose). */
+  watchDeviceLoss?(listener: (message: string) => void): () => void;
+  /** After a lost device: chooses the page's backend again, on a new GPU device or on wasm. */
+  restartBackend?(start: 'webgpu' | 'wasm'): Promise<PageBackend>;
 }
 
 /** Where a one-replica run trains: in a worker, or on the page's own thread. */

@@ -98,9 +98,15 @@ export interface StudioEngines {
   missingReasons?: Partial<Record<Capability, string>>;
   /** The backend this page chose and what it offers (shader-f16); decides the precision and kernel knobs. */
   describeBackend?(): Promise<PageBackend>;
-  /** Calls `listener` when the page's own GPU device is lost (not when it is released on purpose). */
+  /**
+   * Calls `listener` when the GPU device the page computes on now is lost (not when it is released on
+   * purpose); the page's backend controller says it (pageBackend.ts).
+   */
   watchDeviceLoss?(listener: (message: string) => void): () => void;
-  /** After a lost device: chooses the page's backend again, on a new GPU device or on wasm. */
+  /**
+   * After a lost device, through the page's backend controller: 'webgpu' opens a new GPU device
+   * (renewDevice), 'wasm' names wasm in the backend setting.
+   */
   restartBackend?(start: 'webgpu' | 'wasm'): Promise<PageBackend>;
 }
 

@@ -69,6 +69,18 @@ export function createStudioEngines(backends: PageBackendController = createPage
     backbone = await loadBackbone({ name: request.backbone, weights: request.weights.kind === 'random' ? { kind: 'random' } : request.weights });
     return backbone;
   }
+  // The backbone's weights lived on a lost device: dropped (tfjs would try to read them back on a switch),
+  // and loaded again on first use.
+  backends.on({
+    deviceLost: () => {
+      try {
+        backbone?.dispose();
+      } catch {
+        // Its buffers went with the device.
+      }
+      backbone = null;
+    },
+  });
   return {
     async extract(options) {
       const [{ extractFeatures, identityOf }, { IdbFeatureStore }, { MemoryFeatureStore }, { defaultImageDecoder }] = await Promise.all([
@@ -177,6 +189,8 @@ export function createStudioEngines(backends: PageBackendController = createPage
         // Workers pick their own device; webgl has no canvas there, so they start the search at wasm.
         replicaBackend: choice.backend === 'webgl' ? 'wasm' : choice.backend,
         spawnReplica: spawnBrowserReplica,
+        // On this thread, on WebGPU: every wait of the run on the device races the device's loss.
+        ...(inPage ? { deviceLost: backends.deviceLost() ?? undefined } : {}),
       });
       // A run on this thread uses the page's backend: no calibration switches it while the run goes.
       releaseHold?.();
@@ -211,6 +225,9 @@ export function createStudioEngines(backends: PageBackendController = createPage
     },
     missingReasons,
     describeBackend: pageBackend,
+    watchDeviceLoss: (listener) => backends.on({ deviceLost: listener }),
+    // A new device through the controller's candidates made again; wasm as the backend named in its setting.
+    restartBackend: (start) => (start === 'webgpu' ? backends.renewDevice() : backends.setPreference('wasm')),
   };
 }
 

@@ -71,6 +71,8 @@ export interface PageBackendEvents {
   calibrating(kind: CalibrationKind | null): void;
   calibrated(kind: CalibrationKind, record: CalibrationRecord): void;
   failed(message: string | null): void;
+  /** The GPU device the page computes on now was lost (the browser's message); not said for one released on purpose. */
+  deviceLost(message: string): void;
 }
 
 export interface PageBackendOptions {
@@ -88,6 +90,8 @@ export class PageBackendController {
   private current: PageBackend | null = null;
   private started: Promise<PageBackend> | null = null;
   private made: Promise<PageCandidates> | null = null;
+  /** The candidates `made` resolved to (their WebGPU device's loss is watched). */
+  private madeNow: PageCandidates | null = null;
   /** The backend the last calibration chose: where 'auto' goes back to after a named backend. */
   private calibrated: BackendName | null = null;
   /** The last calibration of each kind of work, with the key of the work it measured. */
@@ -121,6 +125,31 @@ export class PageBackendController {
   start(): Promise<PageBackend> {
     this.started ??= this.serial(() => this.apply());
     return this.started.then(() => this.serial(async () => this.current!));
+  }
+
+  /**
+   * Resolves with an error when the GPU device the page computes on now is lost; null when the page is not
+   * on WebGPU. A run on the page's thread races its waits on the device against it (a read on a lost device
+   * may never settle).
+   */
+  deviceLost(): Promise<Error> | null {
+    const lost = this.current?.backend === 'webgpu' ? this.madeNow?.webgpuLost : undefined;
+    return lost ? lost.then((message) => new Error(`GPU device lost: ${message}`)) : null;
+  }
+
+  /**
+   * After the page's GPU device was lost: new candidates (a new device from the browser), and the backend
+   * the preference says on them. Under 'auto' with a hardware GPU, or with webgpu named, that is the new device.
+   */
+  async renewDevice(): Promise<PageBackend> {
+    await this.start();
+    return this.serial(async () => {
+      this.made = null;
+      this.madeNow = null;
+      const page = await this.apply();
+      if (page.backend !== 'webgpu') return page;
+      return this.setCurrent({ ...page, chosenBecause: `${page.chosenBecause}; a new GPU device, after the previous one was lost` });
+    });
   }
 
   /** `busy()` true: work on the page's thread is using its backend (a training run); no switch meanwhile. */
@@ -200,7 +229,19 @@ export class PageBackendController {
   }
 
   private candidates(): Promise<PageCandidates> {
-    this.made ??= this.options.candidates();
+    if (!this.made) {
+      const made = this.options.candidates();
+      this.made = made;
+      void made.then((candidates) => {
+        if (this.made !== made) return;
+        this.madeNow = candidates;
+        // Only the loss of the device in use now matters to the page's work (an idle adapter's loss only
+        // takes webgpu out of these candidates: its activate() then fails with why).
+        void candidates.webgpuLost?.then((message) => {
+          if (this.madeNow === candidates && this.current?.backend === 'webgpu') this.emit('deviceLost', message);
+        });
+      }, () => undefined);
+    }
     return this.made;
   }
 

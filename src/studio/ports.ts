@@ -98,6 +98,16 @@ export interface StudioEngines {
   missingReasons?: Partial<Record<Capability, string>>;
   /** The backend this page chose and what it offers (shader-f16); decides the precision and kernel knobs. */
   describeBackend?(): Promise<PageBackend>;
+  /**
+   * Calls `listener` when the GPU device the page computes on now is lost (not when it is released on
+   * purpose); the page's backend controller says it (pageBackend.ts).
+   */
+  watchDeviceLoss?(listener: (message: string) => void): () => void;
+  /**
+   * After a lost device, through the page's backend controller: 'webgpu' opens a new GPU device
+   * (renewDevice), 'wasm' names wasm in the backend setting.
+   */
+  restartBackend?(start: 'webgpu' | 'wasm'): Promise<PageBackend>;
 }
 
 /** Where a one-replica run trains: in a worker, or on the page's own thread. */

@@ -26,6 +26,7 @@ import { FeatureWork } from './features.ts';
 import { followDataDefaults } from './trainingDefaults.ts';
 import { featureDefaultsFor } from '../store/slices/features.ts';
 import { SavedRuns } from './persistence/savedRuns.ts';
+import { DeviceLoss, type DeviceChoice } from './deviceLoss.ts';
 import { DatasetImageUrls } from './datasetImageUrls.ts';
 import { emptyTrainingSplit, stepsPerEpochOf } from './runContext.ts';
 
@@ -38,6 +39,7 @@ export class StudioSession {
   private unbind: (() => void) | null = null;
   private readonly model: HeldModel;
   private readonly savedRuns: SavedRuns;
+  private readonly deviceLoss: DeviceLoss;
   private scaleOutActions: ScaleOutActions | null = null;
   private evalAbort: AbortController | null = null;
   private playgroundCount = 0;
@@ -54,6 +56,13 @@ export class StudioSession {
     this.features = new FeatureWork(store, dataset, engines);
     this.unfollowDefaults = followDataDefaults(store, dataset);
     this.savedRuns = new SavedRuns(store, persistence, this.model, Boolean(engines.importArchive));
+    this.deviceLoss = new DeviceLoss({
+      store,
+      engines,
+      trainer: () => this.run?.trainer ?? null,
+      endRun: () => this.endRun(),
+      resume: () => this.startTraining({ resume: true }),
+    });
     // The precision and kernel knobs depend on what the page's backend offers: known once it is chosen.
     engines.describeBackend?.().then(
       (page) => store.getState().setPageBackend(page),
@@ -131,6 +140,7 @@ export class StudioSession {
    * the charts drawn so far (also those restored after a reload).
    */
   startTraining(options: { resume?: boolean } = {}): Promise<void> {
+    this.deviceLoss.runStarting();
     this.training = this.train(options);
     return this.training;
   }
@@ -142,10 +152,24 @@ export class StudioSession {
   async moveToWorker(): Promise<void> {
     const t = this.store.getState().training;
     if (t.placement !== 'page' || t.config.replicas > 1 || !t.lastCheckpoint) return;
-    await this.run?.trainer.stop();
-    await this.training;
+    await this.endRun();
     this.store.getState().setTrainingPlacement('worker');
     await this.startTraining({ resume: true });
+  }
+
+  /** After a lost GPU device: the run goes on from where it waits, on a new GPU device or on wasm. */
+  continueAfterDeviceLoss(choice: DeviceChoice): Promise<void> {
+    return this.deviceLoss.continueOn(choice);
+  }
+
+  /**
+   * Stops the run going, waits until it has ended and its model is kept, and releases its trainer (before
+   * the page's backend changes under it, as after a lost device).
+   */
+  private async endRun(): Promise<void> {
+    await this.run?.trainer.stop();
+    await this.training;
+    await this.disposeRun();
   }
 
   private async train(options: { resume?: boolean }): Promise<void> {
@@ -182,7 +206,7 @@ export class StudioSession {
       await run.trainer.start({ resume: options.resume });
       this.unbind?.();
       this.unbind = null;
-      if (run.trainer.state === 'failed') return;
+      if (this.deviceLoss.settle() || run.trainer.state === 'failed') return;
       let captioner: StudioModel;
       try {
         captioner = await run.model();
@@ -196,6 +220,7 @@ export class StudioSession {
     } catch (error) {
       this.unbind?.();
       this.unbind = null;
+      if (this.deviceLoss.settle()) return;
       const e = toStudioError(error, 'Training');
       this.store.getState().setTrainingError({ name: 'TrainingError', message: e.message, stack: e.detail });
       this.store.getState().applyTrainerEvents([{ type: 'stateChanged', state: 'failed' }]);
@@ -354,6 +379,7 @@ export class StudioSession {
     await this.disposeRun();
     this.model.dispose();
     this.savedRuns.dispose();
+    this.deviceLoss.dispose();
     this.imageUrls.clear();
   }
 }

@@ -28,6 +28,8 @@ export interface StudioTrainingOptions {
   meta?: Record<string, unknown>;
   /** One replica: 'page' = InProcessTrainer on this thread (default); 'worker' = one mirrored replica in a worker. */
   placement?: 'worker' | 'page';
+  /** On the page's thread: resolves when the page's GPU device is lost (the run ends with it). */
+  deviceLost?: Promise<Error>;
 }
 
 /** Test images whose captions the Training panel shows after every epoch (the same ones all run long). */
@@ -42,7 +44,7 @@ export function createStudioTraining(options: StudioTrainingOptions): TrainingRu
   const samples = (data.test.length ? data.test : data.val).slice(0, SAMPLE_IMAGES);
   if (config.replicas <= 1 && (options.placement ?? 'page') === 'page') {
     const meta = { ...options.meta, protocol: data.protocol, startToken: data.startToken, endToken: data.endToken };
-    const trainer = new InProcessTrainer({ data, config, model: options.model, store, meta, samples });
+    const trainer = new InProcessTrainer({ data, config, model: options.model, store, meta, samples, deviceLost: options.deviceLost });
     return {
       trainer,
       async model() {

@@ -24,6 +24,8 @@ export interface ReplicaGroupSetup {
   algorithm: AllReduceAlgorithm;
   /** Test only: make replica `replica` (by id) misbehave. */
   faults?: { replica: number; fault: FaultInjection }[];
+  /** A replica's fault, as it happens (again when a lost device turns out to be the cause of a failed step). */
+  onFault?(handle: ReplicaHandle): void;
 }
 
 export class ReplicaGroup {
@@ -122,7 +124,7 @@ export class ReplicaGroup {
     return new ReplicaHandle(
       this.nextReplicaId++,
       this.setup.spawn(),
-      () => this.onReplicaFault(),
+      (handle) => this.onReplicaFault(handle),
       (handle, message) => this.onHubGradients(handle, message),
     );
   }
@@ -152,7 +154,8 @@ export class ReplicaGroup {
     return ready.variables;
   }
 
-  private onReplicaFault(): void {
+  private onReplicaFault(handle: ReplicaHandle): void {
+    this.setup.onFault?.(handle);
     // Peers blocked in the all-reduce give up the step; nothing half-reduced is applied.
     this.abortRing();
     if (this.hubRound) for (const replica of this.replicas) replica.send({ type: 'abortStep', step: this.hubRound.step });

@@ -126,7 +126,15 @@ export class ReplicaHandle {
       return;
     }
     if (message.type === 'deviceLost') {
-      this.fail('deviceLost', deserializeError(message.error));
+      const error = deserializeError(message.error);
+      // A step in flight fails with the device (its buffer maps are rejected) and can be reported before the
+      // loss itself: the loss, arriving next, names the cause.
+      if (this.fault?.faultCause === 'threw' && !this.terminating) {
+        this.fault = new ReplicaFaultError(this.id, 'deviceLost', error);
+        this.onFault(this);
+        return;
+      }
+      this.fail('deviceLost', error);
       return;
     }
     if (message.type === 'computed') {

@@ -41,6 +41,7 @@ export class MirroredTrainer<Batch = unknown> extends TrainerBase {
       backend: options.backend,
       algorithm: this.algorithm,
       faults: options.faults,
+      onFault: (handle) => this.onLateFaultCause(handle),
     });
   }
 
@@ -73,6 +74,7 @@ export class MirroredTrainer<Batch = unknown> extends TrainerBase {
       const outcome = await this.runStep(step);
       if (outcome.kind === 'fault') {
         const decision = await this.pauseForFault(outcome.fault, step);
+        this.pausedFor = null;
         if (decision === 'stop') break;
         this.completedSteps = await this.group.recover(decision === 'restart' ? 'restart' : 'remaining');
         this.announceGroup();
@@ -251,7 +253,19 @@ export class MirroredTrainer<Batch = unknown> extends TrainerBase {
     this.emit({ type: 'warning', message: disagreement.message, ...(disagreement.replica !== undefined ? { replica: disagreement.replica } : {}) });
   }
 
+  /** The run is paused for this fault: reported again if a lost device turns out to be its cause. */
+  private pausedFor: { fault: ReplicaFaultError; step: number } | null = null;
+
+  private onLateFaultCause(handle: ReplicaHandle): void {
+    const paused = this.pausedFor;
+    const fault = handle.fault;
+    if (!paused || !fault || fault === paused.fault || fault.replica !== paused.fault.replica || fault.faultCause !== 'deviceLost') return;
+    this.pausedFor = { fault, step: paused.step };
+    this.emit({ type: 'replicaFault', replica: fault.replica, step: paused.step, cause: fault.faultCause, message: fault.message, error: serializeError(fault.original) });
+  }
+
   private pauseForFault(fault: ReplicaFaultError, step: number): Promise<RunDecision> {
+    this.pausedFor = { fault, step };
     this.emit({ type: 'replicaFault', replica: fault.replica, step, cause: fault.faultCause, message: fault.message, error: serializeError(fault.original) });
     return this.pauseFor(`${fault.message} (step ${step}). Resume with the remaining replicas or restart the lost one.`);
   }

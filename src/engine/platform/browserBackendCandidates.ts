@@ -3,9 +3,10 @@
  * adapter navigator.gpu offers (named, and flagged as a software emulation where it is one: SwiftShader in
  * headless Chromium), wasm and cpu. The page's counterpart of nodeBackendCandidates.ts.
  *
- * Unlike Node's, these candidates are never released: the page keeps one GPU device for its life, since
+ * Unlike Node's, these candidates are never released: the page keeps one GPU device until it is lost, since
  * tensors made while WebGPU was current (a backbone's weights, a held model) stay valid after a switch only
- * while their backend lives (tfjs moves a tensor's data to the current backend when an op reads it).
+ * while their backend lives (tfjs moves a tensor's data to the current backend when an op reads it). After a
+ * lost device the page makes new candidates (PageBackendController.renewDevice), with a new device.
  */
 import * as tf from '@tensorflow/tfjs';
 import type { BackendCandidate } from '../../model/backendCalibration.ts';
@@ -30,6 +31,8 @@ export interface PageCandidates {
   webgpu: WebGpuFacts | null;
   /** Starts a backend that is no candidate (webgl, named in the address); throws with the reason. */
   activateOther(name: BackendName): Promise<void>;
+  /** Resolves with the browser's message when the WebGPU device is lost (not released on purpose); absent without one. */
+  webgpuLost?: Promise<string>;
 }
 
 async function setTfBackend(name: BackendName): Promise<void> {
@@ -59,7 +62,12 @@ async function settleWebGpuVariables(): Promise<void> {
   const held = Object.values(engine.state.registeredVariables).filter(
     (v) => !v.isDisposed && engine.state.tensorInfo.get(v.dataId)?.backend === engine.backend,
   );
-  await Promise.all(held.map((v) => v.data()));
+  const reads = Promise.all(held.map((v) => v.data())).then(() => undefined);
+  const device = (engine.backend as { device?: GPUDevice }).device;
+  if (!device) return reads;
+  // Leaving a lost device (for wasm, after the loss): its reads may never settle, and fail when they do;
+  // nothing on it can be kept, so the switch goes on without them.
+  await Promise.race([reads.catch(() => undefined), device.lost]);
 }
 
 /** The candidate of a WebGPU device: registered as tfjs' `webgpu` backend once, then switched to by name. */
@@ -95,6 +103,7 @@ export async function browserBackendCandidates(options: { gpu: GPU | null; prepa
   const candidates: BackendCandidate[] = [];
   const unavailable: string[] = [];
   let webgpu: WebGpuFacts | null = null;
+  let webgpuLost: Promise<string> | undefined;
   if (!options.gpu) unavailable.push('webgpu: this browser has no WebGPU (navigator.gpu is missing)');
   else {
     try {
@@ -102,6 +111,11 @@ export async function browserBackendCandidates(options: { gpu: GPU | null; prepa
       if (!engine) unavailable.push('webgpu: WebGPU offered no adapter (no GPU, or WebGPU disabled in this browser)');
       else {
         candidates.push(webGpuCandidate(engine));
+        webgpuLost = new Promise((resolve) => {
+          engine.on((event) => {
+            if (event.type === 'deviceLost' && !event.deliberate) resolve(event.message || `reason: ${event.reason}`);
+          });
+        });
         const { report } = engine;
         webgpu = {
           adapter: describeAdapter(report),
@@ -134,6 +148,7 @@ export async function browserBackendCandidates(options: { gpu: GPU | null; prepa
     candidates,
     unavailable,
     webgpu,
+    ...(webgpuLost ? { webgpuLost } : {}),
     async activateOther(name) {
       if (name === 'webgl' && typeof OffscreenCanvas === 'undefined' && typeof document === 'undefined') {
         throw new Error('WebGL needs a canvas; none exists here');

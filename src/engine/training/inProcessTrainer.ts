@@ -30,6 +30,11 @@ export interface InProcessTrainerOptions {
   initialWeights?: Float32Array[];
   /** Images captioned after every epoch (e.g. four fixed test images); their captions ride on epochCompleted. */
   samples?: CaptionExample[];
+  /**
+   * Resolves with an error when the GPU device this thread trains on is lost. Every wait of the run on the
+   * device races it: a read on a lost device may never settle, and the run must end with the loss.
+   */
+  deviceLost?: Promise<Error>;
 }
 
 interface Progress {
@@ -80,8 +85,8 @@ export class InProcessTrainer extends TrainerBase {
 
   protected async run({ resume }: { resume: boolean }): Promise<void> {
     const { config } = this.options;
-    const kernels = await this.chooseKernels();
-    if (resume) await this.restore();
+    const kernels = await this.guard(this.chooseKernels());
+    if (resume) await this.guard(this.restore());
     this.emit({
       type: 'backendChosen',
       backend: tf.getBackend() as BackendName,
@@ -102,7 +107,7 @@ export class InProcessTrainer extends TrainerBase {
           cutShort = true;
           break;
         }
-        const { loss, tokens } = await this.trainStep(batch, epoch);
+        const { loss, tokens } = await this.guard(this.trainStep(batch, epoch));
         // A mixed-precision step whose forward pass overflowed has no loss to average (and was skipped).
         if (Number.isFinite(loss)) {
           lossTotal += loss * tokens;
@@ -111,8 +116,8 @@ export class InProcessTrainer extends TrainerBase {
       }
       // Stopped before the epoch's last step, or aborted: the epoch is not completed (nor saved).
       if (cutShort || this.aborted) return;
-      const evaluation = await this.evaluator.validation(config.validationSample);
-      const samples = await this.sampleCaptions();
+      const evaluation = await this.guard(this.evaluator.validation(config.validationSample));
+      const samples = await this.guard(this.sampleCaptions());
       this.progress = { epoch: epoch + 1, step: this.progress.step };
       this.emit({
         type: 'epochCompleted',
@@ -124,8 +129,14 @@ export class InProcessTrainer extends TrainerBase {
         durationMs: performance.now() - epochStart,
         ...(samples ? { samples } : {}),
       });
-      await this.checkpoint();
+      await this.guard(this.checkpoint());
     }
+  }
+
+  /** `work`, unless the device is lost first (options.deviceLost): then the loss's error. */
+  private guard<T>(work: Promise<T>): Promise<T> {
+    const lost = this.options.deviceLost;
+    return lost ? Promise.race([work, lost.then((error) => Promise.reject(error))]) : work;
   }
 
   /** Seeded per epoch, so a resumed run sees the same order the uninterrupted one would. */

@@ -95,6 +95,11 @@ export interface TrainingData {
   keptForReloadStep: number | null;
   /** When the page was hidden while the run went, and the steps then (slices/hiddenPage.ts). */
   visibility: PageVisibility;
+  /**
+   * A GPU device the run trained on was lost (the page's own, or a replica's): the run waits at its last
+   * checkpoint for the user's choice, a new device or wasm. Cleared once it goes on.
+   */
+  deviceLost: { message: string; step: number; replica?: number } | null;
 }
 
 /** What the trainer's backendChosen event says: backend, adapter, precision and kernels, fall-back reasons. */
@@ -147,6 +152,8 @@ export interface TrainingSlice {
    * after it again), so no step is drawn twice.
    */
   cutToCheckpoint(): void;
+  /** The page's own GPU device was lost during the run, which has ended (it continues from its checkpoint). */
+  setDeviceLost(lost: TrainingData['deviceLost']): void;
   /** The run comparison of the page before a reload. */
   restoreRunHistory(history: RunSummary[]): void;
   setPageBackend(pageBackend: PageBackend): void;
@@ -195,6 +202,7 @@ export function initialTrainingData(config: TrainConfig = defaultTrainConfig, pl
     runId: null,
     keptForReloadStep: null,
     visibility: initialPageVisibility(),
+    deviceLost: null,
   };
 }
 
@@ -212,6 +220,7 @@ export function reduceTrainerEvents(prev: TrainingData, events: readonly Trainer
         next.stateReason = e.reason ?? null;
         if (e.state === 'running' && next.startedAtMs === null) next.startedAtMs = nowMs;
         if (e.state === 'running' && !wasGoing) next.visibility = runStarted(next.visibility, (steps ?? next.steps).step.length, nowMs);
+        if (e.state === 'running') next.deviceLost = null;
         if (wasGoing && (e.state === 'finished' || e.state === 'stopped')) {
           const { replicas, batchSize } = next.config;
           const summary = summarizeRun(steps ?? next.steps, next.backend, { replicas, placement: next.placement, batchSize, ended: e.state }, timeline ?? next.timeline);
@@ -290,6 +299,7 @@ export function reduceTrainerEvents(prev: TrainingData, events: readonly Trainer
       }
       case 'replicaFault':
         next.faults = [...next.faults, { replica: e.replica, step: e.step, cause: e.cause, message: e.message }].slice(-maxWarnings);
+        if (e.cause === 'deviceLost') next.deviceLost = { message: e.message, step: e.step, replica: e.replica };
         break;
       case 'warning':
         next.warnings = [...next.warnings, { message: e.message, replica: e.replica }].slice(-maxWarnings);
@@ -383,6 +393,7 @@ export function createTrainingSlice<T extends TrainingSlice>(set: SliceSet<T>): 
         if (!checkpoint) return { ...t, keptForReloadStep: null };
         return { ...t, steps: stepsUpTo(t.steps, checkpoint.step), epochs: t.epochs.filter((e) => e.epoch <= checkpoint.epoch), keptForReloadStep: null };
       }),
+    setDeviceLost: (deviceLost) => update((t) => ({ ...t, deviceLost })),
     markKeptForReload: (runId, step) =>
       update((t) => (t.runId === runId && (t.state === 'running' || t.state === 'paused') ? { ...t, keptForReloadStep: Math.max(step, t.keptForReloadStep ?? step) } : t)),
     restoreRunHistory: (history) => update((t) => ({ ...t, history: history.slice(-maxRunHistory) })),

@@ -1,5 +1,6 @@
 import { BackendInfo } from '../training/BackendInfo.tsx';
 import { BackendSetting } from '../backend/BackendSetting.tsx';
+import { DeviceLost } from '../training/DeviceLost.tsx';
 import { GanttChart } from '../training/GanttChart.tsx';
 import { HiddenPage } from '../training/HiddenPage.tsx';
 import { EpochBleuChart, EpochLossChart, StepLossChart } from '../training/LossCharts.tsx';
@@ -26,6 +27,7 @@ export function TrainingPanel() {
         <TrainingSettings />
       </SettingsFold>
       <TrainingControls />
+      <DeviceLost />
       <RunProgress />
       <EpochSamples />
       <HiddenPage />

@@ -222,3 +222,63 @@ describe('PageBackendController: the same work again', () => {
     expect(measured).toBeGreaterThan(afterFirst);
   });
 });
+
+/** Fake candidates whose WebGPU device can be lost: `lose(message)` settles their webgpuLost. */
+function losablePage(webgpu: WebGpuFacts) {
+  const page = fakePage(webgpu, {});
+  let lose: (message: string) => void = () => undefined;
+  const made: PageCandidates = { ...page.made, webgpuLost: new Promise<string>((resolve) => (lose = resolve)) };
+  return { ...page, made, lose: (message: string) => lose(message) };
+}
+
+const settled = () => new Promise((done) => setTimeout(done, 0));
+
+describe('PageBackendController: a lost GPU device', () => {
+  it('says the loss of the device in use, and renewDevice makes new candidates whose new device the page goes on', async () => {
+    const first = losablePage(swiftShader);
+    const second = losablePage(swiftShader);
+    const made = [first.made, second.made];
+    let calls = 0;
+    const { store } = testStore();
+    const controller = new PageBackendController({ candidates: async () => made[calls++], address: 'webgpu' });
+    bindPageBackend(store, controller);
+    const heard: string[] = [];
+    controller.on({ deviceLost: (message) => heard.push(message) });
+    expect((await controller.start()).backend).toBe('webgpu');
+    const lost = controller.deviceLost();
+    expect(lost).not.toBeNull();
+
+    first.lose('Device was destroyed.');
+    expect((await lost!).message).toBe('GPU device lost: Device was destroyed.');
+    await settled();
+    expect(heard).toEqual(['Device was destroyed.']);
+
+    const page = await controller.renewDevice();
+    expect(calls).toBe(2);
+    expect(second.state.activations).toEqual(['webgpu']);
+    expect(page.chosenBecause).toBe('the address asks for webgpu (?backend=webgpu); a new GPU device, after the previous one was lost');
+    expect(store.getState().training.pageBackend?.chosenBecause).toBe(page.chosenBecause);
+    // The loss watched now is the new device's.
+    const lostAgain = controller.deviceLost();
+    second.lose('Device was destroyed again.');
+    expect((await lostAgain!).message).toBe('GPU device lost: Device was destroyed again.');
+    await settled();
+    expect(heard).toEqual(['Device was destroyed.', 'Device was destroyed again.']);
+  });
+
+  it('wasm after a loss is the setting\'s named backend; a loss of a WebGPU device the page is not on is not said', async () => {
+    const page = losablePage(swiftShader);
+    const storage = memoryStorage();
+    const controller = new PageBackendController({ candidates: async () => page.made, address: 'webgpu', storage });
+    const heard: string[] = [];
+    controller.on({ deviceLost: (message) => heard.push(message) });
+    await controller.start();
+    expect((await controller.setPreference('wasm')).backend).toBe('wasm');
+    expect(page.state.active).toBe('wasm');
+    expect(storage.read()).toBe('wasm');
+    expect(controller.deviceLost()).toBeNull();
+    page.lose('Device was destroyed.');
+    await settled();
+    expect(heard).toEqual([]);
+  });
+});

@@ -5,36 +5,14 @@
  * worker) trains on, reached through tests/e2e/gpuDevices.ts, not through any hook of the app. Each stage is
  * logged with the run's state, so a hang names the stage it stopped in.
  */
-import type { Browser, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildApp, chromiumMissing, launchChromium, openPage, screenshot, serveApp, type Served } from './harness.ts';
+import type { Page } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
+import { chromiumMissing, openPage, screenshot, setNumber, tab, useStudioApp } from './harness.ts';
 import { destroyNewestDevice, recordGpuDevices, workersWithDevices } from './gpuDevices.ts';
 import { skipUnlessPresent } from '../prerequisites.ts';
 import { HANG_BOUND_MS } from '../hangBound.ts';
 
-let served: Served;
-let browser: Browser;
-
-beforeAll(async () => {
-  if (chromiumMissing) return;
-  served = await serveApp(await buildApp());
-  browser = await launchChromium();
-}, HANG_BOUND_MS);
-
-afterAll(async () => {
-  await browser?.close();
-  await served?.close();
-});
-
-async function tab(page: Page, name: string): Promise<void> {
-  await page.getByRole('tab', { name: new RegExp(`^${name}`) }).click();
-}
-
-async function setNumber(page: Page, label: string, value: number): Promise<void> {
-  const input = page.getByLabel(label, { exact: true });
-  await input.fill(String(value));
-  await input.blur();
-}
+const app = useStudioApp();
 
 /** One line per stage: seconds since the test started, the run's state and its steps drawn. */
 async function stage(page: Page, startedMs: number, what: string): Promise<void> {
@@ -52,9 +30,9 @@ function mark(startedMs: number, what: string): void {
 }
 
 async function startRun(replicas: number, placement: 'page' | 'worker'): Promise<{ page: Page; errors: string[] }> {
-  const { page, errors } = await openPage(browser, 'about:blank');
+  const { page, errors } = await openPage(app.browser, 'about:blank');
   await recordGpuDevices(page);
-  await page.goto(`${served.url}?backend=webgpu&units=16&demoImages=40`);
+  await page.goto(`${app.served.url}?backend=webgpu&units=16&demoImages=40`);
   await page.locator('[data-testid=dataset-status][data-status=ready]').waitFor({ timeout: HANG_BOUND_MS });
   await tab(page, 'Features');
   await page.getByRole('radio', { name: /MobileNet/ }).check();

@@ -88,8 +88,11 @@ export class FeatureWork {
           : null,
       });
     } catch (error) {
+      // Stopped only when the user stopped it: an AbortError of the browser's own (IndexedDB aborts a
+      // transaction on a full disk) is a failure to show, not a quiet "Stopped" at 0 of 48.
+      const stopped = abort.signal.aborted && isAbort(error);
       this.store.getState().updateExtraction(
-        isAbort(error) ? { status: 'aborted', etaMs: null } : { status: 'failed', error: toStudioError(error, 'Feature extraction') },
+        stopped ? { status: 'aborted', etaMs: null } : { status: 'failed', error: toStudioError(error, 'Feature extraction') },
       );
     } finally {
       if (this.extractAbort === abort) this.extractAbort = null;

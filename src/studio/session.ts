@@ -291,7 +291,9 @@ export class StudioSession {
         signal: abort.signal,
       });
     } catch (error) {
-      this.store.getState().updateEvaluation(isAbort(error) ? { status: 'cancelled' } : { status: 'failed', error: toStudioError(error, 'Evaluation') });
+      // Cancelled only when the user cancelled it (another AbortError is a failure to show).
+      const cancelled = abort.signal.aborted && isAbort(error);
+      this.store.getState().updateEvaluation(cancelled ? { status: 'cancelled' } : { status: 'failed', error: toStudioError(error, 'Evaluation') });
     } finally {
       if (this.evalAbort === abort) this.evalAbort = null;
     }

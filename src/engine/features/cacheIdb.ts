@@ -3,7 +3,7 @@
  * content), so the same picture under another name, or in another dataset, is never extracted twice.
  */
 import { deleteDB, openDB, type DBSchema, type IDBPDatabase } from 'idb';
-import { withinQuota } from '../platform/storage.ts';
+import { storageAnswer, withinQuota } from '../platform/storage.ts';
 import type { FeatureIdentity } from '../../model/backbones/types.ts';
 import type { FeatureRecord, FeatureStore } from './cache.ts';
 
@@ -36,12 +36,16 @@ export class IdbFeatureStore implements FeatureStore {
   ) {}
 
   static async open(identity: FeatureIdentity, dbName = FEATURE_DB_NAME): Promise<IdbFeatureStore> {
-    const db = await openDB<FeatureDb>(dbName, 1, {
-      upgrade(database) {
-        const store = database.createObjectStore('features', { keyPath: 'key' });
-        store.createIndex('byIdentity', 'identityKey');
-      },
-    });
+    const db = await storageAnswer(
+      () =>
+        openDB<FeatureDb>(dbName, 1, {
+          upgrade(database) {
+            const store = database.createObjectStore('features', { keyPath: 'key' });
+            store.createIndex('byIdentity', 'identityKey');
+          },
+        }),
+      'opening the feature cache',
+    );
     return new IdbFeatureStore(identity, db);
   }
 
@@ -50,9 +54,12 @@ export class IdbFeatureStore implements FeatureStore {
   }
 
   async getByHash(sha256: string[]): Promise<Map<string, Float32Array>> {
-    const tx = this.db.transaction('features', 'readonly');
-    const values = await Promise.all(sha256.map((hash) => tx.store.get(this.key(hash))));
-    await tx.done;
+    const values = await storageAnswer(async () => {
+      const tx = this.db.transaction('features', 'readonly');
+      const read = await Promise.all(sha256.map((hash) => tx.store.get(this.key(hash))));
+      await tx.done;
+      return read;
+    }, 'reading the feature cache');
     const found = new Map<string, Float32Array>();
     values.forEach((value, i) => {
       if (value) found.set(sha256[i], value.features);
@@ -61,7 +68,7 @@ export class IdbFeatureStore implements FeatureStore {
   }
 
   async names(): Promise<Map<string, string>> {
-    const all = await this.db.getAllFromIndex('features', 'byIdentity', identityKey(this.identity));
+    const all = await storageAnswer(() => this.db.getAllFromIndex('features', 'byIdentity', identityKey(this.identity)), 'reading the feature cache');
     const byName = new Map<string, string>();
     for (const value of all) for (const name of value.names) byName.set(name, value.sha256);
     return byName;

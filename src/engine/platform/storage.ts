@@ -61,12 +61,40 @@ export async function storageUsage(): Promise<StorageUsage | null> {
   const storage = storageManager();
   if (!storage) return null;
   try {
-    const estimate = await storage.estimate();
-    const persisted = typeof storage.persisted === 'function' ? await storage.persisted() : null;
-    return { usageBytes: estimate.usage ?? 0, quotaBytes: estimate.quota ?? 0, persisted };
+    // Bounded: the figures are for a message, and a message must not wait on a storage that has stopped answering.
+    return await answerWithin(USAGE_ANSWER_MS, (async () => {
+      const estimate = await storage.estimate();
+      const persisted = typeof storage.persisted === 'function' ? await storage.persisted() : null;
+      return { usageBytes: estimate.usage ?? 0, quotaBytes: estimate.quota ?? 0, persisted };
+    })());
   } catch {
     return null;
   }
+}
+
+/** How long the usage figures may take before a message goes without them. */
+const USAGE_ANSWER_MS = 10_000;
+/**
+ * How long one write (a batch of vectors, a checkpoint: milliseconds when storage works) may go unanswered
+ * before it counts as failed. A browser whose profile disk is full can leave an IndexedDB write pending for
+ * good (measured in Chromium on a full tmpfs: the extraction waited without end); the user then gets the
+ * same message and way out as for a refused write instead of a page that waits forever.
+ */
+export const WRITE_ANSWER_MS = 60_000;
+
+class NoAnswer extends Error {
+  constructor(readonly waitedMs: number) {
+    super(`no answer in ${waitedMs / 1000} s`);
+    this.name = 'NoAnswer';
+  }
+}
+
+function answerWithin<T>(ms: number, work: Promise<T>): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const bound = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new NoAnswer(ms)), ms);
+  });
+  return Promise.race([work, bound]).finally(() => clearTimeout(timer));
 }
 
 export function formatStorageBytes(bytes: number): string {
@@ -84,15 +112,33 @@ export function describeUsage(usage: StorageUsage | null): string {
  * Runs a write; a quota error becomes a StorageFullError saying what (`what`, `bytes`), the usage and the
  * way out (`remedy`). Other errors pass unchanged.
  */
-export async function withinQuota<T>(write: () => Promise<T>, what: string, bytes: number, remedy: string): Promise<T> {
+/**
+ * A read or an open of the browser's storage, bounded like a write: on a full profile disk Chromium can
+ * leave these pending for good too. Unanswered, it fails with a StorageFullError naming `what`.
+ */
+export async function storageAnswer<T>(work: () => Promise<T>, what: string, answerMs = WRITE_ANSWER_MS): Promise<T> {
   try {
-    return await write();
+    return await answerWithin(answerMs, work());
   } catch (error) {
-    if (!isQuotaExceeded(error)) throw error;
-    const usage = await storageUsage();
-    const name = (error as { name?: string }).name ?? 'Error';
+    if (!(error instanceof NoAnswer)) throw error;
     throw new StorageFullError(
-      `${what} (${formatStorageBytes(bytes)}) could not be stored (${name}: the browser's storage or its disk is full): this page's browser storage ${describeUsage(usage)}; ${remedy}`,
+      `${what}: the browser's storage did not answer in ${error.waitedMs / 1000} s (its disk may be full): this page's browser storage ${describeUsage(await storageUsage())}; free space on the disk or clear the feature cache (Features panel), then reload the page`,
+    );
+  }
+}
+
+export async function withinQuota<T>(write: () => Promise<T>, what: string, bytes: number, remedy: string, answerMs = WRITE_ANSWER_MS): Promise<T> {
+  try {
+    return await answerWithin(answerMs, write());
+  } catch (error) {
+    const unanswered = error instanceof NoAnswer;
+    if (!unanswered && !isQuotaExceeded(error)) throw error;
+    const usage = await storageUsage();
+    const cause = unanswered
+      ? `the browser's storage did not answer in ${error.waitedMs / 1000} s: its disk may be full`
+      : `${(error as { name?: string }).name ?? 'Error'}: the browser's storage or its disk is full`;
+    throw new StorageFullError(
+      `${what} (${formatStorageBytes(bytes)}) could not be stored (${cause}): this page's browser storage ${describeUsage(usage)}; ${remedy}`,
     );
   }
 }

@@ -4,7 +4,7 @@
  */
 import { openDB, type DBSchema, type IDBPDatabase } from 'idb';
 import { toBytes, type CheckpointFiles, type CheckpointStore } from './checkpoint.ts';
-import { withinQuota } from '../platform/storage.ts';
+import { storageAnswer, withinQuota } from '../platform/storage.ts';
 
 export const CHECKPOINT_DB_NAME = 'caption-studio-checkpoints';
 
@@ -29,11 +29,15 @@ export class IdbCheckpointStore implements CheckpointStore {
   }
 
   static async open(run: string, dbName = CHECKPOINT_DB_NAME): Promise<IdbCheckpointStore> {
-    const db = await openDB<CheckpointDb>(dbName, 1, {
-      upgrade(database) {
-        database.createObjectStore('checkpoints', { keyPath: 'run' });
-      },
-    });
+    const db = await storageAnswer(
+      () =>
+        openDB<CheckpointDb>(dbName, 1, {
+          upgrade(database) {
+            database.createObjectStore('checkpoints', { keyPath: 'run' });
+          },
+        }),
+      'opening the checkpoint store',
+    );
     return new IdbCheckpointStore(db, run);
   }
 
@@ -68,7 +72,7 @@ export class IdbCheckpointStore implements CheckpointStore {
   }
 
   async load(): Promise<Record<string, Uint8Array> | null> {
-    const record = await this.db.get('checkpoints', this.run);
+    const record = await storageAnswer(() => this.db.get('checkpoints', this.run), 'reading the last checkpoint');
     return record ? record.files : null;
   }
 

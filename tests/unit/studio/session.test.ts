@@ -256,4 +256,27 @@ describe('StudioSession (Node, wasm, tiny model)', () => {
     expect(err.message).toMatch(/junk\.zip is not a zip archive/);
     expect(err.detail).toMatch(/UserError|Error/);
   });
+
+  it("an extraction that ends with the browser's own AbortError (IndexedDB on a full disk) failed; only the user's stop reads as stopped", async () => {
+    const store = makeStore();
+    const storageAbort = Object.assign(new Error('The transaction was aborted, so the request cannot be fulfilled.'), { name: 'AbortError' });
+    const failing: StudioEngines = { ...engines(), extract: async () => Promise.reject(storageAbort) };
+    await new StudioSession(store, access(), failing).extractFeatures();
+    expect(store.getState().features.status).toBe('failed');
+    expect(store.getState().features.error?.detail ?? store.getState().features.error?.message).toMatch(/transaction was aborted/);
+
+    const stopped = makeStore();
+    let session: StudioSession;
+    const stoppable: StudioEngines = {
+      ...engines(),
+      extract: (o) =>
+        new Promise((_, reject) => {
+          o.signal?.addEventListener('abort', () => reject(Object.assign(new Error('aborted'), { name: 'AbortError' })));
+          session.abortExtraction();
+        }),
+    };
+    session = new StudioSession(stopped, access(), stoppable);
+    await session.extractFeatures();
+    expect(stopped.getState().features.status).toBe('aborted');
+  });
 });

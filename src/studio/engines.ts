@@ -15,8 +15,14 @@ import { weightsLabelOf } from '../store/slices/features.ts';
 import { PageBackendController } from './pageBackend.ts';
 import type { CalibrationWorkload } from '../model/backendCalibration.ts';
 
-/** Images per batch of the page's extraction (and of its calibration's full step). */
-const EXTRACT_BATCH = 8;
+/**
+ * Images per batch of the page's extraction (and of its calibration's full step): 8 of VGG16's and MobileNet's
+ * 224×224 inputs, as many pixels of a smaller input up to 64 (the demo CNN's 64×64: 64 images), so a small
+ * network is not held back by each batch's fixed costs (a backbone call, a feature cache transaction).
+ */
+export function extractBatchFor(inputSize: number): number {
+  return Math.min(64, Math.max(8, Math.floor((8 * 224 * 224) / (inputSize * inputSize))));
+}
 
 /** `?backend=wasm` (tests, slow machines): an explicit choice, no calibration; absent: the tab's setting or auto. */
 export function requestedBackend(): string | null {
@@ -96,7 +102,7 @@ export function createStudioEngines(backends: PageBackendController = createPage
       // Auto: a warm batch through this backbone on each backend; tfjs then runs on the faster.
       const { backboneWorkload } = await import('../model/backendCalibration.ts');
       // A failed calibration is said in the panel; the extraction goes on on the backend the page had.
-      await backends.calibrate('extraction', backboneWorkload(loaded, EXTRACT_BATCH), `${loaded.id}:${loaded.weightsId}`).catch(() => null);
+      await backends.calibrate('extraction', backboneWorkload(loaded, extractBatchFor(loaded.inputSize)), `${loaded.id}:${loaded.weightsId}`).catch(() => null);
       const identity = identityOf(loaded);
       const store = typeof indexedDB !== 'undefined' ? await IdbFeatureStore.open(identity) : new MemoryFeatureStore(identity);
       const startMs = performance.now();
@@ -105,7 +111,7 @@ export function createStudioEngines(backends: PageBackendController = createPage
         const result = await extractFeatures(loaded, options.images, store, {
           signal: options.signal,
           decode: defaultImageDecoder(),
-          batchSize: EXTRACT_BATCH,
+          batchSize: extractBatchFor(loaded.inputSize),
           onProgress: (p) => options.onProgress({ done: p.done, total: p.total, cached: p.cached, elapsedMs: performance.now() - startMs }),
         });
         return {
@@ -125,6 +131,17 @@ export function createStudioEngines(backends: PageBackendController = createPage
     async clearFeatureCache() {
       if (typeof indexedDB === 'undefined') return;
       await (await import('../engine/features/cacheIdb.ts')).IdbFeatureStore.deleteAll();
+    },
+    async featureCacheSize(identity) {
+      if (typeof indexedDB === 'undefined') return null;
+      const { IdbFeatureStore } = await import('../engine/features/cacheIdb.ts');
+      const store = await IdbFeatureStore.open(identity);
+      try {
+        const vectors = await store.count();
+        return { vectors, bytes: vectors * identity.featureDim * Float32Array.BYTES_PER_ELEMENT };
+      } finally {
+        await store.close();
+      }
     },
     async cachedFeatures(identity, images) {
       if (typeof indexedDB === 'undefined') return { features: new Map(), missing: images.map((image) => image.name) };

@@ -16,6 +16,13 @@ function imagesOf(loaded: { folder: { read(path: string): Promise<Uint8Array> };
     .map((image) => ({ name: image.name, read: () => loaded.folder.read(image.file as string) }));
 }
 
+/** Bytes of the vectors' numbers (what the page holds for training). */
+function featureBytes(features: Map<string, Float32Array>): number {
+  let bytes = 0;
+  for (const vector of features.values()) bytes += vector.byteLength;
+  return bytes;
+}
+
 export class FeatureWork {
   private extraction: ExtractionRun | null = null;
   /** The dataset the features were extracted from (identity of the loaded dataset object). */
@@ -46,7 +53,7 @@ export class FeatureWork {
     if (this.extractionOf !== this.dataset.loaded()?.dataset) {
       this.extraction = null;
       this.extractionOf = null;
-      this.store.getState().updateExtraction({ status: 'idle', done: 0, total: 0, fromCache: 0, cached: null, etaMs: null, imagesPerSecond: null });
+      this.store.getState().updateExtraction({ status: 'idle', done: 0, total: 0, fromCache: 0, cached: null, memoryBytes: null, etaMs: null, imagesPerSecond: null });
       return null;
     }
     return this.extraction;
@@ -82,6 +89,7 @@ export class FeatureWork {
         identity: run.identity ?? null,
         weightsLabel: run.weightsLabel,
         cached: run.features.size,
+        memoryBytes: featureBytes(run.features),
         etaMs: 0,
         error: run.skipped.length
           ? { message: `${run.skipped.length} image(s) could not be read and were left out.`, detail: run.skipped.map((x) => `${x.name}: ${x.reason}`).join('\n') }
@@ -100,10 +108,14 @@ export class FeatureWork {
     }
   }
 
-  /** Reads how much the page's storage holds into the Features panel. */
+  /** Reads how much the page's storage holds, and the feature cache of the features shown, into the Features panel. */
   async refreshStorage(): Promise<void> {
-    const storage = (await this.engines.storageUsage?.().catch(() => null)) ?? null;
-    this.store.getState().updateExtraction({ storage });
+    const identity = this.store.getState().features.identity;
+    const [storage, cacheSize] = await Promise.all([
+      this.engines.storageUsage?.().catch(() => null) ?? null,
+      identity ? (this.engines.featureCacheSize?.(identity).catch(() => null) ?? null) : null,
+    ]);
+    this.store.getState().updateExtraction({ storage, cacheSize });
   }
 
   /** Deletes the feature cache (a full storage's way out); features of this page's last extraction stay in memory. */
@@ -135,6 +147,7 @@ export class FeatureWork {
       total: images.length,
       fromCache: features.size,
       cached: features.size,
+      memoryBytes: complete ? featureBytes(features) : null,
       featureDim: identity.featureDim,
       identity,
       weightsLabel: weightsLabelOf(identity),
@@ -142,6 +155,7 @@ export class FeatureWork {
       etaMs: complete ? 0 : null,
       error: null,
     });
+    void this.refreshStorage();
   }
 
   request(): BackboneRequest {

@@ -71,6 +71,8 @@ export interface StudioEngines {
   storageUsage?(): Promise<{ usageBytes: number; quotaBytes: number; persisted: boolean | null } | null>;
   /** Deletes every cached feature vector (the way out of a full storage). */
   clearFeatureCache?(): Promise<void>;
+  /** How many vectors of `identity` the page's feature cache holds, and their bytes (featureDim float32 each). */
+  featureCacheSize?(identity: FeatureIdentity): Promise<{ vectors: number; bytes: number } | null>;
   /**
    * Features of images that are not in the dataset (playground): with the backbone of the last extraction,
    * or, after a reload, the one the Features panel names (loaded on first use).

@@ -27,7 +27,7 @@ import { followDataDefaults } from './trainingDefaults.ts';
 import { featureDefaultsFor } from '../store/slices/features.ts';
 import { SavedRuns } from './persistence/savedRuns.ts';
 import { DeviceLoss, type DeviceChoice } from './deviceLoss.ts';
-import { DatasetImageUrls } from './datasetImageUrls.ts';
+import { DatasetImageUrls, type HeldImageUrl } from './datasetImageUrls.ts';
 import { emptyTrainingSplit, stepsPerEpochOf } from './runContext.ts';
 
 export class StudioSession {
@@ -299,9 +299,12 @@ export class StudioSession {
     }
   }
 
-  /** An object URL for a dataset image (null where the folder lacks it or there are no object URLs). */
-  imageUrl(name: string): Promise<string | null> {
-    return this.imageUrls.urlOf(this.dataset.loaded(), name);
+  /**
+   * An object URL for a dataset image, held until released (revoked when its last holder lets go); its url is
+   * null where the folder lacks the image or there are no object URLs.
+   */
+  holdImageUrl(name: string): HeldImageUrl {
+    return this.imageUrls.hold(this.dataset.loaded(), name);
   }
 
   cancelEvaluation(): void {

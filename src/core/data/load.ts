@@ -9,11 +9,12 @@
  * for people. Which images lack files is also exact in `images[i].file === null`.
  *
  * Broken images (empty, truncated, not images) are reported and left out of `imageFiles`; their captions
- * stay, with `file: null`. Image checks read 32 bytes from the start and 1 kB from the end of each file.
+ * stay, with `file: null`. Image checks read 32 bytes from the start and 1 kB from the end of each file; a file of
+ * up to 64 KiB is read whole, once, and its size is read from the same bytes (LoadOptions.imageSizes).
  */
 import { DatasetError } from '../errors.ts';
 import type { CaptionFormat, Folder, FolderEntry, ImageRecord, LoadedDataset, Problem, Split } from './types.ts';
-import { baseName, checkImages, dirOf, findImages } from './images.ts';
+import { baseName, checkImages, dirOf, findImages, type ImageSizes } from './images.ts';
 import { hasReadRange } from './folders.ts';
 import { parseKaggleCsv } from './formats/kaggleCsv.ts';
 import { looksLikeKarpathyJson, parseKarpathyJson } from './formats/karpathyJson.ts';
@@ -26,6 +27,8 @@ export interface LoadOptions {
   format?: CaptionFormat;
   /** Check each image's first and last bytes for empty, non-image and truncated files (default true). */
   checkImages?: boolean;
+  /** Filled with the width and height of the images the check read whole (small files), so no one reads them again. */
+  imageSizes?: ImageSizes;
 }
 
 const FORMAT_ORDER: CaptionFormat[] = ['kaggle-csv', 'flickr8k-token', 'karpathy-json'];
@@ -231,7 +234,7 @@ export async function loadDataset(folder: Folder, options: LoadOptions = {}): Pr
   const usable =
     options.checkImages === false
       ? new Set(search.candidates.map((entry) => entry.path))
-      : await checkImages(folder, search.candidates, problems);
+      : await checkImages(folder, search.candidates, problems, options.imageSizes);
   const found = new Map<string, string>(); // base name → path, shallowest first
   const foundLower = new Map<string, string>();
   for (const entry of search.candidates) {

@@ -77,10 +77,17 @@ export async function loadFolder(
   options: { onProgress?: ProgressListener; signal?: AbortSignal } = {},
 ): Promise<LoadedFolder> {
   options.onProgress?.({ phase: 'reading captions and checking images', done: 0, total: 1 });
-  const dataset = await loadDataset(folder);
+  // Small images are read whole by the check, which reads their sizes on the way; the others' headers are read here.
+  const sizesOfChecked: Map<string, { width: number; height: number }> = new Map();
+  const dataset = await loadDataset(folder, { imageSizes: sizesOfChecked });
   throwIfAborted(options.signal);
-  // Every image file, captioned or not: the statistics describe the folder's pictures.
-  const imageSizes = await readImageSizes(folder, dataset.imageFiles, options);
+  // Every image file, captioned or not: the statistics describe the folder's pictures (in the folder's order).
+  const rest = await readImageSizes(folder, dataset.imageFiles.filter((file) => !sizesOfChecked.has(file)), options);
+  const imageSizes = new Map<string, { width: number; height: number }>();
+  for (const file of dataset.imageFiles) {
+    const size = sizesOfChecked.get(file) ?? rest.get(file);
+    if (size) imageSizes.set(file, size);
+  }
   return { folder, dataset, imageSizes };
 }
 

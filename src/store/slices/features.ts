@@ -40,6 +40,10 @@ export interface FeaturesData {
   identity: FeatureIdentity | null;
   /** Images of the dataset that already have features for the chosen backbone and weights. */
   cached: number | null;
+  /** Vectors of the extracted backbone and weights in the page's feature cache, and their bytes; null until read. */
+  cacheSize: { vectors: number; bytes: number } | null;
+  /** Bytes of the feature vectors the page holds for training (one per image extracted); null without features. */
+  memoryBytes: number | null;
   /** The page's browser storage (the feature cache and checkpoints live there); null until read. */
   storage: { usageBytes: number; quotaBytes: number; persisted: boolean | null } | null;
   error: StudioError | null;
@@ -75,6 +79,8 @@ export function initialFeaturesData(): FeaturesData {
     featureDim: null,
     identity: null,
     cached: null,
+    cacheSize: null,
+    memoryBytes: null,
     storage: null,
     error: null,
     chosen: false,

@@ -133,6 +133,7 @@ export function FeaturesPanel() {
           Weights: {f.weightsLabel}
         </p>
       ) : null}
+      <CacheLine cacheSize={f.cacheSize} memoryBytes={f.memoryBytes} />
       <ErrorNote error={f.error} testId="features-error" />
       <StorageLine storage={f.storage} onClear={() => void session.clearFeatureCache()} busy={busy} />
     </section>
@@ -162,6 +163,18 @@ function statusText(status: string): string {
 
 function mib(bytes: number): string {
   return bytes >= 2 ** 30 ? `${(bytes / 2 ** 30).toFixed(1)} GiB` : `${(bytes / 2 ** 20).toFixed(1)} MiB`;
+}
+
+/** The feature cache of the backbone and weights shown, and the features this page holds for training, in bytes. */
+function CacheLine({ cacheSize, memoryBytes }: Pick<FeaturesData, 'cacheSize' | 'memoryBytes'>) {
+  if (!cacheSize) return null;
+  return (
+    <p className="sp-status" data-testid="feature-cache" data-vectors={cacheSize.vectors} data-bytes={cacheSize.bytes} data-memory-bytes={memoryBytes ?? undefined}>
+      Feature cache of this backbone and weights: {cacheSize.vectors.toLocaleString('en-US')} vectors, {mib(cacheSize.bytes)} (
+      {cacheSize.bytes.toLocaleString('en-US')} bytes)
+      {memoryBytes != null ? `; held in this page for training: ${mib(memoryBytes)}` : ''}
+    </p>
+  );
 }
 
 /** How much of the browser's storage the feature cache and checkpoints take, and the way to free it. */

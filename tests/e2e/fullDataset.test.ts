@@ -17,12 +17,12 @@ import { existsSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { encode } from 'fast-png';
-import type { Browser, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildApp, chromiumMissing, launchChromium, openPage, screenshot, serveApp, type Served } from './harness.ts';
+import { chromiumMissing, openPage, screenshot, useStudioApp } from './harness.ts';
 import { sharedDir } from '../paths.ts';
 import { skipUnlessPresent } from '../prerequisites.ts';
-import { HANG_BOUND_MS } from '../hangBound.ts';
+import { HANG_BOUND_MS, TEST_HANG_BOUND_MS } from '../hangBound.ts';
 import { DEMO_FEATURE_DIM } from '../../src/model/backbones/demoBackbone.ts';
 // The sample strip's pictures: the only dataset images the Dataset and Features panels show.
 import { SAMPLE_COUNT } from '../../src/store/slices/dataset.ts';
@@ -43,8 +43,7 @@ const HEAP_BOUND_BYTES = 128 * 2 ** 20;
  */
 const EXTRACTION_GROWTH_BOUND_BYTES = 16 * 2 ** 20;
 
-let served: Served;
-let browser: Browser;
+const app = useStudioApp({ missing });
 let folder: string;
 
 /** Image names in captions.txt order of first appearance. */
@@ -137,22 +136,18 @@ beforeAll(async () => {
     await Promise.all(names.slice(start, start + 256).map((name, i) => writeFile(join(folder, 'Images', name), tinyPng(start + i))));
   }
   console.log(`full dataset: ${names.length} images of ${IMAGE_SIDE}×${IMAGE_SIDE} written in ${Date.now() - startMs} ms`);
-  served = await serveApp(await buildApp());
-  browser = await launchChromium();
-}, HANG_BOUND_MS);
+}, TEST_HANG_BOUND_MS);
 
 afterAll(async () => {
-  await browser?.close();
-  await served?.close();
   if (folder) await rm(folder, { recursive: true, force: true });
 });
 
 describe.skipIf(skipUnlessPresent(missing, 'Chromium and ../shared Flickr8K captions'))('the full Flickr8K dataset in the page', () => {
   it('loads 8091 images, shows their statistics and extracts every one with bounded memory', async () => {
     const testStartMs = Date.now();
-    const { page, errors } = await openPage(browser, 'about:blank');
+    const { page, errors } = await openPage(app.browser, 'about:blank');
     await page.addInitScript(countObjectUrls);
-    await page.goto(`${served.url}?empty&backend=wasm`);
+    await page.goto(`${app.served.url}?empty&backend=wasm`);
     const baselineHeap = await heapBytes(page);
 
     let stepMs = Date.now();

@@ -81,10 +81,7 @@ const storedCheckpoint = (page: Page) =>
   );
 
 describe.skipIf(skipUnlessPresent(missing, 'Chromium and root (a tmpfs for the browser profile)'))('a full browser storage', () => {
-  // Skipped, visibly, until the hang it found is fixed: in the full suite (load about 5) an extraction onto the
-  // full disk never reported its failure (the test waited 300 s at 'features-status failed'), as in one of the
-  // author's variants; it passed alone three times. The product's storage handling stays in; see the note.
-  it.skip('the feature cache and a checkpoint stop with the sizes and a way out; what was stored before stays', { timeout: 25 * 60_000 }, async () => {
+  it('the feature cache and a checkpoint stop with the sizes and a way out; what was stored before stays', { timeout: 25 * 60_000 }, async () => {
     const page = await context.newPage();
     page.setDefaultTimeout(BOUND_MS);
     const errors: string[] = [];
@@ -96,21 +93,34 @@ describe.skipIf(skipUnlessPresent(missing, 'Chromium and root (a tmpfs for the b
     await page.getByRole('tab', { name: /^Features/ }).click();
     await page.getByRole('radio', { name: /MobileNet/ }).check();
     await page.getByRole('radio', { name: /Random/ }).check();
-    // The disk holds a few batches more, or none (how many depends on Chromium's own writes), then is full.
-    fillDisk(64 * 1024);
+    // 4 KiB free, less than the 48 vectors need (48 KiB): the disk is full before the cache holds them all.
+    // (With 64 KiB free, the whole cache sometimes fit: the extraction ended 'done' and a wait for 'failed'
+    // only ended at its bound, which read as a hang in the full suite.)
+    fillDisk(4 * 1024);
     await page.getByTestId('extract-start').click();
-    await page.locator('[data-testid=features-status][data-status=failed]').waitFor();
+    await page
+      .locator('[data-testid=features-status]:is([data-status=failed], [data-status=done])')
+      .waitFor()
+      .catch(async (error: unknown) => {
+        await screenshot(page, 'storage-features-stuck.png');
+        throw new Error(`the extraction onto the full disk neither failed nor finished: ${await page.getByTestId('features-status').textContent()}`, { cause: error });
+      });
+    expect(await page.getByTestId('features-status').getAttribute('data-status'), 'the extraction ended without a storage error: the disk held every vector').toBe('failed');
     const featureError = (await page.getByTestId('features-error').locator('p').first().textContent()) ?? '';
     console.log(`[storage] feature cache on a full disk: ${featureError}`);
+    // Where the disk ran out decides which door said it: a batch's write (with its size), or the cache's
+    // opening when the disk filled before the database was made (Chromium closes the connection). Both give
+    // the way out.
     expect(featureError).toMatch(
-      /^Feature extraction: the feature cache: \d+ vectors of 256 numbers \([\d.]+ KiB\) could not be stored \((QuotaExceededError|UnknownError|\w+): the browser's storage or its disk is full\): this page's browser storage uses [\d.]+ [KMG]iB of its [\d.]+ [KMG]iB quota; the features stored before are kept \(extraction resumes from them\); clear the feature cache \(Features panel\)$/,
+      /^Feature extraction: (?:the feature cache: \d+ vectors of 256 numbers \([\d.]+ KiB\) could not be stored \((?:(?:QuotaExceededError|UnknownError|\w+): the browser's storage or its disk is full|the browser's storage did not answer in \d+ s: its disk may be full)\): this page's browser storage uses [\d.]+ [KMG]iB of its [\d.]+ [KMG]iB quota; the features stored before are kept \(extraction resumes from them\); clear the feature cache \(Features panel\)|opening the feature cache: the browser's storage (?:failed \(\w+: [^)]*; its disk may be full\)|did not answer in \d+ s \(its disk may be full\)): this page's browser storage uses [\d.]+ [KMG]iB of its [\d.]+ [KMG]iB quota; free space on the disk or clear the feature cache \(Features panel\), then try again)$/,
     );
     await expect.poll(() => page.getByTestId('storage-usage').textContent()).toMatch(/^Browser storage \(feature cache and checkpoints\): [\d.]+ [KMG]iB used of [\d.]+ [MG]iB/);
     await screenshot(page, 'storage-features-full.png');
 
     // Space again: what the cache held at the failure is all there, and the resumed extraction takes it.
     fillDisk(null);
-    const keptVectors = await cachedVectors(page);
+    // -1: the disk filled before the cache's database was made, so it holds nothing.
+    const keptVectors = Math.max(0, await cachedVectors(page));
     expect(keptVectors).toBeGreaterThanOrEqual(0);
     await page.getByTestId('extract-start').click();
     await page.locator('[data-testid=features-status][data-status=done]').waitFor();
@@ -137,7 +147,7 @@ describe.skipIf(skipUnlessPresent(missing, 'Chromium and root (a tmpfs for the b
     console.log(`[storage] checkpoint error detail: ${(await page.getByTestId('training-error').locator('pre').textContent())?.split('\n')[0]}`);
     console.log(`[storage] checkpoint on a full disk: ${trainingError}`);
     expect(trainingError).toMatch(
-      /the checkpoint \([\d.]+ KiB\) could not be stored \((QuotaExceededError|UnknownError|\w+): the browser's storage or its disk is full\): this page's browser storage uses [\d.]+ [KMG]iB of its [\d.]+ [KMG]iB quota; the last complete checkpoint \(saved [0-9T:.-]+Z\) is kept and readable/,
+      /the checkpoint \([\d.]+ KiB\) could not be stored \((?:(?:QuotaExceededError|UnknownError|\w+): the browser's storage or its disk is full|the browser's storage did not answer in \d+ s: its disk may be full)\): this page's browser storage uses [\d.]+ [KMG]iB of its [\d.]+ [KMG]iB quota; the last complete checkpoint \(saved [0-9T:.-]+Z\) is kept and readable/,
     );
     expect(trainingError).toContain(kept.savedAt);
     fillDisk(null);

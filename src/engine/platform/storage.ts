@@ -24,14 +24,16 @@ export class StorageFullError extends UserError {
 /**
  * IndexedDB's quota error (a DOMException named QuotaExceededError: the write is larger than the space the
  * browser grants), Chromium's answers when the disk under its profile fills up during the write (measured on
- * a full disk: UnknownError, or "Failed to write blobs (IOError)" for a large value), and a full disk in Node.
+ * a full disk: UnknownError, or "Failed to write blobs (IOError)" for a large value; or the database connection
+ * closed under the page, "The connection was closed.", when its backing store failed on the full disk), and a
+ * full disk in Node.
  */
 export function isQuotaExceeded(error: unknown): boolean {
   const e = error as { name?: string; code?: string; inner?: unknown; cause?: unknown } | null;
   if (!e) return false;
   if (e.name === 'QuotaExceededError' || e.name === 'UnknownError' || e.code === 'ENOSPC' || e.code === 'EDQUOT') return true;
   // Chromium writing a large value as a blob on a full disk: "Failed to write blobs (IOError)".
-  if (/\bIOError\b|quota|no space/i.test((error as { message?: string }).message ?? '')) return true;
+  if (/\bIOError\b|quota|no space|connection was closed/i.test((error as { message?: string }).message ?? '')) return true;
   return e.cause !== undefined && e.cause !== error ? isQuotaExceeded(e.cause) : false;
 }
 
@@ -120,9 +122,13 @@ export async function storageAnswer<T>(work: () => Promise<T>, what: string, ans
   try {
     return await answerWithin(answerMs, work());
   } catch (error) {
-    if (!(error instanceof NoAnswer)) throw error;
+    const unanswered = error instanceof NoAnswer;
+    if (!unanswered && !isQuotaExceeded(error)) throw error;
+    const cause = unanswered
+      ? `the browser's storage did not answer in ${error.waitedMs / 1000} s (its disk may be full)`
+      : `the browser's storage failed (${(error as { name?: string }).name ?? 'Error'}: ${(error as Error).message}; its disk may be full)`;
     throw new StorageFullError(
-      `${what}: the browser's storage did not answer in ${error.waitedMs / 1000} s (its disk may be full): this page's browser storage ${describeUsage(await storageUsage())}; free space on the disk or clear the feature cache (Features panel), then reload the page`,
+      `${what}: ${cause}: this page's browser storage ${describeUsage(await storageUsage())}; free space on the disk or clear the feature cache (Features panel), then try again`,
     );
   }
 }

@@ -44,3 +44,15 @@ describe('storageAnswer', () => {
     expect((error as Error).message).toMatch(/^opening the feature cache: the browser's storage did not answer in 0\.05 s \(its disk may be full\): .*clear the feature cache/);
   });
 });
+
+describe('a connection closed under the page', () => {
+  it('is a storage failure for a write and for a read (Chromium closes IndexedDB when its disk fills)', async () => {
+    const closed = () => Promise.reject(Object.assign(new Error('The connection was closed.'), { name: 'AbortError' }));
+    const write = await withinQuota(closed, 'the feature cache: 8 vectors', 8192, remedy).catch((e: unknown) => e);
+    expect(write).toBeInstanceOf(StorageFullError);
+    expect((write as Error).message).toContain("(AbortError: the browser's storage or its disk is full)");
+    const read = await storageAnswer(closed, 'reading the feature cache').catch((e: unknown) => e);
+    expect(read).toBeInstanceOf(StorageFullError);
+    expect((read as Error).message).toMatch(/^reading the feature cache: the browser's storage failed \(AbortError: The connection was closed\.; its disk may be full\)/);
+  });
+});

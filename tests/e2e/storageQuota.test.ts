@@ -155,7 +155,11 @@ describe.skipIf(skipUnlessPresent(missing, 'Chromium and root (a tmpfs for the b
     expect(await storedCheckpoint(page)).toEqual(kept);
     expect(Object.keys(kept.files)).toContain('model.json');
     await screenshot(page, 'storage-checkpoint-full.png');
-    expect(errors).toEqual([]);
+    // Chromium's own report of its full disk (its IndexedDB backing store closing a connection with
+    // FILE_ERROR_NO_SPACE) can surface as a page error: expected here and logged; anything else fails.
+    const diskFull = /FILE_ERROR_NO_SPACE|Connection is closing because of: IO error/;
+    errors.filter((e) => diskFull.test(e)).forEach((e) => console.log(`[storage] the browser's own full-disk error: ${e}`));
+    expect(errors.filter((e) => !diskFull.test(e))).toEqual([]);
     await page.close();
   });
 });

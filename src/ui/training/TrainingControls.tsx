@@ -28,6 +28,8 @@ export function TrainingControls() {
     s.protocol === s.training.config.protocol ? (s.splitNotices.find((notice) => notice.split === 'train')?.message ?? null) : null,
   );
   const unavailable = session.unavailable('train');
+  // A checkpoint at the last epoch has nothing left to continue until Epochs is raised.
+  const allEpochsDone = Boolean(checkpoint && checkpoint.epoch >= epochs);
   const active = state === 'running' || state === 'paused';
   const notReady = emptyTrain ?? (features !== 'done' ? 'extract the features first (Features tab)' : null);
   return (
@@ -39,8 +41,12 @@ export function TrainingControls() {
         <button
           type="button"
           data-testid="train-continue"
-          title="Continue from the last checkpoint with the same settings"
-          disabled={active || Boolean(unavailable) || Boolean(notReady) || !checkpoint}
+          title={
+            allEpochsDone
+              ? `The checkpoint has all ${epochs} epochs: raise Epochs to train it further`
+              : 'Continue from the last checkpoint with the same settings'
+          }
+          disabled={active || Boolean(unavailable) || Boolean(notReady) || !checkpoint || allEpochsDone}
           onClick={() => void session.startTraining({ resume: true })}
         >
           Continue from checkpoint{checkpoint ? ` (step ${checkpoint.step})` : ''}

@@ -38,7 +38,17 @@ async function calibration(page: Page, kind: 'extraction' | 'training'): Promise
   };
 }
 
-function expectBothMeasured(figures: Figure[], unit: string, line: string): void {
+/**
+ * What auto must pick: the fastest measured backend that is not a software GPU. Which of wasm and cpu wins is
+ * the machine's business (under two busy loops cpu once measured faster than wasm); that SwiftShader is never
+ * picked is the studio's.
+ */
+function fastestNotSoftware(figures: Figure[]): string {
+  const eligible = figures.filter((f) => !f.software && f.perSecond !== null);
+  return eligible.reduce((best, f) => ((f.perSecond ?? 0) > (best.perSecond ?? 0) ? f : best)).backend;
+}
+
+function expectBothMeasured(figures: Figure[], unit: string, line: string, chosen: string): void {
   const wasm = figures.find((f) => f.backend === 'wasm');
   const webgpu = figures.find((f) => f.backend === 'webgpu');
   expect(wasm?.perSecond).toBeGreaterThan(0);
@@ -47,7 +57,8 @@ function expectBothMeasured(figures: Figure[], unit: string, line: string): void
   expect(webgpu?.perSecond).toBeGreaterThan(0);
   expect(line).toMatch(new RegExp(`wasm \\d[\\d.]* ${unit.replace('/', '\\/')}`));
   expect(line).toMatch(/webgpu \(.*swiftshader.*, software\) \d/i);
-  expect(line).toContain(': using wasm');
+  expect(chosen).not.toBe('webgpu');
+  expect(line).toContain(`: using ${chosen}`);
 }
 
 function redCircle(): Uint8Array {
@@ -77,8 +88,8 @@ describe.skipIf(skipUnlessPresent(chromiumMissing, 'Chromium'))('backend auto in
     await page.locator('[data-testid=features-status][data-status=done]').waitFor({ timeout: HANG_BOUND_MS });
     const extraction = await calibration(page, 'extraction');
     console.log(`[backend auto] extraction: ${extraction.line}`);
-    expect(extraction.chosen).toBe('wasm');
-    expectBothMeasured(extraction.figures, 'images/s', extraction.line);
+    expect(extraction.chosen).toBe(fastestNotSoftware(extraction.figures));
+    expectBothMeasured(extraction.figures, 'images/s', extraction.line, extraction.chosen);
     expect(await page.getByTestId('backend-why').textContent()).toContain('the faster in the calibration before extraction');
     await screenshot(page, 'backend-auto-1-extraction.png');
 
@@ -90,10 +101,10 @@ describe.skipIf(skipUnlessPresent(chromiumMissing, 'Chromium'))('backend auto in
     const training = await calibration(page, 'training');
     await page.locator('[data-testid=training-state][data-state=finished]').waitFor({ timeout: HANG_BOUND_MS });
     console.log(`[backend auto] training: ${training.line}`);
-    expect(training.chosen).toBe('wasm');
-    expectBothMeasured(training.figures, 'tokens/s', training.line);
+    expect(training.chosen).toBe(fastestNotSoftware(training.figures));
+    expectBothMeasured(training.figures, 'tokens/s', training.line, training.chosen);
     // The replica worker started the calibrated backend.
-    expect(await page.getByTestId('training-backend').textContent()).toContain('1 replica in a worker (wasm)');
+    expect(await page.getByTestId('training-backend').textContent()).toContain(`1 replica in a worker (${training.chosen})`);
     await screenshot(page, 'backend-auto-2-training.png');
 
     // The override: WebGPU, named. The header says so at once; no calibration runs for the next run.

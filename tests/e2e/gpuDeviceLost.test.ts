@@ -7,7 +7,7 @@
  */
 import type { Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
-import { chromiumMissing, openPage, screenshot, setNumber, tab, useStudioApp } from './harness.ts';
+import { chromiumMissing, openPage, screenshot, setNumber, tab, useStudioApp, extractDemoWithRandomMobileNet } from './harness.ts';
 import { destroyNewestDevice, recordGpuDevices, workersWithDevices } from './gpuDevices.ts';
 import { skipUnlessPresent } from '../prerequisites.ts';
 import { HANG_BOUND_MS } from '../hangBound.ts';
@@ -33,12 +33,7 @@ async function startRun(replicas: number, placement: 'page' | 'worker'): Promise
   const { page, errors } = await openPage(app.browser, 'about:blank');
   await recordGpuDevices(page);
   await page.goto(`${app.served.url}?backend=webgpu&units=16&demoImages=40`);
-  await page.locator('[data-testid=dataset-status][data-status=ready]').waitFor({ timeout: HANG_BOUND_MS });
-  await tab(page, 'Features');
-  await page.getByRole('radio', { name: /MobileNet/ }).check();
-  await page.getByRole('radio', { name: /Random/ }).check();
-  await page.getByTestId('extract-start').click();
-  await page.locator('[data-testid=features-status][data-status=done]').waitFor({ timeout: HANG_BOUND_MS });
+  await extractDemoWithRandomMobileNet(page);
   console.log(`[device lost ${replicas}/${placement}] features extracted`);
   await tab(page, 'Training');
   await setNumber(page, 'Epochs', 3);

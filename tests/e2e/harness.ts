@@ -308,3 +308,16 @@ export function pauseIfRunning(page: Page): Promise<boolean> {
     return pause !== null;
   });
 }
+
+/**
+ * The demo loaded and its features extracted with MobileNet's random weights: the cheap start of the tests
+ * whose subject is a run, not the features.
+ */
+export async function extractDemoWithRandomMobileNet(page: Page): Promise<void> {
+  await page.locator('[data-testid=dataset-status][data-status=ready]').waitFor({ timeout: HANG_BOUND_MS });
+  await tab(page, 'Features');
+  await page.getByRole('radio', { name: /MobileNet/ }).check();
+  await page.getByRole('radio', { name: /Random/ }).check();
+  await page.getByTestId('extract-start').click();
+  await page.locator('[data-testid=features-status][data-status=done]').waitFor({ timeout: HANG_BOUND_MS });
+}

@@ -13,7 +13,7 @@
  */
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildApp, chromiumMissing, launchChromiumWithTabs, pauseIfRunning, screenshot, serveApp, type Served, tab, setNumber } from './harness.ts';
+import { buildApp, chromiumMissing, launchChromiumWithTabs, pauseIfRunning, screenshot, serveApp, type Served, tab, setNumber, extractDemoWithRandomMobileNet } from './harness.ts';
 import { skipUnlessPresent } from '../prerequisites.ts';
 import { HANG_BOUND_MS, TEST_HANG_BOUND_MS } from '../hangBound.ts';
 
@@ -40,12 +40,7 @@ async function hiddenRun(placement: 'worker' | 'page'): Promise<{ errors: string
   const { page, errors } = chrome;
   const shot = (name: string) => screenshot(page, `hidden-${placement}-${name}.png`);
   try {
-    await page.locator('[data-testid=dataset-status][data-status=ready]').waitFor({ timeout: HANG_BOUND_MS });
-    await tab(page, 'Features');
-    await page.getByRole('radio', { name: /MobileNet/ }).check();
-    await page.getByRole('radio', { name: /Random/ }).check();
-    await page.getByTestId('extract-start').click();
-    await page.locator('[data-testid=features-status][data-status=done]').waitFor({ timeout: HANG_BOUND_MS });
+    await extractDemoWithRandomMobileNet(page);
     await tab(page, 'Training');
     const epochs = 6;
     await setNumber(page, 'Epochs', epochs);

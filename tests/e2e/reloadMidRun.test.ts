@@ -12,7 +12,7 @@
  */
 import type { Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
-import { chromiumMissing, openPage, screenshot, pauseIfRunning, useStudioApp, tab, setNumber } from './harness.ts';
+import { chromiumMissing, openPage, screenshot, pauseIfRunning, useStudioApp, tab, setNumber, extractDemoWithRandomMobileNet } from './harness.ts';
 import { skipUnlessPresent } from '../prerequisites.ts';
 import { HANG_BOUND_MS } from '../hangBound.ts';
 
@@ -38,12 +38,7 @@ async function reloadMidRun(replicas: number, tag: string): Promise<{ errors: st
   const { page, errors } = await openPage(app.browser, `${app.served.url}?backend=wasm&units=16&demoImages=40`);
   // A fresh browser context per test: no run of another case in this page's IndexedDB.
   const shot = (name: string) => screenshot(page, `reload-${tag}-${name}.png`);
-  await page.locator('[data-testid=dataset-status][data-status=ready]').waitFor({ timeout: HANG_BOUND_MS });
-  await tab(page, 'Features');
-  await page.getByRole('radio', { name: /MobileNet/ }).check();
-  await page.getByRole('radio', { name: /Random/ }).check();
-  await page.getByTestId('extract-start').click();
-  await page.locator('[data-testid=features-status][data-status=done]').waitFor({ timeout: HANG_BOUND_MS });
+  await extractDemoWithRandomMobileNet(page);
 
   // The first run: one epoch, to the end.
   await tab(page, 'Training');

@@ -309,6 +309,59 @@ export function pauseIfRunning(page: Page): Promise<boolean> {
   });
 }
 
+/** When pauseInPageWhen clicks Pause: once the run has a checkpoint (Continue names its step), or once it has drawn `stepsAtLeast` steps. */
+export type PauseCondition = { checkpoint: true } | { stepsAtLeast: number };
+
+/**
+ * Arms a Pause click inside the page, made by the page itself the moment the condition holds (a
+ * MutationObserver on the Training panel: it runs right after the render that shows the condition, a frame
+ * or so behind the trainer on a visible page). A test that polled from here and then clicked raced the run's
+ * end: a busy page answers a poll seconds late, and a tiny run ended in between (seen in CI). A hidden page
+ * draws about once a second, so arm it while the page is visible, before the run starts; `settled()`
+ * resolves 'paused' once clicked, or 'ended' when the run ended first.
+ */
+export async function pauseInPageWhen(page: Page, condition: PauseCondition): Promise<{ settled(): Promise<'paused' | 'ended'> }> {
+  await page.evaluate((when) => {
+    const w = window as unknown as { __pauseArmed?: Promise<'paused' | 'ended'> };
+    w.__pauseArmed = new Promise((resolve) => {
+      // The previous run (its end, its checkpoint) still shows until this one starts: only the new run counts.
+      const runId = () => document.querySelector('[data-testid=training-state]')?.getAttribute('data-run-id') ?? '';
+      const previousRun = runId();
+      let seenGoing = false;
+      const check = () => {
+        const line = document.querySelector('[data-testid=training-state]');
+        if (runId() === previousRun) return;
+        const state = line?.getAttribute('data-state');
+        if (state === 'running' || state === 'paused') seenGoing = true;
+        if (seenGoing && (state === 'finished' || state === 'stopped' || state === 'failed')) return done('ended');
+        const ready =
+          'stepsAtLeast' in when
+            ? Number(line?.getAttribute('data-steps')) >= when.stepsAtLeast
+            : /\(step \d+\)/.test(document.querySelector('[data-testid=train-continue]')?.textContent ?? '');
+        const pause = document.querySelector<HTMLButtonElement>('[data-testid=train-pause]');
+        if (ready && state === 'running' && pause && !pause.disabled) {
+          pause.click();
+          done('paused');
+        }
+      };
+      const observer = new MutationObserver(check);
+      const done = (outcome: 'paused' | 'ended') => {
+        observer.disconnect();
+        resolve(outcome);
+      };
+      observer.observe(document.body, { subtree: true, childList: true, attributes: true, characterData: true });
+      check();
+    });
+  }, condition);
+  return {
+    settled: () =>
+      bounded(
+        page.evaluate(() => (window as unknown as { __pauseArmed: Promise<'paused' | 'ended'> }).__pauseArmed),
+        `the armed pause (${JSON.stringify(condition)})`,
+      ),
+  };
+}
+
 /**
  * The demo loaded and its features extracted with MobileNet's random weights: the cheap start of the tests
  * whose subject is a run, not the features.

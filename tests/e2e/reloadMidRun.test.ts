@@ -6,13 +6,15 @@
  * list reading as finished, and continuing finishes the second run under the same run id.
  * With one replica in a worker and with 2 mirrored replicas (Web Workers, ring all-reduce).
  *
- * The run is paused once its checkpoint is kept, and the page reloaded while it is paused: a paused run has
- * not ended (the reload interrupts it as it would a running one), and the pause holds it at a known step,
- * so the test knows which checkpoint is the latest without depending on how fast the machine trains.
+ * The run is paused by the page itself the moment it has its first checkpoint (harness.ts pauseInPageWhen),
+ * and the page reloaded while it is paused: a paused run has not ended (the reload interrupts it as it would
+ * a running one), and the pause holds it, so the run cannot end before the reload however fast the machine.
+ * A worker may finish the step it was taking after the pause, and keep one more checkpoint when that step
+ * ends an epoch (seen in CI): the reload must offer the checkpoint kept at the pause or that later one.
  */
 import type { Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
-import { chromiumMissing, openPage, screenshot, pauseIfRunning, useStudioApp, tab, setNumber, extractDemoWithRandomMobileNet } from './harness.ts';
+import { chromiumMissing, openPage, screenshot, pauseInPageWhen, useStudioApp, tab, setNumber, extractDemoWithRandomMobileNet } from './harness.ts';
 import { skipUnlessPresent } from '../prerequisites.ts';
 import { HANG_BOUND_MS } from '../hangBound.ts';
 
@@ -53,33 +55,35 @@ async function reloadMidRun(replicas: number, tag: string): Promise<{ errors: st
   const epochs = 4;
   await setNumber(page, 'Epochs', epochs);
   await setNumber(page, 'Learning rate', 0.005);
+  const pause = await pauseInPageWhen(page, { checkpoint: true });
   await page.getByTestId('train-start').click();
-  await page.getByTestId('checkpoint-kept').waitFor({ timeout: HANG_BOUND_MS });
-  await pauseIfRunning(page);
-  await expect.poll(() => state(page), { timeout: HANG_BOUND_MS }).toMatch(/^(paused|finished)$/);
-  if ((await state(page)) !== 'paused') throw new Error('the second run ended before the test could pause it: no run to interrupt');
-  // The latest checkpoint is the one kept for a reload (a checkpoint passed just before the pause is being written).
+  if ((await pause.settled()) === 'ended') throw new Error('the second run ended before its first checkpoint: no run to interrupt');
+  await expect.poll(() => state(page), { timeout: HANG_BOUND_MS }).toBe('paused');
+  // Paused, the run's checkpoint is written down for a reload (with the charts, after the checkpoint itself).
+  // A worker may still finish the step it was taking, and when that step ends an epoch, its checkpoint is
+  // kept too: the reload then offers that later one.
   const continueButton = page.getByTestId('train-continue');
-  const latestStep = async () => Number(((await continueButton.textContent()) ?? '').match(/\(step (\d+)\)/)?.[1] ?? NaN);
-  await expect.poll(async () => (await numberOf(page, 'checkpoint-kept', 'data-step')) === (await latestStep()), { timeout: HANG_BOUND_MS }).toBe(true);
-  const step = await latestStep();
-  expect(step).toBeGreaterThan(0);
+  await page.getByTestId('checkpoint-kept').waitFor({ timeout: HANG_BOUND_MS });
+  const keptStep = await numberOf(page, 'checkpoint-kept', 'data-step');
+  expect(keptStep).toBeGreaterThan(0);
   const secondRunId = await page.getByTestId('training-state').getAttribute('data-run-id');
   expect(secondRunId).toBeTruthy();
   expect(secondRunId).not.toBe(firstRunId);
   const lossChart = page.getByTestId('chart-step-loss');
   const firstLoss = await lossChart.getAttribute('data-first');
+  // Read as the page is left: the steps the page had drawn (a step still being taken may add one).
   const stepsBeforeReload = await numberOf(page, 'training-state', 'data-steps');
-  expect(stepsBeforeReload).toBeGreaterThanOrEqual(step);
+  expect(stepsBeforeReload).toBeGreaterThanOrEqual(keptStep);
   await shot('1-before-reload');
 
   await page.reload();
   await tab(page, 'Training');
   // The interrupted run, at its latest checkpoint.
   const stateLine = page.getByTestId('training-state');
-  await expect.poll(async () => (await stateLine.textContent()) ?? '', { timeout: HANG_BOUND_MS }).toMatch(
-    new RegExp(`interrupted by a reload: continue from step ${step} of the run started at \\d\\d:\\d\\d:\\d\\d`),
-  );
+  const offered = /interrupted by a reload: continue from step (\d+) of the run started at \d\d:\d\d:\d\d/;
+  await expect.poll(async () => (await stateLine.textContent()) ?? '', { timeout: HANG_BOUND_MS }).toMatch(offered);
+  const step = Number(((await stateLine.textContent()) ?? '').match(offered)![1]);
+  expect(step).toBeGreaterThanOrEqual(keptStep);
   expect(await stateLine.getAttribute('data-state')).toBe('stopped');
   expect(await stateLine.getAttribute('data-run-id')).toBe(secondRunId);
   expect(await numberOf(page, 'training-state', 'data-steps')).toBe(step);
@@ -115,7 +119,7 @@ async function reloadMidRun(replicas: number, tag: string): Promise<{ errors: st
   expect(await history.getAttribute('data-runs')).toBe('2');
   expect(await history.locator('tbody tr').evaluateAll((rows) => rows.map((r) => r.getAttribute('data-ended')))).toEqual(['finished', 'finished']);
   if (replicas > 1) expect((await page.getByTestId('training-backend').textContent()) ?? '').toContain(`${replicas} replicas`);
-  console.log(`[reload ${tag}] checkpoint kept at step ${step}, ${stepsBeforeReload} steps drawn at the reload, ${total} steps at the end`);
+  console.log(`[reload ${tag}] paused with the checkpoint at step ${keptStep} kept, offered step ${step} after the reload, ${stepsBeforeReload} steps drawn at the reload, ${total} steps at the end`);
   await shot('3-continued');
 
   // One more reload: the continued run reads as finished, both runs listed.

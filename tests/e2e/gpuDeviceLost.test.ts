@@ -7,7 +7,7 @@
  */
 import type { Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
-import { chromiumMissing, openPage, screenshot, setNumber, tab, useStudioApp, extractDemoWithRandomMobileNet } from './harness.ts';
+import { chromiumMissing, openPage, screenshot, setNumber, tab, useStudioApp, extractDemoFeatures } from './harness.ts';
 import { destroyNewestDevice, recordGpuDevices, workersWithDevices } from './gpuDevices.ts';
 import { skipUnlessPresent } from '../prerequisites.ts';
 import { HANG_BOUND_MS } from '../hangBound.ts';
@@ -33,7 +33,7 @@ async function startRun(replicas: number, placement: 'page' | 'worker'): Promise
   const { page, errors } = await openPage(app.browser, 'about:blank');
   await recordGpuDevices(page);
   await page.goto(`${app.served.url}?backend=webgpu&units=16&demoImages=40`);
-  await extractDemoWithRandomMobileNet(page);
+  await extractDemoFeatures(page);
   console.log(`[device lost ${replicas}/${placement}] features extracted`);
   await tab(page, 'Training');
   await setNumber(page, 'Epochs', 3);

@@ -14,7 +14,7 @@
  */
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildApp, chromiumMissing, launchChromiumWithTabs, pauseInPageWhen, screenshot, serveApp, type Served, tab, setNumber, extractDemoWithRandomMobileNet } from './harness.ts';
+import { buildApp, chromiumMissing, launchChromiumWithTabs, pauseInPageWhen, screenshot, serveApp, type Served, tab, setNumber, extractDemoFeatures } from './harness.ts';
 import { skipUnlessPresent } from '../prerequisites.ts';
 import { HANG_BOUND_MS, TEST_HANG_BOUND_MS } from '../hangBound.ts';
 
@@ -41,7 +41,7 @@ async function hiddenRun(placement: 'worker' | 'page'): Promise<{ errors: string
   const { page, errors } = chrome;
   const shot = (name: string) => screenshot(page, `hidden-${placement}-${name}.png`);
   try {
-    await extractDemoWithRandomMobileNet(page);
+    await extractDemoFeatures(page);
     await tab(page, 'Training');
     const epochs = 6;
     await setNumber(page, 'Epochs', epochs);

@@ -14,7 +14,7 @@
  */
 import type { Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
-import { chromiumMissing, openPage, screenshot, pauseInPageWhen, useStudioApp, tab, setNumber, extractDemoWithRandomMobileNet } from './harness.ts';
+import { chromiumMissing, openPage, screenshot, pauseInPageWhen, useStudioApp, tab, setNumber, extractDemoFeatures } from './harness.ts';
 import { skipUnlessPresent } from '../prerequisites.ts';
 import { HANG_BOUND_MS } from '../hangBound.ts';
 
@@ -40,7 +40,7 @@ async function reloadMidRun(replicas: number, tag: string): Promise<{ errors: st
   const { page, errors } = await openPage(app.browser, `${app.served.url}?backend=wasm&units=16&demoImages=40`);
   // A fresh browser context per test: no run of another case in this page's IndexedDB.
   const shot = (name: string) => screenshot(page, `reload-${tag}-${name}.png`);
-  await extractDemoWithRandomMobileNet(page);
+  await extractDemoFeatures(page);
 
   // The first run: one epoch, to the end.
   await tab(page, 'Training');

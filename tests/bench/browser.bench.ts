@@ -3,29 +3,20 @@
  * on a GPU-less machine, no shader-f16): `npx tsx tests/bench/browser.bench.ts [--images 4] [--rounds 1] [--only wasm]`.
  * Builds tests/bench/browser with Vite, serves it with the cross-origin isolation headers, prints the page's table.
  */
-import { join } from 'node:path';
-import { build, preview } from 'vite';
-import { launchChromium, openPage, repoRoot } from '../e2e/harness';
+import { openBenchPage } from './browser/serve';
 
 const args = process.argv.slice(2);
 const arg = (name: string, fallback: string) => (args.includes(`--${name}`) ? args[args.indexOf(`--${name}`) + 1] : fallback);
-const root = join(repoRoot, 'tests', 'bench', 'browser');
-const outDir = join(repoRoot, '.cache', 'bench-browser-dist');
-const headers = { 'Cross-Origin-Opener-Policy': 'same-origin', 'Cross-Origin-Embedder-Policy': 'require-corp' };
 
-await build({ root, configFile: false, logLevel: 'warn', build: { outDir, emptyOutDir: true } });
-const server = await preview({ root, configFile: false, logLevel: 'warn', build: { outDir }, preview: { host: '127.0.0.1', port: 0, headers } });
-const browser = await launchChromium();
+const { page, errors, close } = await openBenchPage(`images=${arg('images', '4')}&rounds=${arg('rounds', '1')}&only=${arg('only', '')}`);
 try {
-  const { page, errors } = await openPage(browser, `${server.resolvedUrls!.local[0]}?images=${arg('images', '4')}&rounds=${arg('rounds', '1')}&only=${arg('only', '')}`);
   await page.waitForFunction(() => (window as { benchResult?: unknown }).benchResult != null, undefined, { timeout: 60 * 60_000, polling: 2000 });
-  const result = (await page.evaluate(() => (window as unknown as { benchResult: { header: string; table: string; error?: string } }).benchResult));
+  const result = await page.evaluate(() => (window as unknown as { benchResult: { header: string; table: string; error?: string } }).benchResult);
   if (result.error) console.error(`page error: ${result.error}`);
   if (errors.length) console.error(`console errors: ${errors.join('\n')}`);
   console.log(result.header);
   console.log(result.table);
 } finally {
-  await browser.close();
-  await server.close();
+  await close();
 }
 process.exit(0);

@@ -13,6 +13,9 @@
  * - studio, 1 replica on this thread (wasm): the CLI's training step (CaptionReplicaModel.trainStep, as
  *   InProcessTrainer runs it; the batch is built inside the timed step);
  * - studio, 2 replicas (wasm worker threads, ring all-reduce): MirroredTrainer as `train --replicas 2` runs it;
+ * - studio in the page: the studio's default on a machine without a hardware GPU, one replica in a Web Worker
+ *   of a cross-origin isolated page in headless Debian Chromium, wasm (tests/bench/browser/cpuPeerWorker.ts:
+ *   the same step, weights and batches); skipped with the reason when Chromium is not installed;
  * - PyTorch (CPU, OpenBLAS): tests/bench/torchPeer.py, train_ddp.py's own model, Adam and batch building,
  *   when python3 with torch is there (the line says so when it is not): with torch.nn.LSTM over packed
  *   sequences (what a student writing PyTorch runs; the peer of the ratio column) on 2 threads and on 1, and
@@ -37,7 +40,10 @@ import { prepareBatch } from '../../src/model/gradients';
 import { chooseModelKernels } from '../../src/model/kernelChoice';
 import { CaptionReplicaModel, type CaptionReplicaOptions } from '../../src/model/replicaStep';
 import { benchReplicas } from './replicas.bench';
-import { benchCaptions, notebookModel } from './trainingSteps';
+import { benchCaptions, benchFeatures, notebookModel } from './trainingSteps';
+import { chromiumMissing } from '../e2e/harness';
+import { openBenchPage } from './browser/serve';
+import type { CpuPeerAnswer, CpuPeerRequest } from './browser/cpuPeerWorker';
 
 const args = process.argv.slice(2);
 const arg = (name: string, fallback: string) => (args.includes(`--${name}`) ? args[args.indexOf(`--${name}`) + 1] : fallback);
@@ -51,7 +57,7 @@ const learningRate = flickrDefaults.learningRate;
 // Batch 0 warms up; batches 1..steps are timed (the same batches every round, on every row).
 const data = await benchCaptions(imagesPerStep * (steps + 1));
 const config = notebookModel(data.vocabSize, data.maxLength);
-const featuresOf = (image: number) => Float32Array.from({ length: config.featureDim }, (_, k) => (((k + 1) * (image + 7) * 2654435761) % 1000) / 1000);
+const featuresOf = (image: number) => benchFeatures(image, config.featureDim);
 const batchImages = Array.from({ length: steps + 1 }, (_, s) => Array.from({ length: imagesPerStep }, (_, i) => s * imagesPerStep + i));
 const batchOf = (s: number): CaptionBatch =>
   makeCaptionBatch(batchImages[s].map((image) => ({ features: featuresOf(image), captions: data.captions[image] })), config.featureDim);
@@ -100,6 +106,18 @@ async function mirroredRow(replicas: number): Promise<void> {
   row(`studio: ${replicas} replicas (wasm worker threads, ring all-reduce)`).totalMs.push((timedTokens * 1000) / result.tokensPerSecond);
 }
 
+/** The page row: one replica in a worker of the bench page (a fresh worker each round). */
+const benchPage = chromiumMissing ? null : await openBenchPage('mode=cpu-peer');
+let pageBackend = '';
+async function pageRow(): Promise<void> {
+  const request: CpuPeerRequest = { vocabSize: config.vocabSize, maxLength: config.maxLength, learningRate, captions: data.captions, batches: batchImages };
+  await benchPage!.page.waitForFunction(() => typeof (window as { cpuPeerRow?: unknown }).cpuPeerRow === 'function');
+  const answer = await benchPage!.page.evaluate((r) => (window as unknown as { cpuPeerRow: (r: CpuPeerRequest) => Promise<CpuPeerAnswer> }).cpuPeerRow(r), request);
+  if ('error' in answer) throw new Error(`the page's worker failed: ${answer.error}`);
+  pageBackend = answer.backend;
+  row(`studio in the page: 1 replica in a worker (Chromium, ${answer.backend}; the studio default without a GPU)`).totalMs.push(answer.totalMs);
+}
+
 // The peer's input folder: the same weights, features, captions and batches.
 const peerDir = mkdtempSync(join(os.tmpdir(), 'cpu-peer-'));
 const specs = paramSpecs(config);
@@ -136,6 +154,7 @@ for (let round = 0; round < rounds; round++) {
   await inProcessRow('studio: 1 replica on this thread (wasm; the CLI default)', resolve(import.meta.dirname, '..', '..'));
   if (baselineDir) await inProcessRow(`baseline ${baselineDir}: 1 replica (wasm)`, baselineDir);
   await mirroredRow(2);
+  if (benchPage) await pageRow();
   if (torchVersion) {
     torchRow(2, 'nn');
     torchRow(1, 'nn');
@@ -144,6 +163,7 @@ for (let round = 0; round < rounds; round++) {
 }
 loads.push(os.loadavg()[0]);
 rmSync(peerDir, { recursive: true, force: true });
+await benchPage?.close();
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor((xs.length - 1) / 2)];
 const tokensPerSecond = (r: Row) => (timedTokens * 1000) / median(r.totalMs);
@@ -154,6 +174,8 @@ console.log(
     `${data.real ? 'Flickr8K kaggle captions' : 'synthetic captions (../shared absent)'}, vocab ${config.vocabSize}, ` +
     `${imagesPerStep} images × 5 captions a step (${timedTokens} tokens in ${steps} timed steps), median of ${rounds} interleaved rounds`,
 );
+if (!benchPage) console.log(`Page row missing: ${chromiumMissing}`);
+else if (pageBackend !== 'wasm') console.log(`The page row ran on ${pageBackend}, not wasm`);
 if (!torchVersion) console.log(`PyTorch rows missing: no python3 with torch and numpy here (tried ${pythons.join(', ')}; apt-get install python3-torch libopenblas0-pthread)`);
 console.log('\n| run | ms/step | tokens/s | rounds (tokens/s) | vs PyTorch nn.LSTM 2 threads |\n|---|---:|---:|---|---:|');
 for (const r of rows) {

@@ -40,6 +40,11 @@ export function syntheticCaptions(images: number, vocabSize: number): number[][]
   );
 }
 
+/** Deterministic features of image `image` (the CPU peer bench's, on every side: Node, the page's worker, PyTorch). */
+export function benchFeatures(image: number, featureDim: number): Float32Array {
+  return Float32Array.from({ length: featureDim }, (_, k) => (((k + 1) * (image + 7) * 2654435761) % 1000) / 1000);
+}
+
 /** `count` batches of `imagesPerStep` images with deterministic 4096-d features, prepared for `sequence`. */
 export function makeBatches(captionsPerImage: number[][][], imagesPerStep: number, count: number, config: CaptionModelConfig): PreparedBatch[] {
   return Array.from({ length: count }, (_, s) => {

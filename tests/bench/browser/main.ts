@@ -3,17 +3,31 @@
  * WebGPU from navigator.gpu (stock ops / fused f32 / fused f16 where the adapter has shader-f16) and wasm.
  * Synthetic captions of the notebook's vocabulary (the page has no file access). `?images=4&rounds=1[&only=wasm]`
  * (only=wasm: the studio's default on a machine without a hardware GPU, without the slow emulated-GPU rows).
+ * `?mode=cpu-peer`: runs nothing by itself; window.cpuPeerRow(request) takes the CPU peer bench's steps in a
+ * worker (cpuPeerWorker.ts) and answers with their time.
  */
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
 import { prepareBrowserWasm } from '../../../src/engine/platform/browserWasm';
 import { createGpuEngine, describeAdapter } from '../../../src/gpu/device';
+import type { CpuPeerAnswer, CpuPeerRequest } from './cpuPeerWorker';
 import { formatTable, makeBatches, notebookModel, runVariants, syntheticCaptions, type Variant } from '../trainingSteps';
 
 declare global {
   interface Window {
     benchResult?: { header: string; table: string; error?: string };
+    cpuPeerRow?: (request: CpuPeerRequest) => Promise<CpuPeerAnswer>;
   }
+}
+
+/** One round of the CPU peer bench's page row: a fresh worker per round, as a new run gets. */
+function cpuPeerRow(request: CpuPeerRequest): Promise<CpuPeerAnswer> {
+  const worker = new Worker(new URL('./cpuPeerWorker.ts', import.meta.url), { type: 'module' });
+  return new Promise<CpuPeerAnswer>((resolve) => {
+    worker.onmessage = (event: MessageEvent<CpuPeerAnswer>) => resolve(event.data);
+    worker.onerror = (event) => resolve({ error: event.message || 'the worker failed to load' });
+    worker.postMessage(request);
+  }).finally(() => worker.terminate());
 }
 
 async function main(): Promise<void> {
@@ -45,7 +59,12 @@ async function main(): Promise<void> {
   document.getElementById('out')!.textContent = `${window.benchResult.header}\n${window.benchResult.table}`;
 }
 
-main().catch((error: Error) => {
-  window.benchResult = { header: '', table: '', error: error.stack ?? String(error) };
-});
+if (new URLSearchParams(location.search).get('mode') === 'cpu-peer') {
+  window.cpuPeerRow = cpuPeerRow;
+  document.getElementById('out')!.textContent = 'ready for the CPU peer bench';
+} else {
+  main().catch((error: Error) => {
+    window.benchResult = { header: '', table: '', error: error.stack ?? String(error) };
+  });
+}
 void tf;

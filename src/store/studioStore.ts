@@ -12,7 +12,7 @@ import { createEvaluationSlice, type EvaluationSlice } from './slices/evaluation
 import { createFeaturesSlice, type FeaturesSlice } from './slices/features.ts';
 import { createModelSlice, type ModelSlice } from './slices/model.ts';
 import { createPlaygroundSlice, type PlaygroundSlice } from './slices/playground.ts';
-import { createTrainingSlice, type TrainingSlice } from './slices/training.ts';
+import { createTrainingSlice, type TrainingSlice } from './slices/training/index.ts';
 
 export type StudioState = UiSlice & DatasetSlice & FeaturesSlice & TrainingSlice & EvaluationSlice & PlaygroundSlice & ModelSlice & BackendChoiceSlice;
 export type StudioStore = StoreApi<StudioState>;

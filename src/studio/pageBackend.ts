@@ -13,7 +13,7 @@ import type { CalibrationWorkload } from '../model/backendCalibration.ts';
 import { backendOrder, type BackendName } from '../gpu/backendSelect.ts';
 import type { PageCandidates, WebGpuFacts } from '../engine/platform/browserBackendCandidates.ts';
 import type { BackendChoiceData, BackendPreference, CalibrationKind, CalibrationRecord } from '../store/slices/backendChoice.ts';
-import type { PageBackend } from '../store/slices/training.ts';
+import type { PageBackend } from '../store/slices/training/index.ts';
 import type { StudioStore } from '../store/studioStore.ts';
 
 const PREFERENCES: readonly BackendPreference[] = ['auto', ...backendOrder];

@@ -7,7 +7,7 @@
 import type { Corpus, Folder, LoadedDataset, Protocol } from '../core/data/types.ts';
 import type { FeatureIdentity } from '../model/backbones/types.ts';
 import type { StudioError } from '../store/slices/features.ts';
-import type { PageBackend } from '../store/slices/training.ts';
+import type { PageBackend } from '../store/slices/training/index.ts';
 import type { ImageResult } from '../store/slices/evaluation.ts';
 import type { CaptionStep } from '../store/slices/playground.ts';
 import type { StudioModel } from './model.ts';

@@ -6,7 +6,7 @@
  */
 import type { Corpus } from '../core/data/types.ts';
 import type { ModelSizes } from '../engine/training/captionData.ts';
-import type { RunSummary } from '../store/slices/runHistory.ts';
+import type { RunSummary } from '../store/slices/training/runHistory.ts';
 import type { StudioStore } from '../store/studioStore.ts';
 import { modelSizeOverride } from './engines.ts';
 import type { StudioModel } from './model.ts';

@@ -1,4 +1,4 @@
-import type { PageBackend, RunBackend } from '../store/slices/training.ts';
+import type { PageBackend, RunBackend } from '../store/slices/training/index.ts';
 import { useSession } from './panelKit/hooks.ts';
 import { useStudio } from './storeContext.tsx';
 

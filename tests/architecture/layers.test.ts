@@ -63,9 +63,9 @@ describe('the layers of src/ and workers/', () => {
 
 describe('a wrong import is caught, naming file and line', () => {
   it('upward: the engine importing the store (a type import counts too)', () => {
-    const text = ["import * as tf from '@tensorflow/tfjs';", "import type { TrainingSlice } from '../../store/slices/training';"].join('\n');
+    const text = ["import * as tf from '@tensorflow/tfjs';", "import type { TrainingSlice } from '../../store/slices/training/index';"].join('\n');
     expect(violationsIn('src/engine/training/x.ts', text)).toEqual([
-      expect.objectContaining({ where: 'src/engine/training/x.ts:2', specifier: '../../store/slices/training', reason: expect.stringMatching(/engine → store/) }),
+      expect.objectContaining({ where: 'src/engine/training/x.ts:2', specifier: '../../store/slices/training/index', reason: expect.stringMatching(/engine → store/) }),
     ]);
   });
 
@@ -113,7 +113,7 @@ describe('a wrong import is caught, naming file and line', () => {
   it('lets the right direction through', () => {
     const ok = [
       ['src/ui/App.tsx', "import { sessionFor } from '../studio/root';"],
-      ['src/studio/session.ts', "import { bindTrainer } from './bindTrainer';\nimport type { TrainingSlice } from '../store/slices/training';"],
+      ['src/studio/session.ts', "import { bindTrainer } from './bindTrainer';\nimport type { TrainingSlice } from '../store/slices/training/index';"],
       ['src/engine/mirrored/trainer.ts', "import type { FromReplica } from '../../protocol/replica';\nimport * as tf from '@tensorflow/tfjs';"],
       ['src/cli/commands/train.ts', "import { InProcessTrainer } from '../../engine/training/inProcessTrainer.ts';"],
       ['src/core/data/demo.ts', "import { encode } from 'fast-png';"],

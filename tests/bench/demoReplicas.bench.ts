@@ -9,7 +9,7 @@
  * Per row: tokens/s over the training steps after the warm-up (validation and BLEU between epochs are not
  * counted), its speed-up over the one-replica row in each round and in the median round, and where a step's
  * time goes in ms: compute, all-reduce and idle (of it: waiting for the slowest replica), from the
- * workerTimeline events by stepBreakdown (src/store/slices/stepBreakdown.ts), the very function behind the
+ * workerTimeline events by stepBreakdown (src/store/slices/training/stepBreakdown.ts), the very function behind the
  * Training panel's run table and timeline, with its rule (median over the steps, the first left out). One
  * replica on this thread reports no phases: its step is all compute. The last row, one replica with half the
  * batch, is the compute a replica of the 2-replica row would take with a core to itself (its tokens/s is
@@ -24,7 +24,7 @@ import { mirroredCaptionRun } from '../../src/engine/mirrored/captionRun';
 import { nodeWorkerEndpoint } from '../../src/engine/threads/nodeEndpoint';
 import { useNodeBackend } from '../../src/engine/platform/nodeBackend';
 import type { TrainConfig, TrainerEvent } from '../../src/protocol/training';
-import { computeOnlyBreakdown, stepBreakdown, type StepBreakdown } from '../../src/store/slices/stepBreakdown';
+import { computeOnlyBreakdown, stepBreakdown, type StepBreakdown } from '../../src/store/slices/training/stepBreakdown';
 import type { Trainer } from '../../src/engine/training/trainer';
 import { DEFAULT_DEMO, defaultsFor, demoCorpus, demoDatasetFeatures, loadDemoBackbone } from '../support/demoRun';
 

@@ -11,7 +11,7 @@ import type { FeatureIdentity } from '../../model/backbones/types.ts';
 import type { DatasetSource } from '../../store/slices/dataset.ts';
 import type { ProtocolResult } from '../../store/slices/evaluation.ts';
 import type { FeaturesData } from '../../store/slices/features.ts';
-import type { RunSummary } from '../../store/slices/runHistory.ts';
+import type { RunSummary } from '../../store/slices/training/runHistory.ts';
 import type { StudioState, StudioStore } from '../../store/studioStore.ts';
 
 export interface PageSnapshot {

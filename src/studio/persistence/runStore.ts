@@ -5,7 +5,7 @@
  */
 import { openDB } from 'idb';
 import type { SavedRunSummary } from '../../store/slices/model.ts';
-import type { TrainingData } from '../../store/slices/training.ts';
+import type { TrainingData } from '../../store/slices/training/index.ts';
 
 /** What a run's charts need to be drawn again, and how it ended ('finished', 'stopped'; absent: stopped). */
 export type SavedChart = Pick<TrainingData, 'config' | 'steps' | 'epochs' | 'lastCheckpoint'> &

@@ -4,7 +4,7 @@
  * when a run ends, it is written with how it ended and its model (the archive, so the model comes back with
  * the id its results name), and the in-progress record is cleared.
  */
-import { stepsUpTo, type TrainingData } from '../../store/slices/training.ts';
+import { stepsUpTo, type TrainingData } from '../../store/slices/training/index.ts';
 import type { StudioStore } from '../../store/studioStore.ts';
 import type { HeldModel } from '../heldModel.ts';
 import { toStudioError } from '../ports.ts';

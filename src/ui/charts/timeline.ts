@@ -5,7 +5,7 @@
  * and the idle time a replica reports inside a step, is idle. The bars drawn and the shares said in words
  * come from the same intervals, so a chart with grey in it never reads "0% idle". Times are in seconds.
  */
-import type { TimelineSegment } from '../../store/slices/training.ts';
+import type { TimelineSegment } from '../../store/slices/training/index.ts';
 
 export type GanttPhase = 'compute' | 'communication' | 'validation' | 'idle';
 

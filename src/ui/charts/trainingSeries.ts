@@ -3,7 +3,7 @@
  * on the input arrays' identity (the store replaces them only when new events arrive), so a render that did
  * not bring new steps costs nothing.
  */
-import type { EpochPoint, StepSeries } from '../../store/slices/training.ts';
+import type { EpochPoint, StepSeries } from '../../store/slices/training/index.ts';
 import { lttbIndices, minMaxIndices } from './downsample.ts';
 import { emaSmooth } from './smoothing.ts';
 

@@ -1,6 +1,6 @@
 import { Bar, BarChart, CartesianGrid, Tooltip, XAxis, YAxis } from 'recharts';
 import { timeline, type GanttPhase } from '../charts/timeline.ts';
-import { stepBreakdown } from '../../store/slices/stepBreakdown.ts';
+import { stepBreakdown } from '../../store/slices/training/stepBreakdown.ts';
 import { STEP_TIME_TIPS, stepMs } from './stepTimeWords.ts';
 import { useStudio } from '../storeContext.tsx';
 import { ChartBox } from './ChartBox.tsx';

@@ -1,4 +1,4 @@
-import { spanRates } from '../../store/slices/hiddenPage.ts';
+import { spanRates } from '../../store/slices/training/hiddenPage.ts';
 import { formatDuration } from '../panelKit/ProgressBar.tsx';
 import { useSession } from '../panelKit/hooks.ts';
 import { useStudio } from '../storeContext.tsx';

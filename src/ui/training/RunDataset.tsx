@@ -1,4 +1,4 @@
-import { chartsBelongElsewhere } from '../../store/slices/training.ts';
+import { chartsBelongElsewhere } from '../../store/slices/training/index.ts';
 import { useStudio } from '../storeContext.tsx';
 
 /** Which dataset the charts below belong to; said as a warning when it is not the one loaded now. */

@@ -1,4 +1,4 @@
-import { runTiming } from '../../store/slices/runTiming.ts';
+import { runTiming } from '../../store/slices/training/runTiming.ts';
 import { formatDuration, ProgressBar } from '../panelKit/ProgressBar.tsx';
 import { useStudio } from '../storeContext.tsx';
 

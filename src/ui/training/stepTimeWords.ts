@@ -1,6 +1,6 @@
 /**
  * What the run table's and the timeline's step-time numbers mean, in a student's words (the headers' and
- * labels' tooltips). The numbers come from src/store/slices/stepBreakdown.ts.
+ * labels' tooltips). The numbers come from src/store/slices/training/stepBreakdown.ts.
  */
 export const STEP_TIME_TIPS = {
   compute:

@@ -1,6 +1,6 @@
 /** When the page was hidden during a run, and the steps per second then and in the visible stretch before. */
 import { describe, expect, it } from 'vitest';
-import { initialPageVisibility, runStarted, spanRates, visibilityChanged } from '../../../src/store/slices/hiddenPage.ts';
+import { initialPageVisibility, runStarted, spanRates, visibilityChanged } from '../../../src/store/slices/training/hiddenPage.ts';
 import { testStore } from '../../support/studioStore.ts';
 
 describe('hidden page spans', () => {

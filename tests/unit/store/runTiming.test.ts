@@ -1,6 +1,6 @@
 /** Time per epoch and time left, from what a run reported (no clock read: the numbers are the events'). */
 import { describe, expect, it } from 'vitest';
-import { runTiming } from '../../../src/store/slices/runTiming';
+import { runTiming } from '../../../src/store/slices/training/runTiming';
 import type { TrainerEvent } from '../../../src/protocol/training';
 import { testStore } from '../../support/studioStore';
 

@@ -1,11 +1,11 @@
 /**
- * Where a step's time goes (src/store/slices/stepBreakdown.ts), from synthetic replica timelines whose answer
+ * Where a step's time goes (src/store/slices/training/stepBreakdown.ts), from synthetic replica timelines whose answer
  * is known: compute, all-reduce (the exchange itself), idle (waiting for the slowest replica and for messages),
  * and the run table's row of a finished run with and without replicas.
  */
 import { describe, expect, it } from 'vitest';
-import { computeOnlyBreakdown, stepBreakdown, stepPhases, type PhaseSegment } from '../../../src/store/slices/stepBreakdown';
-import { initialTrainingData, reduceTrainerEvents } from '../../../src/store/slices/training';
+import { computeOnlyBreakdown, stepBreakdown, stepPhases, type PhaseSegment } from '../../../src/store/slices/training/stepBreakdown';
+import { initialTrainingData, reduceTrainerEvents } from '../../../src/store/slices/training/index';
 import type { ReplicaPhasesMs, TrainerEvent } from '../../../src/protocol/training';
 
 const phases = (p: Partial<ReplicaPhasesMs>): ReplicaPhasesMs => ({ compute: 0, readback: 0, allReduceWait: 0, apply: 0, idle: 0, ...p });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { chartsBelongElsewhere, timelineKeepSteps } from '../../../src/store/slices/training';
+import { chartsBelongElsewhere, timelineKeepSteps } from '../../../src/store/slices/training/index';
 import { extractionRates } from '../../../src/store/slices/features';
 import { belongsElsewhere, currentOwner, referenceLines, sortImageResults } from '../../../src/store/slices/evaluation';
 

@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { kernelOptionReasons, type StudioEngines } from '../../../src/studio/ports';
 import { StudioSession } from '../../../src/studio/session';
 import { defaultTrainConfig, type TrainerEvent } from '../../../src/engine/training/trainer';
-import type { PageBackend } from '../../../src/store/slices/training';
+import type { PageBackend } from '../../../src/store/slices/training/index';
 import { bindTrainer } from '../../../src/studio/bindTrainer';
 import { hasLossScale, lossScaleRows } from '../../../src/ui/charts/trainingSeries';
 import { makeTrainer } from '../engine/mirrored/fixtures';

@@ -20,7 +20,7 @@ import { mulberry32 } from '../../../src/core/rng';
 import { MemoryCheckpointStore } from '../../../src/engine/training/checkpoint';
 import { testStore } from '../../support/studioStore';
 import { belongsElsewhere, currentOwner } from '../../../src/store/slices/evaluation';
-import { runTiming } from '../../../src/store/slices/runTiming';
+import { runTiming } from '../../../src/store/slices/training/runTiming';
 import { HANG_BOUND_MS } from '../../hangBound.ts';
 
 const featureDim = 12;

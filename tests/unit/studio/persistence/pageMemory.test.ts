@@ -10,7 +10,7 @@ import { MemoryFeatureStore, sha256Hex } from '../../../../src/engine/features/c
 import { readCachedFeatures } from '../../../../src/engine/features/cached';
 import type { FeatureIdentity } from '../../../../src/model/backbones/types.ts';
 import type { ProtocolResult } from '../../../../src/store/slices/evaluation';
-import type { RunSummary } from '../../../../src/store/slices/runHistory';
+import type { RunSummary } from '../../../../src/store/slices/training/runHistory';
 import { memoryPagePersistence, PageMemory, type PagePersistence, type PageSnapshot } from '../../../../src/studio/persistence/pageMemory';
 import { StudioSession } from '../../../../src/studio/session';
 import { datasetAccessFor } from '../../../../src/studio/engines';

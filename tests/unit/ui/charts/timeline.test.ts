@@ -1,7 +1,7 @@
 /** The replica timeline: every interval drawn, idle counted from the segments, validation its own phase, seconds. */
 import { describe, expect, it } from 'vitest';
 import { stepParts, timeline } from '../../../../src/ui/charts/timeline';
-import type { TimelineSegment } from '../../../../src/store/slices/training';
+import type { TimelineSegment } from '../../../../src/store/slices/training/index';
 
 const phases = { compute: 400, readback: 100, allReduceWait: 200, apply: 100, idle: 0 };
 const segment = (replica: number, step: number, startMs: number): TimelineSegment => ({ replica, step, startMs, phasesMs: phases });

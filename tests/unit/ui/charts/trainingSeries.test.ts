@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { epochRows, lossRows, lossScaleRows, throughputRows } from '../../../../src/ui/charts/trainingSeries';
-import { emptySteps, reduceTrainerEvents, initialTrainingData } from '../../../../src/store/slices/training';
+import { emptySteps, reduceTrainerEvents, initialTrainingData } from '../../../../src/store/slices/training/index';
 import type { TrainerEvent } from '../../../../src/engine/training/trainer';
 
 function stepEvents(n: number, opts: { skipEvery?: number } = {}): TrainerEvent[] {

@@ -15,7 +15,7 @@
  * replicas; the breakdown is the median over steps (the first step, which compiles and allocates, left out
  * when there are others), so one slow step on a shared machine does not move it.
  */
-import type { ReplicaPhasesMs } from '../../protocol/training.ts';
+import type { ReplicaPhasesMs } from '../../../protocol/training.ts';
 
 /** What a replica reported for one step: a workerTimeline event or a stored timeline segment. */
 export interface PhaseSegment {

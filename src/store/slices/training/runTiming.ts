@@ -3,7 +3,7 @@
  * wall times (validation included) once there is one, before that the steps' own durations times the steps
  * in an epoch (marked as an estimate). Pauses do not count: step and epoch durations exclude them.
  */
-import type { TrainingData } from './training.ts';
+import type { TrainingData } from './data.ts';
 
 export interface RunTiming {
   /** Steps of the whole run (epochs × steps per epoch); null where steps per epoch are unknown. */

@@ -2,7 +2,7 @@
  * One line per finished or stopped run of this page session, so an instructor can switch one knob (kernels,
  * precision, replicas, placement) and compare speed side by side. Plain data, kept across new runs.
  */
-import type { RunBackend, StepSeries } from './training.ts';
+import type { RunBackend, StepSeries } from './data.ts';
 import { computeOnlyBreakdown, median, stepBreakdown, type PhaseSegment, type StepBreakdown } from './stepBreakdown.ts';
 
 export interface RunSummary {

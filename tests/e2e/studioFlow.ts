@@ -167,6 +167,8 @@ export async function newUserPath(
       // The fused kernels are on by default; on wasm the run says it used stock ops instead, and why.
       expect(await page.getByTestId('training-kernels').textContent()).toBe('stock tfjs ops');
       expect(await page.getByTestId('kernel-fallback').textContent()).toContain('fused kernels need the webgpu backend');
+      // Nobody asked for them here (the box is as the page had it): a plain line, not a notice.
+      expect(await page.getByTestId('kernel-fallback').getAttribute('data-asked')).toBe('false');
     }
   }
   await shot('3-training');

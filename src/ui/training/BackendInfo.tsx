@@ -2,7 +2,7 @@ import { useStudio } from '../storeContext.tsx';
 
 /**
  * Which tfjs backend and adapter the run uses, the precision and kernel set its trainer really got, and
- * why it fell back when it did (a fall-back is a visible notice, not a console line).
+ * why it fell back when it did (a fall-back the user's own choice met is a visible notice, not a console line).
  */
 export function BackendInfo() {
   const backend = useStudio((s) => s.training.backend);
@@ -11,6 +11,7 @@ export function BackendInfo() {
   const warnings = useStudio((s) => s.training.warnings);
   const faults = useStudio((s) => s.training.faults);
   const skipped = useStudio((s) => s.training.skippedSteps);
+  const askedForKernels = useStudio((s) => s.training.configGiven.some((key) => key === 'fusedKernels' || key === 'precision'));
   if (!backend && !mirrored) return null;
   return (
     <div className="sp-status" data-testid="training-backend">
@@ -27,9 +28,17 @@ export function BackendInfo() {
         </p>
       ) : null}
       {backend?.kernelFallbackReason ? (
-        <p className="sp-notice" role="status" data-testid="kernel-fallback">
-          Not what the settings asked for: {backend.kernelFallbackReason}.
-        </p>
+        // A notice when the user chose the precision or the kernels; on the defaults (fused kernels on, which
+        // only WebGPU has) the same reason is a plain line: nothing the user did needs undoing.
+        askedForKernels ? (
+          <p className="sp-notice" role="status" data-testid="kernel-fallback" data-asked="true">
+            Not what the settings asked for: {backend.kernelFallbackReason}.
+          </p>
+        ) : (
+          <p data-testid="kernel-fallback" data-asked="false">
+            Why these kernels: {backend.kernelFallbackReason}.
+          </p>
+        )
       ) : null}
       {mirrored ? (
         <p>

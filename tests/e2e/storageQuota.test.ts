@@ -67,13 +67,29 @@ afterAll(async () => {
   rmSync(mountPoint, { recursive: true, force: true });
 });
 
-/** Fills the tmpfs to `freeBytes` free (a real full disk); `freeBytes` null removes the filler. */
+/**
+ * Fills the tmpfs to `freeBytes` free (a real full disk); `freeBytes` null removes the filler. Chromium writes
+ * its profile meanwhile, so the free space can shrink between measuring it and filling it (fallocate then
+ * fails with "No space left on device": seen in a loaded run): it is measured again and the fill retried.
+ */
 function fillDisk(freeBytes: number | null): void {
   const filler = join(mountPoint, 'filler');
   rmSync(filler, { force: true });
   if (freeBytes === null) return;
-  const available = Number(execFileSync('df', ['--output=avail', '-B1', mountPoint]).toString().trim().split('\n').at(-1));
-  if (available > freeBytes) execFileSync('fallocate', ['-l', String(available - freeBytes), filler]);
+  const available = () => Number(execFileSync('df', ['--output=avail', '-B1', mountPoint]).toString().trim().split('\n').at(-1));
+  let lastError: unknown = null;
+  for (let attempt = 0; attempt < 5; attempt++) {
+    const free = available();
+    if (free <= freeBytes) return;
+    try {
+      execFileSync('fallocate', ['-l', String(free - freeBytes), filler], { stdio: 'pipe' });
+      return;
+    } catch (error) {
+      lastError = error;
+      rmSync(filler, { force: true });
+    }
+  }
+  throw new Error(`could not fill ${mountPoint} to ${freeBytes} bytes free: ${(lastError as Error).message}`);
 }
 
 /** Runs a script in the page, bounded: IndexedDB can fail to open at all on a full disk. */

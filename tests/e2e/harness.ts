@@ -324,13 +324,13 @@ export async function pauseInPageWhen(page: Page, condition: PauseCondition): Pr
   await page.evaluate((when) => {
     const w = window as unknown as { __pauseArmed?: Promise<'paused' | 'ended'> };
     w.__pauseArmed = new Promise((resolve) => {
+      const stateLine = () => document.querySelector('[data-testid=training-state]');
       // The previous run (its end, its checkpoint) still shows until this one starts: only the new run counts.
-      const runId = () => document.querySelector('[data-testid=training-state]')?.getAttribute('data-run-id') ?? '';
-      const previousRun = runId();
+      const previousRun = stateLine()?.getAttribute('data-run-id') ?? '';
       let seenGoing = false;
       const check = () => {
-        const line = document.querySelector('[data-testid=training-state]');
-        if (runId() === previousRun) return;
+        const line = stateLine();
+        if ((line?.getAttribute('data-run-id') ?? '') === previousRun) return;
         const state = line?.getAttribute('data-state');
         if (state === 'running' || state === 'paused') seenGoing = true;
         if (seenGoing && (state === 'finished' || state === 'stopped' || state === 'failed')) return done('ended');

@@ -11,12 +11,6 @@ import { HANG_BOUND_MS } from '../hangBound.ts';
 
 const app = useStudioApp();
 
-/**
- * The precision and kernel knobs on the page's own WebGPU (SwiftShader: no shader-f16): mixed float16 is
- * offered but disabled with the reason, the loss-scale settings with it; a short run in a replica worker on
- * the fused f32 kernels shows what it got next to the backend; a second run on stock ops sits beside it in
- * the run comparison.
- */
 async function precisionOnWebGpu(browser: Browser, baseUrl: string): Promise<{ errors: string[] }> {
   // 40 demo images: extraction and training on SwiftShader's emulated WebGPU take seconds, not minutes.
   // `backend=webgpu`: named, since auto never picks a software adapter by itself (tests/e2e/backendAuto.test.ts).

@@ -11,7 +11,6 @@ import { HANG_BOUND_MS } from '../hangBound.ts';
 
 const app = useStudioApp();
 
-/** A failure shown where it happened, in a student's words, with the technical detail one click away. */
 async function weightsDownloadFailure(browser: Browser, baseUrl: string): Promise<void> {
   const { page } = await openPage(browser, `${baseUrl}?backend=wasm`);
   await page.locator('[data-testid=dataset-status][data-status=ready]').waitFor({ timeout: HANG_BOUND_MS });

@@ -2,7 +2,7 @@
  * What the Training panel draws, as plain data (no tensors, no workers): the run's settings, its state, its
  * per-step and per-epoch series, the replicas' timeline, and how a fresh run starts out.
  */
-import { defaultTrainConfig, type BackendName, type Bleu, type ReplicaPhasesMs, type SerializedError, type TrainConfig, type TrainerEvent, type TrainerState } from '../../../protocol/training.ts';
+import { defaultTrainConfig, type BackendName, type ReplicaPhasesMs, type SerializedError, type TrainConfig, type TrainerEvent, type TrainerState } from '../../../protocol/training.ts';
 import { initialPageVisibility, type PageVisibility } from './hiddenPage.ts';
 import type { RunSummary } from './runHistory.ts';
 
@@ -21,15 +21,8 @@ export interface StepSeries {
   durationMs: number[];
 }
 
-export interface EpochPoint {
-  epoch: number;
-  trainLoss: number;
-  valLoss: number | null;
-  bleu: Bleu | null;
-  durationMs: number;
-  /** Captions of the run's fixed sample images by this epoch's weights (the Training panel shows them). */
-  samples?: { name: string; caption: string }[];
-}
+/** One epoch as the trainer's epochCompleted event says it (losses, BLEU, time, the sample captions). */
+export type EpochPoint = Omit<Extract<TrainerEvent, { type: 'epochCompleted' }>, 'type'>;
 
 export interface TimelineSegment {
   replica: number;

@@ -12,7 +12,9 @@ const isolationHeaders = {
 export default defineConfig({
   plugins: [react()],
   server: { host: '127.0.0.1', port: 5173, headers: isolationHeaders },
-  preview: { host: '127.0.0.1', port: 4173, headers: isolationHeaders },
+  // `npm start` serves the production build here (the address the README gives); `npm run dev` takes the
+  // next free port when both run.
+  preview: { host: '127.0.0.1', port: 5173, headers: isolationHeaders },
   worker: { format: 'es' },
   optimizeDeps: { exclude: ['@tensorflow/tfjs-backend-wasm'] },
   test: {

@@ -41,6 +41,8 @@ export const CHROMIUM_ARGS = [
 /** Fingerprint of everything the bundle is made from: paths, sizes and modification times. */
 async function sourceStamp(): Promise<string> {
   const hash = createHash('sha256');
+  // A build of the development React before it was a production build: never reuse one.
+  hash.update('production\n');
   async function walk(path: string): Promise<void> {
     const info = await stat(path).catch(() => null);
     if (!info) return;
@@ -88,7 +90,17 @@ export async function buildApp(): Promise<string> {
     const stamp = await sourceStamp();
     const built = await readFile(stampFile, 'utf8').catch(() => null);
     if (built === stamp && existsSync(join(outDir, 'index.html'))) return outDir;
-    await build({ root: repoRoot, logLevel: 'warn', build: { outDir, emptyOutDir: true } });
+    // The build users get (`npm run build`): under vitest NODE_ENV is 'test', and Vite takes NODE_ENV over the
+    // build's mode, so React came in its development build (jsxDEV, console.createTask per element), which
+    // kept the page's main thread busy through a whole training run (measured: 99% of a core).
+    const nodeEnv = process.env.NODE_ENV;
+    process.env.NODE_ENV = 'production';
+    try {
+      await build({ root: repoRoot, mode: 'production', logLevel: 'warn', build: { outDir, emptyOutDir: true } });
+    } finally {
+      if (nodeEnv === undefined) delete process.env.NODE_ENV;
+      else process.env.NODE_ENV = nodeEnv;
+    }
     await writeFile(stampFile, stamp);
     return outDir;
   });

@@ -16,6 +16,14 @@ export default defineConfig({
   // next free port when both run.
   preview: { host: '127.0.0.1', port: 5173, headers: isolationHeaders },
   worker: { format: 'es' },
+  build: {
+    // tfjs with its backends is about 2 MB minified in one chunk, loaded once; the default 500 kB warning said
+    // nothing a user can act on at `npm start`.
+    chunkSizeWarningLimit: 4096,
+    // engines.ts loads each capability's modules lazily; modules two capabilities share (the archive reader,
+    // the caption dataset) land in a chunk both load, which is what this check warns about.
+    rolldownOptions: { checks: { ineffectiveDynamicImport: false } },
+  },
   optimizeDeps: { exclude: ['@tensorflow/tfjs-backend-wasm'] },
   test: {
     include: ['tests/**/*.test.ts', 'tests/**/*.test.tsx'],

@@ -114,6 +114,13 @@ const storedCheckpoint = (page: Page) =>
     `new Promise((resolve) => { const o = indexedDB.open('caption-studio-checkpoints'); o.onupgradeneeded = () => o.transaction.abort(); o.onerror = () => resolve(null); o.onsuccess = () => { if (!o.result.objectStoreNames.contains('checkpoints')) { o.result.close(); resolve(null); return; } const g = o.result.transaction('checkpoints').objectStore('checkpoints').get('studio'); g.onsuccess = () => { const r = g.result; o.result.close(); resolve(r ? { savedAt: r.savedAt, files: Object.fromEntries(Object.entries(r.files).map(([k, v]) => [k, v.byteLength])) } : null); }; }; })`,
   );
 
+/** What the page's IndexedDB says of the checkpoint database, for a failure's message (which of open, store, record is missing). */
+const checkpointDiagnosis = (page: Page) =>
+  idb<string>(
+    page,
+    `(async () => { const dbs = (await indexedDB.databases()).map((d) => d.name + '@' + d.version).join(', '); const opened = await new Promise((resolve) => { const o = indexedDB.open('caption-studio-checkpoints'); o.onupgradeneeded = () => { o.transaction.abort(); resolve('the database is gone (open made a new one)'); }; o.onerror = () => resolve('open failed: ' + (o.error && o.error.name) + ': ' + (o.error && o.error.message)); o.onsuccess = () => { const db = o.result; if (!db.objectStoreNames.contains('checkpoints')) { db.close(); resolve('no checkpoints store'); return; } const k = db.transaction('checkpoints').objectStore('checkpoints').getAllKeys(); k.onsuccess = () => { db.close(); resolve('keys: ' + JSON.stringify(k.result)); }; k.onerror = () => { db.close(); resolve('getAllKeys failed: ' + (k.error && k.error.name)); }; }; }); return 'databases: [' + dbs + ']; ' + opened; })()`,
+  );
+
 describe.skipIf(skipUnlessPresent(missing, 'Chromium and root or sudo (a tmpfs for the browser profile)'))('a full browser storage', () => {
   it('the feature cache and a checkpoint stop with the sizes and a way out; what was stored before stays', { timeout: 25 * 60_000 }, async () => {
     const page = await context.newPage();
@@ -187,7 +194,12 @@ describe.skipIf(skipUnlessPresent(missing, 'Chromium and root or sudo (a tmpfs f
     fillDisk(null);
     // The last complete checkpoint is there, whole: the same record, every file. Read until Chromium has opened
     // its database again (right after the disk is freed a first open can still fail: measured once, null).
-    await expect.poll(() => storedCheckpoint(page), { timeout: BOUND_MS, interval: 500 }).toEqual(kept);
+    await expect
+      .poll(() => storedCheckpoint(page), { timeout: BOUND_MS, interval: 500 })
+      .toEqual(kept)
+      .catch(async (error: unknown) => {
+        throw new Error(`the last complete checkpoint was not read back after the disk was freed (${await checkpointDiagnosis(page).catch((e: Error) => e.message)})`, { cause: error });
+      });
     expect(Object.keys(kept.files)).toContain('model.json');
     await screenshot(page, 'storage-checkpoint-full.png');
     // Chromium's own report of its full disk (its IndexedDB backing store closing a connection with

@@ -20,7 +20,11 @@ export function DeviceLost() {
       <p>
         {whose} was lost at step {lost.step} ({lost.message}). {checkpoint ? `The last checkpoint (step ${checkpoint.step}) is kept.` : 'There is no checkpoint yet: start the run again.'}
       </p>
-      {from ? (
+      {lost.continuingOn ? (
+        <p className="sp-reason" data-testid="device-lost-continuing">
+          Continuing on {lost.continuingOn === 'gpu' ? 'a new GPU device' : 'wasm'}…
+        </p>
+      ) : from ? (
         <p className="sp-actions">
           <button type="button" data-testid="continue-new-device" onClick={() => void session.continueAfterDeviceLoss('gpu')}>
             Continue on a new GPU device

@@ -155,6 +155,22 @@ describe('a lost GPU device under a run on the page\'s thread', () => {
     await session.dispose();
   }, HANG_BOUND_MS);
 
+  it('both choices clicked before the run went on: the first is taken, the second ignored, each step drawn once', async () => {
+    const { store, session, setup } = await sessionLosingDevice('announced-first', stepsPerEpoch + 1);
+    await session.startTraining();
+    const first = session.continueAfterDeviceLoss('gpu');
+    // While a new device is being set up, the notice says so and offers no choice.
+    expect(store.getState().training.deviceLost?.continuingOn).toBe('gpu');
+    const second = session.continueAfterDeviceLoss('wasm');
+    await Promise.all([first, second]);
+    expect(setup.restarts).toEqual(['webgpu']);
+    const after = store.getState().training;
+    expect(after.state).toBe('finished');
+    expect(after.deviceLost).toBeNull();
+    expect(after.steps.loss.map((l) => l.toFixed(5))).toEqual(uninterrupted.map((l) => l.toFixed(5)));
+    await session.dispose();
+  }, HANG_BOUND_MS);
+
   it('a loss announced while no run goes changes nothing', async () => {
     const { store, session, setup } = await sessionLosingDevice('announced-first', -1);
     setup.announce();

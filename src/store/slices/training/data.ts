@@ -81,7 +81,8 @@ export interface TrainingData {
    * A GPU device the run trained on was lost (the page's own, or a replica's): the run waits at its last
    * checkpoint for the user's choice, a new device or wasm. Cleared once it goes on.
    */
-  deviceLost: { message: string; step: number; replica?: number } | null;
+  /** `continuingOn`: the user chose where the run goes on, and it is being set up (the choices are closed). */
+  deviceLost: { message: string; step: number; replica?: number; continuingOn?: 'gpu' | 'wasm' } | null;
 }
 
 /** What the trainer's backendChosen event says: backend, adapter, precision and kernels, fall-back reasons. */

@@ -14,6 +14,7 @@ import type { StudioStore } from '../store/studioStore.ts';
 import { weightsLabelOf } from '../store/slices/features.ts';
 import { PageBackendController } from './pageBackend.ts';
 import type { CalibrationWorkload } from '../model/backendCalibration.ts';
+import type { PageCheckpointCopy } from '../engine/training/checkpointIdb.ts';
 
 /**
  * Images per batch of the page's extraction (and of its calibration's full step): 8 of VGG16's and MobileNet's
@@ -63,6 +64,8 @@ export function createStudioEngines(backends: PageBackendController = createPage
   const pageBackend = () => backends.start();
   let backbone: Backbone | null = null;
   let releaseHold: (() => void) | null = null;
+  /** The last complete checkpoint, held by the page besides IndexedDB for as long as the tab lives. */
+  let checkpointCopy: PageCheckpointCopy | null = null;
   // Precision and kernels are decided from describeBackend (the page's choice); replica workers start their
   // search at the page's backend and install the same kernels on their own device (replicaStep's factory).
   const missingReasons: NonNullable<StudioEngines['missingReasons']> = {};
@@ -191,12 +194,13 @@ export function createStudioEngines(backends: PageBackendController = createPage
       const { workload, key } = await trainingWorkload(inputs);
       await backends.calibrate('training', workload, key).catch(() => null);
       const choice = await pageBackend();
-      const [{ createStudioTraining }, { IdbCheckpointStore }, { spawnBrowserReplica }] = await Promise.all([
+      const [{ createStudioTraining }, { IdbCheckpointStore, PageCheckpointCopy }, { spawnBrowserReplica }] = await Promise.all([
         import('./training.ts'),
         import('../engine/training/checkpointIdb.ts'),
         import('../engine/threads/browserReplicas.ts'),
       ]);
-      const checkpoints = typeof indexedDB !== 'undefined' ? await IdbCheckpointStore.open('studio') : undefined;
+      checkpointCopy ??= new PageCheckpointCopy();
+      const checkpoints = typeof indexedDB !== 'undefined' ? await IdbCheckpointStore.open('studio', undefined, checkpointCopy) : undefined;
       void (await import('../engine/platform/storage.ts')).requestPersistentStorage();
       const inPage = inputs.config.replicas <= 1 && inputs.placement === 'page';
       const run = createStudioTraining({

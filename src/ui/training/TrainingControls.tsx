@@ -23,6 +23,7 @@ export function TrainingControls() {
   const checkpoint = useStudio((s) => s.training.lastCheckpoint);
   const keptStep = useStudio((s) => s.training.keptForReloadStep);
   const runId = useStudio((s) => s.training.runId);
+  const stepsPerEpoch = useStudio((s) => s.training.stepsPerEpoch);
   // The Dataset panel's notice for the protocol this run would use: an empty training split comes first.
   const emptyTrain = useStudio((s) =>
     s.protocol === s.training.config.protocol ? (s.splitNotices.find((notice) => notice.split === 'train')?.message ?? null) : null,
@@ -62,7 +63,7 @@ export function TrainingControls() {
         </button>
         {unavailable || notReady ? <span className="sp-reason">Unavailable: {unavailable ?? notReady}</span> : null}
       </div>
-      <p className="sp-status" aria-live="polite" data-testid="training-state" data-state={state} data-steps={steps} data-run-id={runId ?? ''}>
+      <p className="sp-status" aria-live="polite" data-testid="training-state" data-state={state} data-steps={steps} data-steps-per-epoch={stepsPerEpoch ?? ''} data-run-id={runId ?? ''}>
         {STATE_TEXT[state] ?? state}
         {reason && state !== 'running' ? ` (${reason})` : ''} · epoch {Math.min(epochsDone + (active ? 1 : 0), epochs)} of {epochs} · {steps} steps
       </p>

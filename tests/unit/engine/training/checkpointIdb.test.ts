@@ -1,7 +1,7 @@
 import 'fake-indexeddb/auto';
 import { describe, expect, it } from 'vitest';
 import { memoryFolder } from '../../../../src/core/data/folders';
-import { IdbCheckpointStore } from '../../../../src/engine/training/checkpointIdb';
+import { IdbCheckpointStore, PageCheckpointCopy } from '../../../../src/engine/training/checkpointIdb';
 import { initialWeights, type CaptionModelConfig } from '../../../../src/model/captionModel';
 import { encodeCaptionModel, loadCaptionModel } from '../../../../src/model/weightsIo';
 
@@ -24,5 +24,27 @@ describe('IndexedDB checkpoint store (browser)', () => {
     expect(await store.runs()).toEqual(['run-a']);
     store.close();
     other.close();
+  });
+
+  it("keeps the last complete checkpoint in the page when the browser's IndexedDB loses it, and stores it there again", async () => {
+    const copy = new PageCheckpointCopy();
+    const store = await IdbCheckpointStore.open('run-c', 'test-lost-checkpoints', copy);
+    const weights = initialWeights(config, 3);
+    await store.save(encodeCaptionModel(config, weights, '{"t":3}', { epochsTrained: 3 }));
+    store.close();
+    // What Chromium did after a commit failed on a full disk: the origin's IndexedDB came back empty.
+    await new Promise<void>((resolve, reject) => {
+      const request = indexedDB.deleteDatabase('test-lost-checkpoints');
+      request.onsuccess = () => resolve();
+      request.onerror = () => reject(request.error);
+    });
+    const reopened = await IdbCheckpointStore.open('run-c', 'test-lost-checkpoints', copy);
+    const files = await reopened.load();
+    expect((await loadCaptionModel(memoryFolder('copy', files!))).meta.epochsTrained).toBe(3);
+    reopened.close();
+    // Written back: a store without the page's copy (a reload) reads it from IndexedDB.
+    const afterReload = await IdbCheckpointStore.open('run-c', 'test-lost-checkpoints');
+    expect(Array.from((await loadCaptionModel(memoryFolder('idb', (await afterReload.load())!))).weights[1])).toEqual(Array.from(weights[1]));
+    afterReload.close();
   });
 });

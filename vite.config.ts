@@ -1,6 +1,7 @@
 import { defineConfig } from 'vitest/config';
 import react from '@vitejs/plugin-react';
 import { HANG_BOUND_MS, TEST_HANG_BOUND_MS } from './tests/hangBound.ts';
+import SlowFirstSequencer from './tests/setup/sequencer.ts';
 
 // Cross-origin isolation (SharedArrayBuffer for the ring all-reduce, wasm threads) needs these two headers
 // on every response, from the dev server and the preview server alike.
@@ -33,6 +34,7 @@ export default defineConfig({
     hookTimeout: TEST_HANG_BOUND_MS,
     expect: { poll: { timeout: HANG_BOUND_MS } },
     reporters: ['default', './tests/plainSummaryReporter.ts'],
+    sequence: { sequencer: SlowFirstSequencer },
     // Two cores: keep parallelism modest so browser and GPU tests do not starve each other.
     maxWorkers: 2,
   },

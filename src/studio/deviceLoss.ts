@@ -10,6 +10,7 @@
  */
 import type { Trainer } from '../engine/training/trainer.ts';
 import type { StudioStore } from '../store/studioStore.ts';
+import type { TrainingData } from '../store/slices/training/index.ts';
 import type { StudioEngines } from './ports.ts';
 
 export type DeviceChoice = 'gpu' | 'wasm';
@@ -101,7 +102,9 @@ export class DeviceLoss {
     const reopen = () => {
       // The run went on (its 'running' cleared the notice) or ended before it ran: the choices open again.
       const now = this.ports.store.getState().training.deviceLost;
-      if (now?.continuingOn) this.ports.store.getState().setDeviceLost({ message: now.message, step: now.step, replica: now.replica });
+      if (!now?.continuingOn) return;
+      const { continuingOn: _, ...waiting } = now;
+      this.ports.store.getState().setDeviceLost(waiting);
     };
     return this.continueFrom(lost, choice).then(
       (handedOver) => {
@@ -115,7 +118,7 @@ export class DeviceLoss {
   }
 
   /** True when the mirrored trainer restarts the replica itself (its 'running', or a new fault, ends the wait). */
-  private async continueFrom(lost: NonNullable<ReturnType<StudioStore['getState']>['training']['deviceLost']>, choice: DeviceChoice): Promise<boolean> {
+  private async continueFrom(lost: NonNullable<TrainingData['deviceLost']>, choice: DeviceChoice): Promise<boolean> {
     const s = this.ports.store.getState();
     const trainer = this.ports.trainer() as (Trainer & Partial<Recoverable>) | null;
     const survivors = (s.training.mirrored?.replicas ?? 0) > 1;

@@ -5,6 +5,7 @@
  * for minutes), so one of them could start last and run alone at the end while the other worker sat idle.
  * Without times, the browser tests and the training-quality runs start first.
  */
+import { relative } from 'node:path';
 import { BaseSequencer, type TestSpecification } from 'vitest/node';
 
 const slowByNature = (file: string) => /[\\/]tests[\\/]e2e[\\/]|demoQuality/.test(file);
@@ -12,7 +13,8 @@ const slowByNature = (file: string) => /[\\/]tests[\\/]e2e[\\/]|demoQuality/.tes
 export default class SlowFirstSequencer extends BaseSequencer {
   override async sort(files: TestSpecification[]): Promise<TestSpecification[]> {
     const sorted = await super.sort(files);
-    const known = (spec: TestSpecification) => Boolean(this.ctx.cache.getFileTestResults(`${spec.project.name}:${spec.moduleId.slice(this.ctx.config.root.length + 1)}`));
+    // The key the base sequencer reads recorded times under.
+    const known = (spec: TestSpecification) => Boolean(this.ctx.cache.getFileTestResults(`${spec.project.name}:${relative(this.ctx.config.root, spec.moduleId)}`));
     if (sorted.every(known)) return sorted;
     // Stable: within each group the base order (largest first) stays.
     return [...sorted.filter((s) => slowByNature(s.moduleId)), ...sorted.filter((s) => !slowByNature(s.moduleId))];

@@ -79,9 +79,9 @@ export interface TrainingData {
   visibility: PageVisibility;
   /**
    * A GPU device the run trained on was lost (the page's own, or a replica's): the run waits at its last
-   * checkpoint for the user's choice, a new device or wasm. Cleared once it goes on.
+   * checkpoint for the user's choice, a new device or wasm. Cleared once it goes on. `continuingOn`: the user
+   * chose where the run goes on, and it is being set up (the choices are closed).
    */
-  /** `continuingOn`: the user chose where the run goes on, and it is being set up (the choices are closed). */
   deviceLost: { message: string; step: number; replica?: number; continuingOn?: 'gpu' | 'wasm' } | null;
 }
 

@@ -1,9 +1,12 @@
+import { useMemo } from 'react';
 import { Bar, BarChart, CartesianGrid, Tooltip, XAxis, YAxis } from 'recharts';
 import { timeline, type GanttPhase } from '../charts/timeline.ts';
 import { stepBreakdown } from '../../store/slices/training/stepBreakdown.ts';
 import { STEP_TIME_TIPS, stepMs } from './stepTimeWords.ts';
 import { useStudio } from '../storeContext.tsx';
 import { ChartBox } from './ChartBox.tsx';
+import { useLiveChartData } from './liveChartData.ts';
+import type { TimelineSegment } from '../../store/slices/training/index.ts';
 
 const COLORS: Record<GanttPhase, string> = {
   compute: '#1a5fb4',
@@ -23,9 +26,13 @@ const seconds = (s: number) => (s < 10 ? s.toFixed(2) : s < 100 ? s.toFixed(1) :
 
 /** Replica timeline of the last steps: compute, communication, validation and idle, all drawn, in seconds. */
 export function GanttChart() {
-  const segments = useStudio((s) => s.training.timeline);
+  const segments = useLiveChartData(useStudio((s) => s.training.timeline));
   const stepsPerEpoch = useStudio((s) => s.training.stepsPerEpoch);
   const replicas = useStudio((s) => s.training.config.replicas);
+  return useMemo(() => <GanttFigure segments={segments} stepsPerEpoch={stepsPerEpoch} replicas={replicas} />, [segments, stepsPerEpoch, replicas]);
+}
+
+function GanttFigure({ segments, stepsPerEpoch, replicas }: { segments: readonly TimelineSegment[]; stepsPerEpoch: number | null; replicas: number }) {
   const t = timeline(segments, { stepsPerEpoch });
   const summary = [...t.shares.entries()]
     .map(([r, s]) => `replica ${r}: ${PHASES.map((k) => `${Math.round(s[k] * 100)}% ${k}`).join(', ')}`)

@@ -1,13 +1,20 @@
+import { useMemo } from 'react';
 import { CartesianGrid, Legend, Line, LineChart, Tooltip, XAxis, YAxis } from 'recharts';
 import { epochRows, lossRows } from '../charts/trainingSeries.ts';
+import type { StepSeries } from '../../store/slices/training/index.ts';
 import { useStudio } from '../storeContext.tsx';
 import { ChartBox, fmt, spreadDomain, spreadStepDomain } from './ChartBox.tsx';
+import { useLiveChartData } from './liveChartData.ts';
 
 const SMOOTHING = 0.9;
 
 /** Loss per step: raw (thin, light) and smoothed (bold), downsampled to a few hundred points. */
 export function StepLossChart() {
-  const steps = useStudio((s) => s.training.steps);
+  const steps = useLiveChartData(useStudio((s) => s.training.steps));
+  return useMemo(() => <StepLossFigure steps={steps} />, [steps]);
+}
+
+function StepLossFigure({ steps }: { steps: StepSeries }) {
   const rows = lossRows(steps, SMOOTHING);
   const first = rows.find((r) => r.smoothed !== null)?.smoothed ?? null;
   const last = rows.length ? rows[rows.length - 1].smoothed : null;

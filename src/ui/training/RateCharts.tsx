@@ -1,10 +1,17 @@
+import { useMemo } from 'react';
 import { CartesianGrid, ComposedChart, Line, LineChart, Scatter, Tooltip, XAxis, YAxis } from 'recharts';
 import { hasLossScale, lossScaleRows, throughputRows } from '../charts/trainingSeries.ts';
+import type { StepSeries } from '../../store/slices/training/index.ts';
 import { useStudio } from '../storeContext.tsx';
 import { ChartBox, fmt, spreadDomain, spreadStepDomain } from './ChartBox.tsx';
+import { useLiveChartData } from './liveChartData.ts';
 
 export function ThroughputChart() {
-  const steps = useStudio((s) => s.training.steps);
+  const steps = useLiveChartData(useStudio((s) => s.training.steps));
+  return useMemo(() => <ThroughputFigure steps={steps} />, [steps]);
+}
+
+function ThroughputFigure({ steps }: { steps: StepSeries }) {
   const rows = throughputRows(steps);
   const last = rows.length ? rows[rows.length - 1].tokensPerSecond : null;
   return (

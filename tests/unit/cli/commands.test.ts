@@ -1,6 +1,8 @@
 /**
  * The CLI as a user runs it: `node src/cli/caption-studio.mjs …` spawned, exit statuses 0/1/2, JSON fields,
- * and one-line messages (no stack trace) for a user's mistakes.
+ * and one-line messages (no stack trace) for a user's mistakes. The entry only turns what main() returns into
+ * the exit status, so each status is seen from a spawned process once; the other cases call the same main()
+ * in this process (a spawn costs a second of CPU to start Node and compile the CLI).
  */
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -8,6 +10,7 @@ import { mkdtemp, mkdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { main } from '../../../src/cli/main';
 import { repoRoot } from '../../paths';
 import { skipUnlessPresent } from '../../prerequisites.ts';
 
@@ -28,6 +31,14 @@ function run(args: string[]): Promise<Run> {
       done({ code, stdout, stderr });
     });
   });
+}
+
+/** What `run` gives, from main() in this process: the exit status it returns, and what it wrote. */
+async function runHere(args: string[]): Promise<Run> {
+  const result = { code: -1, stdout: '', stderr: '' };
+  const io = { cwd: repoRoot, out: (text: string) => void (result.stdout += text), err: (text: string) => void (result.stderr += text) };
+  result.code = await main(args, io);
+  return result;
 }
 
 /** A user's mistake: exactly one line on stderr, naming `mention`, and no stack trace. */
@@ -77,7 +88,7 @@ describe('caption-studio demo and stats', () => {
   });
 
   it('prints a readable summary without --json, and kaggle differs from standard', async () => {
-    const result = await run(['stats', demoDir, '--protocol', 'kaggle']);
+    const result = await runHere(['stats', demoDir, '--protocol', 'kaggle']);
     expect(result.code).toBe(0);
     expect(result.stdout).toMatch(new RegExp(`images\\s+${DEMO_IMAGES}\\n`));
     expect(result.stdout).toContain('protocol     kaggle');
@@ -89,19 +100,20 @@ describe('caption-studio demo and stats', () => {
     const empty = join(work, 'no-captions');
     await mkdir(empty);
     await writeFile(join(empty, 'notes.txt'), 'nothing here');
-    expectOneLineError(await run(['stats', empty]), 'captions.txt');
+    expectOneLineError(await runHere(['stats', empty]), 'captions.txt');
   });
 
   it('exits 2 with the usage for a wrong command line', async () => {
     const cases = [[], ['nonsense'], ['stats'], ['stats', demoDir, '--protocol', 'fancy'], ['stats', demoDir, '--bogus'], ['demo', join(work, 'x'), '--images', 'many']];
-    const results = await Promise.all(cases.map((args) => run(args)));
+    // The first from a spawned process (its exit status), the others from main() here.
+    const results = await Promise.all(cases.map((args, index) => (index === 0 ? run(args) : runHere(args))));
     for (const [index, result] of results.entries()) {
       const args = cases[index];
       expect(result.code, args.join(' ')).toBe(2);
       expect(result.stderr, args.join(' ')).toContain('Usage: caption-studio');
       expect(result.stderr).not.toMatch(/\n\s+at /);
     }
-    const help = await run(['--help']);
+    const help = await runHere(['--help']);
     expect(help.code).toBe(0);
     expect(help.stdout).toMatch(/stats[\s\S]*bleu[\s\S]*demo/);
   });
@@ -109,7 +121,7 @@ describe('caption-studio demo and stats', () => {
 
 describe.skipIf(skipUnlessPresent(hasFlickr8k ? '' : `${flickr8k}/captions.txt is absent`, '../shared Flickr8K'))('caption-studio stats on the real Flickr8K folder (../shared/datasets/flickr8k)', () => {
   it('kaggle protocol: the notebook numbers', async () => {
-    const result = await run(['stats', flickr8k, '--protocol', 'kaggle', '--json']);
+    const result = await runHere(['stats', flickr8k, '--protocol', 'kaggle', '--json']);
     expect(result.code).toBe(0);
     const report = JSON.parse(result.stdout);
     expect(report.images).toBe(8091);
@@ -126,7 +138,7 @@ describe.skipIf(skipUnlessPresent(hasFlickr8k ? '' : `${flickr8k}/captions.txt i
   });
 
   it('standard protocol: the official 6000/1000/1000 split', async () => {
-    const report = JSON.parse((await run(['stats', flickr8k, '--json'])).stdout);
+    const report = JSON.parse((await runHere(['stats', flickr8k, '--json'])).stdout);
     expect(report.splits).toEqual({ train: 6000, val: 1000, test: 1000 });
   });
 });
@@ -145,7 +157,7 @@ describe('caption-studio bleu', () => {
     const hyps = join(work, 'hyps.json');
     await writeFile(refs, JSON.stringify(references, null, 1));
     await writeFile(hyps, JSON.stringify(hypotheses, null, 1));
-    const result = await run(['bleu', '--refs', refs, '--hyps', hyps, '--json']);
+    const result = await runHere(['bleu', '--refs', refs, '--hyps', hyps, '--json']);
     expect(result.code).toBe(0);
     const scores = JSON.parse(result.stdout);
     // /usr/bin/python3: corpus_bleu([[r.lower().split() …]], [h.lower().split() …], weights) per order.
@@ -154,7 +166,7 @@ describe('caption-studio bleu', () => {
     expect(scores.bleu3).toBeCloseTo(0.7321271525446715, 12);
     expect(scores.bleu4).toBeCloseTo(0.6919294191974303, 12);
     expect(scores.images).toBe(3);
-    const table = await run(['bleu', '--refs', refs, '--hyps', hyps]);
+    const table = await runHere(['bleu', '--refs', refs, '--hyps', hyps]);
     expect(table.stdout).toContain('BLEU-4  0.6919');
   });
 
@@ -163,21 +175,21 @@ describe('caption-studio bleu', () => {
     await writeFile(refs, JSON.stringify(references, null, 1));
     const unknownId = join(work, 'hyps-unknown.json');
     await writeFile(unknownId, '{\n  "img1": "a red circle",\n  "img9": "a blue square"\n}\n');
-    expectOneLineError(await run(['bleu', '--refs', refs, '--hyps', unknownId]), `${unknownId}:3`);
+    expectOneLineError(await runHere(['bleu', '--refs', refs, '--hyps', unknownId]), `${unknownId}:3`);
 
     const notJson = join(work, 'hyps-broken.json');
     await writeFile(notJson, '{\n  "img1": "a red circle",\n  "img2": oops\n}\n');
-    expectOneLineError(await run(['bleu', '--refs', refs, '--hyps', notJson]), notJson);
+    expectOneLineError(await runHere(['bleu', '--refs', refs, '--hyps', notJson]), notJson);
 
     const badShape = join(work, 'refs-bad.json');
     await writeFile(badShape, '{\n  "img1": "just one string"\n}\n');
-    expectOneLineError(await run(['bleu', '--refs', badShape, '--hyps', unknownId]), `${badShape}:2`);
+    expectOneLineError(await runHere(['bleu', '--refs', badShape, '--hyps', unknownId]), `${badShape}:2`);
 
-    expectOneLineError(await run(['bleu', '--refs', join(work, 'missing.json'), '--hyps', unknownId]), 'missing.json');
+    expectOneLineError(await runHere(['bleu', '--refs', join(work, 'missing.json'), '--hyps', unknownId]), 'missing.json');
   });
 
   it('exits 2 when --refs or --hyps is missing', async () => {
-    const result = await run(['bleu', '--refs', 'r.json']);
+    const result = await runHere(['bleu', '--refs', 'r.json']);
     expect(result.code).toBe(2);
     expect(result.stderr).toContain('missing --hyps');
   });

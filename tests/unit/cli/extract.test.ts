@@ -89,6 +89,8 @@ describe.skipIf(skipUnlessPresent(haveShared ? '' : `${flickrDir}/Images or ${mo
 });
 
 describe('extract on generated folders', () => {
+  // --backend auto (the default) first times a batch through MobileNet on wasm and on cpu, at 224×224 the costliest
+  // part of these runs; that calibration is tested in backendAuto.test.ts, so these name the backend.
   it('the demo dataset: every image extracted, an unreadable one skipped and reported, random weights labelled', async () => {
     const root = join(dir, 'demo');
     const files = generateDemoDataset({ images: 12, seed: 5, imageSize: 32 });
@@ -96,7 +98,7 @@ describe('extract on generated folders', () => {
     files[pngs[3]] = 'this is not a PNG';
     await writeFolder(root, files);
     const io = captureIo();
-    const code = await extract(['demo', '--backbone', 'mobilenet', '--out', 'demo.features', '--json'], io);
+    const code = await extract(['demo', '--backbone', 'mobilenet', '--backend', 'wasm', '--out', 'demo.features', '--json'], io);
     expect(code).toBe(0);
     expect(io.stderr).toContain('RANDOMLY initialised');
     const summary = JSON.parse(io.stdout) as ExtractSummary;
@@ -108,10 +110,10 @@ describe('extract on generated folders', () => {
     expect(file.features.size).toBe(11);
 
     // Same folder, different backbone weights, same --out: refused, then replaced with --force.
-    const refused = await extract(['demo', '--backbone', 'mobilenet', '--seed', '7', '--out', 'demo.features'], captureIo()).catch((e: unknown) => e);
+    const refused = await extract(['demo', '--backbone', 'mobilenet', '--backend', 'wasm', '--seed', '7', '--out', 'demo.features'], captureIo()).catch((e: unknown) => e);
     expect(refused).toBeInstanceOf(UserError);
     expect((refused as Error).message).toMatch(/holds features of .*random-he:42.*not .*random-he:7.*--force/);
-    expect(await extract(['demo', '--backbone', 'mobilenet', '--seed', '7', '--out', 'demo.features', '--force'], captureIo())).toBe(0);
+    expect(await extract(['demo', '--backbone', 'mobilenet', '--backend', 'wasm', '--seed', '7', '--out', 'demo.features', '--force'], captureIo())).toBe(0);
     expect((await readFeatureFile(join(dir, 'demo.features'))).weightsId).toBe('random-he:7');
   });
 
@@ -120,7 +122,7 @@ describe('extract on generated folders', () => {
     const images = Object.fromEntries(Object.entries(files).filter(([path]) => path.endsWith('.png')));
     await writeFolder(join(dir, 'bare'), images);
     const io = captureIo();
-    expect(await extract(['bare', '--backbone', 'mobilenet', '--out', 'bare.features', '--json'], io)).toBe(0);
+    expect(await extract(['bare', '--backbone', 'mobilenet', '--backend', 'wasm', '--out', 'bare.features', '--json'], io)).toBe(0);
     expect(io.stderr).toContain('extracting every image file in the folder instead');
     expect((JSON.parse(io.stdout) as ExtractSummary).images).toBe(3);
   });

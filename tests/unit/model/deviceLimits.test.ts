@@ -6,6 +6,7 @@
  * before anything reaches the GPU, with the limit, the size asked and what fits.
  */
 import * as tf from '@tensorflow/tfjs';
+import '@tensorflow/tfjs-backend-wasm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createGpuEngine, type GpuEngine } from '../../../src/gpu/device.ts';
 import { nodeGpu } from '../../../src/gpu/nodeGpu.ts';
@@ -48,7 +49,9 @@ describe.skipIf(skipUnlessPresent(missing, 'a WebGPU adapter in Node'))('buffers
   beforeAll(async () => {
     expect(engine!.device.limits.maxStorageBufferBindingSize).toBe(128 * 2 ** 20);
     const params = initialWeights(config, 3);
-    await tf.setBackend('cpu');
+    // One pass on the CPU through wasm (XNNPACK): the tfjs cpu backend's JavaScript kernels take many times as long
+    // over the 4800 × 8500 logits.
+    await tf.setBackend('wasm');
     const tensors = params.map((w, i) => tf.tensor(w, paramSpecs(config)[i].shape));
     const sums = lossAndGradientSums(tensors, config, bigBatch(), { layout: 'sequence', dropout: 0 });
     cpuSums = { lossSum: (await sums.lossSum.data())[0], gradients: await Promise.all(sums.gradients.map(async (g) => (await g.data()) as Float32Array)) };

@@ -257,13 +257,15 @@ describe.skipIf(skipUnlessPresent(missing, 'python3 with h5py'))('Keras files re
       await mkdir(images, { recursive: true });
       for (const [path, content] of Object.entries(demo)) if (path.endsWith('.png')) await writeFile(join(images, path.split('/').pop()!), content);
       const { io, out, err } = recordingIo(dir);
-      const args = [images, '--backbone', 'mobilenet', '--weights', 'mobilenet_tiny.h5', '--out', 'h5.features', '--json'];
+      // One named backend for both runs, so their features compare exactly; --backend auto (the default) would
+      // first time MobileNet on wasm and on cpu, the costliest part here, and is tested in cli/backendAuto.test.ts.
+      const args = [images, '--backbone', 'mobilenet', '--weights', 'mobilenet_tiny.h5', '--backend', 'wasm', '--out', 'h5.features', '--json'];
       expect(await extract(args, io)).toBe(0);
       const summary = JSON.parse(out.join('')) as ExtractSummary;
       expect(summary).toMatchObject({ backboneId: 'mobilenet_v1_0.25_224_c10', featureDim: 256, computed: 3, weights: { kind: 'path', location: join(dir, 'mobilenet_tiny.h5') } });
       expect(err.join('')).not.toContain('RANDOMLY');
       const viaFolder = recordingIo(dir);
-      expect(await extract([images, '--backbone', 'mobilenet', '--weights', 'mobilenet_tiny_tfjs', '--out', 'tfjs.features', '--json'], viaFolder.io)).toBe(0);
+      expect(await extract([images, '--backbone', 'mobilenet', '--weights', 'mobilenet_tiny_tfjs', '--backend', 'wasm', '--out', 'tfjs.features', '--json'], viaFolder.io)).toBe(0);
       const [h5Features, folderFeatures] = [await readFeatureFile(join(dir, 'h5.features')), await readFeatureFile(join(dir, 'tfjs.features'))];
       for (const [name, vector] of folderFeatures.features) expect(Array.from(h5Features.features.get(name)!)).toEqual(Array.from(vector));
 

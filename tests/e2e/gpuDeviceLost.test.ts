@@ -1,13 +1,14 @@
 /**
  * A lost GPU device in the middle of a run, in Chromium (built app, `vite preview`, the page's WebGPU is
- * SwiftShader, named with `?backend=webgpu` since auto never picks a software adapter: a tiny model, 40 demo
+ * SwiftShader, named in the Training panel's Backend setting since auto never picks a software adapter (the
+ * features are extracted on wasm before): a tiny model, 40 demo
  * images). The device is lost for real: the test calls destroy() on the GPUDevice the page (or a replica
  * worker) trains on, reached through tests/e2e/gpuDevices.ts, not through any hook of the app. Each stage is
  * logged with the run's state, so a hang names the stage it stopped in.
  */
 import type { Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
-import { chromiumMissing, openPage, screenshot, setNumber, tab, useStudioApp, extractDemoFeatures } from './harness.ts';
+import { chromiumMissing, openPage, screenshot, setNumber, tab, useStudioApp, useWebGpu, extractDemoFeatures } from './harness.ts';
 import { destroyNewestDevice, recordGpuDevices, workersWithDevices } from './gpuDevices.ts';
 import { skipUnlessPresent } from '../prerequisites.ts';
 import { HANG_BOUND_MS } from '../hangBound.ts';
@@ -32,10 +33,13 @@ function mark(startedMs: number, what: string): void {
 async function startRun(replicas: number, placement: 'page' | 'worker'): Promise<{ page: Page; errors: string[] }> {
   const { page, errors } = await openPage(app.browser, 'about:blank');
   await recordGpuDevices(page);
-  await page.goto(`${app.served.url}?backend=webgpu&units=16&demoImages=40`);
+  // Features on wasm, then the run on WebGPU through the Backend setting, as a student would switch: each
+  // pipeline costs SwiftShader seconds to compile, and the demo CNN's are not what this test is about.
+  await page.goto(`${app.served.url}?backend=wasm&units=16&demoImages=40`);
   await extractDemoFeatures(page);
   console.log(`[device lost ${replicas}/${placement}] features extracted`);
   await tab(page, 'Training');
+  await useWebGpu(page);
   await setNumber(page, 'Epochs', 3);
   await setNumber(page, 'Batch size', 8);
   await setNumber(page, 'BLEU sample', 0);

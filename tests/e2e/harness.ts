@@ -385,3 +385,13 @@ export async function extractDemoFeatures(page: Page): Promise<void> {
   await page.getByTestId('extract-start').click();
   await page.locator('[data-testid=features-status][data-status=done]').waitFor({ timeout: HANG_BOUND_MS });
 }
+
+/**
+ * Names WebGPU in the open panel's Backend setting (as a user does after extracting on wasm) and waits until
+ * the page runs on it: SwiftShader here, which auto never picks by itself.
+ */
+export async function useWebGpu(page: Page): Promise<void> {
+  await page.getByRole('radio', { name: 'WebGPU', exact: true }).check();
+  await page.locator('[data-testid=backend-badge][data-backend=webgpu]').waitFor({ timeout: HANG_BOUND_MS });
+}
+

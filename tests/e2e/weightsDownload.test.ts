@@ -47,6 +47,8 @@ async function weightsDownloadFailure(browser: Browser, baseUrl: string): Promis
   const fromCache = Number((((await page.getByTestId('features-status').textContent()) ?? '').match(/\((\d+) from the cache\)/) ?? [])[1] ?? 0);
   expect(fromCache).toBeGreaterThan(0);
   expect(fromCache).toBeLessThanOrEqual(doneBeforeAbort);
+  // Random weights are said to be random where the features are described.
+  expect(await page.getByTestId('features-weights').textContent()).toContain('RANDOM');
   await page.close();
 }
 

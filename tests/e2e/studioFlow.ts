@@ -260,7 +260,7 @@ export async function newUserPath(
 }
 
 /** Epochs of the first-hour run (the default is 20; the test reduces them through the visible setting). */
-const FIRST_HOUR_EPOCHS = 12;
+const FIRST_HOUR_EPOCHS = 8;
 
 /**
  * New pictures of a seed the run never saw: the model of shapes says so on the Playground, the captions differ

@@ -58,7 +58,7 @@ export function TrainingSettings() {
       <Setting label="Batch size" explain="Images per step; all captions of an image travel together. Bigger is faster per image but needs more memory.">
         {num('batchSize', 1, 1024)}
       </Setting>
-      <Setting label="Learning rate" explain="How big a step Adam takes; the notebook uses 0.001 (a small dataset learns faster with 0.002).">
+      <Setting label="Learning rate" explain="How big a step Adam takes; the notebook uses 0.001 (a small dataset learns faster with 0.005).">
         {num('learningRate', 1e-5, 1, 0.0001)}
       </Setting>
       <Setting label="Layout" explain="Prefix: the notebook's one sample per caption prefix. Sequence: whole captions at once, same maths, far fewer steps.">

@@ -84,7 +84,7 @@ describe('the first hour on the defaults (Node, wasm, tiny model)', () => {
     // Before extraction: the demo CNN's width (39) decides; the notebook's 64 / 0.001 / 0.4 are gone.
     const expected = defaultTrainConfigFor({ trainImages, featureDim: 39 });
     expect(store.getState().training.config).toMatchObject({ batchSize: expected.batchSize, learningRate: expected.learningRate, dropout: expected.dropout });
-    expect(expected).toMatchObject({ batchSize: 16, learningRate: 2e-3, dropout: 0 });
+    expect(expected).toMatchObject({ batchSize: 16, learningRate: 5e-3, dropout: 0 });
     expect(store.getState().training.configBasis).toBe(`defaults for ${trainImages} training images and 39 numbers per image (the demo backbone's)`);
     // MobileNet's 256 numbers are wide: dropout goes back to the notebook's 0.4; the demo CNN's again: 0.
     store.getState().setFeatureOptions({ backbone: 'mobilenet' });

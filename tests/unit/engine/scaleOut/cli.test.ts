@@ -81,9 +81,9 @@ describe('export-run and import-run', () => {
       expect(tokens.data[offsets.data[k + 1] - 1]).toBe(run.data.endId);
     }
     // What was given stays; the rest is the data's default, as `train` takes it (28 training images of 16-d
-    // features: learning rate 0.002, no dropout), and stderr says so.
-    expect(run.train).toMatchObject({ epochs: 3, batchSize: 8, seed: 11, layout: 'sequence', precision: 'float32', learningRate: 0.002, dropout: 0, adam: { epsilon: 1e-7 } });
-    expect(exportErr).toContain('export-run: 3 epochs, batch 8, learning rate 0.002, dropout 0 (defaults for 28 training images and 16-d features where not given)');
+    // features: learning rate 0.005, no dropout), and stderr says so.
+    expect(run.train).toMatchObject({ epochs: 3, batchSize: 8, seed: 11, layout: 'sequence', precision: 'float32', learningRate: 0.005, dropout: 0, adam: { epsilon: 1e-7 } });
+    expect(exportErr).toContain('export-run: 3 epochs, batch 8, learning rate 0.005, dropout 0 (defaults for 28 training images and 16-d features where not given)');
   });
 
   it('writes the seeded initial weights under their Keras names, run.json lists every file, and train_ddp.py is the repository copy', async () => {

@@ -28,7 +28,7 @@ const narrow = defaultTrainConfigFor({ trainImages: SMALL_DATASET_IMAGES, featur
 
 /** Usage lines of the shared settings (`precision` is said by each command: what it means differs). */
 export const TRAIN_SETTINGS_USAGE = `  --layout L        sequence (whole captions, default) or prefix (the notebook's one sample per prefix)
-  --epochs N        passes over the training split (default ${defaultTrainConfig.epochs})
+  --epochs N        passes over the training split (default: ${defaultTrainConfig.epochs}, or ${small.epochs} below ${SMALL_DATASET_IMAGES} training images)
   --batch N         images per step, all their captions included (default: ${defaultTrainConfig.batchSize}, or ${small.batchSize} below ${SMALL_DATASET_IMAGES}
                     training images)
   --lr X            Adam learning rate (default: ${defaultTrainConfig.learningRate}, or ${small.learningRate} below ${SMALL_DATASET_IMAGES} training images)
@@ -43,7 +43,7 @@ export interface TrainSettings {
   config: TrainConfig;
   sizes: Required<ModelSizes>;
   /** The settings the command line gave; the others default by the data (withDataDefaults). */
-  given: { batch: boolean; lr: boolean; dropout: boolean };
+  given: { epochs: boolean; batch: boolean; lr: boolean; dropout: boolean };
 }
 
 /** The shared settings read from parsed options; a value out of range is a usage error naming the option. */
@@ -63,12 +63,12 @@ export function readTrainSettings(values: SettingValues): TrainSettings {
       lossScaleGrowthSteps: integerOption(values['loss-scale-growth'], 'loss-scale-growth', 2000, 1, 1e9),
     },
     sizes: { units: integerOption(values.units, 'units', 256, 1, 8192), embedDim: integerOption(values.embed, 'embed', 256, 1, 8192) },
-    given: { batch: values.batch !== undefined, lr: values.lr !== undefined, dropout: values.dropout !== undefined },
+    given: { epochs: values.epochs !== undefined, batch: values.batch !== undefined, lr: values.lr !== undefined, dropout: values.dropout !== undefined },
   };
 }
 
 /**
- * Batch, learning rate and dropout by the data where the command line did not give them (defaultTrainConfigFor),
+ * Epochs, batch, learning rate and dropout by the data where the command line did not give them (defaultTrainConfigFor),
  * and the line that says so.
  */
 export function withDataDefaults(settings: TrainSettings, data: { trainImages: number; featureDim: number }, command: string): { config: TrainConfig; line: string } {
@@ -76,6 +76,7 @@ export function withDataDefaults(settings: TrainSettings, data: { trainImages: n
   const dataDefaults = defaultTrainConfigFor(data);
   const config = {
     ...settings.config,
+    ...(given.epochs ? {} : { epochs: dataDefaults.epochs }),
     ...(given.batch ? {} : { batchSize: dataDefaults.batchSize }),
     ...(given.lr ? {} : { learningRate: dataDefaults.learningRate }),
     ...(given.dropout ? {} : { dropout: dataDefaults.dropout }),

@@ -1,7 +1,7 @@
 /**
  * The Training panel's defaults follow the data, as the CLI's do (defaultTrainConfigFor, one function for
  * both): the default demo's 210 training images and the demo CNN's 39 numbers per image get batch 16,
- * learning rate 0.005 and no dropout; a Flickr8K-sized folder with CNN features keeps the notebook's.
+ * learning rate 0.005, 15 epochs and no dropout; a Flickr8K-sized folder with CNN features keeps the notebook's.
  * Settings the user changed stay as they are; the panel says what the others are defaults for.
  */
 import type { Protocol } from '../core/data/types.ts';
@@ -31,7 +31,7 @@ export function followDataDefaults(store: StudioStore, dataset: DatasetAccess): 
     const { dim, known } = featureDimOf(state);
     const defaults = defaultTrainConfigFor({ trainImages, featureDim: dim });
     const basis = `defaults for ${trainImages} training images and ${dim} numbers per image${known ? '' : ` (the ${state.features.backbone} backbone's)`}`;
-    state.applyDataDefaults({ batchSize: defaults.batchSize, learningRate: defaults.learningRate, dropout: defaults.dropout }, basis);
+    state.applyDataDefaults({ epochs: defaults.epochs, batchSize: defaults.batchSize, learningRate: defaults.learningRate, dropout: defaults.dropout }, basis);
   };
   apply();
   return store.subscribe((state, prev) => {

@@ -259,7 +259,7 @@ export async function newUserPath(
   return { errors };
 }
 
-/** Epochs of the first-hour run (the default is 20; the test reduces them through the visible setting). */
+/** Epochs of the first-hour run (the demo's default is 15; the test reduces them through the visible setting). */
 const FIRST_HOUR_EPOCHS = 8;
 
 /**

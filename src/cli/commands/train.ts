@@ -101,7 +101,7 @@ interface TrainRequest {
   /** Test images whose captions are printed after each epoch (--samples). */
   samples: number;
   /** The settings the command line gave; the others default by the data (defaultTrainConfigFor). */
-  given: { batch: boolean; lr: boolean; dropout: boolean };
+  given: { epochs: boolean; batch: boolean; lr: boolean; dropout: boolean };
   /** Absolute paths of the dataset folder, the feature file and the model folder. */
   folder: string;
   features: string;
@@ -184,7 +184,7 @@ async function loadTrainingInputs(request: TrainRequest, io: CliIo) {
   };
 }
 
-/** Batch, learning rate and dropout default by the data where not given (the studio's defaults too). */
+/** Epochs, batch, learning rate and dropout default by the data where not given (the studio's defaults too). */
 function applyDataDefaults(request: TrainRequest, data: CaptionDataset, io: CliIo): void {
   const { config, line } = withDataDefaults(request, { trainImages: data.train.length, featureDim: data.featureDim }, 'train');
   request.config = config;

@@ -79,7 +79,8 @@ export type ImageSizes = Map<string, { width: number; height: number }>;
  */
 export async function checkImages(folder: Folder, candidates: FolderEntry[], problems: Problem[], sizes?: ImageSizes): Promise<Set<string>> {
   const usable = new Set<string>();
-  const checks = await mapLimit(candidates, 16, async (entry) => {
+  // 64 reads in flight: a browser folder joins the reads asked for together into one (ui/browser/folders.ts).
+  const checks = await mapLimit(candidates, 64, async (entry) => {
     if (entry.bytes === 0) return checkImage(new Uint8Array(0), new Uint8Array(0), 0);
     let head: Uint8Array;
     let tail: Uint8Array;

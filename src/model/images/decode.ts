@@ -141,13 +141,27 @@ export function resizeRgb(image: RgbImage, size: number, method: ResizeMethod = 
   const out = new Float32Array(size * size * 3);
   const scaleY = height / size;
   const scaleX = width / size;
-  for (let y = 0; y < size; y++) {
+  // Where each output column reads from is the same on every row: worked out once.
+  const left = new Int32Array(size);
+  const right = new Int32Array(size);
+  const weight = new Float64Array(size);
+  for (let x = 0; x < size; x++) {
     if (method === 'nearest') {
-      const sy = Math.min(height - 1, Math.floor(y * scaleY));
-      for (let x = 0; x < size; x++) {
-        const sx = Math.min(width - 1, Math.floor(x * scaleX));
-        const src = (sy * width + sx) * 3;
-        const dst = (y * size + x) * 3;
+      left[x] = 3 * Math.min(width - 1, Math.floor(x * scaleX));
+      continue;
+    }
+    const fx = Math.max(0, (x + 0.5) * scaleX - 0.5);
+    const x0 = Math.min(width - 1, Math.floor(fx));
+    left[x] = 3 * x0;
+    right[x] = 3 * Math.min(width - 1, x0 + 1);
+    weight[x] = fx - x0;
+  }
+  for (let y = 0; y < size; y++) {
+    let dst = y * size * 3;
+    if (method === 'nearest') {
+      const row = Math.min(height - 1, Math.floor(y * scaleY)) * width * 3;
+      for (let x = 0; x < size; x++, dst += 3) {
+        const src = row + left[x];
         out[dst] = data[src];
         out[dst + 1] = data[src + 1];
         out[dst + 2] = data[src + 2];
@@ -158,27 +172,25 @@ export function resizeRgb(image: RgbImage, size: number, method: ResizeMethod = 
     const y0 = Math.min(height - 1, Math.floor(fy));
     const y1 = Math.min(height - 1, y0 + 1);
     const wy = fy - y0;
+    const top0 = y0 * width * 3;
+    const bottom0 = y1 * width * 3;
     for (let x = 0; x < size; x++) {
-      const fx = Math.max(0, (x + 0.5) * scaleX - 0.5);
-      const x0 = Math.min(width - 1, Math.floor(fx));
-      const x1 = Math.min(width - 1, x0 + 1);
-      const wx = fx - x0;
-      const a = (y0 * width + x0) * 3;
-      const b = (y0 * width + x1) * 3;
-      const c = (y1 * width + x0) * 3;
-      const d = (y1 * width + x1) * 3;
-      const dst = (y * size + x) * 3;
-      for (let ch = 0; ch < 3; ch++) {
+      const wx = weight[x];
+      const a = top0 + left[x];
+      const b = top0 + right[x];
+      const c = bottom0 + left[x];
+      const d = bottom0 + right[x];
+      for (let ch = 0; ch < 3; ch++, dst++) {
         const top = data[a + ch] + (data[b + ch] - data[a + ch]) * wx;
         const bottom = data[c + ch] + (data[d + ch] - data[c + ch]) * wx;
-        out[dst + ch] = top + (bottom - top) * wy;
+        out[dst] = top + (bottom - top) * wy;
       }
     }
   }
   return out;
 }
 
-/** Decodes with whatever this environment does best (createImageBitmap where present, else JS). */
+/** Decodes with whatever this environment does best (the browser's decoders where present, else JS). */
 export type ImageDecoder = (bytes: Uint8Array, file: string) => Promise<RgbImage>;
 
 export const decodeImageJsAsync: ImageDecoder = async (bytes, file) => decodeImageJs(bytes, file);

@@ -18,6 +18,73 @@ function commonTopFolder(paths: string[]): string | null {
   return top;
 }
 
+/** Reads gathered into one Blob read: at most this many files, */
+const GROUP_FILES = 64;
+/** of at most this many bytes together; a file larger than this is read alone. */
+const GROUP_BYTES = 4 * 1024 * 1024;
+
+interface PendingRead {
+  file: File;
+  resolve(bytes: Uint8Array): void;
+  reject(error: unknown): void;
+}
+
+async function readAlone(read: PendingRead): Promise<void> {
+  try {
+    read.resolve(new Uint8Array(await read.file.arrayBuffer()));
+  } catch (error) {
+    read.reject(error);
+  }
+}
+
+/**
+ * Reads whole files, gathering the reads asked for in the same turn of the event loop (a batch of extraction,
+ * the loader's concurrent checks) into one read of a Blob made of those files. Each read of a file is a round
+ * trip to the browser's file store, whose fixed cost is most of reading a small file: on 8091 Flickr8K-sized
+ * names of small images, one read per file costs twice the CPU time of reads of 64 files at once. Each file
+ * gets its own copy of its bytes, so no caller holds the others' bytes alive. When a joint read fails (a
+ * file changed or vanished since it was picked), each file is read alone, so the error is the one file's.
+ */
+function groupedReader(): (file: File) => Promise<Uint8Array> {
+  let pending: PendingRead[] = [];
+  async function readGroup(group: PendingRead[]): Promise<void> {
+    if (group.length === 1) return readAlone(group[0]);
+    let joined: ArrayBuffer;
+    try {
+      joined = await new Blob(group.map((read) => read.file)).arrayBuffer();
+    } catch {
+      await Promise.all(group.map(readAlone));
+      return;
+    }
+    let offset = 0;
+    for (const read of group) {
+      read.resolve(new Uint8Array(joined.slice(offset, offset + read.file.size)));
+      offset += read.file.size;
+    }
+  }
+  function flush(): void {
+    const reads = pending;
+    pending = [];
+    let group: PendingRead[] = [];
+    let groupBytes = 0;
+    for (const read of reads) {
+      if (group.length === GROUP_FILES || (group.length > 0 && groupBytes + read.file.size > GROUP_BYTES)) {
+        void readGroup(group);
+        group = [];
+        groupBytes = 0;
+      }
+      group.push(read);
+      groupBytes += read.file.size;
+    }
+    if (group.length > 0) void readGroup(group);
+  }
+  return (file) =>
+    new Promise<Uint8Array>((resolve, reject) => {
+      pending.push({ file, resolve, reject });
+      if (pending.length === 1) queueMicrotask(flush);
+    });
+}
+
 /**
  * Files picked with `<input type="file" webkitdirectory>` (each has a `webkitRelativePath` such as
  * `flickr8k/Images/x.jpg`) or dropped loose (no relative path: the file name is the path). The folder the
@@ -35,6 +102,7 @@ export function fileListFolder(files: File[]): RangeFolder {
     if (!file) throw missingFile(top ?? 'files', path);
     return file;
   };
+  const readFile = groupedReader();
   return {
     name: top ?? 'files',
     followsLinks: false,
@@ -42,7 +110,7 @@ export function fileListFolder(files: File[]): RangeFolder {
       return [...byPath].map(([path, file]) => ({ path, bytes: file.size }));
     },
     async read(path: string): Promise<Uint8Array> {
-      return new Uint8Array(await get(path).arrayBuffer());
+      return readFile(get(path));
     },
     async readRange(path: string, start: number, end: number): Promise<Uint8Array> {
       return new Uint8Array(await get(path).slice(start, end).arrayBuffer());
@@ -72,6 +140,7 @@ interface FileHandleLike {
 export function directoryHandleFolder(handle: FileSystemDirectoryHandle): RangeFolder & { readonly handle: FileSystemDirectoryHandle } {
   const root = handle as unknown as DirectoryHandleLike;
   let files: Map<string, File> | null = null;
+  const readFile = groupedReader();
 
   async function walk(directory: DirectoryHandleLike, prefix: string, into: Map<string, File>): Promise<void> {
     for await (const child of directory.values()) {
@@ -102,7 +171,7 @@ export function directoryHandleFolder(handle: FileSystemDirectoryHandle): RangeF
       return [...(await listed())].map(([path, file]) => ({ path, bytes: file.size }));
     },
     async read(path: string): Promise<Uint8Array> {
-      return new Uint8Array(await (await get(path)).arrayBuffer());
+      return readFile(await get(path));
     },
     async readRange(path: string, start: number, end: number): Promise<Uint8Array> {
       return new Uint8Array(await (await get(path)).slice(start, end).arrayBuffer());

@@ -48,8 +48,9 @@ export function TrainingSettings() {
       <legend>Settings of the run</legend>
       {basis ? (
         <p className="sp-hint" data-testid="training-defaults-basis">
-          Batch size, learning rate and dropout{given.some((k) => k === 'batchSize' || k === 'learningRate' || k === 'dropout') ? ' (those you did not change)' : ''} are the{' '}
-          {basis}: the notebook's 64, 0.001 and 0.4 are for Flickr8K's 6,000 images and 4096-number features.
+          Epochs, batch size, learning rate and dropout
+          {given.some((k) => k === 'epochs' || k === 'batchSize' || k === 'learningRate' || k === 'dropout') ? ' (those you did not change)' : ''} are the{' '}
+          {basis}: the notebook's 20, 64, 0.001 and 0.4 are for Flickr8K's 6,000 images and 4096-number features.
         </p>
       ) : null}
       <Setting label="Epochs" explain="How many times the model sees every training image.">

@@ -35,9 +35,13 @@ function ThroughputFigure({ steps }: { steps: StepSeries }) {
 
 /** Mixed precision only: the loss scale over steps, skipped steps marked in red. */
 export function LossScaleChart() {
-  const steps = useStudio((s) => s.training.steps);
+  const steps = useLiveChartData(useStudio((s) => s.training.steps));
   const skipped = useStudio((s) => s.training.skippedSteps);
   const precision = useStudio((s) => s.training.config.precision);
+  return useMemo(() => <LossScaleFigure steps={steps} skipped={skipped} precision={precision} />, [steps, skipped, precision]);
+}
+
+function LossScaleFigure({ steps, skipped, precision }: { steps: StepSeries; skipped: number; precision: string }) {
   const rows = lossScaleRows(steps);
   const shown = hasLossScale(steps);
   return (

@@ -63,6 +63,12 @@ export const defaultTrainConfig: TrainConfig = {
   checksumEvery: 10,
 };
 
+/**
+ * The settings whose defaults follow the data (defaultTrainConfigFor): the Training panel applies these and
+ * says which of them the user changed; the others are defaultTrainConfig's everywhere.
+ */
+export const DATA_DEFAULT_KEYS = ['epochs', 'batchSize', 'learningRate', 'dropout'] as const satisfies readonly (keyof TrainConfig)[];
+
 /** Most replicas a mirrored run may have (the Training panel, the CLI and the trainer all clamp to it). */
 export const maxReplicas = 8;
 

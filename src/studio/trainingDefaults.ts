@@ -6,6 +6,7 @@
  */
 import type { Protocol } from '../core/data/types.ts';
 import { defaultTrainConfigFor } from '../engine/training/trainer.ts';
+import { DATA_DEFAULT_KEYS } from '../protocol/training.ts';
 import { featureDimOf as backboneFeatureDim } from '../model/backbones/featureWidths.ts';
 import type { StudioState, StudioStore } from '../store/studioStore.ts';
 import type { DatasetAccess } from './ports.ts';
@@ -31,7 +32,7 @@ export function followDataDefaults(store: StudioStore, dataset: DatasetAccess): 
     const { dim, known } = featureDimOf(state);
     const defaults = defaultTrainConfigFor({ trainImages, featureDim: dim });
     const basis = `defaults for ${trainImages} training images and ${dim} numbers per image${known ? '' : ` (the ${state.features.backbone} backbone's)`}`;
-    state.applyDataDefaults({ epochs: defaults.epochs, batchSize: defaults.batchSize, learningRate: defaults.learningRate, dropout: defaults.dropout }, basis);
+    state.applyDataDefaults(Object.fromEntries(DATA_DEFAULT_KEYS.map((key) => [key, defaults[key]])), basis);
   };
   apply();
   return store.subscribe((state, prev) => {

@@ -8,7 +8,7 @@
  */
 import type { Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
-import { chromiumMissing, openPage, screenshot, setNumber, tab, useStudioApp, useWebGpu, extractDemoFeatures } from './harness.ts';
+import { chromiumMissing, openPage, screenshot, setNumber, tab, useStudioApp, useBackend, extractDemoFeatures } from './harness.ts';
 import { destroyNewestDevice, recordGpuDevices, workersWithDevices } from './gpuDevices.ts';
 import { skipUnlessPresent } from '../prerequisites.ts';
 import { HANG_BOUND_MS } from '../hangBound.ts';
@@ -39,7 +39,7 @@ async function startRun(replicas: number, placement: 'page' | 'worker'): Promise
   await extractDemoFeatures(page);
   console.log(`[device lost ${replicas}/${placement}] features extracted`);
   await tab(page, 'Training');
-  await useWebGpu(page);
+  await useBackend(page, 'webgpu');
   await setNumber(page, 'Epochs', 3);
   await setNumber(page, 'Batch size', 8);
   await setNumber(page, 'BLEU sample', 0);

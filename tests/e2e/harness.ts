@@ -386,12 +386,13 @@ export async function extractDemoFeatures(page: Page): Promise<void> {
   await page.locator('[data-testid=features-status][data-status=done]').waitFor({ timeout: HANG_BOUND_MS });
 }
 
-/**
- * Names WebGPU in the open panel's Backend setting (as a user does after extracting on wasm) and waits until
- * the page runs on it: SwiftShader here, which auto never picks by itself.
- */
-export async function useWebGpu(page: Page): Promise<void> {
-  await page.getByRole('radio', { name: 'WebGPU', exact: true }).check();
-  await page.locator('[data-testid=backend-badge][data-backend=webgpu]').waitFor({ timeout: HANG_BOUND_MS });
-}
+const BACKEND_SETTING_LABELS = { webgpu: 'WebGPU', wasm: 'wasm (CPU)' } as const;
 
+/**
+ * Names a backend in the open panel's Backend setting, as a user switches (wasm to extract, WebGPU to train),
+ * and waits until the page runs on it. WebGPU here is SwiftShader, which auto never picks by itself.
+ */
+export async function useBackend(page: Page, backend: keyof typeof BACKEND_SETTING_LABELS): Promise<void> {
+  await page.getByRole('radio', { name: BACKEND_SETTING_LABELS[backend], exact: true }).check();
+  await page.locator(`[data-testid=backend-badge][data-backend=${backend}]`).waitFor({ timeout: HANG_BOUND_MS });
+}

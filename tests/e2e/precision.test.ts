@@ -5,7 +5,7 @@
  */
 import type { Browser } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
-import { chromiumMissing, openPage, screenshot, setNumber, tab, useStudioApp, useWebGpu } from './harness.ts';
+import { chromiumMissing, openPage, screenshot, setNumber, tab, useStudioApp, useBackend } from './harness.ts';
 import { skipUnlessPresent } from '../prerequisites.ts';
 import { HANG_BOUND_MS } from '../hangBound.ts';
 
@@ -46,12 +46,11 @@ async function precisionOnWebGpu(browser: Browser, baseUrl: string): Promise<{ e
   // and the extraction's are not what this test is about.
   await tab(page, 'Features');
   expect(await page.getByRole('radio', { name: /Demo CNN/ }).isChecked()).toBe(true);
-  await page.getByRole('radio', { name: 'wasm (CPU)', exact: true }).check();
-  await page.locator('[data-testid=backend-badge][data-backend=wasm]').waitFor({ timeout: HANG_BOUND_MS });
+  await useBackend(page, 'wasm');
   await page.getByTestId('extract-start').click();
   await page.locator('[data-testid=features-status][data-status=done]').waitFor({ timeout: HANG_BOUND_MS });
   await tab(page, 'Training');
-  await useWebGpu(page);
+  await useBackend(page, 'webgpu');
   await setNumber(page, 'Epochs', 1);
   await setNumber(page, 'Batch size', 64);
   // No BLEU decoding: greedy decoding runs stock ops, each a shader SwiftShader compiles slowly.

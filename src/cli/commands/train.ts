@@ -24,7 +24,7 @@ import { defaultTrainConfig, maxReplicas, type Bleu, type TrainConfig, type Trai
 import type { FaultInjection } from '../../protocol/replica.ts';
 import type { BackendName } from '../../protocol/training.ts';
 import { choiceOption, integerOption, parseCommandArgs, positionals } from '../args.ts';
-import { readTrainSettings, TRAIN_SETTING_OPTIONS, TRAIN_SETTINGS_USAGE, withDataDefaults } from '../trainSettings.ts';
+import { readTrainSettings, TRAIN_SETTING_OPTIONS, TRAIN_SETTINGS_USAGE, withDataDefaults, type TrainSettings } from '../trainSettings.ts';
 import type { Command } from '../command.ts';
 import { EXIT, UsageError } from '../errors.ts';
 import type { CliIo } from '../io.ts';
@@ -101,7 +101,7 @@ interface TrainRequest {
   /** Test images whose captions are printed after each epoch (--samples). */
   samples: number;
   /** The settings the command line gave; the others default by the data (defaultTrainConfigFor). */
-  given: { epochs: boolean; batch: boolean; lr: boolean; dropout: boolean };
+  given: TrainSettings['given'];
   /** Absolute paths of the dataset folder, the feature file and the model folder. */
   folder: string;
   features: string;

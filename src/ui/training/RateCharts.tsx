@@ -2,6 +2,7 @@ import { useMemo } from 'react';
 import { CartesianGrid, ComposedChart, Line, LineChart, Scatter, Tooltip, XAxis, YAxis } from 'recharts';
 import { hasLossScale, lossScaleRows, throughputRows } from '../charts/trainingSeries.ts';
 import type { StepSeries } from '../../store/slices/training/index.ts';
+import type { TrainConfig } from '../../protocol/training.ts';
 import { useStudio } from '../storeContext.tsx';
 import { ChartBox, fmt, spreadDomain, spreadStepDomain } from './ChartBox.tsx';
 import { useLiveChartData } from './liveChartData.ts';
@@ -41,7 +42,7 @@ export function LossScaleChart() {
   return useMemo(() => <LossScaleFigure steps={steps} skipped={skipped} precision={precision} />, [steps, skipped, precision]);
 }
 
-function LossScaleFigure({ steps, skipped, precision }: { steps: StepSeries; skipped: number; precision: string }) {
+function LossScaleFigure({ steps, skipped, precision }: { steps: StepSeries; skipped: number; precision: TrainConfig['precision'] }) {
   const rows = lossScaleRows(steps);
   const shown = hasLossScale(steps);
   return (

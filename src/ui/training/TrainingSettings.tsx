@@ -1,4 +1,4 @@
-import { maxReplicas, type TrainConfig } from '../../protocol/training.ts';
+import { DATA_DEFAULT_KEYS, maxReplicas, type TrainConfig } from '../../protocol/training.ts';
 import { NumberInput } from '../panelKit/NumberInput.tsx';
 import { Choice, Setting } from '../panelKit/Setting.tsx';
 import { useStudio, useStudioStore } from '../storeContext.tsx';
@@ -49,7 +49,7 @@ export function TrainingSettings() {
       {basis ? (
         <p className="sp-hint" data-testid="training-defaults-basis">
           Epochs, batch size, learning rate and dropout
-          {given.some((k) => k === 'epochs' || k === 'batchSize' || k === 'learningRate' || k === 'dropout') ? ' (those you did not change)' : ''} are the{' '}
+          {given.some((k) => (DATA_DEFAULT_KEYS as readonly string[]).includes(k)) ? ' (those you did not change)' : ''} are the{' '}
           {basis}: the notebook's 20, 64, 0.001 and 0.4 are for Flickr8K's 6,000 images and 4096-number features.
         </p>
       ) : null}

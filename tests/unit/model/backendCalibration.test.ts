@@ -102,7 +102,10 @@ describe('backend calibration', () => {
     expect(training.figures.map((f) => f.backend)).toEqual(['wasm', 'cpu']);
     for (const figure of training.figures) expect(figure.perSecond, figure.label).toBeGreaterThan(0);
     expect(tf.getBackend()).toBe(training.chosen.backend);
-    expect(training.line).toMatch(/^wasm \d\S* tokens\/s, cpu \d\S* tokens\/s( \(on a small probe[^)]*\))?: using (wasm|cpu)$/);
+    // Which backend ends on a small probe depends on which was faster on this machine at that moment (under load,
+    // wasm's probe once came out slower than cpu's full step): the note may follow either figure.
+    const probed = '( \\(on a small probe[^)]*\\))?';
+    expect(training.line).toMatch(new RegExp(`^wasm \\d\\S* tokens/s${probed}, cpu \\d\\S* tokens/s${probed}: using (wasm|cpu)$`));
     expect(tf.memory().numTensors).toBe(before);
 
     await tf.setBackend('wasm');

@@ -4,12 +4,12 @@
  * Flickr8K-style folder (Images/*.png, a Kaggle captions.txt, Flickr_8k.{train,dev,test}Images.txt 70/15/15,
  * and demo.json saying how it was made).
  * Small enough to train on a laptop CPU in a minute or two; the captions depend on the pixels, so a model
- * whose image features carry no information visibly fails. No DOM, no tfjs (PNG encoding via fast-png).
+ * whose image features carry no information visibly fails. No DOM, no tfjs (PNG encoding: ./png.ts).
  */
 
-import { encode } from 'fast-png';
 import { deriveSeed, mulberry32, pick, shuffle, type RandomSource } from '../rng.ts';
 import { memoryFolder, type RangeFolder } from './folders.ts';
+import { encodeRgbPng } from './png.ts';
 
 export const DEMO_SHAPES = ['circle', 'square', 'triangle', 'star', 'diamond'] as const;
 export type DemoShape = (typeof DEMO_SHAPES)[number];
@@ -377,7 +377,7 @@ export function generateDemoDataset(options: DemoOptions = {}): Record<string, U
   const csv = ['image,caption'];
   const splitNames = { train: [] as string[], val: [] as string[], test: [] as string[] };
   for (const scene of scenes) {
-    files[`Images/${scene.name}`] = encode({ width: size, height: size, data: renderScene(scene, size), channels: 3, depth: 8 });
+    files[`Images/${scene.name}`] = encodeRgbPng(size, size, renderScene(scene, size));
     for (const caption of scene.captions) csv.push(`${scene.name},${csvField(caption)}`);
     splitNames[scene.split].push(scene.name);
   }

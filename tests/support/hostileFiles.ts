@@ -4,15 +4,7 @@
  */
 import { encode as encodePng } from 'fast-png';
 import jpeg from 'jpeg-js';
-
-function crc32(bytes: Uint8Array): number {
-  let crc = ~0;
-  for (const byte of bytes) {
-    crc ^= byte;
-    for (let k = 0; k < 8; k++) crc = (crc >>> 1) ^ (0xedb88320 & -(crc & 1));
-  }
-  return ~crc >>> 0;
-}
+import { crc32 } from '../../src/core/data/png.ts';
 
 /** A 4×4 PNG whose IHDR claims width×height (CRC recomputed, so decoders trust it). */
 export function pngClaiming(width: number, height: number): Uint8Array {

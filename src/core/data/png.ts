@@ -1,8 +1,8 @@
 /**
  * RGB PNG encoding for the demo's drawn images. fast-png's encoder writes the image through a growable buffer
- * one byte at a time (measured: three quarters of the demo worker's 1.6 s for the 300 default images in
- * Chromium); this writes the same file (the same chunks, filter 0 on every row, fflate's zlib at level 3, as
- * fast-png does: the bytes are equal, tests/unit/core/data/png.test.ts) with whole-row copies.
+ * one byte at a time; this writes the same file (the same chunks, filter 0 on every row, fflate's zlib at
+ * level 3, as fast-png does: the bytes are equal, tests/unit/core/data/png.test.ts) with whole-row copies.
+ * Measured in a fresh Chromium worker, the 300 default images: 1266 ms with fast-png, 681 ms with this.
  */
 import { zlibSync } from 'fflate';
 
@@ -16,7 +16,8 @@ const CRC_TABLE = (() => {
   return table;
 })();
 
-function crc32(bytes: Uint8Array): number {
+/** The CRC-32 a PNG chunk ends with (ISO 3309, over the chunk's type and data). */
+export function crc32(bytes: Uint8Array): number {
   let c = 0xffffffff;
   for (let i = 0; i < bytes.length; i++) c = CRC_TABLE[(c ^ bytes[i]) & 0xff] ^ (c >>> 8);
   return (c ^ 0xffffffff) >>> 0;

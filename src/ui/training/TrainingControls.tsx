@@ -1,6 +1,7 @@
 import { ErrorNote } from '../panelKit/ErrorNote.tsx';
 import { useStudio } from '../storeContext.tsx';
 import { useSession } from '../panelKit/hooks.ts';
+import { calibrationStatus } from '../../store/slices/backendChoice.ts';
 
 const STATE_TEXT: Record<string, string> = {
   idle: 'Not started.',
@@ -28,6 +29,9 @@ export function TrainingControls() {
   const emptyTrain = useStudio((s) =>
     s.protocol === s.training.config.protocol ? (s.splitNotices.find((notice) => notice.split === 'train')?.message ?? null) : null,
   );
+  // Between the click and the run's first step, auto measures each backend (seconds on a laptop): said here,
+  // next to the button, instead of 'Not started.'.
+  const measuring = useStudio((s) => (s.backendChoice.calibrating === 'training' ? calibrationStatus(s.backendChoice, 'training') : null));
   const unavailable = session.unavailable('train');
   // A checkpoint at the last epoch has nothing left to continue until Epochs is raised.
   const allEpochsDone = Boolean(checkpoint && checkpoint.epoch >= epochs);
@@ -64,8 +68,8 @@ export function TrainingControls() {
         {unavailable || notReady ? <span className="sp-reason">Unavailable: {unavailable ?? notReady}</span> : null}
       </div>
       <p className="sp-status" aria-live="polite" data-testid="training-state" data-state={state} data-steps={steps} data-steps-per-epoch={stepsPerEpoch ?? ''} data-run-id={runId ?? ''}>
-        {STATE_TEXT[state] ?? state}
-        {reason && state !== 'running' ? ` (${reason})` : ''} · epoch {Math.min(epochsDone + (active ? 1 : 0), epochs)} of {epochs} · {steps} steps
+        {measuring && !active ? measuring : (STATE_TEXT[state] ?? state)}
+        {reason && state !== 'running' && !measuring ? ` (${reason})` : ''} · epoch {Math.min(epochsDone + (active ? 1 : 0), epochs)} of {epochs} · {steps} steps
       </p>
       {active && keptStep !== null ? (
         <p className="sp-status" data-testid="checkpoint-kept" data-step={keptStep}>

@@ -18,6 +18,7 @@ appends them to train_log.jsonl), and writes a checkpoint of plain .npy files af
 checkpoint back into a studio model folder.
 """
 import argparse
+import gc
 import json
 import math
 import os
@@ -388,9 +389,26 @@ def parse_args(argv):
 
 
 def free_port():
-    with socket.socket() as s:
-        s.bind(('127.0.0.1', 0))
-        return s.getsockname()[1]
+    """A port free now for rank 0's store, taken below the kernel's ephemeral range where the machine says
+    where that is: every connection and bind(0) of other programs draws from that range, so one of them could
+    be given this very port in the seconds before rank 0 binds it (rank 0 then fails and the other ranks wait
+    on whatever holds it). The check binds every address, as the store does."""
+    low = 0
+    try:
+        with open('/proc/sys/net/ipv4/ip_local_port_range') as f:
+            low = int(f.read().split()[0])
+    except (OSError, ValueError, IndexError):
+        pass
+    import random
+    below = [random.randrange(10000, low) for _ in range(20)] if low > 11000 else []
+    for port in below + [0]:
+        with socket.socket() as s:
+            try:
+                s.bind(('', port))
+            except OSError:
+                continue
+            return s.getsockname()[1]
+    raise RunError('no free port for the ranks to meet on')
 
 
 def spawn_local_ranks(args, argv):
@@ -602,6 +620,13 @@ def train(args):
     if log_file:
         log_file.close()
     if distributed:
+        # The DDP wrapper goes first, while the process group still has its own reference: torch 1.13 destroys
+        # a gloo group whose last holder is DDP's reducer with the GIL held, and joins gloo's worker threads,
+        # one of which may need the GIL to free a tensor of the last collective (a deadlock after training,
+        # seen about once in 15 runs on a busy 2-core machine). Dropped by the group's own handle, the group is
+        # destroyed with the GIL released.
+        del net
+        gc.collect()
         dist.destroy_process_group()
 
 

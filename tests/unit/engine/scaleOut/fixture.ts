@@ -5,7 +5,7 @@
  * Debian's torch 1.13 + Python 3.11), or through the script's own --nproc.
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { createServer } from 'node:net';
+import { dirname, resolve } from 'node:path';
 
 const candidates = [process.env.CAPTION_STUDIO_PYTHON, 'python3', '/usr/bin/python3'].filter((c): c is string => Boolean(c));
 
@@ -23,27 +23,57 @@ export interface PythonRun {
   stderr: string;
 }
 
-function run(args: string[], options: { cwd: string; env?: Record<string, string> }): Promise<PythonRun> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(torchPython!, args, { cwd: options.cwd, env: { ...process.env, ...options.env } });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr }));
-  });
+/** A set of ranks still running after this long is hung (a healthy 2-rank epoch here takes seconds, 30 s on
+ * a loaded machine): they are killed, and their output comes back with the reason, under the tests' 120 s
+ * bound, so a hang fails with what each rank printed instead of a bare test timeout. */
+const hangBoundMs = 90_000;
+
+interface Launched {
+  kill(): void;
+  /** For a hang: each process prints its threads' stacks, then is killed. */
+  abort(): void;
+  done: Promise<PythonRun>;
 }
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-    server.on('error', reject);
+function launch(args: string[], options: { cwd: string; env?: Record<string, string> }): Launched {
+  // Its own process group: a kill reaches the ranks that `--nproc` starts too.
+  const child = spawn(torchPython!, args, { cwd: options.cwd, env: { ...process.env, PYTHONFAULTHANDLER: '1', ...options.env }, detached: true });
+  let stdout = '';
+  let stderr = '';
+  child.stdout!.on('data', (d) => (stdout += d));
+  child.stderr!.on('data', (d) => (stderr += d));
+  const done = new Promise<PythonRun>((resolve, reject) => {
+    child.on('error', reject);
+    child.on('close', (code, signal) => resolve({ code: code ?? -1, stdout, stderr: signal ? `${stderr}\n[ended by ${signal}]` : stderr }));
   });
+  const signal = (name: NodeJS.Signals) => {
+    if (child.exitCode !== null || child.signalCode !== null) return;
+    try {
+      process.kill(-child.pid!, name);
+    } catch {
+      child.kill(name);
+    }
+  };
+  const kill = () => signal('SIGKILL');
+  // SIGABRT first: with PYTHONFAULTHANDLER set, each python prints where every thread of it stands.
+  const abort = () => {
+    signal('SIGABRT');
+    setTimeout(kill, 3000).unref();
+  };
+  return { kill, abort, done };
+}
+
+/** One process under the hang bound. */
+async function run(args: string[], options: { cwd: string; env?: Record<string, string> }): Promise<PythonRun> {
+  const { abort, done } = launch(args, options);
+  const bound = setTimeout(abort, hangBoundMs);
+  try {
+    const result = await done;
+    if (/\[ended by SIG(KILL|ABRT)\]$/.test(result.stderr)) result.stderr += ` [killed: still running after ${hangBoundMs / 1000} s]`;
+    return result;
+  } finally {
+    clearTimeout(bound);
+  }
 }
 
 /** One process: no process group (plain `python3 train_ddp.py`). */
@@ -51,17 +81,48 @@ export function runSingle(script: string, args: string[], cwd: string): Promise<
   return run([script, ...args], { cwd, env: { OMP_NUM_THREADS: '1' } });
 }
 
-/** `ranks` processes joined through the env:// variables, as torchrun starts them; rank 0's output first. */
-export async function runRanks(script: string, args: string[], cwd: string, ranks: number): Promise<PythonRun[]> {
-  const port = String(await freePort());
-  return Promise.all(
-    Array.from({ length: ranks }, (_, rank) =>
-      run([script, ...args], {
-        cwd,
-        env: { MASTER_ADDR: '127.0.0.1', MASTER_PORT: port, WORLD_SIZE: String(ranks), RANK: String(rank), LOCAL_RANK: String(rank), LOCAL_WORLD_SIZE: String(ranks), OMP_NUM_THREADS: '1' },
-      }),
-    ),
+/** The script's own port picker (train_ddp.free_port): one implementation of where ranks meet. */
+function meetingPort(script: string, cwd: string): string {
+  const folder = resolve(cwd, dirname(script));
+  const picked = spawnSync(torchPython!, ['-c', 'import sys; sys.path.insert(0, sys.argv[1]); from train_ddp import free_port; print(free_port())', folder], { encoding: 'utf8', timeout: 60_000 });
+  if (picked.status !== 0) throw new Error(`train_ddp.free_port failed: ${picked.stderr}`);
+  return picked.stdout.trim();
+}
+
+/** One start of `ranks` processes on one port, as torchrun's local launcher does it: the first rank that
+ * fails ends the others (a rank whose peer died would otherwise wait for it for torch's 30 minutes). */
+async function startRanks(script: string, args: string[], cwd: string, ranks: number): Promise<PythonRun[]> {
+  const port = meetingPort(script, cwd);
+  const launched = Array.from({ length: ranks }, (_, rank) =>
+    launch([script, ...args], {
+      cwd,
+      env: { MASTER_ADDR: '127.0.0.1', MASTER_PORT: port, WORLD_SIZE: String(ranks), RANK: String(rank), LOCAL_RANK: String(rank), LOCAL_WORLD_SIZE: String(ranks), OMP_NUM_THREADS: '1' },
+    }),
   );
+  const endAll = () => launched.forEach(({ kill }) => kill());
+  launched.forEach(({ done }) => done.then((r) => r.code !== 0 && endAll()));
+  let hung = false;
+  const bound = setTimeout(() => {
+    hung = true;
+    launched.forEach(({ abort }) => abort());
+  }, hangBoundMs);
+  try {
+    const results = await Promise.all(launched.map((l) => l.done));
+    if (hung) results.forEach((r) => (r.stderr += `\n[killed: the ranks were still running after ${hangBoundMs / 1000} s on port ${port}]`));
+    return results;
+  } finally {
+    clearTimeout(bound);
+  }
+}
+
+/** `ranks` processes joined through the env:// variables, as torchrun starts them; rank 0's output first.
+ * Another program can still take the port between the pick and rank 0's bind; that start is retried on a
+ * new port (rank 0 says 'Address already in use'), as one would rerun torchrun with another --master_port. */
+export async function runRanks(script: string, args: string[], cwd: string, ranks: number): Promise<PythonRun[]> {
+  for (let attempt = 1; ; attempt++) {
+    const results = await startRanks(script, args, cwd, ranks);
+    if (attempt === 3 || !results[0].stderr.includes('Address already in use')) return results;
+  }
 }
 
 /** The script's `--nproc N` (it starts its own ranks). */

@@ -182,9 +182,11 @@ export async function launchChromiumWithTabs(url: string): Promise<{
   close(): Promise<void>;
 }> {
   if (chromiumMissing) throw new Error(chromiumMissing);
-  const port = await freePort();
   const profile = await mkdtemp(join(tmpdir(), 'studio-chromium-'));
-  const child = spawn(CHROMIUM_PATH, ['--headless', ...CHROMIUM_ARGS, '--window-size=1400,1000', `--remote-debugging-port=${port}`, `--user-data-dir=${profile}`, 'about:blank'], {
+  // Port 0: Chromium binds a port itself and writes it to DevToolsActivePort in its profile. A port picked
+  // here and handed over could be taken by another connection before Chromium binds it, and polling a port
+  // nobody listens on yet can even connect the poller to itself and keep Chromium off it.
+  const child = spawn(CHROMIUM_PATH, ['--headless', ...CHROMIUM_ARGS, '--window-size=1400,1000', '--remote-debugging-port=0', `--user-data-dir=${profile}`, 'about:blank'], {
     stdio: 'ignore',
   });
   const close = async () => {
@@ -192,14 +194,14 @@ export async function launchChromiumWithTabs(url: string): Promise<{
     await rm(profile, { recursive: true, force: true }).catch(() => undefined);
   };
   try {
-    const endpoint = `http://127.0.0.1:${port}`;
     const deadline = Date.now() + HANG_BOUND_MS;
-    // The DevTools port answers once Chromium is up.
-    // Each try is bounded: a port that accepts but never answers would otherwise hold the test to its own bound.
-    while (!(await fetch(`${endpoint}/json/version`, { signal: AbortSignal.timeout(10_000) }).then((r) => r.ok, () => false))) {
-      if (Date.now() > deadline || child.exitCode !== null) throw new Error(`Chromium did not open its DevTools port ${port}`);
+    const activePort = () => readFile(join(profile, 'DevToolsActivePort'), 'utf8').then((text) => (text.includes('\n') ? Number(text.split('\n')[0]) || 0 : 0), () => 0);
+    let port = 0;
+    while (!(port = await activePort())) {
+      if (Date.now() > deadline || child.exitCode !== null) throw new Error(`Chromium did not open a DevTools port (no DevToolsActivePort in ${profile})`);
       await new Promise((done) => setTimeout(done, 100));
     }
+    const endpoint = `http://127.0.0.1:${port}`;
     const browser = await chromium.connectOverCDP(endpoint, { noDefaults: true, timeout: HANG_BOUND_MS });
     const context = browser.contexts()[0];
     const page = context.pages()[0] ?? (await context.newPage());

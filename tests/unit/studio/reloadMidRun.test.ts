@@ -42,6 +42,21 @@ function engines(checkpoints: MemoryCheckpointStore): StudioEngines {
   };
 }
 
+/**
+ * Pauses the run from inside its first checkpoint's save, which the trainer awaits before the next step: the
+ * page "dies" right after that checkpoint whatever the machine's speed. A pause asked for when the store
+ * showed the checkpoint came a checkpoint late once on a busy machine: the store takes the run's events a
+ * frame at a time, and a tiny epoch can finish within one.
+ */
+class PauseAfterFirstSave extends MemoryCheckpointStore {
+  pause: () => void = () => undefined;
+
+  override async save(...args: Parameters<MemoryCheckpointStore['save']>): Promise<void> {
+    await super.save(...args);
+    if (this.saves === 1) this.pause();
+  }
+}
+
 beforeAll(async () => {
   await useNodeBackend('wasm');
   const folder = demoFolder({ images: 32, seed: 6 });
@@ -51,15 +66,13 @@ beforeAll(async () => {
 describe('a reload in the middle of a run', () => {
   it('offers that run\'s latest checkpoint, continues it to the end, and then reads as finished', async () => {
     const persistence = memoryRunPersistence();
-    const checkpoints = new MemoryCheckpointStore();
+    const checkpoints = new PauseAfterFirstSave();
     const storeA = testStore().store;
     const sessionA = new StudioSession(storeA, access(), engines(checkpoints), persistence);
     await sessionA.extractFeatures();
     storeA.getState().setTrainConfig({ epochs: 3, batchSize: 8, dropout: 0, validationSample: 0, replicas: 1, seed: 7 });
     // The page "dies" right after the first checkpoint: the run is paused there and never heard of again.
-    storeA.subscribe((s, prev) => {
-      if (s.training.lastCheckpoint && !prev.training.lastCheckpoint) sessionA.pauseTraining();
-    });
+    checkpoints.pause = () => sessionA.pauseTraining();
     void sessionA.startTraining();
     await expect.poll(() => storeA.getState().training.state, { timeout: HANG_BOUND_MS }).toBe('paused');
     await expect.poll(() => persistence.loadCurrent(), { timeout: HANG_BOUND_MS }).not.toBeNull();

@@ -36,6 +36,8 @@ export class StudioSession {
   private run: TrainingRun | null = null;
   /** The run started last, until it has ended and its model is kept (a move to a worker waits for that). */
   private training: Promise<void> = Promise.resolve();
+  /** From a start until its trainer exists (auto's calibration alone takes seconds to tens of seconds). */
+  private starting: object | null = null;
   private unbind: (() => void) | null = null;
   private readonly model: HeldModel;
   private readonly savedRuns: SavedRuns;
@@ -140,8 +142,16 @@ export class StudioSession {
    * the charts drawn so far (also those restored after a reload).
    */
   startTraining(options: { resume?: boolean } = {}): Promise<void> {
+    // A second Start while the first is still measuring the backends or building its trainer is the same
+    // run, not a second one racing it for the store and the device.
+    if (this.starting) return this.training;
     this.deviceLoss.runStarting();
-    this.training = this.train(options);
+    const start = {};
+    this.starting = start;
+    const started = () => {
+      if (this.starting === start) this.starting = null;
+    };
+    this.training = this.train(options, started).finally(started);
     return this.training;
   }
 
@@ -172,7 +182,8 @@ export class StudioSession {
     await this.disposeRun();
   }
 
-  private async train(options: { resume?: boolean }): Promise<void> {
+  /** `started` is called once the run's trainer exists (or the start gave up). */
+  private async train(options: { resume?: boolean }, started: () => void): Promise<void> {
     const s = this.store.getState();
     const config = s.training.config;
     const corpus = this.dataset.corpus(config.protocol);
@@ -201,6 +212,7 @@ export class StudioSession {
       const meta = extraction.identity ? { features: extraction.identity } : undefined;
       const run = await this.engines.createTraining({ config, corpus, features: extraction.features, featureDim: extraction.featureDim, placement: s.training.placement, meta });
       this.run = run;
+      started();
       if (run.initialEvents?.length) this.store.getState().applyTrainerEvents(run.initialEvents);
       this.unbind = bindTrainer(run.trainer, () => this.store.getState());
       await run.trainer.start({ resume: options.resume });

@@ -36,11 +36,13 @@ export function TrainingControls() {
   // A checkpoint at the last epoch has nothing left to continue until Epochs is raised.
   const allEpochsDone = Boolean(checkpoint && checkpoint.epoch >= epochs);
   const active = state === 'running' || state === 'paused';
+  // While auto measures the backends the run is starting: a second click would start nothing new.
+  const startable = !active && !measuring;
   const notReady = emptyTrain ?? (features !== 'done' ? 'extract the features first (Features tab)' : null);
   return (
     <div>
       <div className="sp-actions">
-        <button type="button" data-testid="train-start" disabled={active || Boolean(unavailable) || Boolean(notReady)} onClick={() => void session.startTraining()}>
+        <button type="button" data-testid="train-start" disabled={!startable || Boolean(unavailable) || Boolean(notReady)} onClick={() => void session.startTraining()}>
           Start training
         </button>
         <button
@@ -51,7 +53,7 @@ export function TrainingControls() {
               ? `The checkpoint has all ${epochs} epochs: raise Epochs to train it further`
               : 'Continue from the last checkpoint with the same settings'
           }
-          disabled={active || Boolean(unavailable) || Boolean(notReady) || !checkpoint || allEpochsDone}
+          disabled={!startable || Boolean(unavailable) || Boolean(notReady) || !checkpoint || allEpochsDone}
           onClick={() => void session.startTraining({ resume: true })}
         >
           Continue from checkpoint{checkpoint ? ` (step ${checkpoint.step})` : ''}

@@ -147,6 +147,36 @@ describe('StudioSession (Node, wasm, tiny model)', () => {
     await session2.dispose();
   });
 
+  it('a second Start while the first is still starting (auto measuring the backends) is the same run', async () => {
+    const store = makeStore();
+    const base = engines();
+    let created = 0;
+    const counted: StudioEngines = {
+      ...base,
+      async createTraining(inputs) {
+        created++;
+        // Slow to start, as auto's calibration is: the second click lands before the trainer exists.
+        await new Promise((r) => setTimeout(r, 50));
+        return base.createTraining!(inputs);
+      },
+    };
+    const session = new StudioSession(store, access(), counted);
+    await session.extractFeatures();
+    store.getState().setTrainConfig({ epochs: 1, batchSize: 8, dropout: 0, validationSample: 0, replicas: 1 });
+    const first = session.startTraining();
+    const second = session.startTraining();
+    expect(second).toBe(first);
+    await first;
+    expect(created).toBe(1);
+    const t = store.getState().training;
+    expect(t.state).toBe('finished');
+    expect(t.steps.loss.length).toBe(t.stepsPerEpoch);
+    // Once that run has its trainer, Start is a new run again.
+    await session.startTraining();
+    expect(created).toBe(2);
+    await session.dispose();
+  });
+
   it('pauses, resumes and stops a run from the session', async () => {
     const store = makeStore();
     const session = new StudioSession(store, access(), engines());

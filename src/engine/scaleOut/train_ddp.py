@@ -22,6 +22,7 @@ import gc
 import json
 import math
 import os
+import random
 import shutil
 import socket
 import subprocess
@@ -399,7 +400,6 @@ def free_port():
             low = int(f.read().split()[0])
     except (OSError, ValueError, IndexError):
         pass
-    import random
     below = [random.randrange(10000, low) for _ in range(20)] if low > 11000 else []
     for port in below + [0]:
         with socket.socket() as s:

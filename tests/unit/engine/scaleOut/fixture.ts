@@ -63,17 +63,30 @@ function launch(args: string[], options: { cwd: string; env?: Record<string, str
   return { kill, abort, done };
 }
 
-/** One process under the hang bound. */
-async function run(args: string[], options: { cwd: string; env?: Record<string, string> }): Promise<PythonRun> {
-  const { abort, done } = launch(args, options);
-  const bound = setTimeout(abort, hangBoundMs);
+/**
+ * Waits for processes launched together under the hang bound: the first that fails ends the others (as
+ * torchrun's local launcher does; a rank whose peer died would otherwise wait for it for torch's 30 minutes),
+ * and past the bound each prints its stacks and is killed, its output then saying so.
+ */
+async function underBound(launched: Launched[], where: string): Promise<PythonRun[]> {
+  launched.forEach(({ done }) => done.then((r) => r.code !== 0 && launched.forEach(({ kill }) => kill())));
+  let hung = false;
+  const bound = setTimeout(() => {
+    hung = true;
+    launched.forEach(({ abort }) => abort());
+  }, hangBoundMs);
   try {
-    const result = await done;
-    if (/\[ended by SIG(KILL|ABRT)\]$/.test(result.stderr)) result.stderr += ` [killed: still running after ${hangBoundMs / 1000} s]`;
-    return result;
+    const results = await Promise.all(launched.map((l) => l.done));
+    if (hung) results.forEach((r) => (r.stderr += `\n[killed: still running after ${hangBoundMs / 1000} s${where}]`));
+    return results;
   } finally {
     clearTimeout(bound);
   }
+}
+
+async function run(args: string[], options: { cwd: string; env?: Record<string, string> }): Promise<PythonRun> {
+  const [result] = await underBound([launch(args, options)], '');
+  return result;
 }
 
 /** One process: no process group (plain `python3 train_ddp.py`). */
@@ -89,9 +102,8 @@ function meetingPort(script: string, cwd: string): string {
   return picked.stdout.trim();
 }
 
-/** One start of `ranks` processes on one port, as torchrun's local launcher does it: the first rank that
- * fails ends the others (a rank whose peer died would otherwise wait for it for torch's 30 minutes). */
-async function startRanks(script: string, args: string[], cwd: string, ranks: number): Promise<PythonRun[]> {
+/** One start of `ranks` processes on one port. */
+function startRanks(script: string, args: string[], cwd: string, ranks: number): Promise<PythonRun[]> {
   const port = meetingPort(script, cwd);
   const launched = Array.from({ length: ranks }, (_, rank) =>
     launch([script, ...args], {
@@ -99,20 +111,7 @@ async function startRanks(script: string, args: string[], cwd: string, ranks: nu
       env: { MASTER_ADDR: '127.0.0.1', MASTER_PORT: port, WORLD_SIZE: String(ranks), RANK: String(rank), LOCAL_RANK: String(rank), LOCAL_WORLD_SIZE: String(ranks), OMP_NUM_THREADS: '1' },
     }),
   );
-  const endAll = () => launched.forEach(({ kill }) => kill());
-  launched.forEach(({ done }) => done.then((r) => r.code !== 0 && endAll()));
-  let hung = false;
-  const bound = setTimeout(() => {
-    hung = true;
-    launched.forEach(({ abort }) => abort());
-  }, hangBoundMs);
-  try {
-    const results = await Promise.all(launched.map((l) => l.done));
-    if (hung) results.forEach((r) => (r.stderr += `\n[killed: the ranks were still running after ${hangBoundMs / 1000} s on port ${port}]`));
-    return results;
-  } finally {
-    clearTimeout(bound);
-  }
+  return underBound(launched, ` on port ${port}`);
 }
 
 /** `ranks` processes joined through the env:// variables, as torchrun starts them; rank 0's output first.

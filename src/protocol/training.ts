@@ -105,6 +105,11 @@ export interface SerializedError {
 
 export type TrainerEvent =
   | { type: 'stateChanged'; state: TrainerState; reason?: string }
+  /**
+   * A paused run now waits before its next step: the step and the epoch's end (validation, checkpoint) that
+   * were in flight at the pause are done, so nothing of the run computes or writes until it goes on.
+   */
+  | { type: 'runAtRest'; step: number }
   | {
       type: 'stepCompleted';
       /** From 1. */

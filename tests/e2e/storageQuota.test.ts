@@ -179,7 +179,9 @@ describe.skipIf(skipUnlessPresent(missing, 'Chromium and root or sudo (a tmpfs f
     await page.getByTestId('train-start').click();
     await expect.poll(async () => (await storedCheckpoint(page))?.savedAt ?? null, { timeout: BOUND_MS, interval: 200 }).not.toBeNull();
     await page.getByTestId('train-pause').click();
-    await page.locator('[data-testid=training-state][data-state=paused]').waitFor();
+    // At rest, not only paused: a pause at an epoch's last step still saves that epoch's checkpoint, and the
+    // one read here must be the last complete one the page names when the next save fails.
+    await page.locator('[data-testid=training-state][data-state=paused][data-at-rest=true]').waitFor();
     const kept = (await storedCheckpoint(page))!;
     fillDisk(4 * 1024);
     await page.getByTestId('train-resume').click();

@@ -60,6 +60,10 @@ export class MirroredTrainer<Batch = unknown> extends TrainerBase {
     return this.completedSteps;
   }
 
+  protected get stepsDone(): number {
+    return this.completedSteps;
+  }
+
   protected async run({ resume }: { resume: boolean }): Promise<void> {
     const { config, data } = this.options;
     this.runStartMs = Date.now();

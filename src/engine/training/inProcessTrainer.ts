@@ -83,6 +83,10 @@ export class InProcessTrainer extends TrainerBase {
     return this.progress;
   }
 
+  protected get stepsDone(): number {
+    return this.progress.step;
+  }
+
   protected async run({ resume }: { resume: boolean }): Promise<void> {
     const { config } = this.options;
     const kernels = await this.guard(this.chooseKernels());

@@ -7,7 +7,8 @@
  *   workers, and start() rejects with that error (the CLI turns it into its exit status and message). An
  *   error after an abort is no failure: the run is `stopped`.
  * - pause() takes effect at once (state `paused`); the run waits before its next step until resume() (state
- *   `running`) or stop(). A mirrored run also pauses by itself when a replica fails, until resume()
+ *   `running`) or stop(). The step in flight, and its epoch's end (validation, checkpoint), are finished
+ *   first: `runAtRest` says when the run waits. A mirrored run also pauses by itself when a replica fails, until resume()
  *   (continue with the replicas left), recoverWith('restart') or stop().
  * - stop() ends the run before its next step and resolves once it has ended (state `stopped`); an epoch
  *   whose last step was taken is still completed (validation, checkpoint). An abort signal ends it at once,
@@ -215,10 +216,15 @@ export abstract class TrainerBase implements Trainer {
     this.onAbort(reason);
   }
 
+  /** Steps completed in the run so far (what runAtRest reports). */
+  protected abstract get stepsDone(): number;
+
   /** Before every step: waits while paused; false when the run must end now (stop, abort). */
   protected async beforeStep(): Promise<boolean> {
     while (this.state === 'paused' && !this.stopping) {
-      if ((await this.nextDecision()) === 'stop') return false;
+      const decided = this.nextDecision();
+      this.emit({ type: 'runAtRest', step: this.stepsDone });
+      if ((await decided) === 'stop') return false;
     }
     return !this.stopping;
   }
@@ -230,6 +236,7 @@ export abstract class TrainerBase implements Trainer {
   protected pauseFor(reason: string): Promise<RunDecision> {
     const decided = this.nextDecision();
     this.setState('paused', reason);
+    this.emit({ type: 'runAtRest', step: this.stepsDone });
     return decided;
   }
 

@@ -12,10 +12,14 @@ const STATE_TEXT: Record<string, string> = {
   failed: 'Training stopped because of an error.',
 };
 
+// Between the click on Pause and the run's wait: an epoch's last step goes on to validation and a checkpoint.
+const PAUSING_TEXT = "Pausing: finishing the step in progress (at an epoch's end, its validation and checkpoint too)…";
+
 export function TrainingControls() {
   const session = useSession();
   const state = useStudio((s) => s.training.state);
   const reason = useStudio((s) => s.training.stateReason);
+  const atRest = useStudio((s) => s.training.atRest);
   const error = useStudio((s) => s.training.error);
   const epochsDone = useStudio((s) => s.training.epochs.length);
   const epochs = useStudio((s) => s.training.config.epochs);
@@ -36,6 +40,7 @@ export function TrainingControls() {
   // A checkpoint at the last epoch has nothing left to continue until Epochs is raised.
   const allEpochsDone = Boolean(checkpoint && checkpoint.epoch >= epochs);
   const active = state === 'running' || state === 'paused';
+  const pausing = state === 'paused' && !atRest;
   // While auto measures the backends the run is starting: a second click would start nothing new.
   const startable = !active && !measuring;
   const notReady = emptyTrain ?? (features !== 'done' ? 'extract the features first (Features tab)' : null);
@@ -69,9 +74,9 @@ export function TrainingControls() {
         </button>
         {unavailable || notReady ? <span className="sp-reason">Unavailable: {unavailable ?? notReady}</span> : null}
       </div>
-      <p className="sp-status" aria-live="polite" data-testid="training-state" data-state={state} data-steps={steps} data-steps-per-epoch={stepsPerEpoch ?? ''} data-run-id={runId ?? ''}>
-        {measuring && !active ? measuring : (STATE_TEXT[state] ?? state)}
-        {reason && state !== 'running' && !measuring ? ` (${reason})` : ''} · epoch {Math.min(epochsDone + (active ? 1 : 0), epochs)} of {epochs} · {steps} steps
+      <p className="sp-status" aria-live="polite" data-testid="training-state" data-state={state} data-at-rest={state === 'paused' ? String(atRest) : undefined} data-steps={steps} data-steps-per-epoch={stepsPerEpoch ?? ''} data-run-id={runId ?? ''}>
+        {measuring && !active ? measuring : pausing ? PAUSING_TEXT : (STATE_TEXT[state] ?? state)}
+        {reason && state !== 'running' && !measuring && !pausing ? ` (${reason})` : ''} · epoch {Math.min(epochsDone + (active ? 1 : 0), epochs)} of {epochs} · {steps} steps
       </p>
       {active && keptStep !== null ? (
         <p className="sp-status" data-testid="checkpoint-kept" data-step={keptStep}>

@@ -55,6 +55,11 @@ export interface TrainingData {
   mirrored: { replicas: number; replicaIds: number[]; allReduce: string; backend: BackendName; fallbackReason?: string } | null;
   checksums: { step: number; identical: boolean } | null;
   lastCheckpoint: { epoch: number; step: number; location: string } | null;
+  /**
+   * Paused, the run waits before its next step (runAtRest): what was in flight at the pause (the step, its
+   * epoch's validation and checkpoint) is done. False from the click on Pause until then, and while not paused.
+   */
+  atRest: boolean;
   warnings: { message: string; replica?: number }[];
   faults: { replica: number; step: number; cause: string; message: string }[];
   error: (SerializedError & { replica?: number }) | null;
@@ -135,6 +140,7 @@ export function initialTrainingData(config: TrainConfig = defaultTrainConfig, pl
     mirrored: null,
     checksums: null,
     lastCheckpoint: null,
+    atRest: false,
     warnings: [],
     faults: [],
     error: null,

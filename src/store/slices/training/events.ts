@@ -19,6 +19,7 @@ export function reduceTrainerEvents(prev: TrainingData, events: readonly Trainer
         const wasGoing = next.state === 'running' || next.state === 'paused';
         next.state = e.state;
         next.stateReason = e.reason ?? null;
+        next.atRest = false;
         if (e.state === 'running' && next.startedAtMs === null) next.startedAtMs = nowMs;
         if (e.state === 'running' && !wasGoing) next.visibility = runStarted(next.visibility, (steps ?? next.steps).step.length, nowMs);
         if (e.state === 'running') next.deviceLost = null;
@@ -66,6 +67,9 @@ export function reduceTrainerEvents(prev: TrainingData, events: readonly Trainer
         next.epochs = [...next.epochs.filter((p) => p.epoch !== e.epoch), point].sort((a, b) => a.epoch - b.epoch);
         break;
       }
+      case 'runAtRest':
+        next.atRest = next.state === 'paused';
+        break;
       case 'checkpointSaved':
         next.lastCheckpoint = { epoch: e.epoch, step: e.step, location: e.location };
         break;

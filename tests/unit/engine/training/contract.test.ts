@@ -126,6 +126,32 @@ describe.each(subjects)('Trainer contract: %s', (_name, make) => {
     await trainer.dispose();
   });
 
+  it("a pause at an epoch's last step rests only after that epoch's validation and checkpoint (runAtRest)", async () => {
+    const data = dataset();
+    const stepsPerEpoch = Math.ceil(data.train.length / batchSize);
+    const { trainer, store } = make(data, config({ epochs: 2 }));
+    const events = record(trainer);
+    trainer.on((e) => {
+      if (e.type === 'stepCompleted' && e.step === stepsPerEpoch) trainer.pause();
+    });
+    const run = trainer.start();
+    await expect.poll(() => of(events, 'runAtRest').length, { timeout: 60_000 }).toBe(1);
+    const types = events.map((e) => e.type);
+    const rest = types.indexOf('runAtRest');
+    // Paused at once, at rest after the epoch's end: what a reader of the checkpoint may rely on then.
+    const paused = events.findIndex((e) => e.type === 'stateChanged' && e.state === 'paused');
+    expect(paused).toBeGreaterThan(-1);
+    expect(paused).toBeLessThan(types.indexOf('epochCompleted'));
+    expect(types.indexOf('checkpointSaved')).toBeLessThan(rest);
+    expect(of(events, 'runAtRest')[0]).toEqual({ type: 'runAtRest', step: stepsPerEpoch });
+    expect(await savedEpoch(store)).toBe(1);
+    trainer.resume();
+    await run;
+    expect(of(events, 'runAtRest')).toHaveLength(1);
+    expect(trainer.state).toBe('finished');
+    await trainer.dispose();
+  });
+
   it('stop mid-epoch ends the run before its next step, resolves once it has ended, and saves nothing of that epoch', async () => {
     const { trainer, store, workersEnded } = make(dataset(), config({ epochs: 2 }));
     const events = record(trainer);

@@ -341,13 +341,13 @@ export async function pauseInPageWhen(page: Page, condition: PauseCondition): Pr
       const stateLine = () => document.querySelector('[data-testid=training-state]');
       // The previous run (its end, its checkpoint) still shows until this one starts: only the new run counts.
       const previousRun = stateLine()?.getAttribute('data-run-id') ?? '';
-      let seenGoing = false;
       const check = () => {
         const line = stateLine();
         if ((line?.getAttribute('data-run-id') ?? '') === previousRun) return;
         const state = line?.getAttribute('data-state');
-        if (state === 'running' || state === 'paused') seenGoing = true;
-        if (seenGoing && (state === 'finished' || state === 'stopped' || state === 'failed')) return done('ended');
+        // Another run id: an end is this run's, even unseen going (a tiny run's events reach the page a frame
+        // at a time, and its end flushes them all at once: idle, then finished, never 'running' on screen).
+        if (state === 'finished' || state === 'stopped' || state === 'failed') return done('ended');
         const ready =
           'stepsAtLeast' in when
             ? Number(line?.getAttribute('data-steps')) >= when.stepsAtLeast

@@ -55,7 +55,9 @@ async function hiddenRun(placement: 'worker' | 'page'): Promise<{ errors: string
     const pause = await pauseInPageWhen(page, placement === 'worker' ? { stepsAtLeast: 1 } : { checkpoint: true });
     await page.getByTestId('train-start').click();
     if ((await pause.settled()) === 'ended') throw new Error(`the run ended before its pause (${placement})`);
-    await poll(() => attribute(page, 'training-state', 'data-state')).toBe('paused');
+    // At rest, not only paused: the step (and an epoch's end) in flight at the click is done before the tab
+    // hides, so what the page shows when it is back is the checkpoint it rests at.
+    await page.locator('[data-testid=training-state][data-state=paused][data-at-rest=true]').waitFor({ timeout: HANG_BOUND_MS });
     expect(await steps(page)).toBeGreaterThan(0);
     if (placement === 'page') expect(await page.getByTestId('page-thread-notice').textContent()).toContain('may slow it down or freeze it');
     else expect(await page.getByTestId('page-thread-notice').count()).toBe(0);

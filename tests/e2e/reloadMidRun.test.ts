@@ -10,7 +10,8 @@
  * and the page reloaded while it is paused: a paused run has not ended (the reload interrupts it as it would
  * a running one), and the pause holds it, so the run cannot end before the reload however fast the machine.
  * A worker may finish the step it was taking after the pause, and keep one more checkpoint when that step
- * ends an epoch (seen in CI): the reload must offer the checkpoint kept at the pause or that later one.
+ * ends an epoch (seen in CI): the test reloads once the run is at rest and its latest checkpoint is kept
+ * for a reload, and the reload must offer exactly that one.
  */
 import type { Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
@@ -58,20 +59,22 @@ async function reloadMidRun(replicas: number, tag: string): Promise<{ errors: st
   const pause = await pauseInPageWhen(page, { checkpoint: true });
   await page.getByTestId('train-start').click();
   if ((await pause.settled()) === 'ended') throw new Error('the second run ended before its first checkpoint: no run to interrupt');
-  await expect.poll(() => state(page), { timeout: HANG_BOUND_MS }).toBe('paused');
-  // Paused, the run's checkpoint is written down for a reload (with the charts, after the checkpoint itself).
-  // A worker may still finish the step it was taking, and when that step ends an epoch, its checkpoint is
-  // kept too: the reload then offers that later one.
+  // At rest: a worker may still finish the step it was taking after the pause, and when that step ends an
+  // epoch, keep its checkpoint too. Then the run's latest checkpoint is written down for a reload (with the
+  // charts, after the checkpoint itself): the page says so, and the reload offers exactly that one.
+  await page.locator('[data-testid=training-state][data-state=paused][data-at-rest=true]').waitFor({ timeout: HANG_BOUND_MS });
   const continueButton = page.getByTestId('train-continue');
-  await page.getByTestId('checkpoint-kept').waitFor({ timeout: HANG_BOUND_MS });
-  const keptStep = await numberOf(page, 'checkpoint-kept', 'data-step');
-  expect(keptStep).toBeGreaterThan(0);
+  const latestCheckpoint = Number(/\(step (\d+)\)/.exec((await continueButton.textContent()) ?? '')?.[1]);
+  expect(latestCheckpoint).toBeGreaterThan(0);
+  const keptForReload = () => page.evaluate(() => document.querySelector('[data-testid=checkpoint-kept]')?.getAttribute('data-step') ?? null);
+  await expect.poll(keptForReload, { timeout: HANG_BOUND_MS }).toBe(String(latestCheckpoint));
+  const keptStep = latestCheckpoint;
   const secondRunId = await page.getByTestId('training-state').getAttribute('data-run-id');
   expect(secondRunId).toBeTruthy();
   expect(secondRunId).not.toBe(firstRunId);
   const lossChart = page.getByTestId('chart-step-loss');
   const firstLoss = await lossChart.getAttribute('data-first');
-  // Read as the page is left: the steps the page had drawn (a step still being taken may add one).
+  // Read as the page is left: the steps the page had drawn (past the checkpoint when paused mid-epoch).
   const stepsBeforeReload = await numberOf(page, 'training-state', 'data-steps');
   expect(stepsBeforeReload).toBeGreaterThanOrEqual(keptStep);
   await shot('1-before-reload');
@@ -83,7 +86,7 @@ async function reloadMidRun(replicas: number, tag: string): Promise<{ errors: st
   const offered = /interrupted by a reload: continue from step (\d+) of the run started at \d\d:\d\d:\d\d/;
   await expect.poll(async () => (await stateLine.textContent()) ?? '', { timeout: HANG_BOUND_MS }).toMatch(offered);
   const step = Number(((await stateLine.textContent()) ?? '').match(offered)![1]);
-  expect(step).toBeGreaterThanOrEqual(keptStep);
+  expect(step).toBe(keptStep);
   expect(await stateLine.getAttribute('data-state')).toBe('stopped');
   expect(await stateLine.getAttribute('data-run-id')).toBe(secondRunId);
   expect(await numberOf(page, 'training-state', 'data-steps')).toBe(step);

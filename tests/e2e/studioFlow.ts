@@ -95,7 +95,9 @@ export async function newUserPath(
   if ((await state.getAttribute('data-state')) === 'failed') throw new Error(`the run failed: ${await page.getByTestId('training-error').textContent().catch(() => '')}`);
   let early = 0;
   if ((await state.getAttribute('data-state')) === 'running' && (await pauseIfRunning(page))) {
-    await page.locator('[data-testid=training-state]:is([data-state=paused], [data-state=finished])').waitFor({ timeout: HANG_BOUND_MS });
+    // At rest or finished: a pause in the run's last step never rests (the run ends), and reading the chart
+    // before the run rests could count a step it was still taking.
+    await page.locator('[data-testid=training-state]:is([data-state=paused][data-at-rest=true], [data-state=finished])').waitFor({ timeout: HANG_BOUND_MS });
   }
   if ((await state.getAttribute('data-state')) === 'paused') {
     expect(await page.getByTestId('settings-fold').evaluate((d: HTMLDetailsElement) => d.open)).toBe(false);

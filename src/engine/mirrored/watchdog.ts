@@ -1,7 +1,7 @@
 /**
  * Tells a hung replica (alive, but silent) from a slow step: a step that brings no result within a bound
  * derived from the run's median step time (default 10 × the median, at least 30 s; before any step has
- * finished, which includes compiling kernels, 10 minutes) makes the replica that did not answer a fault,
+ * finished, and for a restarted replica's first step, which include compiling kernels, 10 minutes) makes the replica that did not answer a fault,
  * named and handled like a crashed one (pause, keep the last checkpoint, go on with the rest or a restart).
  */
 import type { ReplicaHandle } from './pool.ts';
@@ -34,10 +34,15 @@ export class StepWatchdog {
     return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
   }
 
-  /** The bound for the next step, and how it was derived (for the message). */
-  limit(): { ms: number; why: string } {
+  /**
+   * The bound for the next step, and how it was derived (for the message). A replica that has computed no
+   * step yet (the run's first step, or a replica restarted after a fault) compiles its kernels in this one:
+   * it gets the first step's bound, not the median's.
+   */
+  limit(freshReplica = false): { ms: number; why: string } {
     const median = this.medianMs;
     if (median === null) return { ms: this.bound.firstStepMs, why: `the bound before any step has finished is ${seconds(this.bound.firstStepMs)}` };
+    if (freshReplica) return { ms: this.bound.firstStepMs, why: `the bound for a replica's first step (kernels compile in it) is ${seconds(this.bound.firstStepMs)}` };
     const ms = Math.max(this.bound.minMs, this.bound.factor * median);
     return { ms, why: `the bound is ${this.bound.factor} × the median step time of ${Math.round(median)} ms, at least ${seconds(this.bound.minMs)}` };
   }
@@ -47,7 +52,7 @@ export class StepWatchdog {
    * every one has, those that have not answered) fail as hung. Returns the disarm function.
    */
   arm(step: number, replicas: ReplicaHandle[], answered: Set<ReplicaHandle>): () => void {
-    const { ms, why } = this.limit();
+    const { ms, why } = this.limit(replicas.some((r) => r.lastComputedStep < 0));
     const timer = setTimeout(() => {
       const silent = replicas.filter((r) => r.alive && !answered.has(r));
       const stuck = silent.filter((r) => r.lastComputedStep < step);

@@ -112,7 +112,7 @@ describe.each(subjects)('Trainer contract: %s', (_name, make) => {
       }
     });
     const run = trainer.start();
-    await expect.poll(() => stateAfterPause, { timeout: 60_000 }).toBe('paused');
+    await expect.poll(() => stateAfterPause).toBe('paused');
     // Waiting shows that nothing happens while paused (it bounds nothing: a correct trainer never steps here).
     await new Promise((resolve) => setTimeout(resolve, 300));
     expect(of(events, 'stepCompleted')).toHaveLength(1);
@@ -135,7 +135,7 @@ describe.each(subjects)('Trainer contract: %s', (_name, make) => {
       if (e.type === 'stepCompleted' && e.step === stepsPerEpoch) trainer.pause();
     });
     const run = trainer.start();
-    await expect.poll(() => of(events, 'runAtRest').length, { timeout: 60_000 }).toBe(1);
+    await expect.poll(() => of(events, 'runAtRest').length).toBe(1);
     const types = events.map((e) => e.type);
     const rest = types.indexOf('runAtRest');
     // Paused at once, at rest after the epoch's end: what a reader of the checkpoint may rely on then.
@@ -160,7 +160,7 @@ describe.each(subjects)('Trainer contract: %s', (_name, make) => {
       if (e.type === 'stepCompleted' && e.step === 1) void trainer.stop().then(() => (stateWhenStopResolved = trainer.state));
     });
     await trainer.start();
-    await expect.poll(() => stateWhenStopResolved, { timeout: 10_000 }).toBe('stopped');
+    await expect.poll(() => stateWhenStopResolved).toBe('stopped');
     expect(trainer.state).toBe('stopped');
     expect(of(events, 'stepCompleted')).toHaveLength(1);
     expect(of(events, 'epochCompleted')).toHaveLength(0);

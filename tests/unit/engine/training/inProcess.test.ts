@@ -110,9 +110,12 @@ describe('in-process trainer', () => {
     const events = record(trainer);
     trainer.on((e) => e.type === 'stepCompleted' && e.step === 2 && trainer.pause());
     const done = trainer.start();
-    await new Promise((r) => setTimeout(r, 50));
+    // The run says when it waits (a fixed sleep here read 'running' when two steps took longer than it).
+    await expect.poll(() => events.some((e) => e.type === 'runAtRest')).toBe(true);
     expect(trainer.state).toBe('paused');
     const stepsWhilePaused = events.filter((e) => e.type === 'stepCompleted').length;
+    expect(stepsWhilePaused).toBe(2);
+    // Waiting shows that nothing happens while paused (it bounds nothing: a correct trainer never steps here).
     await new Promise((r) => setTimeout(r, 50));
     expect(events.filter((e) => e.type === 'stepCompleted').length).toBe(stepsWhilePaused);
     trainer.resume();

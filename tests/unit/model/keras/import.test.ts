@@ -370,8 +370,9 @@ describe.skipIf(skipUnlessPresent(missing, 'python3 with h5py'))('Keras files re
       const messages: { message: FromKerasWorker; transfer?: Transferable[] }[] = [];
       let listener: ((event: { data: ToKerasWorker }) => void) | null = null;
       serveKerasFile({ postMessage: (message, transfer) => void messages.push({ message, transfer }), addEventListener: (_type, l) => void (listener = l) });
+      // Until the worker has answered `count` times (bounded by the suite's hang bound, not by a count of ticks).
       const next = async (count: number) => {
-        for (let i = 0; i < 200 && messages.length < count; i++) await new Promise((r) => setTimeout(r, 10));
+        await expect.poll(() => messages.length, { interval: 10 }).toBeGreaterThanOrEqual(count);
         return messages[count - 1];
       };
       const { h5, config } = await kerasHdf5Blob(await blobOf('notebook.h5'), 'notebook.h5');

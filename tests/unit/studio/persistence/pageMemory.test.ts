@@ -41,8 +41,9 @@ function restorer() {
   return { calls, restoreCachedFeatures: async (id: FeatureIdentity) => void calls.push(id) };
 }
 
+/** Until the dataset being drawn again is loaded (a count of timer ticks ran out on a busy machine: 2 s). */
 async function settled(store: ReturnType<typeof testStore>['store']): Promise<void> {
-  for (let i = 0; i < 200 && store.getState().datasetStatus === 'loading'; i++) await new Promise((r) => setTimeout(r, 10));
+  await expect.poll(() => store.getState().datasetStatus, { interval: 10 }).not.toBe('loading');
 }
 
 describe('page memory across a reload', () => {

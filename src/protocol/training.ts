@@ -110,6 +110,11 @@ export type TrainerEvent =
    * were in flight at the pause are done, so nothing of the run computes or writes until it goes on.
    */
   | { type: 'runAtRest'; step: number }
+  /**
+   * A continued run (start({ resume: true })) goes on after the checkpoint it found: the epochs and steps that
+   * checkpoint holds (0 and 0 when it found none, and the run starts over). The charts align to it.
+   */
+  | { type: 'resumedFrom'; epoch: number; step: number }
   | {
       type: 'stepCompleted';
       /** From 1. */

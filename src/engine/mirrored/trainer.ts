@@ -172,6 +172,7 @@ export class MirroredTrainer<Batch = unknown> extends TrainerBase {
     if (checkpoint) await this.group.broadcastState(checkpoint.state, checkpoint.step);
     else await this.group.broadcastState(await this.stateOfRankZero(), 0, this.replicas.slice(1));
     this.completedSteps = checkpoint?.step ?? 0;
+    if (resume) this.emit({ type: 'resumedFrom', epoch: Math.floor(this.completedSteps / this.options.data.stepsPerEpoch), step: this.completedSteps });
     this.announceGroup();
   }
 

@@ -90,7 +90,10 @@ export class InProcessTrainer extends TrainerBase {
   protected async run({ resume }: { resume: boolean }): Promise<void> {
     const { config } = this.options;
     const kernels = await this.guard(this.chooseKernels());
-    if (resume) await this.guard(this.restore());
+    if (resume) {
+      await this.guard(this.restore());
+      this.emit({ type: 'resumedFrom', epoch: this.progress.epoch, step: this.progress.step });
+    }
     this.emit({
       type: 'backendChosen',
       backend: tf.getBackend() as BackendName,

@@ -83,6 +83,48 @@ describe('training slice', () => {
     expect(t.config.seed).toBe(7);
   });
 
+  it("a continued run aligns the charts to the checkpoint it found: padded with unknown losses, cut back, or from 0 when there was none; each said", () => {
+    const epochEnd = (epoch: number): TrainerEvent => ({ type: 'epochCompleted', epoch, trainLoss: 3, valLoss: 3, bleu: null, durationMs: 10 });
+    const checkpoint = (epoch: number, s: number): TrainerEvent => ({ type: 'checkpointSaved', epoch, step: s, location: 'idb:studio' });
+    const charted = () => {
+      const store = makeStore();
+      store.getState().setRunContext({ dataset: 'demo', stepsPerEpoch: 2 });
+      store.getState().applyTrainerEvents([{ type: 'stateChanged', state: 'running' }, step(0), step(1), epochEnd(1), checkpoint(1, 2), step(2)]);
+      store.getState().cutToCheckpoint();
+      return store;
+    };
+    // The checkpoint is ahead of the charts (the page was left between the checkpoint and the charts' record).
+    const ahead = charted();
+    ahead.getState().applyTrainerEvents([{ type: 'resumedFrom', epoch: 2, step: 4 }, step(4, 2)]);
+    let t = ahead.getState().training;
+    expect(t.steps.step).toEqual([0, 1, 2, 3, 4]);
+    expect(t.steps.loss.slice(2, 4).every(Number.isNaN)).toBe(true);
+    expect(t.steps.epoch).toEqual([0, 0, 2, 2, 0]);
+    expect(t.steps.loss[4]).toBe(2);
+    expect(t.lastCheckpoint).toEqual({ epoch: 2, step: 4, location: 'idb:studio' });
+    expect(t.warnings.at(-1)?.message).toMatch(/^The charts end at step 2 and the checkpoint at step 4: steps 3 to 4 were trained but their losses were not kept/);
+    // The checkpoint is behind the charts: they go back to it.
+    const behind = charted();
+    behind.getState().applyTrainerEvents([{ type: 'resumedFrom', epoch: 0, step: 1 }]);
+    t = behind.getState().training;
+    expect(t.steps.step).toEqual([0]);
+    expect(t.warnings.at(-1)?.message).toMatch(/^The checkpoint is at step 1, the charts went to step 2/);
+    // No checkpoint at all (storage cleared): from step 0, said, no checkpoint offered.
+    const none = charted();
+    none.getState().applyTrainerEvents([{ type: 'resumedFrom', epoch: 0, step: 0 }]);
+    t = none.getState().training;
+    expect(t.steps.step).toEqual([]);
+    expect(t.epochs).toEqual([]);
+    expect(t.lastCheckpoint).toBeNull();
+    expect(t.warnings.at(-1)?.message).toMatch(/^No checkpoint was found/);
+    // Where they agree nothing changes and nothing is said.
+    const agreed = charted();
+    const before = agreed.getState().training.steps;
+    agreed.getState().applyTrainerEvents([{ type: 'resumedFrom', epoch: 1, step: 2 }]);
+    expect(agreed.getState().training.steps).toEqual(before);
+    expect(agreed.getState().training.warnings).toEqual([]);
+  });
+
   it('is plain data: survives structuredClone', () => {
     const store = makeStore();
     store.getState().applyTrainerEvents([step(0), { type: 'mirroredSetup', replicas: 2, replicaIds: [0, 1], allReduce: 'ring', backend: 'wasm' }]);

@@ -3,7 +3,7 @@
  * events at a time, through the slice's applyTrainerEvents.
  */
 import type { TrainerEvent } from '../../../protocol/training.ts';
-import { maxWarnings, timelineKeepSteps, type EpochPoint, type RunBackend, type StepSeries, type TimelineSegment, type TrainingData } from './data.ts';
+import { maxWarnings, stepsUpTo, timelineKeepSteps, type EpochPoint, type RunBackend, type StepSeries, type TimelineSegment, type TrainingData } from './data.ts';
 import { runStarted } from './hiddenPage.ts';
 import { maxRunHistory, summarizeRun } from './runHistory.ts';
 
@@ -67,6 +67,23 @@ export function reduceTrainerEvents(prev: TrainingData, events: readonly Trainer
         next.epochs = [...next.epochs.filter((p) => p.epoch !== e.epoch), point].sort((a, b) => a.epoch - b.epoch);
         break;
       }
+      case 'resumedFrom': {
+        const series = steps ?? next.steps;
+        const drawn = series.step.length;
+        if (drawn !== e.step) {
+          steps = alignSteps(series, e.step, next.stepsPerEpoch);
+          const message =
+            drawn < e.step
+              ? `The charts end at step ${drawn} and the checkpoint at step ${e.step}: steps ${drawn + 1} to ${e.step} were trained but their losses were not kept (the page was left while they were being saved). The run continues from step ${e.step}.`
+              : e.step === 0
+                ? `No checkpoint was found (the browser's storage may have been cleared): the run starts again from step 0.`
+                : `The checkpoint is at step ${e.step}, the charts went to step ${drawn}: the run continues from step ${e.step}, and the charts go back to it.`;
+          next.warnings = [...next.warnings, { message }].slice(-maxWarnings);
+        }
+        next.epochs = next.epochs.filter((p) => p.epoch <= e.epoch);
+        next.lastCheckpoint = e.step > 0 ? { epoch: e.epoch, step: e.step, location: next.lastCheckpoint?.location ?? '' } : null;
+        break;
+      }
       case 'runAtRest':
         next.atRest = next.state === 'paused';
         break;
@@ -114,6 +131,25 @@ export function reduceTrainerEvents(prev: TrainingData, events: readonly Trainer
   if (steps) next.steps = steps;
   if (timeline) next.timeline = trimTimeline(timeline, timelineKeepSteps);
   return next;
+}
+
+/**
+ * The step series cut or padded to `count` steps: padded steps (trained, their losses not kept) have no
+ * loss, rate or duration (NaN: the charts leave a gap), in the epochs their position gives.
+ */
+function alignSteps(s: StepSeries, count: number, stepsPerEpoch: number | null): StepSeries {
+  if (s.step.length >= count) return stepsUpTo(s, count);
+  const padded: StepSeries = { step: s.step.slice(), epoch: s.epoch.slice(), loss: s.loss.slice(), tokensPerSecond: s.tokensPerSecond.slice(), lossScale: s.lossScale.slice(), skipped: s.skipped.slice(), durationMs: s.durationMs.slice() };
+  for (let i = s.step.length; i < count; i++) {
+    padded.step.push(i);
+    padded.epoch.push(stepsPerEpoch ? Math.floor(i / stepsPerEpoch) + 1 : (padded.epoch.at(-1) ?? 1));
+    padded.loss.push(Number.NaN);
+    padded.tokensPerSecond.push(Number.NaN);
+    padded.lossScale.push(Number.NaN);
+    padded.skipped.push(0);
+    padded.durationMs.push(Number.NaN);
+  }
+  return padded;
 }
 
 function kernelsOf(from: Pick<RunBackend, 'precision' | 'kernels' | 'kernelFallbackReason'> | null): Partial<RunBackend> {

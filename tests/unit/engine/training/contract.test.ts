@@ -186,6 +186,24 @@ describe.each(subjects)('Trainer contract: %s', (_name, make) => {
     expect(of(events, 'checkpointSaved').map((e) => e.epoch)).toEqual([1]);
     expect(await savedEpoch(store)).toBe(1);
     await trainer.dispose();
+
+    // Continued by a new trainer on that checkpoint: it says where it goes on from, then takes the rest.
+    const next = make(data, config({ epochs: 2 }));
+    await next.store.save((await store.load())!);
+    const continued = record(next.trainer);
+    await next.trainer.start({ resume: true });
+    expect(of(continued, 'resumedFrom')).toEqual([{ type: 'resumedFrom', epoch: 1, step: stepsPerEpoch }]);
+    expect(of(continued, 'stepCompleted').map((e) => e.step)).toEqual(Array.from({ length: stepsPerEpoch }, (_, i) => stepsPerEpoch + i + 1));
+    await next.trainer.dispose();
+  });
+
+  it('continuing without a checkpoint says it goes on from step 0', async () => {
+    const { trainer } = make(dataset(), config({ epochs: 1, validationSample: 0 }));
+    const events = record(trainer);
+    await trainer.start({ resume: true });
+    expect(of(events, 'resumedFrom')).toEqual([{ type: 'resumedFrom', epoch: 0, step: 0 }]);
+    expect(trainer.state).toBe('finished');
+    await trainer.dispose();
   });
 
   it('an epoch without a single real token reports no loss (NaN, not 0) and changes nothing', async () => {

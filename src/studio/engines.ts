@@ -195,7 +195,7 @@ export function createStudioEngines(backends: PageBackendController = createPage
       await backends.calibrate('training', workload, key).catch(() => null);
       const choice = await pageBackend();
       const [{ createStudioTraining }, { IdbCheckpointStore, PageCheckpointCopy }, { spawnBrowserReplica }] = await Promise.all([
-        import('./training.ts'),
+        import('./training/studioTraining.ts'),
         import('../engine/training/checkpointIdb.ts'),
         import('../engine/threads/browserReplicas.ts'),
       ]);

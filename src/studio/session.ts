@@ -5,7 +5,6 @@
  */
 import type { Protocol } from '../core/data/types.ts';
 import type { FeatureIdentity } from '../model/backbones/types.ts';
-import { bindTrainer } from './bindTrainer.ts';
 import {
   isAbort,
   toStudioError,
@@ -14,34 +13,26 @@ import {
   kernelOptionReasons,
   type KernelOptionReasons,
   type StudioEngines,
-  type TrainingRun,
 } from './ports.ts';
-import type { StudioModel } from './model.ts';
 import { ScaleOutActions } from './scaleOut.ts';
 import type { StudioStore } from '../store/studioStore.ts';
 import type { RunPersistence } from './persistence/runStore.ts';
 import { evaluateIntoStore } from './evaluate.ts';
 import { HeldModel } from './heldModel.ts';
 import { FeatureWork } from './features.ts';
-import { followDataDefaults } from './trainingDefaults.ts';
+import { followDataDefaults } from './training/dataDefaults.ts';
 import { featureDefaultsFor } from '../store/slices/features.ts';
 import { SavedRuns } from './persistence/savedRuns.ts';
-import { DeviceLoss, type DeviceChoice } from './deviceLoss.ts';
+import type { DeviceChoice } from './training/deviceLoss.ts';
+import { TrainingRuns } from './training/runs.ts';
 import { DatasetImageUrls, type HeldImageUrl } from './datasetImageUrls.ts';
-import { emptyTrainingSplit, stepsPerEpochOf } from './runContext.ts';
 
 export class StudioSession {
   private readonly features: FeatureWork;
   private readonly unfollowDefaults: () => void;
-  private run: TrainingRun | null = null;
-  /** The run started last, until it has ended and its model is kept (a move to a worker waits for that). */
-  private training: Promise<void> = Promise.resolve();
-  /** From a start until its trainer exists (auto's calibration alone takes seconds to tens of seconds). */
-  private starting: object | null = null;
-  private unbind: (() => void) | null = null;
+  private readonly runs: TrainingRuns;
   private readonly model: HeldModel;
   private readonly savedRuns: SavedRuns;
-  private readonly deviceLoss: DeviceLoss;
   private scaleOutActions: ScaleOutActions | null = null;
   private evalAbort: AbortController | null = null;
   private playgroundCount = 0;
@@ -58,13 +49,7 @@ export class StudioSession {
     this.features = new FeatureWork(store, dataset, engines);
     this.unfollowDefaults = followDataDefaults(store, dataset);
     this.savedRuns = new SavedRuns(store, persistence, this.model, Boolean(engines.importArchive));
-    this.deviceLoss = new DeviceLoss({
-      store,
-      engines,
-      trainer: () => this.run?.trainer ?? null,
-      endRun: () => this.endRun(),
-      resume: () => this.startTraining({ resume: true }),
-    });
+    this.runs = new TrainingRuns({ store, dataset, engines, features: () => this.features.current(), model: this.model, savedRuns: this.savedRuns });
     // The precision and kernel knobs depend on what the page's backend offers: known once it is chosen.
     engines.describeBackend?.().then(
       (page) => store.getState().setPageBackend(page),
@@ -135,108 +120,24 @@ export class StudioSession {
 
 
 
-  // ---- Training -------------------------------------------------------------------------------------------
+  // ---- Training (training/runs.ts) ----------------------------------------------------------------------
 
   /**
    * Starts a run; with `resume`, continues from the last checkpoint (weights, optimizer, position) and keeps
    * the charts drawn so far (also those restored after a reload).
    */
   startTraining(options: { resume?: boolean } = {}): Promise<void> {
-    // A second Start while the first is still measuring the backends or building its trainer is the same
-    // run, not a second one racing it for the store and the device.
-    if (this.starting) return this.training;
-    this.deviceLoss.runStarting();
-    const start = {};
-    this.starting = start;
-    const started = () => {
-      if (this.starting === start) this.starting = null;
-    };
-    this.training = this.train(options, started).finally(started);
-    return this.training;
+    return this.runs.start(options);
   }
 
-  /**
-   * A run on the page's thread (slowed by the browser while the tab is hidden) continues in one worker from
-   * its last checkpoint: it is stopped, its model kept, and continued there under the same run id.
-   */
-  async moveToWorker(): Promise<void> {
-    const t = this.store.getState().training;
-    if (t.placement !== 'page' || t.config.replicas > 1 || !t.lastCheckpoint) return;
-    await this.endRun();
-    this.store.getState().setTrainingPlacement('worker');
-    await this.startTraining({ resume: true });
+  /** A run on the page's thread continues in one worker from its last checkpoint, under the same run id. */
+  moveToWorker(): Promise<void> {
+    return this.runs.moveToWorker();
   }
 
   /** After a lost GPU device: the run goes on from where it waits, on a new GPU device or on wasm. */
   continueAfterDeviceLoss(choice: DeviceChoice): Promise<void> {
-    return this.deviceLoss.continueOn(choice);
-  }
-
-  /**
-   * Stops the run going, waits until it has ended and its model is kept, and releases its trainer (before
-   * the page's backend changes under it, as after a lost device).
-   */
-  private async endRun(): Promise<void> {
-    await this.run?.trainer.stop();
-    await this.training;
-    await this.disposeRun();
-  }
-
-  /** `started` is called once the run's trainer exists (or the start gave up). */
-  private async train(options: { resume?: boolean }, started: () => void): Promise<void> {
-    const s = this.store.getState();
-    const config = s.training.config;
-    const corpus = this.dataset.corpus(config.protocol);
-    const extraction = this.features.current();
-    // An empty training split is the cause to name, before (and instead of) missing features.
-    const emptyTrain = emptyTrainingSplit(this.dataset, config.protocol);
-    if (emptyTrain) {
-      s.setTrainingError({ name: 'NotReady', message: emptyTrain });
-      return;
-    }
-    if (!extraction || !corpus) {
-      s.setTrainingError({ name: 'NotReady', message: !corpus ? 'Load a dataset first (Dataset tab).' : 'Extract the image features of this dataset first (Features tab).' });
-      return;
-    }
-    if (!this.engines.createTraining) return;
-    await this.disposeRun();
-    // Continuing: the trainer takes the steps after the checkpoint again, so the charts go back to it.
-    if (options.resume) this.store.getState().cutToCheckpoint();
-    else s.resetTrainingRun();
-    if (options.resume) s.setTrainingError(null);
-    // A continued run keeps its id (the checkpoint is its own); a fresh one gets a new id and a clean slate.
-    const runId = options.resume ? (this.store.getState().training.runId ?? Date.now().toString(36)) : Date.now().toString(36);
-    if (!options.resume) await this.savedRuns.startRun();
-    s.setRunContext({ dataset: s.datasetSource?.name ?? null, stepsPerEpoch: stepsPerEpochOf(corpus, extraction.features, config.batchSize), runId });
-    try {
-      const meta = extraction.identity ? { features: extraction.identity } : undefined;
-      const run = await this.engines.createTraining({ config, corpus, features: extraction.features, featureDim: extraction.featureDim, placement: s.training.placement, meta });
-      this.run = run;
-      started();
-      if (run.initialEvents?.length) this.store.getState().applyTrainerEvents(run.initialEvents);
-      this.unbind = bindTrainer(run.trainer, () => this.store.getState());
-      await run.trainer.start({ resume: options.resume });
-      this.unbind?.();
-      this.unbind = null;
-      if (this.deviceLoss.settle() || run.trainer.state === 'failed') return;
-      let captioner: StudioModel;
-      try {
-        captioner = await run.model();
-      } catch (error) {
-        // The run itself went fine (e.g. stopped before its first checkpoint): only the model is missing.
-        this.store.getState().updateModel({ error: toStudioError(error, 'Keeping the trained model') });
-        return;
-      }
-      this.model.adopt(captioner, 'trained', extraction.identity ?? null);
-      await this.savedRuns.save();
-    } catch (error) {
-      this.unbind?.();
-      this.unbind = null;
-      if (this.deviceLoss.settle()) return;
-      const e = toStudioError(error, 'Training');
-      this.store.getState().setTrainingError({ name: 'TrainingError', message: e.message, stack: e.detail });
-      this.store.getState().applyTrainerEvents([{ type: 'stateChanged', state: 'failed' }]);
-    }
+    return this.runs.continueAfterDeviceLoss(choice);
   }
 
   /**
@@ -255,23 +156,15 @@ export class StudioSession {
   }
 
   pauseTraining(): void {
-    this.run?.trainer.pause();
+    this.runs.pause();
   }
 
   resumeTraining(): void {
-    this.run?.trainer.resume();
+    this.runs.resume();
   }
 
-  async stopTraining(): Promise<void> {
-    await this.run?.trainer.stop();
-  }
-
-  private async disposeRun(): Promise<void> {
-    this.unbind?.();
-    this.unbind = null;
-    const run = this.run;
-    this.run = null;
-    if (run) await run.trainer.dispose();
+  stopTraining(): Promise<void> {
+    return this.runs.stop();
   }
 
   // ---- Evaluation -----------------------------------------------------------------------------------------
@@ -393,10 +286,9 @@ export class StudioSession {
     this.features.dispose();
     this.unfollowDefaults();
     this.evalAbort?.abort();
-    await this.disposeRun();
+    await this.runs.dispose();
     this.model.dispose();
     this.savedRuns.dispose();
-    this.deviceLoss.dispose();
     this.imageUrls.clear();
   }
 }

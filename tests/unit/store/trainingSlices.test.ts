@@ -4,7 +4,7 @@ import { extractionRates } from '../../../src/store/slices/features';
 import { belongsElsewhere, currentOwner, referenceLines, sortImageResults } from '../../../src/store/slices/evaluation';
 
 const owner = { modelId: 'm1', model: 'standard run, seed 42', dataset: 'demo (30 images, seed 5)' };
-import { bindTrainer } from '../../../src/studio/bindTrainer';
+import { bindTrainer } from '../../../src/studio/training/bindTrainer';
 import type { TrainerEvent, TrainerListener } from '../../../src/engine/training/trainer';
 import { testStore } from '../../support/studioStore';
 

@@ -1,5 +1,5 @@
 /**
- * A lost GPU device under a run on the page's thread (src/studio/deviceLoss.ts), in Node: a real session and
+ * A lost GPU device under a run on the page's thread (src/studio/training/deviceLoss.ts), in Node: a real session and
  * a real InProcessTrainer (wasm, tiny model) whose device loss is announced the way the page's backend
  * controller announces it (watchDeviceLoss, and the loss the trainer races its waits against). The loss of a
  * real GPUDevice in Chromium is tests/e2e/gpuDeviceLost.test.ts; here the order of the two signals is chosen,
@@ -16,7 +16,7 @@ import { useNodeBackend } from '../../../src/engine/platform/nodeBackend';
 import { MemoryCheckpointStore } from '../../../src/engine/training/checkpoint';
 import type { StudioEngines } from '../../../src/studio/ports';
 import { StudioSession } from '../../../src/studio/session';
-import { createStudioTraining } from '../../../src/studio/training';
+import { createStudioTraining } from '../../../src/studio/training/studioTraining';
 import { testStore } from '../../support/studioStore';
 import { HANG_BOUND_MS } from '../../hangBound.ts';
 

@@ -14,7 +14,7 @@ import { BUILTIN_DEMO_WEIGHTS_URL, featureDefaultsFor } from '../../../src/store
 import { datasetAccessFor } from '../../../src/studio/engines.ts';
 import type { BackboneRequest, StudioEngines } from '../../../src/studio/ports.ts';
 import { StudioSession } from '../../../src/studio/session.ts';
-import { createStudioTraining, SAMPLE_IMAGES } from '../../../src/studio/training.ts';
+import { createStudioTraining, SAMPLE_IMAGES } from '../../../src/studio/training/studioTraining.ts';
 import { demoFolder } from '../../../src/core/data/demo.ts';
 import { testStore } from '../../support/studioStore.ts';
 

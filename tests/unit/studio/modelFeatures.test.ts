@@ -20,7 +20,7 @@ import { studioModelFromFiles } from '../../../src/studio/model';
 import { featureIdentityOfArchive } from '../../../src/studio/modelArchive';
 import type { StudioEngines } from '../../../src/studio/ports';
 import { StudioSession } from '../../../src/studio/session';
-import { createStudioTraining } from '../../../src/studio/training';
+import { createStudioTraining } from '../../../src/studio/training/studioTraining';
 import { testStore } from '../../support/studioStore';
 
 const identity: FeatureIdentity = {

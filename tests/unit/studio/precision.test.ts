@@ -8,7 +8,7 @@ import { kernelOptionReasons, type StudioEngines } from '../../../src/studio/por
 import { StudioSession } from '../../../src/studio/session';
 import { defaultTrainConfig, type TrainerEvent } from '../../../src/engine/training/trainer';
 import type { PageBackend } from '../../../src/store/slices/training/index';
-import { bindTrainer } from '../../../src/studio/bindTrainer';
+import { bindTrainer } from '../../../src/studio/training/bindTrainer';
 import { hasLossScale, lossScaleRows } from '../../../src/ui/charts/trainingSeries';
 import { makeTrainer } from '../engine/mirrored/fixtures';
 import { testStore } from '../../support/studioStore';

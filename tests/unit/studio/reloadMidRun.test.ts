@@ -16,7 +16,7 @@ import { studioModelFromFiles } from '../../../src/studio/model';
 import type { StudioEngines } from '../../../src/studio/ports';
 import { memoryRunPersistence } from '../../../src/studio/persistence/runStore';
 import { StudioSession } from '../../../src/studio/session';
-import { createStudioTraining } from '../../../src/studio/training';
+import { createStudioTraining } from '../../../src/studio/training/studioTraining';
 import { HANG_BOUND_MS } from '../../hangBound.ts';
 import { testStore } from '../../support/studioStore';
 

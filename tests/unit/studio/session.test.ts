@@ -14,7 +14,7 @@ import { StudioSession } from '../../../src/studio/session';
 import type { StudioEngines } from '../../../src/studio/ports';
 import { unzipModelArchive } from '../../../src/model/archive';
 import { studioModelFromFiles } from '../../../src/studio/model';
-import { createStudioTraining } from '../../../src/studio/training';
+import { createStudioTraining } from '../../../src/studio/training/studioTraining';
 import { memoryRunPersistence } from '../../../src/studio/persistence/runStore';
 import { mulberry32 } from '../../../src/core/rng';
 import { MemoryCheckpointStore } from '../../../src/engine/training/checkpoint';

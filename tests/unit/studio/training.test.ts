@@ -1,5 +1,5 @@
 /**
- * The page's training wiring (studio/training.ts) in Node: the in-page trainer and 2 mirrored replicas
+ * The page's training wiring (studio/training/studioTraining.ts) in Node: the in-page trainer and 2 mirrored replicas
  * (worker threads standing in for the page's Web Workers, the wiring the CLI uses too) on the same demo data
  * report the same validation loss after every epoch (the page's mirrored run used to report none) and leave
  * a model that captions.
@@ -13,7 +13,7 @@ import { mulberry32 } from '../../../src/core/rng';
 import { useNodeBackend } from '../../../src/engine/platform/nodeBackend';
 import { nodeWorkerEndpoint } from '../../../src/engine/threads/nodeEndpoint';
 import { defaultTrainConfig, type TrainConfig, type TrainerEvent } from '../../../src/engine/training/trainer';
-import { createStudioTraining } from '../../../src/studio/training';
+import { createStudioTraining } from '../../../src/studio/training/studioTraining';
 
 const featureDim = 12;
 let corpus: Corpus;

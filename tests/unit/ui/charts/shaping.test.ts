@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { lttb, lttbIndices, minMaxIndices } from '../../../../src/ui/charts/downsample';
 import { emaSmooth, RunningEma } from '../../../../src/ui/charts/smoothing';
-import { FrameBatcher } from '../../../../src/studio/frameBatcher';
+import { FrameBatcher } from '../../../../src/studio/training/frameBatcher';
 
 describe('lttb', () => {
   it('keeps first and last points and returns at most threshold points in order', () => {
@@ -90,7 +90,7 @@ describe('FrameBatcher', () => {
 
 describe('defaultFrameScheduler', () => {
   it('flushes by itself where there are no animation frames (Node, workers)', async () => {
-    const { defaultFrameScheduler } = await import('../../../../src/studio/frameBatcher');
+    const { defaultFrameScheduler } = await import('../../../../src/studio/training/frameBatcher');
     const delivered: string[][] = [];
     const b = new FrameBatcher<string>((ev) => delivered.push(ev), defaultFrameScheduler);
     b.push('a');

@@ -2,10 +2,10 @@
  * What a run is about to train on, told before it starts: whether the protocol leaves any training image (in
  * the words the Dataset panel uses), and how many steps an epoch has (for progress and the ETA).
  */
-import { splitNotices } from '../core/data/splitNotices.ts';
-import type { Corpus, Protocol } from '../core/data/types.ts';
-import { featuresFor } from '../engine/training/captionData.ts';
-import type { DatasetAccess } from './ports.ts';
+import { splitNotices } from '../../core/data/splitNotices.ts';
+import type { Corpus, Protocol } from '../../core/data/types.ts';
+import { featuresFor } from '../../engine/training/captionData.ts';
+import type { DatasetAccess } from '../ports.ts';
 
 /** The sentence saying why `protocol` leaves no training image in the folder; null when it leaves some. */
 export function emptyTrainingSplit(dataset: DatasetAccess, protocol: Protocol): string | null {

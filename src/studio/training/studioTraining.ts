@@ -3,16 +3,16 @@
  * (engine/mirrored/captionRun.ts, the CLI's wiring too) with module Web Worker replicas, both over the
  * same CaptionDataset and checkpoint store, and the model they trained.
  */
-import type { Corpus } from '../core/data/types.ts';
-import { Captioner } from '../model/captioner.ts';
-import { buildCaptionDataset, type ModelSizes } from '../engine/training/captionData.ts';
-import { MemoryCheckpointStore, type CheckpointStore } from '../engine/training/checkpoint.ts';
-import { InProcessTrainer } from '../engine/training/inProcessTrainer.ts';
-import { mirroredCaptionRun } from '../engine/mirrored/captionRun.ts';
-import type { WorkerEndpoint } from '../engine/threads/endpoint.ts';
-import { studioModel } from './model.ts';
-import type { TrainingRun } from './ports.ts';
-import type { BackendName, TrainConfig } from '../engine/training/trainer.ts';
+import type { Corpus } from '../../core/data/types.ts';
+import { Captioner } from '../../model/captioner.ts';
+import { buildCaptionDataset, type ModelSizes } from '../../engine/training/captionData.ts';
+import { MemoryCheckpointStore, type CheckpointStore } from '../../engine/training/checkpoint.ts';
+import { InProcessTrainer } from '../../engine/training/inProcessTrainer.ts';
+import { mirroredCaptionRun } from '../../engine/mirrored/captionRun.ts';
+import type { WorkerEndpoint } from '../../engine/threads/endpoint.ts';
+import { studioModel } from '../model.ts';
+import type { TrainingRun } from '../ports.ts';
+import type { BackendName, TrainConfig } from '../../engine/training/trainer.ts';
 
 export interface StudioTrainingOptions {
   config: TrainConfig;

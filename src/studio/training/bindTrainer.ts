@@ -3,7 +3,7 @@
  * frame (one store update, one React render per frame however fast steps come) and makes sure the last
  * events of a run are delivered at once.
  */
-import type { Trainer, TrainerEvent } from '../engine/training/trainer.ts';
+import type { Trainer, TrainerEvent } from '../../engine/training/trainer.ts';
 import { FrameBatcher, type FrameScheduler } from './frameBatcher.ts';
 
 export interface TrainerEventSink {

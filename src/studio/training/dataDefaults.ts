@@ -4,12 +4,12 @@
  * learning rate 0.005, 15 epochs and no dropout; a Flickr8K-sized folder with CNN features keeps the notebook's.
  * Settings the user changed stay as they are; the panel says what the others are defaults for.
  */
-import type { Protocol } from '../core/data/types.ts';
-import { defaultTrainConfigFor } from '../engine/training/trainer.ts';
-import { DATA_DEFAULT_KEYS } from '../protocol/training.ts';
-import { featureDimOf as backboneFeatureDim } from '../model/backbones/featureWidths.ts';
-import type { StudioState, StudioStore } from '../store/studioStore.ts';
-import type { DatasetAccess } from './ports.ts';
+import type { Protocol } from '../../core/data/types.ts';
+import { defaultTrainConfigFor } from '../../engine/training/trainer.ts';
+import { DATA_DEFAULT_KEYS } from '../../protocol/training.ts';
+import { featureDimOf as backboneFeatureDim } from '../../model/backbones/featureWidths.ts';
+import type { StudioState, StudioStore } from '../../store/studioStore.ts';
+import type { DatasetAccess } from '../ports.ts';
 
 /** Numbers per image of the features in hand, or (before extraction) of the chosen backbone's: narrow or wide is what counts. */
 function featureDimOf(state: StudioState): { dim: number; known: boolean } {

@@ -8,10 +8,10 @@
  *   A new device with replicas left restarts the lost replica from a survivor's weights (no step lost);
  *   otherwise (its only replica, or wasm) the run is stopped and resumed from the checkpoint.
  */
-import type { Trainer } from '../engine/training/trainer.ts';
-import type { StudioStore } from '../store/studioStore.ts';
-import type { TrainingData } from '../store/slices/training/index.ts';
-import type { StudioEngines } from './ports.ts';
+import type { Trainer } from '../../engine/training/trainer.ts';
+import type { StudioStore } from '../../store/studioStore.ts';
+import type { TrainingData } from '../../store/slices/training/index.ts';
+import type { StudioEngines } from '../ports.ts';
 
 export type DeviceChoice = 'gpu' | 'wasm';
 

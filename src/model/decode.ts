@@ -8,6 +8,7 @@
  * Both can report, for each generated word, the top-k words and probabilities the model offered there.
  */
 import * as tf from '@tensorflow/tfjs';
+import { nextMacrotask } from '../core/macrotask.ts';
 import { asParams, decodeStep, imageBranch, type CaptionModelConfig } from './captionModel.ts';
 
 export interface DecodeOptions {
@@ -68,6 +69,9 @@ export async function greedyDecode(
   let tokens = new Int32Array(n).fill(options.startId);
   try {
     for (let step = 0; step < options.maxSteps && rows.length > 0; step++) {
+      // A turn for the page between steps: on wasm each step's read resolves at once, and a page that decoded
+      // an epoch's BLEU sample (a run in workers evaluates on the page's thread) froze for half a second.
+      if (step > 0) await nextMacrotask();
       throwIfAborted(options.signal);
       const out = tf.tidy(() => {
         const s = decodeStep(p, image, tf.tensor1d(tokens, 'int32'), h, c);

@@ -3,6 +3,7 @@
  * mirrored run's (replica 0's weights, copied into a model held here), so both trainers report the same
  * numbers for the same weights. Captions come from the one Captioner (batched greedy decoding).
  */
+import { nextMacrotask } from '../../core/macrotask.ts';
 import { scoreCaptions } from '../../core/metrics/bleu.ts';
 import { batchTokenCount, makeCaptionBatch } from '../../model/batches.ts';
 import type { CaptionModel } from '../../model/captionModel.ts';
@@ -56,6 +57,8 @@ export class CaptionEvaluator {
     let total = 0;
     let tokens = 0;
     for (let i = 0; i < examples.length; i += config.batchSize) {
+      // A turn for the page between batches (see greedyDecode): validation runs on the page's thread.
+      if (i > 0) await nextMacrotask();
       const batch = makeCaptionBatch(examples.slice(i, i + config.batchSize), data.featureDim);
       if (batchTokenCount(batch) === 0) continue;
       const sum = lossSum(this.model.variables, this.model.config, batch, config.layout);

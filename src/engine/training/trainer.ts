@@ -8,8 +8,9 @@
  *   error after an abort is no failure: the run is `stopped`.
  * - pause() takes effect at once (state `paused`); the run waits before its next step until resume() (state
  *   `running`) or stop(). The step in flight, and its epoch's end (validation, checkpoint), are finished
- *   first: `runAtRest` says when the run waits. A mirrored run also pauses by itself when a replica fails, until resume()
- *   (continue with the replicas left), recoverWith('restart') or stop().
+ *   first: `runAtRest` says when the run waits. A mirrored run also pauses by itself when a replica fails,
+ *   until resume() (continue with the replicas left), recoverWith('restart') or stop().
+ * - start({ resume: true }) goes on after the checkpoint it finds, and says which (`resumedFrom`).
  * - stop() ends the run before its next step and resolves once it has ended (state `stopped`); an epoch
  *   whose last step was taken is still completed (validation, checkpoint). An abort signal ends it at once,
  *   completing nothing more (a mirrored run's workers end immediately). The last checkpoint stays intact.

@@ -14,6 +14,9 @@ const STATE_TEXT: Record<string, string> = {
 
 // Between the click on Pause and the run's wait: an epoch's last step goes on to validation and a checkpoint.
 const PAUSING_TEXT = "Pausing: finishing the step in progress (at an epoch's end, its validation and checkpoint too)…";
+// Between the click (and auto's measuring) and the first step: the trainer is being built (workers start and
+// load the model), seconds on a busy laptop, where the line read 'Not started.'.
+const STARTING_TEXT = 'Starting the run: setting up the trainer (workers start and load the model)…';
 
 export function TrainingControls() {
   const session = useSession();
@@ -41,8 +44,11 @@ export function TrainingControls() {
   const allEpochsDone = Boolean(checkpoint && checkpoint.epoch >= epochs);
   const active = state === 'running' || state === 'paused';
   const pausing = state === 'paused' && !atRest;
-  // While auto measures the backends the run is starting: a second click would start nothing new.
-  const startable = !active && !measuring;
+  // A fresh run has its id from the click on; until its first state change it is being set up.
+  const starting = state === 'idle' && Boolean(runId);
+  // While auto measures the backends, or the trainer is set up, the run is starting: a second click would
+  // start nothing new.
+  const startable = !active && !measuring && !starting;
   const notReady = emptyTrain ?? (features !== 'done' ? 'extract the features first (Features tab)' : null);
   return (
     <div>
@@ -75,7 +81,7 @@ export function TrainingControls() {
         {unavailable || notReady ? <span className="sp-reason">Unavailable: {unavailable ?? notReady}</span> : null}
       </div>
       <p className="sp-status" aria-live="polite" data-testid="training-state" data-state={state} data-at-rest={state === 'paused' ? String(atRest) : undefined} data-steps={steps} data-steps-per-epoch={stepsPerEpoch ?? ''} data-run-id={runId ?? ''}>
-        {measuring && !active ? measuring : pausing ? PAUSING_TEXT : (STATE_TEXT[state] ?? state)}
+        {measuring && !active ? measuring : pausing ? PAUSING_TEXT : starting ? STARTING_TEXT : (STATE_TEXT[state] ?? state)}
         {reason && state !== 'running' && !measuring && !pausing ? ` (${reason})` : ''} · epoch {Math.min(epochsDone + (active ? 1 : 0), epochs)} of {epochs} · {steps} steps
       </p>
       {active && keptStep !== null ? (

@@ -56,6 +56,19 @@ describe('the Training panel status line', () => {
     expect(statusLine(false, [...resting, { type: 'stateChanged', state: 'running' }, paused[1]!])).toMatch(/^Pausing: /);
   });
 
+  it('says the run is starting while its trainer is set up (after the click, before the first step), and holds Start', () => {
+    const { store } = testStore();
+    store.getState().updateExtraction({ status: 'done' });
+    store.getState().setRunContext({ dataset: 'demo', stepsPerEpoch: 14, runId: 'abc' });
+    const html = renderToStaticMarkup(
+      <StoreProvider store={{ ...store, getInitialState: store.getState }}>
+        <TrainingControls />
+      </StoreProvider>,
+    );
+    expect(/data-testid="training-state"[^>]*>([^<]*)</.exec(html)?.[1]).toMatch(/^Starting the run: setting up the trainer/);
+    expect(startDisabled(html)).toBe(true);
+  });
+
   it('says not started before a click', () => {
     expect(statusLine(false)).toMatch(/^Not started\. · epoch 0 of \d+ · 0 steps$/);
   });

@@ -29,6 +29,11 @@ export function ModelScope() {
           </button>
           <span>or import a trained model in the {goTo('model')}.</span>
         </div>
+        {training ? (
+          <p className="sp-reason" data-testid="train-demo-busy">
+            A run is going (see the {goTo('training')}): its model comes here when it ends.
+          </p>
+        ) : null}
       </div>
     );
   }

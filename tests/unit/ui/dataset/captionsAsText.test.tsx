@@ -10,7 +10,7 @@ import { memoryFolder } from '../../../../src/core/data/folders.ts';
 import { SampleStrip } from '../../../../src/ui/dataset/SampleStrip.tsx';
 import { WarningsList } from '../../../../src/ui/dataset/WarningsList.tsx';
 import { CaptionCard } from '../../../../src/ui/playground/CaptionSteps.tsx';
-import { StoreProvider } from '../../../../src/ui/storeContext.tsx';
+import { renderWithStore } from '../../../support/renderWithStore.tsx';
 import { testStore } from '../../../support/studioStore.ts';
 
 const hostileCaption = '<img src=x onerror="window.pwned=1"> a dog <b>runs</b>';
@@ -32,13 +32,12 @@ describe('captions and file names render as text', () => {
     expect(store.getState().samples[0].captions[0]).toBe(hostileCaption);
     expect(store.getState().warnings.some((w) => w.message.includes(missingName))).toBe(true);
 
-    // A server render reads zustand's initial state: hand it the loaded state as that.
-    const loaded = { ...store, getInitialState: store.getState };
-    const html = renderToStaticMarkup(
-      <StoreProvider store={loaded}>
+    const html = renderWithStore(
+      store,
+      <>
         <SampleStrip />
         <WarningsList />
-      </StoreProvider>,
+      </>,
     );
     // One <img>: the sample's own picture, its caption only in attributes, escaped.
     expect(hasMarkupOf(html, 1)).toBe(false);

@@ -2,20 +2,15 @@
  * The Playground without a model: one click trains the demo model; while a run goes that button waits, and the
  * panel says why (a greyed button with no reason left a student guessing).
  */
-import { renderToStaticMarkup } from 'react-dom/server';
 import { describe, expect, it } from 'vitest';
 import { ModelScope } from '../../../../src/ui/playground/ModelScope.tsx';
-import { StoreProvider } from '../../../../src/ui/storeContext.tsx';
+import { renderWithStore } from '../../../support/renderWithStore.tsx';
 import { testStore } from '../../../support/studioStore.ts';
 
 function render(running: boolean): string {
   const { store } = testStore();
   if (running) store.getState().applyTrainerEvents([{ type: 'stateChanged', state: 'running' }]);
-  return renderToStaticMarkup(
-    <StoreProvider store={{ ...store, getInitialState: store.getState }}>
-      <ModelScope />
-    </StoreProvider>,
-  );
+  return renderWithStore(store, <ModelScope />);
 }
 
 describe('the Playground without a model', () => {

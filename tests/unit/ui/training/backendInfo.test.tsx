@@ -3,10 +3,9 @@
  * is a notice; the same fall-back on the defaults (fused kernels on, which only WebGPU has) is a plain line,
  * since a student who changed nothing has nothing to undo.
  */
-import { renderToStaticMarkup } from 'react-dom/server';
 import { describe, expect, it } from 'vitest';
 import { BackendInfo } from '../../../../src/ui/training/BackendInfo.tsx';
-import { StoreProvider } from '../../../../src/ui/storeContext.tsx';
+import { renderWithStore } from '../../../support/renderWithStore.tsx';
 import { testStore } from '../../../support/studioStore.ts';
 
 const fallback = 'fused kernels need the webgpu backend; running stock tfjs ops on wasm';
@@ -15,12 +14,7 @@ function rendered(given: boolean): string {
   const { store } = testStore();
   if (given) store.getState().setTrainConfig({ fusedKernels: true });
   store.getState().applyTrainerEvents([{ type: 'backendChosen', backend: 'wasm', precision: 'float32', kernels: 'stock tfjs ops', kernelFallbackReason: fallback }]);
-  // A server render reads zustand's initial state: hand it the state after the events as that.
-  return renderToStaticMarkup(
-    <StoreProvider store={{ ...store, getInitialState: store.getState }}>
-      <BackendInfo />
-    </StoreProvider>,
-  );
+  return renderWithStore(store, <BackendInfo />);
 }
 
 describe('the Training panel on the kernels a run got', () => {

@@ -3,26 +3,21 @@
  * run's first step, the line says so instead of 'Not started.', and Start is not offered again then; after a
  * click on Pause it says Pausing until the run really waits.
  */
-import { renderToStaticMarkup } from 'react-dom/server';
 import { describe, expect, it } from 'vitest';
 import { TrainingControls } from '../../../../src/ui/training/TrainingControls.tsx';
-import { StoreProvider } from '../../../../src/ui/storeContext.tsx';
+import { renderWithStore } from '../../../support/renderWithStore.tsx';
 import { testStore } from '../../../support/studioStore.ts';
+import type { StudioStore } from '../../../../src/store/studioStore.ts';
 import type { TrainerEvent } from '../../../../src/protocol/training.ts';
 
-type Store = ReturnType<typeof testStore>['store'];
-
-function render(calibrating: boolean, events: TrainerEvent[] = []): string {
-  const { store }: { store: Store } = testStore();
+function render(calibrating: boolean, events: TrainerEvent[] = [], setUp: (store: StudioStore) => void = () => undefined): string {
+  const { store } = testStore();
   // Features extracted: Start is offered unless something else holds it back.
   store.getState().updateExtraction({ status: 'done' });
   if (calibrating) store.getState().setCalibrating('training');
   store.getState().applyTrainerEvents(events);
-  return renderToStaticMarkup(
-    <StoreProvider store={{ ...store, getInitialState: store.getState }}>
-      <TrainingControls />
-    </StoreProvider>,
-  );
+  setUp(store);
+  return renderWithStore(store, <TrainingControls />);
 }
 
 function statusLine(calibrating: boolean, events: TrainerEvent[] = []): string {
@@ -57,14 +52,7 @@ describe('the Training panel status line', () => {
   });
 
   it('says the run is starting while its trainer is set up (after the click, before the first step), and holds Start', () => {
-    const { store } = testStore();
-    store.getState().updateExtraction({ status: 'done' });
-    store.getState().setRunContext({ dataset: 'demo', stepsPerEpoch: 14, runId: 'abc' });
-    const html = renderToStaticMarkup(
-      <StoreProvider store={{ ...store, getInitialState: store.getState }}>
-        <TrainingControls />
-      </StoreProvider>,
-    );
+    const html = render(false, [], (store) => store.getState().setRunContext({ dataset: 'demo', stepsPerEpoch: 14, runId: 'abc' }));
     expect(/data-testid="training-state"[^>]*>([^<]*)</.exec(html)?.[1]).toMatch(/^Starting the run: setting up the trainer/);
     expect(startDisabled(html)).toBe(true);
   });

@@ -1,8 +1,9 @@
 /**
  * Tells a hung replica (alive, but silent) from a slow step: a step that brings no result within a bound
  * derived from the run's median step time (default 10 × the median, at least 30 s; before any step has
- * finished, and for a restarted replica's first step, which include compiling kernels, 10 minutes) makes the replica that did not answer a fault,
- * named and handled like a crashed one (pause, keep the last checkpoint, go on with the rest or a restart).
+ * finished, and for a restarted replica's first step, which include compiling kernels, 10 minutes) makes
+ * the replica that did not answer a fault, named and handled like a crashed one (pause, keep the last
+ * checkpoint, go on with the rest or a restart).
  */
 import type { ReplicaHandle } from './pool.ts';
 

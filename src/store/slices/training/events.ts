@@ -31,19 +31,8 @@ export function reduceTrainerEvents(prev: TrainingData, events: readonly Trainer
         break;
       }
       case 'stepCompleted': {
-        if (!steps) {
-          const s = next.steps;
-          // Copy once per batch, then push: appending N events costs one copy, not N.
-          steps = {
-            step: s.step.slice(),
-            epoch: s.epoch.slice(),
-            loss: s.loss.slice(),
-            tokensPerSecond: s.tokensPerSecond.slice(),
-            lossScale: s.lossScale.slice(),
-            skipped: s.skipped.slice(),
-            durationMs: s.durationMs.slice(),
-          };
-        }
+        // Copy once per batch, then push: appending N events costs one copy, not N.
+        steps ??= copySteps(next.steps);
         steps.step.push(steps.step.length);
         steps.epoch.push(e.epoch);
         steps.loss.push(e.skipped ? Number.NaN : e.loss);
@@ -133,13 +122,26 @@ export function reduceTrainerEvents(prev: TrainingData, events: readonly Trainer
   return next;
 }
 
+/** A series whose columns can be appended to without touching `s` (charts memoise on identity). */
+function copySteps(s: StepSeries): StepSeries {
+  return {
+    step: s.step.slice(),
+    epoch: s.epoch.slice(),
+    loss: s.loss.slice(),
+    tokensPerSecond: s.tokensPerSecond.slice(),
+    lossScale: s.lossScale.slice(),
+    skipped: s.skipped.slice(),
+    durationMs: s.durationMs.slice(),
+  };
+}
+
 /**
  * The step series cut or padded to `count` steps: padded steps (trained, their losses not kept) have no
  * loss, rate or duration (NaN: the charts leave a gap), in the epochs their position gives.
  */
 function alignSteps(s: StepSeries, count: number, stepsPerEpoch: number | null): StepSeries {
   if (s.step.length >= count) return stepsUpTo(s, count);
-  const padded: StepSeries = { step: s.step.slice(), epoch: s.epoch.slice(), loss: s.loss.slice(), tokensPerSecond: s.tokensPerSecond.slice(), lossScale: s.lossScale.slice(), skipped: s.skipped.slice(), durationMs: s.durationMs.slice() };
+  const padded = copySteps(s);
   for (let i = s.step.length; i < count; i++) {
     padded.step.push(i);
     padded.epoch.push(stepsPerEpoch ? Math.floor(i / stepsPerEpoch) + 1 : (padded.epoch.at(-1) ?? 1));

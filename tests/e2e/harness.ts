@@ -323,6 +323,17 @@ export function pauseIfRunning(page: Page): Promise<boolean> {
   });
 }
 
+/**
+ * The status line of a paused run that rests: the step, and at an epoch's end its validation and checkpoint,
+ * in flight at the click on Pause are done (`runAtRest`), so what the page shows no longer moves.
+ */
+export const PAUSED_AT_REST = '[data-testid=training-state][data-state=paused][data-at-rest=true]';
+
+/** Waits until the paused run rests (PAUSED_AT_REST). */
+export async function waitPausedAtRest(page: Page): Promise<void> {
+  await page.locator(PAUSED_AT_REST).waitFor({ timeout: HANG_BOUND_MS });
+}
+
 /** When pauseInPageWhen clicks Pause: once the run has a checkpoint (Continue names its step), or once it has drawn `stepsAtLeast` steps. */
 export type PauseCondition = { checkpoint: true } | { stepsAtLeast: number };
 

@@ -14,7 +14,7 @@
  */
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildApp, chromiumMissing, launchChromiumWithTabs, pauseInPageWhen, screenshot, serveApp, type Served, tab, setNumber, extractDemoFeatures } from './harness.ts';
+import { buildApp, chromiumMissing, launchChromiumWithTabs, pauseInPageWhen, screenshot, serveApp, type Served, tab, setNumber, extractDemoFeatures, waitPausedAtRest } from './harness.ts';
 import { skipUnlessPresent } from '../prerequisites.ts';
 import { HANG_BOUND_MS, TEST_HANG_BOUND_MS } from '../hangBound.ts';
 
@@ -57,7 +57,7 @@ async function hiddenRun(placement: 'worker' | 'page'): Promise<{ errors: string
     if ((await pause.settled()) === 'ended') throw new Error(`the run ended before its pause (${placement})`);
     // At rest, not only paused: the step (and an epoch's end) in flight at the click is done before the tab
     // hides, so what the page shows when it is back is the checkpoint it rests at.
-    await page.locator('[data-testid=training-state][data-state=paused][data-at-rest=true]').waitFor({ timeout: HANG_BOUND_MS });
+    await waitPausedAtRest(page);
     expect(await steps(page)).toBeGreaterThan(0);
     if (placement === 'page') expect(await page.getByTestId('page-thread-notice').textContent()).toContain('may slow it down or freeze it');
     else expect(await page.getByTestId('page-thread-notice').count()).toBe(0);

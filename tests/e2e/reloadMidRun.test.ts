@@ -15,7 +15,7 @@
  */
 import type { Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
-import { chromiumMissing, openPage, screenshot, pauseInPageWhen, useStudioApp, tab, setNumber, extractDemoFeatures } from './harness.ts';
+import { chromiumMissing, openPage, screenshot, pauseInPageWhen, useStudioApp, tab, setNumber, extractDemoFeatures, waitPausedAtRest } from './harness.ts';
 import { skipUnlessPresent } from '../prerequisites.ts';
 import { HANG_BOUND_MS } from '../hangBound.ts';
 
@@ -62,7 +62,7 @@ async function reloadMidRun(replicas: number, tag: string): Promise<{ errors: st
   // At rest: a worker may still finish the step it was taking after the pause, and when that step ends an
   // epoch, keep its checkpoint too. Then the run's latest checkpoint is written down for a reload (with the
   // charts, after the checkpoint itself): the page says so, and the reload offers exactly that one.
-  await page.locator('[data-testid=training-state][data-state=paused][data-at-rest=true]').waitFor({ timeout: HANG_BOUND_MS });
+  await waitPausedAtRest(page);
   const continueButton = page.getByTestId('train-continue');
   const latestCheckpoint = Number(/\(step (\d+)\)/.exec((await continueButton.textContent()) ?? '')?.[1]);
   expect(latestCheckpoint).toBeGreaterThan(0);

@@ -14,7 +14,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildApp, CHROMIUM_ARGS, CHROMIUM_PATH, chromiumMissing, screenshot, serveApp, type Served } from './harness.ts';
+import { buildApp, CHROMIUM_ARGS, CHROMIUM_PATH, chromiumMissing, PAUSED_AT_REST, screenshot, serveApp, type Served } from './harness.ts';
 import { skipUnlessPresent } from '../prerequisites.ts';
 
 const BOUND_MS = 5 * 60_000;
@@ -181,7 +181,7 @@ describe.skipIf(skipUnlessPresent(missing, 'Chromium and root or sudo (a tmpfs f
     await page.getByTestId('train-pause').click();
     // At rest, not only paused: a pause at an epoch's last step still saves that epoch's checkpoint, and the
     // one read here must be the last complete one the page names when the next save fails.
-    await page.locator('[data-testid=training-state][data-state=paused][data-at-rest=true]').waitFor();
+    await page.locator(PAUSED_AT_REST).waitFor();
     const kept = (await storedCheckpoint(page))!;
     fillDisk(4 * 1024);
     await page.getByTestId('train-resume').click();

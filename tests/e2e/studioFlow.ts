@@ -15,7 +15,7 @@ import { unzipSync } from 'fflate';
 import type { Browser, Page } from 'playwright-core';
 import { expect } from 'vitest';
 import { generateDemoDataset, generateDemoScenes } from '../../src/core/data/demo.ts';
-import { openPage, pauseIfRunning, screenshot, setNumber, tab } from './harness.ts';
+import { openPage, PAUSED_AT_REST, pauseIfRunning, screenshot, setNumber, tab } from './harness.ts';
 import { HANG_BOUND_MS } from '../hangBound.ts';
 
 
@@ -97,7 +97,7 @@ export async function newUserPath(
   if ((await state.getAttribute('data-state')) === 'running' && (await pauseIfRunning(page))) {
     // At rest or finished: a pause in the run's last step never rests (the run ends), and reading the chart
     // before the run rests could count a step it was still taking.
-    await page.locator('[data-testid=training-state]:is([data-state=paused][data-at-rest=true], [data-state=finished])').waitFor({ timeout: HANG_BOUND_MS });
+    await page.locator(`${PAUSED_AT_REST}, [data-testid=training-state][data-state=finished]`).waitFor({ timeout: HANG_BOUND_MS });
   }
   if ((await state.getAttribute('data-state')) === 'paused') {
     expect(await page.getByTestId('settings-fold').evaluate((d: HTMLDetailsElement) => d.open)).toBe(false);

@@ -27,6 +27,33 @@ export const chromiumMissing = existsSync(CHROMIUM_PATH)
   ? ''
   : `${CHROMIUM_PATH} is missing: install it with tests/setup/system-packages.sh (apt-get install chromium)`;
 
+/**
+ * Chromium 156 gives every window (each Playwright page is one) a renderer of its own for the omnibox's WebUI
+ * popup, headless too: measured 1.2 s of CPU in that renderer and 0.4 s in the browser process per page, about
+ * a third of what loading the demo costs the page. No test looks at Chromium's own UI.
+ */
+const OMNIBOX_WEBUI_FEATURES = ['WebUIOmniboxPopup', 'WebUIOmniboxFullPopup', 'WebUIOmniboxAimPopup', 'PreloadTopChromeWebUI'];
+/**
+ * Playwright launches Chromium with a --disable-features list of its own, and Chromium takes only the last
+ * --disable-features it is given (measured: a second one brought the omnibox renderers back), so ours repeats
+ * playwright-core 1.65's list (chromiumSwitches.ts) to keep what it turns off turned off.
+ */
+const PLAYWRIGHT_DISABLED_FEATURES = [
+  'AvoidUnnecessaryBeforeUnloadCheckSync',
+  'DestroyProfileOnBrowserClose',
+  'HttpsUpgrades',
+  'HttpsFirstBalancedModeAutoEnable',
+  'LensOverlay',
+  'MediaRouter',
+  'PaintHolding',
+  'ThirdPartyStoragePartitioning',
+  'AvoidCorsURLLoaderRestartOnRedirect',
+  'OptimizationHints',
+  'NetworkTimeServiceQuerying',
+  'AimEnabled',
+  'PreconnectToSearch',
+];
+
 export const CHROMIUM_ARGS = [
   '--enable-unsafe-webgpu',
   '--no-sandbox',
@@ -36,6 +63,7 @@ export const CHROMIUM_ARGS = [
   '--disable-component-update',
   '--disable-sync',
   '--host-resolver-rules=MAP * ~NOTFOUND , EXCLUDE 127.0.0.1',
+  `--disable-features=${[...PLAYWRIGHT_DISABLED_FEATURES, ...OMNIBOX_WEBUI_FEATURES].join(',')}`,
 ];
 
 /** Fingerprint of everything the bundle is made from: paths, sizes and modification times. */

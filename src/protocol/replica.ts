@@ -49,6 +49,11 @@ export interface FaultInjection {
    * releaseDevice), as a replica stuck in a driver call does.
    */
   kind: 'throw' | 'crash' | 'exit' | 'deviceLost' | 'hang';
+  /**
+   * When in the step: at its start (default), or once the replica has applied the step's reduced gradients
+   * and before it reports it (a device lost then: its peers applied the step too).
+   */
+  at?: 'start' | 'afterApply';
 }
 
 /** A sparse gradient as it travels: `rows` is [indices.length, rowWidth] row-major. */

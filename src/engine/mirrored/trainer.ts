@@ -75,14 +75,20 @@ export class MirroredTrainer<Batch = unknown> extends TrainerBase {
     let epochStartMs = Date.now();
     while (this.completedSteps < totalSteps && (await this.beforeStep())) {
       const step = this.completedSteps;
-      const outcome = await this.runStep(step);
+      const stepStartMs = Date.now();
+      let outcome = await this.runStep(step);
       if (outcome.kind === 'fault') {
         const decision = await this.pauseForFault(outcome.fault, step);
         this.pausedFor = null;
         if (decision === 'stop') break;
         this.completedSteps = await this.group.recover(decision === 'restart' ? 'restart' : 'remaining');
         this.announceGroup();
-        continue;
+        if (this.completedSteps <= step) continue;
+        // The survivors had applied the step the fault interrupted (the lost replica failed after the
+        // all-reduce): it is done, and reported as done, its loss unknown (the lost replica's share never came
+        // back); at an epoch's end its validation and checkpoint follow as for any step.
+        this.emit({ type: 'stepCompleted', epoch: Math.floor(step / data.stepsPerEpoch) + 1, step: step + 1, loss: NaN, tokens: 0, durationMs: Date.now() - stepStartMs, tokensPerSecond: NaN });
+        outcome = { kind: 'ok', lossSum: NaN, tokens: 0 };
       }
       this.completedSteps = step + 1;
       if (this.aborted) break;

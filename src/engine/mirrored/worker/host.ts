@@ -54,7 +54,7 @@ export function startReplicaHost(endpoint: ParentEndpoint, registry: ReplicaMode
     const current = needModel();
     const shapes = layout!;
     const startMs = nowMs();
-    if (fault && fault.step === message.step) await injectFault(fault.kind);
+    if (fault && fault.step === message.step && fault.at !== 'afterApply') await injectFault(fault.kind);
     // No real token in the global batch (every replica is told the same): nothing to reduce or apply, as the
     // in-process trainer skips such a step; it still counts as taken.
     if (message.globalTokenCount === 0) {
@@ -97,6 +97,7 @@ export function startReplicaHost(endpoint: ParentEndpoint, registry: ReplicaMode
     const reducedMs = nowMs();
     const outcome = await current.applyGradients(meanGradients(shapes, reducedDense, reducedSparse, message.globalTokenCount));
     appliedSteps += 1;
+    if (fault && fault.step === message.step && fault.at === 'afterApply') await injectFault(fault.kind);
     const appliedMs = nowMs();
     const checksum = message.wantChecksum ? await current.weightChecksum() : undefined;
     return {

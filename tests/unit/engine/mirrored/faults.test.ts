@@ -73,6 +73,30 @@ describe('mirrored training integrity and faults', () => {
     expect(spawner.exited.every(Boolean)).toBe(true);
   });
 
+  // A replica lost after the all-reduce of a step: its peers applied that step, so the run goes on after it,
+  // and the step is still reported (its loss unknown), or the charts would lose it (seen in the browser test
+  // of a lost replica device: 11 of 12 steps drawn).
+  test('a replica lost after applying a step: the step counts once, reported with an unknown loss', async () => {
+    const faultStep = 2;
+    const reference = await referenceRun(6);
+    const { trainer, events } = makeTrainer({ replicas: 2, allReduce: 'ring' }, { faults: [{ replica: 1, fault: { step: faultStep, kind: 'deviceLost', at: 'afterApply' } }] });
+    const paused = whenPaused(events, (l) => trainer.on(l));
+    const run = trainer.start();
+    expect(await paused).toMatch(/Replica 1 lost its GPU device/);
+    trainer.recoverWith('restart');
+    await run;
+    expect(trainer.state).toBe('finished');
+    const completed = events.filter((e) => e.type === 'stepCompleted');
+    expect(completed.map((e) => (e.type === 'stepCompleted' ? e.step : -1))).toEqual([1, 2, 3, 4, 5, 6]);
+    const faulted = completed[faultStep];
+    expect(faulted.type === 'stepCompleted' && Number.isNaN(faulted.loss)).toBe(true);
+    // The other steps' losses are those of one replica's training: the faulted step was applied once.
+    const losses = stepLosses(events);
+    reference.losses.forEach((loss, step) => {
+      if (step !== faultStep) expect(losses.get(step)).toBeCloseTo(loss, 5);
+    });
+  });
+
   // Issue 15.1: a replica that stops answering mid-step (its thread alive, blocked for good in the step).
   // The bound is the trainer's rule (10 × the median step time) with its floor lowered from 30 s to 3 s for
   // the test; the hang itself is real and never ends, so only the bound decides how long the test waits.

@@ -78,6 +78,8 @@ export class MirroredTrainer<Batch = unknown> extends TrainerBase {
       const stepStartMs = Date.now();
       let outcome = await this.runStep(step);
       if (outcome.kind === 'fault') {
+        // How long the step ran until its fault came back (the pause for the user's choice is no step time).
+        const faultedAfterMs = Date.now() - stepStartMs;
         const decision = await this.pauseForFault(outcome.fault, step);
         this.pausedFor = null;
         if (decision === 'stop') break;
@@ -87,7 +89,7 @@ export class MirroredTrainer<Batch = unknown> extends TrainerBase {
         // The survivors had applied the step the fault interrupted (the lost replica failed after the
         // all-reduce): it is done, and reported as done, its loss unknown (the lost replica's share never came
         // back); at an epoch's end its validation and checkpoint follow as for any step.
-        this.emit({ type: 'stepCompleted', epoch: Math.floor(step / data.stepsPerEpoch) + 1, step: step + 1, loss: NaN, tokens: 0, durationMs: Date.now() - stepStartMs, tokensPerSecond: NaN });
+        this.emit({ type: 'stepCompleted', epoch: Math.floor(step / data.stepsPerEpoch) + 1, step: step + 1, loss: NaN, tokens: 0, durationMs: faultedAfterMs, tokensPerSecond: NaN });
         outcome = { kind: 'ok', lossSum: NaN, tokens: 0 };
       }
       this.completedSteps = step + 1;

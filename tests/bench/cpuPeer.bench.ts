@@ -41,7 +41,7 @@ import { chooseModelKernels } from '../../src/model/kernelChoice';
 import { CaptionReplicaModel, type CaptionReplicaOptions } from '../../src/model/replicaStep';
 import { benchReplicas } from './replicas.bench';
 import { benchCaptions, benchFeatures, notebookModel } from './trainingSteps';
-import { chromiumMissing } from '../e2e/harness';
+import { chromiumMissing } from '../e2e/harness/index.ts';
 import { openBenchPage } from './browser/serve';
 import type { CpuPeerAnswer, CpuPeerRequest } from './browser/cpuPeerWorker';
 

@@ -13,7 +13,7 @@
  * text at that epoch is printed too.
  */
 import type { Page } from 'playwright-core';
-import { buildApp, launchChromium, openPage, serveApp } from '../e2e/harness.ts';
+import { buildApp, launchChromium, openPage, serveApp } from '../e2e/harness/index.ts';
 
 const args = process.argv.slice(2);
 const arg = (name: string, fallback: string): string => (args.includes(`--${name}`) ? args[args.indexOf(`--${name}`) + 1] : fallback);

@@ -12,7 +12,7 @@ import { readFile, readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { chromium } from 'playwright-core';
-import { buildApp, CHROMIUM_ARGS, CHROMIUM_PATH, serveApp } from '../e2e/harness.ts';
+import { buildApp, CHROMIUM_ARGS, CHROMIUM_PATH, serveApp } from '../e2e/harness/index.ts';
 
 const { values } = parseArgs({ options: { weights: { type: 'string' } } });
 if (!values.weights) throw new Error('--weights <vgg16 .h5> is required');

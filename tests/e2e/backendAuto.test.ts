@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { encode } from 'fast-png';
 import type { Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
-import { chromiumMissing, openPage, screenshot, useStudioApp, tab, setNumber } from './harness.ts';
+import { chromiumMissing, openPage, screenshot, useStudioApp, tab, setNumber } from './harness/index.ts';
 import { skipUnlessPresent } from '../prerequisites.ts';
 import { HANG_BOUND_MS } from '../hangBound.ts';
 

@@ -9,7 +9,7 @@ import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { encode } from 'fast-png';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { chromiumMissing, openPage, repoRoot, screenshot, useStudioApp } from './harness.ts';
+import { chromiumMissing, openPage, repoRoot, screenshot, useStudioApp } from './harness/index.ts';
 import { skipUnlessPresent } from '../prerequisites.ts';
 import { HANG_BOUND_MS } from '../hangBound.ts';
 

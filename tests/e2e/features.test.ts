@@ -6,7 +6,7 @@
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { chromiumMissing, openPage, repoRoot, screenshot, useStudioApp, tab } from './harness.ts';
+import { chromiumMissing, openPage, repoRoot, screenshot, useStudioApp, tab } from './harness/index.ts';
 import { skipUnlessPresent } from '../prerequisites.ts';
 
 const mobilenetDir = resolve(repoRoot, '..', 'shared', 'models', 'mobilenet_v1_0.25_224');

@@ -5,7 +5,7 @@
  * and captions of new pictures that name their colours. Its own file so that it runs beside studio.test.ts.
  */
 import { describe, expect, it } from 'vitest';
-import { chromiumMissing, useStudioApp } from './harness.ts';
+import { chromiumMissing, useStudioApp } from './harness/index.ts';
 import { skipUnlessPresent } from '../prerequisites.ts';
 import { newUserPath } from './studioFlow.ts';
 

@@ -19,7 +19,7 @@ import { join } from 'node:path';
 import { encode } from 'fast-png';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { chromiumMissing, openPage, screenshot, useStudioApp } from './harness.ts';
+import { chromiumMissing, openPage, screenshot, useStudioApp } from './harness/index.ts';
 import { sharedDir } from '../paths.ts';
 import { skipUnlessPresent } from '../prerequisites.ts';
 import { HANG_BOUND_MS, TEST_HANG_BOUND_MS } from '../hangBound.ts';

@@ -10,7 +10,7 @@ import { build, preview, type PreviewServer } from 'vite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CheckResult } from './gpuKernels/check';
 import { captionSteps } from './gpuKernels/captionRun';
-import { chromiumMissing, launchChromium, openPage, repoRoot } from './harness.ts';
+import { chromiumMissing, launchChromium, openPage, repoRoot } from './harness/index.ts';
 import { skipUnlessPresent } from '../prerequisites.ts';
 import { HANG_BOUND_MS } from '../hangBound.ts';
 

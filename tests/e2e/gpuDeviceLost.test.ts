@@ -8,7 +8,7 @@
  */
 import type { Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
-import { chromiumMissing, openPage, screenshot, setNumber, tab, useStudioApp, useBackend, extractDemoFeatures } from './harness.ts';
+import { chromiumMissing, openPage, screenshot, setNumber, tab, useStudioApp, useBackend, extractDemoFeatures } from './harness/index.ts';
 import { destroyNewestDevice, recordGpuDevices, workersWithDevices } from './gpuDevices.ts';
 import { skipUnlessPresent } from '../prerequisites.ts';
 import { HANG_BOUND_MS } from '../hangBound.ts';

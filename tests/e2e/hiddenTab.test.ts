@@ -1,6 +1,6 @@
 /**
  * A hidden tab during a run, in Chromium (built app, `vite preview`, tfjs wasm). The page is really hidden:
- * another tab of the same window is activated (harness.ts launchChromiumWithTabs), so visibilityState turns
+ * another tab of the same window is activated (harness/chromium.ts launchChromiumWithTabs), so visibilityState turns
  * 'hidden' and the browser throttles the page's timers.
  * - One replica in a worker: paused after its first step, hidden, resumed while hidden: training goes on
  *   (a full epoch of steps at least is taken while hidden), and the Training panel lists when the page was
@@ -8,13 +8,13 @@
  * - On the page's own thread: the panel says the run slows while hidden and offers to move it to a worker;
  *   paused at its first checkpoint and hidden, the move then continues the run in one worker from that
  *   checkpoint, under the same run id, to its end: nothing before the checkpoint is lost.
- * The pauses are clicks the page itself makes the moment their condition shows (harness.ts
+ * The pauses are clicks the page itself makes the moment their condition shows (harness/studioPage.ts
  * pauseInPageWhen), so no assertion depends on how fast the machine trains (a click from here raced the
  * run's end in CI).
  */
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildApp, chromiumMissing, launchChromiumWithTabs, pauseInPageWhen, screenshot, serveApp, type Served, tab, setNumber, extractDemoFeatures, waitPausedAtRest } from './harness.ts';
+import { buildApp, chromiumMissing, launchChromiumWithTabs, pauseInPageWhen, screenshot, serveApp, type Served, tab, setNumber, extractDemoFeatures, waitPausedAtRest } from './harness/index.ts';
 import { skipUnlessPresent } from '../prerequisites.ts';
 import { HANG_BOUND_MS, TEST_HANG_BOUND_MS } from '../hangBound.ts';
 
@@ -49,7 +49,7 @@ async function hiddenRun(placement: 'worker' | 'page'): Promise<{ errors: string
     await setNumber(page, 'BLEU sample', 0);
     await setNumber(page, 'Replicas', 1);
     await page.getByRole('radio', { name: placement === 'page' ? 'This page' : 'A worker', exact: true }).check();
-    // Each run pauses itself while visible (a click the page makes, harness.ts pauseInPageWhen), so it is held
+    // Each run pauses itself while visible (a click the page makes, harness/studioPage.ts pauseInPageWhen), so it is held
     // at a known early point whatever the machine's speed: the worker's after its first step, the page
     // thread's at its first checkpoint (what the move to a worker continues from).
     const pause = await pauseInPageWhen(page, placement === 'worker' ? { stepsAtLeast: 1 } : { checkpoint: true });

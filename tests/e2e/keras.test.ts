@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { skipUnlessPresent } from '../prerequisites.ts';
-import { chromiumMissing, openPage, screenshot, useStudioApp, tab } from './harness.ts';
+import { chromiumMissing, openPage, screenshot, useStudioApp, tab } from './harness/index.ts';
 
 const MINUTE = 60_000;
 const python = ['/usr/bin/python3', 'python3'].find((p) => spawnSync(p, ['-c', 'import h5py, numpy'], { stdio: 'ignore' }).status === 0);

@@ -6,7 +6,7 @@
  * list reading as finished, and continuing finishes the second run under the same run id.
  * With one replica in a worker and with 2 mirrored replicas (Web Workers, ring all-reduce).
  *
- * The run is paused by the page itself the moment it has its first checkpoint (harness.ts pauseInPageWhen),
+ * The run is paused by the page itself the moment it has its first checkpoint (harness/studioPage.ts pauseInPageWhen),
  * and the page reloaded while it is paused: a paused run has not ended (the reload interrupts it as it would
  * a running one), and the pause holds it, so the run cannot end before the reload however fast the machine.
  * A worker may finish the step it was taking after the pause, and keep one more checkpoint when that step
@@ -15,7 +15,7 @@
  */
 import type { Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
-import { chromiumMissing, openPage, screenshot, pauseInPageWhen, useStudioApp, tab, setNumber, extractDemoFeatures, waitPausedAtRest } from './harness.ts';
+import { chromiumMissing, openPage, screenshot, pauseInPageWhen, useStudioApp, tab, setNumber, extractDemoFeatures, waitPausedAtRest } from './harness/index.ts';
 import { skipUnlessPresent } from '../prerequisites.ts';
 import { HANG_BOUND_MS } from '../hangBound.ts';
 

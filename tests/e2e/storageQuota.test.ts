@@ -14,7 +14,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildApp, CHROMIUM_ARGS, CHROMIUM_PATH, chromiumMissing, PAUSED_AT_REST, screenshot, serveApp, type Served } from './harness.ts';
+import { buildApp, CHROMIUM_ARGS, CHROMIUM_PATH, chromiumMissing, PAUSED_AT_REST, screenshot, serveApp, type Served } from './harness/index.ts';
 import { skipUnlessPresent } from '../prerequisites.ts';
 
 const BOUND_MS = 5 * 60_000;

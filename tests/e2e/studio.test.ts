@@ -7,7 +7,7 @@
  * Training runs on tfjs wasm (see studioFlow.ts for why); screenshots go to test-results/studio-*.png.
  */
 import { describe, expect, it } from 'vitest';
-import { chromiumMissing, useStudioApp } from './harness.ts';
+import { chromiumMissing, useStudioApp } from './harness/index.ts';
 import { skipUnlessPresent } from '../prerequisites.ts';
 import { newUserPath } from './studioFlow.ts';
 

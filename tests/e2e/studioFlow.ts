@@ -15,7 +15,7 @@ import { unzipSync } from 'fflate';
 import type { Browser, Page } from 'playwright-core';
 import { expect } from 'vitest';
 import { generateDemoDataset, generateDemoScenes } from '../../src/core/data/demo.ts';
-import { openPage, PAUSED_AT_REST, pauseIfRunning, screenshot, setNumber, tab } from './harness.ts';
+import { openPage, PAUSED_AT_REST, pauseIfRunning, screenshot, setNumber, tab } from './harness/index.ts';
 import { HANG_BOUND_MS } from '../hangBound.ts';
 
 

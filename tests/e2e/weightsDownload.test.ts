@@ -5,7 +5,7 @@
  */
 import type { Browser } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
-import { chromiumMissing, openPage, screenshot, tab, useStudioApp } from './harness.ts';
+import { chromiumMissing, openPage, screenshot, tab, useStudioApp } from './harness/index.ts';
 import { skipUnlessPresent } from '../prerequisites.ts';
 import { HANG_BOUND_MS } from '../hangBound.ts';
 

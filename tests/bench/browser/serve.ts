@@ -1,12 +1,12 @@
 /**
  * Builds the bench page (tests/bench/browser) with Vite, serves it with the cross-origin isolation headers
- * and opens it in headless Debian Chromium (tests/e2e/harness.ts): for browser.bench.ts and the page row of
+ * and opens it in headless Debian Chromium (tests/e2e/harness/chromium.ts): for browser.bench.ts and the page row of
  * cpuPeer.bench.ts.
  */
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { build, preview } from 'vite';
-import { launchChromium, openPage, repoRoot } from '../../e2e/harness';
+import { launchChromium, openPage, repoRoot } from '../../e2e/harness/index.ts';
 
 const root = join(repoRoot, 'tests', 'bench', 'browser');
 const outDir = join(repoRoot, '.cache', 'bench-browser-dist');

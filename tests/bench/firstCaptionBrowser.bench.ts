@@ -13,7 +13,7 @@
  * text at that epoch is printed too.
  */
 import type { Page } from 'playwright-core';
-import { buildApp, launchChromium, openPage, serveApp } from '../e2e/harness/index.ts';
+import { buildApp, CHROMIUM_ARGS, launchChromium, openPage, serveApp } from '../e2e/harness/index.ts';
 
 const args = process.argv.slice(2);
 const arg = (name: string, fallback: string): string => (args.includes(`--${name}`) ? args[args.indexOf(`--${name}`) + 1] : fallback);
@@ -21,7 +21,7 @@ const maxMs = Number(arg('max-minutes', '30')) * 60_000;
 const bleu1Goal = Number(arg('bleu1', '0.7'));
 
 const served = await serveApp(await buildApp());
-const browser = await launchChromium();
+const browser = await launchChromium(CHROMIUM_ARGS);
 const seconds = (from: number, to = performance.now()): string => `${((to - from) / 1000).toFixed(1)} s`;
 const tab = (page: Page, name: string) => page.getByRole('tab', { name: new RegExp(`^${name}`) }).click();
 

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import type { Browser } from 'playwright-core';
 import { build } from 'vite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { chromiumMissing, launchChromium, openPage, repoRoot, serveApp, type Served } from './harness/index.ts';
+import { chromiumMissing, launchChromium, openPage, repoRoot, serveApp, TEST_CHROMIUM_ARGS, type Served } from './harness/index.ts';
 import { skipUnlessPresent } from '../prerequisites.ts';
 import { HANG_BOUND_MS } from '../hangBound.ts';
 
@@ -39,7 +39,7 @@ beforeAll(async () => {
     build: { outDir, emptyOutDir: true, rollupOptions: { input: join(repoRoot, 'tests/e2e/mirrored/index.html') } },
   });
   served = await serveApp(outDir);
-  browser = await launchChromium();
+  browser = await launchChromium(TEST_CHROMIUM_ARGS);
 });
 
 afterAll(async () => {

@@ -14,7 +14,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildApp, CHROMIUM_ARGS, CHROMIUM_PATH, chromiumMissing, PAUSED_AT_REST, screenshot, serveApp, type Served } from './harness/index.ts';
+import { buildApp, CHROMIUM_PATH, TEST_CHROMIUM_ARGS, chromiumMissing, PAUSED_AT_REST, screenshot, serveApp, type Served } from './harness/index.ts';
 import { skipUnlessPresent } from '../prerequisites.ts';
 
 const BOUND_MS = 5 * 60_000;
@@ -57,7 +57,7 @@ beforeAll(async () => {
   if (missing) return;
   served = await serveApp(await buildApp());
   mkdirSync(join(mountPoint, 'profile'));
-  context = await chromium.launchPersistentContext(join(mountPoint, 'profile'), { executablePath: CHROMIUM_PATH, headless: true, args: CHROMIUM_ARGS });
+  context = await chromium.launchPersistentContext(join(mountPoint, 'profile'), { executablePath: CHROMIUM_PATH, headless: true, args: TEST_CHROMIUM_ARGS });
 }, 20 * 60_000);
 
 afterAll(async () => {

@@ -6,7 +6,7 @@
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { build, preview } from 'vite';
-import { launchChromium, openPage, repoRoot } from '../../e2e/harness/index.ts';
+import { CHROMIUM_ARGS, launchChromium, openPage, repoRoot } from '../../e2e/harness/index.ts';
 
 const root = join(repoRoot, 'tests', 'bench', 'browser');
 const outDir = join(repoRoot, '.cache', 'bench-browser-dist');
@@ -15,7 +15,7 @@ const headers = { 'Cross-Origin-Opener-Policy': 'same-origin', 'Cross-Origin-Emb
 export async function openBenchPage(query: string): Promise<{ page: Page; errors: string[]; close(): Promise<void> }> {
   await build({ root, configFile: false, logLevel: 'warn', build: { outDir, emptyOutDir: true }, worker: { format: 'es' } });
   const server = await preview({ root, configFile: false, logLevel: 'warn', build: { outDir }, preview: { host: '127.0.0.1', port: 0, headers } });
-  const browser = await launchChromium();
+  const browser = await launchChromium(CHROMIUM_ARGS);
   const close = async () => {
     await browser.close();
     await server.close();

@@ -13,7 +13,7 @@ import { build, preview, type PreviewServer } from 'vite';
 import { afterAll, beforeAll } from 'vitest';
 import { HANG_BOUND_MS, TEST_HANG_BOUND_MS } from '../../hangBound.ts';
 import { repoRoot } from '../../paths.ts';
-import { chromiumMissing, launchChromium } from './chromium.ts';
+import { chromiumMissing, launchChromium, TEST_CHROMIUM_ARGS } from './chromium.ts';
 
 const outDir = join(repoRoot, '.cache', 'e2e-dist');
 const stampFile = join(outDir, '.source-stamp');
@@ -135,7 +135,7 @@ export function useStudioApp(options: { browser?: boolean; missing?: string } = 
   beforeAll(async () => {
     if (options.missing ?? chromiumMissing) return;
     served = await serveApp(await buildApp());
-    if (options.browser !== false) browser = await launchChromium();
+    if (options.browser !== false) browser = await launchChromium(TEST_CHROMIUM_ARGS);
   }, TEST_HANG_BOUND_MS);
   afterAll(async () => {
     await browser?.close();

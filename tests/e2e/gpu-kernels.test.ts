@@ -10,7 +10,7 @@ import { build, preview, type PreviewServer } from 'vite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CheckResult } from './gpuKernels/check';
 import { captionSteps } from './gpuKernels/captionRun';
-import { chromiumMissing, launchChromium, openPage, repoRoot, TEST_CHROMIUM_ARGS } from './harness/index.ts';
+import { chromiumMissing, closePages, openPage, repoRoot, testBrowser } from './harness/index.ts';
 import { skipUnlessPresent } from '../prerequisites.ts';
 import { HANG_BOUND_MS } from '../hangBound.ts';
 
@@ -23,11 +23,11 @@ beforeAll(async () => {
   if (chromiumMissing) return;
   await build({ root, configFile: false, logLevel: 'warn', worker: { format: 'es' }, build: { outDir, emptyOutDir: true } });
   server = await preview({ root, configFile: false, logLevel: 'warn', build: { outDir }, preview: { host: '127.0.0.1', port: 0 } });
-  browser = await launchChromium(TEST_CHROMIUM_ARGS);
+  browser = await testBrowser();
 });
 
 afterAll(async () => {
-  await browser?.close();
+  if (browser) await closePages(browser);
   await server?.close();
 });
 

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import type { Browser } from 'playwright-core';
 import { build } from 'vite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { chromiumMissing, launchChromium, openPage, repoRoot, serveApp, TEST_CHROMIUM_ARGS, type Served } from './harness/index.ts';
+import { chromiumMissing, closePages, openPage, repoRoot, serveApp, testBrowser, type Served } from './harness/index.ts';
 import { skipUnlessPresent } from '../prerequisites.ts';
 import { HANG_BOUND_MS } from '../hangBound.ts';
 
@@ -39,11 +39,11 @@ beforeAll(async () => {
     build: { outDir, emptyOutDir: true, rollupOptions: { input: join(repoRoot, 'tests/e2e/mirrored/index.html') } },
   });
   served = await serveApp(outDir);
-  browser = await launchChromium(TEST_CHROMIUM_ARGS);
+  browser = await testBrowser();
 });
 
 afterAll(async () => {
-  await browser?.close();
+  if (browser) await closePages(browser);
   await served?.close();
 });
 

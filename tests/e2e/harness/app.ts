@@ -13,7 +13,7 @@ import { build, preview, type PreviewServer } from 'vite';
 import { afterAll, beforeAll } from 'vitest';
 import { HANG_BOUND_MS, TEST_HANG_BOUND_MS } from '../../hangBound.ts';
 import { repoRoot } from '../../paths.ts';
-import { chromiumMissing, launchChromium, TEST_CHROMIUM_ARGS } from './chromium.ts';
+import { chromiumMissing, closePages, testBrowser } from './chromium.ts';
 
 const outDir = join(repoRoot, '.cache', 'e2e-dist');
 const stampFile = join(outDir, '.source-stamp');
@@ -120,13 +120,14 @@ export async function serveApp(builtDir: string): Promise<Served> {
 export interface StudioApp {
   /** The served build; set once the file's tests start. */
   readonly served: Served;
-  /** Headless Chromium (Playwright's launch); set once the file's tests start, unless asked without. */
+  /** The process's headless Chromium (testBrowser); set once the file's tests start, unless asked without. */
   readonly browser: Browser;
 }
 
 /**
- * The app built, served and (unless `browser: false`) a Chromium launched before the tests of the scope it is
- * called in (a file or a describe), and both closed after them. Nothing starts when a prerequisite is missing
+ * The app built and served, and (unless `browser: false`) the process's Chromium (testBrowser), before the
+ * tests of the scope it is called in (a file or a describe); the server is closed after them, and the pages
+ * they left open. Nothing starts when a prerequisite is missing
  * (`missing`, default: Chromium's absence): the tests then skip locally or fail in CI (tests/prerequisites.ts).
  */
 export function useStudioApp(options: { browser?: boolean; missing?: string } = {}): StudioApp {
@@ -135,10 +136,10 @@ export function useStudioApp(options: { browser?: boolean; missing?: string } = 
   beforeAll(async () => {
     if (options.missing ?? chromiumMissing) return;
     served = await serveApp(await buildApp());
-    if (options.browser !== false) browser = await launchChromium(TEST_CHROMIUM_ARGS);
+    if (options.browser !== false) browser = await testBrowser();
   }, TEST_HANG_BOUND_MS);
   afterAll(async () => {
-    await browser?.close();
+    if (browser) await closePages(browser);
     await served?.close();
   });
   return {

@@ -74,6 +74,28 @@ export function launchChromium(args: readonly string[]): Promise<Browser> {
   return chromium.launch({ executablePath: CHROMIUM_PATH, headless: true, args: [...args] });
 }
 
+let shared: Promise<Browser> | null = null;
+
+/**
+ * The Chromium of this test process, launched by the first browser-test file that asks and kept for the next
+ * ones: the browser tests share their process (vite.config.ts, project 'browser'), and a launch with its first
+ * page costs about 3 s of CPU (measured: 5 launches, a blank page each, 15.6 s). Each page still gets a
+ * context of its own (Browser.newPage), so no storage is shared between tests; `closePages` ends a file's.
+ * Playwright ends the browser when the process exits.
+ */
+export function testBrowser(): Promise<Browser> {
+  shared ??= launchChromium(TEST_CHROMIUM_ARGS).then((browser) => {
+    browser.on('disconnected', () => (shared = null));
+    return browser;
+  });
+  return shared;
+}
+
+/** Closes every page (and its context) a file left open in the shared browser. */
+export async function closePages(browser: Browser): Promise<void> {
+  await Promise.all(browser.contexts().map((context) => context.close()));
+}
+
 /** A page that records every console error and uncaught page error, to assert there were none. */
 export async function openPage(browser: Browser, url: string): Promise<{ page: Page; errors: string[] }> {
   const page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });

@@ -62,9 +62,11 @@ export const CHROMIUM_ARGS = [
  * The tests' Chromium: V8 without its background threads, as the Node test processes run (vite.config.ts). On
  * two cores that the suite keeps busy, concurrent compiling and parallel GC cost more CPU than the same work on
  * the page's and workers' own threads. Measured alone, CPU per file before → after: the first hour 97, 86,
- * 91 → 84, 70, 81 s; reload mid-run 42.5 → 33.4 s; the lost GPU device 76.3 → 68.3 s; backend auto 52.4 →
- * 51.8 s. It changes how V8 schedules its own work, not what the page computes (the first hour's BLEU stayed
- * the same). Benchmarks keep CHROMIUM_ARGS: they measure the browser as users run it.
+ * 91 → 84, 70, 81 s; the lost GPU device 76.3 → 68.3 s; backend auto 52.4 → 51.8 s (reload mid-run: 42.5 →
+ * 33.4 s in one pair, but 41 to 46 s in four later runs with the flag: within its noise). The whole suite:
+ * 645 s and 1247 s of CPU → 602 s and 1163 s. It changes how V8 schedules its own work, not what the page
+ * computes (the first hour's BLEU stayed the same). Benchmarks keep CHROMIUM_ARGS: they measure the browser
+ * as users run it.
  */
 export const TEST_CHROMIUM_ARGS = [...CHROMIUM_ARGS, '--js-flags=--single-threaded'];
 

@@ -59,6 +59,21 @@ export const CHROMIUM_ARGS = [
 ];
 
 /**
+ * Dawn toggles for the tests' WebGPU (SwiftShader): no bounds clamping (robustness) and no zero-filling of
+ * workgroup memory written into every compute shader. SwiftShader compiles each pipeline on the CPU, again for
+ * every new device, and those two transforms made the shaders it compiles and runs larger: the GPU process
+ * took 18 s of CPU (three runs: 14.3, 19.9, 20.6) for a tiny model's 3 epochs on the page's WebGPU, 10 s with
+ * both toggles (11.1, 9.5, 10.6). The lost device, backend auto, precision, the kernels page and mirrored
+ * together: 282 → 180 s of CPU. Dawn's own performance tests run with the same two.
+ * What the kernels compute stays the same: the studio's WGSL kernels write every workgroup slot before they
+ * read it (src/gpu/kernels/matmul.ts, softmaxCrossEntropy.ts) and index within their buffers, and every
+ * browser test passes with the toggles as without (tfjs' own kernels included). A kernel that relied on
+ * either transform would read stale memory here instead of the spec's zeros or a clamped index: a bug these
+ * tests would show. Users' browsers keep both transforms, and so do benchmarks (CHROMIUM_ARGS).
+ */
+const TEST_DAWN_FEATURES = ['disable_robustness', 'disable_workgroup_init'];
+
+/**
  * The tests' Chromium: V8 without its background threads, as the Node test processes run (vite.config.ts). On
  * two cores that the suite keeps busy, concurrent compiling and parallel GC cost more CPU than the same work on
  * the page's and workers' own threads. Measured alone, CPU per file before → after: the first hour 97, 86,
@@ -66,9 +81,9 @@ export const CHROMIUM_ARGS = [
  * 33.4 s in one pair, but 41 to 46 s in four later runs with the flag: within its noise). The whole suite:
  * 645 s and 1247 s of CPU → 602 s and 1163 s. It changes how V8 schedules its own work, not what the page
  * computes (the first hour's BLEU stayed the same). Benchmarks keep CHROMIUM_ARGS: they measure the browser
- * as users run it.
+ * as users run it. Plus TEST_DAWN_FEATURES.
  */
-export const TEST_CHROMIUM_ARGS = [...CHROMIUM_ARGS, '--js-flags=--single-threaded'];
+export const TEST_CHROMIUM_ARGS = [...CHROMIUM_ARGS, '--js-flags=--single-threaded', `--enable-dawn-features=${TEST_DAWN_FEATURES.join(',')}`];
 
 /** Headless Chromium with TEST_CHROMIUM_ARGS for a test, or CHROMIUM_ARGS for a benchmark (V8 as users run it). */
 export function launchChromium(args: readonly string[]): Promise<Browser> {

@@ -14,7 +14,7 @@ import os from 'node:os';
 import { pathToFileURL } from 'node:url';
 import { MirroredTrainer } from '../../src/engine/mirrored/trainer';
 import { nodeWorkerEndpoint } from '../../src/engine/threads/nodeEndpoint';
-import { testReplicaWorkerUrl } from '../support/replicas';
+import { testReplicaWorkerUrl } from '../paths';
 import type { ModelSpec } from '../../src/protocol/replica';
 import type { ToyBatch, ToyModelOptions } from '../support/toyReplicaModel';
 import { makeToyBatch, mulberry32, sliceToyBatch, toyExampleTokens } from '../support/toyReplicaModel';

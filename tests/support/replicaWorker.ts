@@ -1,7 +1,9 @@
-// A replica worker for tests: the stock host and models, plus the toy model (tests/support/toyReplicaModel.ts),
-// which ships only with the tests. Spawn it with nodeWorkerEndpoint(testReplicaWorkerUrl) or as a Web Worker.
-import { currentParentEndpoint } from '../../src/engine/threads/endpoint';
+// A replica worker thread for tests: the stock host, Node's backends and models, plus the toy model
+// (tests/support/toyReplicaModel.ts), which ships only with the tests. Spawn it with
+// nodeWorkerEndpoint(testReplicaWorkerUrl); like workers/replica.node.ts it runs from a bundle (no top-level await).
 import { startReplicaHost } from '../../src/engine/mirrored/worker/host';
+import { useNodeBackend } from '../../src/engine/platform/nodeBackend';
+import { nodeParentEndpoint } from '../../src/engine/threads/nodeParent';
 import { testReplicaModelRegistry } from './replicas';
 
-startReplicaHost(await currentParentEndpoint(), testReplicaModelRegistry);
+startReplicaHost(nodeParentEndpoint(), testReplicaModelRegistry, { nodeBackend: useNodeBackend });

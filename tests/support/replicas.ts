@@ -1,4 +1,4 @@
-/** What tests need to run replicas of the toy model: the registry that knows it, and the worker that uses it. */
+/** The replica models tests can start: the stock ones and the toy model (worker entry: tests/support/replicaWorker.ts). */
 import type { ReplicaModelRegistry } from '../../src/model/replicaModel';
 import { replicaModelRegistry } from '../../src/engine/mirrored/worker/registry';
 
@@ -7,5 +7,3 @@ export const testReplicaModelRegistry: ReplicaModelRegistry = {
   toy: async () => (await import('./toyReplicaModel')).createToyReplicaModel,
 };
 
-/** The replica worker entry with the toy model registered (Node: nodeWorkerEndpoint(testReplicaWorkerUrl)). */
-export const testReplicaWorkerUrl = new URL('./replicaWorker.ts', import.meta.url);

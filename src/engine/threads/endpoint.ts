@@ -1,6 +1,7 @@
 /**
  * The small channel interface that replica code is written against, so the same code runs in a browser
- * module Web Worker and in a Node worker_threads Worker. Node specifics live in nodeEndpoint.ts.
+ * module Web Worker and in a Node worker_threads Worker. Node specifics live in nodeEndpoint.ts (the parent's
+ * side) and nodeParent.ts (the thread's).
  */
 
 export type EndpointEvent =
@@ -53,30 +54,4 @@ export function webWorkerSelfEndpoint(scope: DedicatedWorkerGlobalScope): Parent
     onMessage: (listener) => scope.addEventListener('message', (event) => listener(event.data)),
     close: () => scope.close(),
   };
-}
-
-/**
- * The parent endpoint of whichever kind of worker this code runs in. Node's module is imported lazily
- * through a variable specifier so browser bundles never try to resolve it.
- */
-export async function currentParentEndpoint(): Promise<ParentEndpoint> {
-  const scope = globalThis as unknown as { importScripts?: unknown; postMessage?: unknown };
-  if (typeof scope.importScripts === 'function' || (typeof scope.postMessage === 'function' && !isNode())) {
-    return webWorkerSelfEndpoint(globalThis as unknown as DedicatedWorkerGlobalScope);
-  }
-  const specifier = 'node:worker_threads';
-  const threads = (await import(/* @vite-ignore */ specifier)) as typeof import('node:worker_threads');
-  const port = threads.parentPort;
-  if (!port) throw new Error('replica code must run inside a worker thread');
-  return {
-    postMessage: (message, transfer = []) =>
-      port.postMessage(message, transfer as unknown as import('node:worker_threads').TransferListItem[]),
-    onMessage: (listener) => port.on('message', listener),
-    close: () => process.exit(0),
-  };
-}
-
-function isNode(): boolean {
-  const proc = (globalThis as { process?: { versions?: { node?: string } } }).process;
-  return typeof proc?.versions?.node === 'string';
 }

@@ -1,11 +1,13 @@
 /**
  * Backend set-up inside a replica worker: each replica gets its own tfjs backend instance and, for WebGPU,
  * its own adapter and GPUDevice (created in this thread). Replicas never use WebGL: where WebGPU is absent
- * they fall back to wasm, then cpu, and say why. Node workers reuse useNodeBackend (wasm, cpu or Dawn), and
- * their Dawn device is watched for loss and uncaptured errors just like a browser worker's.
+ * they fall back to wasm, then cpu, and say why. Node workers start their backend with useNodeBackend (wasm,
+ * cpu or Dawn), handed in by their entry (workers/replica.node.ts) so that browser bundles never reach Dawn,
+ * and their Dawn device is watched for loss and uncaptured errors just like a browser worker's.
  */
 import * as tf from '@tensorflow/tfjs';
 import type { GpuEngine } from '../../../gpu/device.ts';
+import type { BackendReady } from '../../platform/nodeBackend.ts';
 import type { BackendName } from '../../training/trainer.ts';
 
 export interface ReplicaBackend {
@@ -17,20 +19,16 @@ export interface ReplicaBackend {
 /** GPU trouble after start-up: device loss, or an uncaptured WebGPU error (the op's output is then wrong). */
 export type GpuTroubleListener = (kind: 'deviceLost' | 'gpuError', message: string) => void;
 
-function isNode(): boolean {
-  const proc = (globalThis as { process?: { versions?: { node?: string } } }).process;
-  return typeof proc?.versions?.node === 'string';
-}
+/** How a Node worker starts its backend: src/engine/platform/nodeBackend.ts useNodeBackend. */
+export type NodeBackendStarter = (requested: BackendName) => Promise<BackendReady>;
 
 let engine: GpuEngine | null = null;
 
-export async function initReplicaBackend(requested: BackendName, onTrouble: GpuTroubleListener): Promise<ReplicaBackend> {
-  if (isNode()) {
-    // A variable specifier keeps Vite from bundling the Node-only backend (and Dawn) into browser workers.
-    const nodeBackendModule = '../../platform/nodeBackend';
-    const { useNodeBackend } = (await import(/* @vite-ignore */ nodeBackendModule)) as typeof import('../../platform/nodeBackend.ts');
+/** @param nodeBackend given in a Node worker thread; a browser worker starts its own backends. */
+export async function initReplicaBackend(requested: BackendName, onTrouble: GpuTroubleListener, nodeBackend?: NodeBackendStarter): Promise<ReplicaBackend> {
+  if (nodeBackend) {
     // The engine stays here (it is no message): watched like a browser worker's, destroyed on release.
-    const { engine: nodeEngine, ...ready } = await useNodeBackend(requested);
+    const { engine: nodeEngine, ...ready } = await nodeBackend(requested);
     if (nodeEngine) {
       engine = nodeEngine;
       watchEngine(nodeEngine, onTrouble);

@@ -7,14 +7,15 @@ import type { FromReplica, GroupConfig, ReplicaKernelChoice, ToReplica, FaultInj
 import { serializeError } from '../../../protocol/replica.ts';
 import type { ParentEndpoint } from '../../threads/endpoint.ts';
 import type { ReplicaModel, ReplicaModelRegistry } from '../../../model/replicaModel.ts';
-import { initReplicaBackend, releaseReplicaBackend, releaseReplicaBackendSettled } from './backend.ts';
+import { initReplicaBackend, releaseReplicaBackend, releaseReplicaBackendSettled, type NodeBackendStarter } from './backend.ts';
 import type { GradientLayout, SparseRows } from '../allReduce/gradientLayout.ts';
 import { extractSparseRows, flattenDense, gradientLayout, meanGradients } from '../allReduce/gradientLayout.ts';
 import { AllReduceAbortedError, RingAllReduce } from '../allReduce/ring.ts';
 
 const nowMs = () => performance.timeOrigin + performance.now();
 
-export function startReplicaHost(endpoint: ParentEndpoint, registry: ReplicaModelRegistry): void {
+/** @param platform.nodeBackend a Node worker thread's backends (workers/replica.node.ts); absent in a browser worker */
+export function startReplicaHost(endpoint: ParentEndpoint, registry: ReplicaModelRegistry, platform: { nodeBackend?: NodeBackendStarter } = {}): void {
   let model: ReplicaModel | null = null;
   let layout: GradientLayout | null = null;
   let group: GroupConfig | null = null;
@@ -139,6 +140,7 @@ export function startReplicaHost(endpoint: ParentEndpoint, registry: ReplicaMode
               type: 'deviceLost',
               error: { name: kind === 'deviceLost' ? 'GPUDeviceLostError' : 'GPUError', message: text, code: kind === 'deviceLost' ? 'DEVICE_LOST' : 'GPU_ERROR' },
             }),
+            platform.nodeBackend,
           );
           const backend = chosen.backend;
           const factory = registry[message.model.kind];

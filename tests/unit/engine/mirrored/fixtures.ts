@@ -6,7 +6,7 @@ import type { MirroredCheckpoint, MirroredDataSource, MirroredTrainerOptions } f
 import { replicaStateFormat } from '../../../../src/engine/mirrored/checkpoints';
 import { toBytes, type CheckpointFiles, type CheckpointStore } from '../../../../src/engine/training/checkpoint';
 import { nodeWorkerEndpoint } from '../../../../src/engine/threads/nodeEndpoint';
-import { testReplicaWorkerUrl } from '../../../support/replicas';
+import { testReplicaWorkerUrl } from '../../../paths';
 import type { WorkerEndpoint } from '../../../../src/engine/threads/endpoint';
 import type { StepOutcome } from '../../../../src/model/replicaModel';
 import type { ToyBatch, ToyModelOptions } from '../../../support/toyReplicaModel';

@@ -1,12 +1,13 @@
 /**
- * A Node replica's Dawn device is watched like a browser worker's: useNodeBackend hands its GpuEngine to
- * initReplicaBackend, so a real uncaptured WebGPU validation error becomes a 'gpuError' trouble report (the
- * replica host posts it as its fault), and releasing the device on purpose reports nothing. End to end, a
+ * A Node replica's Dawn device is watched like a browser worker's: useNodeBackend (what a Node worker entry
+ * hands the host) gives its GpuEngine to initReplicaBackend, so a real uncaptured WebGPU validation error
+ * becomes a 'gpuError' trouble report (the replica host posts it as its fault), and releasing the device on purpose reports nothing. End to end, a
  * validation error inside one worker-thread replica of a mirrored run is a fault that names that replica.
  */
 import { describe, expect, it } from 'vitest';
 import { nodeWorkerEndpoint } from '../../../../src/engine/threads/nodeEndpoint';
 import { initReplicaBackend, releaseReplicaBackend, replicaGpuEngine } from '../../../../src/engine/mirrored/worker/backend';
+import { useNodeBackend } from '../../../../src/engine/platform/nodeBackend';
 import { setupGpu } from '../../gpu/setup';
 import { makeTrainer } from './fixtures';
 import { skipUnlessPresent } from '../../../prerequisites.ts';
@@ -18,7 +19,7 @@ probe.engine?.destroy();
 describe.skipIf(skipUnlessPresent(probe.skipReason, 'a WebGPU adapter in Node (Dawn)'))(`Node replica GPU trouble (${probe.adapter || probe.skipReason})`, () => {
   it('a validation error on the replica device is reported; a deliberate release is not', async () => {
     const troubles: { kind: string; message: string }[] = [];
-    const ready = await initReplicaBackend('webgpu', (kind, message) => troubles.push({ kind, message }));
+    const ready = await initReplicaBackend('webgpu', (kind, message) => troubles.push({ kind, message }), useNodeBackend);
     expect(ready).toMatchObject({ backend: 'webgpu' });
     // Plain data only: the ready answer is posted to the trainer.
     expect('engine' in ready).toBe(false);

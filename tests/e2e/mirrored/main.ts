@@ -27,7 +27,7 @@ async function train(replicaCount: number): Promise<{ events: TrainerEvent[]; st
     },
     backend,
     // The test replica worker: the stock host with the toy model, which ships only with the tests.
-    spawn: () => webWorkerEndpoint(new Worker(new URL('../../support/replicaWorker.ts', import.meta.url), { type: 'module', name: 'replica' })),
+    spawn: () => webWorkerEndpoint(new Worker(new URL('./replica.worker.ts', import.meta.url), { type: 'module', name: 'replica' })),
   });
   const events: TrainerEvent[] = [];
   trainer.on((e) => events.push(e));

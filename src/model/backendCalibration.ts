@@ -16,6 +16,7 @@ import { batchTokenCount, makeCaptionBatch, type CaptionBatch, type Layout } fro
 import type { CaptionModelConfig } from './captionModel.ts';
 import { prepareBatch } from './gradients.ts';
 import { chooseModelKernels } from './kernelChoice.ts';
+import { modelKernels, useModelKernels } from './kernels.ts';
 import type { Precision } from './precision.ts';
 import { CaptionReplicaModel } from './replicaStep.ts';
 
@@ -195,6 +196,10 @@ export function captionTrainingWorkload(options: CaptionWorkloadOptions): Calibr
     async measure(size) {
       const images = size === 'probe' ? options.images.slice(0, options.probeImages ?? 1) : options.images;
       const { config, layout } = options;
+      // The step installs its backend's kernels on this thread; they go back after it. Left in place, the
+      // fused WGSL kernels of a WebGPU probe outlived the calibration on this thread: a mirrored run on wasm
+      // (`train --replicas 2`, backend auto) then failed its first validation here.
+      const kernelsBefore = modelKernels();
       const choice = await chooseModelKernels({ fusedKernels: options.fusedKernels, precision: options.precision });
       const replica = new CaptionReplicaModel({
         config,
@@ -212,6 +217,7 @@ export function captionTrainingWorkload(options: CaptionWorkloadOptions): Calibr
         return { units: batchTokenCount(batch), durationMs: performance.now() - t0 };
       } finally {
         replica.dispose();
+        useModelKernels(kernelsBefore);
       }
     },
   };

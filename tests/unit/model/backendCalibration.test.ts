@@ -15,6 +15,8 @@ import {
 } from '../../../src/model/backendCalibration';
 import { loadBackbone } from '../../../src/model/backbones/index';
 import { nodeBackendCandidates } from '../../../src/engine/platform/nodeBackendCandidates';
+import { modelKernels, stockKernels } from '../../../src/model/kernels';
+import { setupGpu } from '../gpu/setup';
 
 /** Fake backends: `speeds` in units per second, the same at both sizes or [probe, full] (null: its step throws). */
 function fakes(speeds: Record<string, number | null | [number, number]>, software: string[] = []) {
@@ -117,6 +119,26 @@ describe('backend calibration', () => {
       expect(tf.getBackend()).toBe(extraction.chosen.backend);
     } finally {
       backbone.dispose();
+    }
+  });
+
+  it('a training step measured on WebGPU leaves this thread on the kernels it found (a mirrored run validates here on stock ops)', async (context) => {
+    const gpu = await setupGpu();
+    // Skipped locally without an adapter, a failure in CI (tests/prerequisites.ts).
+    if (!gpu.engine) {
+      if (process.env.CI === 'true') throw new Error(gpu.skipReason);
+      context.skip(gpu.skipReason);
+    }
+    try {
+      const config = { vocabSize: 20, maxLength: 6, featureDim: 8, units: 8, embedDim: 8, dropout: 0 };
+      const images = [{ features: new Float32Array(8).fill(0.5), captions: [[1, 3, 4, 2]] }];
+      expect(modelKernels()).toBe(stockKernels);
+      const { units } = await captionTrainingWorkload({ config, layout: 'sequence', images, fusedKernels: true, precision: 'float32' }).measure('probe');
+      expect(units).toBeGreaterThan(0);
+      expect(modelKernels()).toBe(stockKernels);
+    } finally {
+      await tf.setBackend('wasm');
+      gpu.engine?.destroy();
     }
   });
 });

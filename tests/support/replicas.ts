@@ -6,4 +6,3 @@ export const testReplicaModelRegistry: ReplicaModelRegistry = {
   ...replicaModelRegistry,
   toy: async () => (await import('./toyReplicaModel')).createToyReplicaModel,
 };
-

@@ -81,7 +81,7 @@ const TEST_DAWN_FEATURES = ['disable_robustness', 'disable_workgroup_init'];
  * 33.4 s in one pair, but 41 to 46 s in four later runs with the flag: within its noise). The whole suite:
  * 645 s and 1247 s of CPU → 602 s and 1163 s. It changes how V8 schedules its own work, not what the page
  * computes (the first hour's BLEU stayed the same). Benchmarks keep CHROMIUM_ARGS: they measure the browser
- * as users run it. Plus TEST_DAWN_FEATURES.
+ * as users run it. The tests' Dawn toggles: TEST_DAWN_FEATURES above.
  */
 export const TEST_CHROMIUM_ARGS = [...CHROMIUM_ARGS, '--js-flags=--single-threaded', `--enable-dawn-features=${TEST_DAWN_FEATURES.join(',')}`];
 

@@ -5,42 +5,36 @@
  * trainer during that step, whatever the timing of Dawn's error callback).
  */
 import { replicaGpuEngine } from '../../../../src/engine/mirrored/worker/backend';
-import { startReplicaHost } from '../../../../src/engine/mirrored/worker/host';
-import { useNodeBackend } from '../../../../src/engine/platform/nodeBackend';
-import { nodeParentEndpoint } from '../../../../src/engine/threads/nodeParent';
+import { startNodeReplicaHost } from '../../../../src/engine/mirrored/worker/nodeHost';
 import type { ReplicaModel } from '../../../../src/model/replicaModel';
 import { testReplicaModelRegistry as replicaModelRegistry } from '../../../support/replicas';
 
 const errorOnCall = 2;
 
-startReplicaHost(
-  nodeParentEndpoint(),
-  {
-    ...replicaModelRegistry,
-    toy: async () => {
-      const create = await replicaModelRegistry.toy();
-      return async (options, context) => {
-        const model: ReplicaModel = await create(options, context);
-        if (context.rank !== 1) return model;
-        let calls = 0;
-        const compute = model.computeGradients.bind(model);
-        model.computeGradients = async (batch, globalTokenCount) => {
-          if (++calls === errorOnCall) {
-            const engine = replicaGpuEngine();
-            if (!engine) throw new Error('this replica has no GPU engine (was it started on webgpu?)');
-            const before = engine.errors.length;
-            // MAP_READ may only be combined with COPY_DST: a validation error nobody captures.
-            engine.device.createBuffer({ size: 16, usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.STORAGE });
-            for (let i = 0; i < 500 && engine.errors.length === before; i++) {
-              await engine.device.queue.onSubmittedWorkDone();
-              await new Promise((resolve) => setTimeout(resolve, 10));
-            }
+startNodeReplicaHost({
+  ...replicaModelRegistry,
+  toy: async () => {
+    const create = await replicaModelRegistry.toy();
+    return async (options, context) => {
+      const model: ReplicaModel = await create(options, context);
+      if (context.rank !== 1) return model;
+      let calls = 0;
+      const compute = model.computeGradients.bind(model);
+      model.computeGradients = async (batch, globalTokenCount) => {
+        if (++calls === errorOnCall) {
+          const engine = replicaGpuEngine();
+          if (!engine) throw new Error('this replica has no GPU engine (was it started on webgpu?)');
+          const before = engine.errors.length;
+          // MAP_READ may only be combined with COPY_DST: a validation error nobody captures.
+          engine.device.createBuffer({ size: 16, usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.STORAGE });
+          for (let i = 0; i < 500 && engine.errors.length === before; i++) {
+            await engine.device.queue.onSubmittedWorkDone();
+            await new Promise((resolve) => setTimeout(resolve, 10));
           }
-          return compute(batch, globalTokenCount);
-        };
-        return model;
+        }
+        return compute(batch, globalTokenCount);
       };
-    },
+      return model;
+    };
   },
-  { nodeBackend: useNodeBackend },
-);
+});

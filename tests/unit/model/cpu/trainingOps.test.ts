@@ -1,13 +1,14 @@
 /**
  * The CPU backends' whole-sequence LSTM and output loss (src/model/cpu/trainingOps.ts) against the stock ops they
  * replace: values and every gradient agree to float32 rounding, masks included (carried steps at the end of
- * a row, as the sequence layout pads, and at the start, as the prefix layout pads).
+ * a row, as the sequence layout pads, and at the start, as the prefix layout pads). gatherRows' row copies on
+ * these backends against tf.gather and its gradient.
  */
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { cpuOutputLossSum, cpuSequenceLstm } from '../../../../src/model/cpu/trainingOps';
-import { crossEntropySum, lstmUnrolled } from '../../../../src/model/ops';
+import { crossEntropySum, gatherRows, lstmUnrolled } from '../../../../src/model/ops';
 
 function expectClose(actual: tf.Tensor, expected: tf.Tensor, tolerance = 1e-5) {
   expect(actual.shape).toEqual(expected.shape);
@@ -79,6 +80,20 @@ describe.each(['wasm', 'cpu'])('CPU training ops on %s', (backend) => {
       const actual = tf.valueAndGrads(fast)([h, w, b]);
       expectClose(actual.value, expected.value);
       actual.grads.forEach((g, i) => expectClose(g, expected.grads[i]));
+    });
+  });
+
+  it('gatherRows copies rows as tf.gather does; its gradient adds the rows of repeated indices', () => {
+    tf.tidy(() => {
+      const table = tf.randomUniform([5, 3], -1, 1, 'float32', 9) as tf.Tensor2D;
+      const indices = tf.tensor1d([4, 0, 4, 2, 4], 'int32');
+      const upstream = tf.randomUniform([5, 3], -1, 1, 'float32', 10);
+      expectClose(gatherRows(table, indices), tf.gather(table, indices), 1e-7);
+      const grad = tf.grad((t: tf.Tensor) => tf.sum(tf.mul(gatherRows(t as tf.Tensor2D, indices), upstream)))(table);
+      const up = upstream.arraySync() as number[][];
+      const expected = [0, 1, 2, 3, 4].map((row) => [0, 1, 2].map((j) => [4, 0, 4, 2, 4].reduce((sum, at, i) => (at === row ? sum + up[i][j] : sum), 0)));
+      expectClose(grad, tf.tensor2d(expected));
+      expect(() => gatherRows(table, tf.tensor1d([1, 5], 'int32'))).toThrow(/index 5 at 1 is outside the table's 5 rows/);
     });
   });
 });

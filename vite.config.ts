@@ -2,6 +2,7 @@ import { defineConfig } from 'vitest/config';
 import react from '@vitejs/plugin-react';
 import { HANG_BOUND_MS, TEST_HANG_BOUND_MS } from './tests/hangBound.ts';
 import SlowFirstSequencer from './tests/setup/sequencer.ts';
+import { tfjsShimAliases } from './tests/setup/tfjsShims.ts';
 
 // Cross-origin isolation (SharedArrayBuffer for the ring all-reduce, wasm threads) needs these two headers
 // on every response, from the dev server and the preview server alike.
@@ -35,6 +36,9 @@ export default defineConfig({
   test: {
     // Which files: the projects below (a project that extends this config would add to an include here).
     environment: 'node',
+    // tfjs through ES-module shims that `require` it: Node's scan of its CommonJS bundles on an ES-module
+    // import cost each test process about 0.5 s of CPU (tests/setup/tfjsShims.ts). Only when Vitest runs.
+    alias: process.env.VITEST ? tfjsShimAliases() : [],
     // Bounds of a hang, never speed checks (tests/hangBound.ts): one wait, and a whole test or hook.
     testTimeout: TEST_HANG_BOUND_MS,
     hookTimeout: TEST_HANG_BOUND_MS,

@@ -86,13 +86,23 @@ export class IdbFeatureStore implements FeatureStore {
         // The commit's own error (QuotaExceededError) is what tells; an aborted put only says "aborted".
         const done = tx.done.catch(() => undefined);
         try {
+          // One read of each key, all asked at once, then every write: a round trip to the browser's database
+          // per request, waited for one by one, cost more than the requests themselves.
+          const byKey = new Map<string, { sha256: string; names: Set<string>; features: Float32Array }>();
           for (const r of records) {
             const key = this.key(r.sha256);
-            const previous = await tx.store.get(key);
-            const names = previous ? Array.from(new Set([...previous.names, r.name])) : [r.name];
-            await tx.store.put({ key, identityKey: identityKey(this.identity), sha256: r.sha256, names, features: r.features });
+            const entry = byKey.get(key);
+            if (entry) entry.names.add(r.name);
+            else byKey.set(key, { sha256: r.sha256, names: new Set([r.name]), features: r.features });
           }
-          await tx.done;
+          const keys = [...byKey.keys()];
+          const previous = await Promise.all(keys.map((key) => tx.store.get(key)));
+          const writes = keys.map((key, i) => {
+            const entry = byKey.get(key)!;
+            const names = Array.from(new Set([...(previous[i]?.names ?? []), ...entry.names]));
+            return tx.store.put({ key, identityKey: identityKey(this.identity), sha256: entry.sha256, names, features: entry.features });
+          });
+          await Promise.all([...writes, tx.done]);
         } catch (error) {
           await done;
           throw tx.error ?? error;

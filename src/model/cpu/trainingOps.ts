@@ -18,12 +18,64 @@
  */
 import * as tf from '@tensorflow/tfjs';
 
-/** The values of a tensor made by `f`, as an array (not returned from tf.tidy: it would walk every element). */
-function readFrom(f: () => tf.Tensor): Float32Array {
+/**
+ * The LSTM's working arrays, kept from one call to the next (each grows to the largest size asked, never
+ * shrinks). A step of the demo's training used about 5 MB of fresh typed arrays (its inputs, gates, products
+ * read back from the backend); fresh arrays are fresh memory pages, and Chromium's renderer hands freed pages
+ * back to the system at once, so every one of them faulted in again: 2 epochs of the demo in a replica worker
+ * took 370,000 minor page faults and 3.4 s of system time (Node, whose allocator keeps freed memory, 32,000
+ * and 0.25 s).
+ * Arrays the forward pass keeps for the backward pass are only valid until the next forward pass; the
+ * backward pass checks that no other one ran in between (one LSTM call at a time per thread, forward then
+ * backward, is how the training step uses it).
+ */
+const scratch = new Map<string, Float32Array | Float64Array>();
+let forwardPasses = 0;
+
+function scratchArray<T extends Float32Array | Float64Array>(role: string, length: number, make: (n: number) => T, zero: boolean): T {
+  let buffer = scratch.get(role) as T | undefined;
+  if (!buffer || buffer.length < length) {
+    buffer = make(Math.ceil(length * 1.25));
+    scratch.set(role, buffer);
+  }
+  const view = buffer.subarray(0, length) as T;
+  if (zero) view.fill(0);
+  return view;
+}
+const f32 = (role: string, length: number, zero = false) => scratchArray(role, length, (n) => new Float32Array(n), zero);
+const f64 = (role: string, length: number, zero = false) => scratchArray(role, length, (n) => new Float64Array(n), zero);
+
+/**
+ * A float32 tensor's values copied into the working array `role`. On wasm the values are read in place from
+ * the module's memory (dataSync would copy them into a fresh array first); the cpu backend's dataSync hands
+ * over its own array without a copy.
+ */
+function readInto(role: string, tensor: tf.Tensor): Float32Array {
+  const out = f32(role, tensor.size);
+  const backend = tf.backend() as unknown as { dataIdMap?: { get(dataId: object): { memoryOffset?: number } | undefined }; wasm?: { HEAPU8?: Uint8Array } };
+  const offset = tf.getBackend() === 'wasm' && tensor.dtype === 'float32' ? backend.dataIdMap?.get(tensor.dataId)?.memoryOffset : undefined;
+  const heap = backend.wasm?.HEAPU8;
+  if (typeof offset === 'number' && heap) out.set(new Float32Array(heap.buffer, heap.byteOffset + offset, tensor.size));
+  else out.set(tensor.dataSync() as Float32Array);
+  return out;
+}
+
+/** readInto of a tensor made by `f`, which is disposed after. */
+function readFrom(role: string, f: () => tf.Tensor): Float32Array {
   const tensor = tf.tidy(f);
-  const values = tensor.dataSync() as Float32Array;
-  tensor.dispose();
-  return values;
+  try {
+    return readInto(role, tensor);
+  } finally {
+    tensor.dispose();
+  }
+}
+
+/**
+ * A tensor of a working array's values. wasm copies them into its memory as the tensor is made; the cpu backend
+ * would keep the array itself, which the next call overwrites, so it gets a copy.
+ */
+function tensorOf(values: Float32Array, shape: number[]): tf.Tensor {
+  return tf.tensor(tf.getBackend() === 'wasm' ? values : values.slice(), shape, 'float32');
 }
 
 /** tf.customGrad with any number of inputs (its typing only knows a fixed arity). */
@@ -65,29 +117,30 @@ export function cpuSequenceLstm(x: tf.Tensor3D, mask: tf.Tensor2D, kernel: tf.Te
   const count = positions.length;
   // Kept for the backward pass, per real position (plain arrays: tensors made in the forward function do not
   // outlive it): the activated gates i, f, g = tanh(zc), o; c_{t-1}; tanh(c_t); h_{t-1}; the input x_t.
-  const gates = new Float32Array(count * g4);
-  const cPrev = new Float32Array(count * units);
-  const tanhC = new Float32Array(count * units);
-  const hPrev = new Float32Array(count * units);
-  const xReal = new Float32Array(count * width);
+  const gates = f32('gates', count * g4);
+  const cPrev = f32('cPrev', count * units);
+  const tanhC = f32('tanhC', count * units);
+  const hPrev = f32('hPrev', count * units);
+  const xReal = f32('xReal', count * width);
+  const pass = ++forwardPasses;
 
   const op = customGrad((xs: tf.Tensor3D, _m: tf.Tensor2D, k: tf.Tensor2D, u: tf.Tensor2D, b: tf.Tensor1D, save: tf.GradSaveFunc) => {
     save([k, u]);
-    const xData = xs.dataSync();
+    const xData = readInto('x', xs);
     positions.forEach((position, q) => xReal.set(xData.subarray(position * width, (position + 1) * width), q * width));
     // Every real position's input projection in one product.
-    const projection = count ? readFrom(() => plainMatMul(tf.tensor2d(xReal, [count, width]), k).add(b)) : new Float32Array(0);
-    const h = new Float32Array(n * units);
-    const c = new Float32Array(n * units);
-    const out = new Float32Array(n * steps * units);
+    const projection = count ? readFrom('projection', () => plainMatMul(tensorOf(xReal, [count, width]) as tf.Tensor2D, k).add(b)) : f32('projection', 0);
+    const h = f32('h', n * units, true);
+    const c = f32('c', n * units, true);
+    const out = f32('out', n * steps * units);
     for (let t = 0; t < steps; t++) {
       const rows = activeRows[t];
       const m = rows.length;
       let recurrent: Float32Array | null = null;
       if (t > 0 && m > 0) {
-        const hRows = new Float32Array(m * units);
+        const hRows = f32('hRows', m * units);
         rows.forEach((r, a) => hRows.set(h.subarray(r * units, (r + 1) * units), a * units));
-        recurrent = readFrom(() => plainMatMul(tf.tensor2d(hRows, [m, units]), u));
+        recurrent = readFrom('recurrent', () => plainMatMul(tensorOf(hRows, [m, units]) as tf.Tensor2D, u));
       }
       for (let a = 0; a < m; a++) {
         const r = rows[a];
@@ -129,15 +182,16 @@ export function cpuSequenceLstm(x: tf.Tensor3D, mask: tf.Tensor2D, kernel: tf.Te
       for (let r = 0; r < n; r++) out.set(h.subarray(r * units, (r + 1) * units), (r * steps + t) * units);
     }
     return {
-      value: tf.tensor3d(out, [n, steps, units]),
+      value: tensorOf(out, [n, steps, units]),
       gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
         const [kSaved, uSaved] = saved as [tf.Tensor2D, tf.Tensor2D];
-        const upstream = dy.dataSync();
+        if (pass !== forwardPasses) throw new Error('internal error: another LSTM forward pass ran between this one and its backward pass (their working arrays are shared)');
+        const upstream = readInto('upstream', dy);
         const uT = tf.transpose(uSaved) as tf.Tensor2D;
-        const dZ = new Float32Array(count * g4);
-        const dh = new Float32Array(n * units);
-        const dc = new Float32Array(n * units);
-        const dBias = new Float64Array(g4);
+        const dZ = f32('dZ', count * g4);
+        const dh = f32('dh', n * units, true);
+        const dc = f32('dc', n * units, true);
+        const dBias = f64('dBias', g4, true);
         for (let t = steps - 1; t >= 0; t--) {
           // The output at (r, t) is h after step t, real or carried: its gradient joins dh either way, and at a
           // carried position dh and dc flow on to the step before unchanged.
@@ -169,20 +223,20 @@ export function cpuSequenceLstm(x: tf.Tensor3D, mask: tf.Tensor2D, kernel: tf.Te
           }
           if (t === 0 || m === 0) continue; // h_{-1} is the zero state; a step without real rows sends nothing back
           const dzStep = dZ.subarray(stepStart[t] * g4, stepStart[t + 1] * g4);
-          const back = readFrom(() => plainMatMul(tf.tensor2d(dzStep, [m, g4]), uT));
+          const back = readFrom('back', () => plainMatMul(tensorOf(dzStep, [m, g4]) as tf.Tensor2D, uT));
           rows.forEach((r, a) => dh.set(back.subarray(a * units, (a + 1) * units), r * units));
         }
         uT.dispose();
-        const dxFull = new Float32Array(n * steps * width);
+        const dxFull = f32('dxFull', n * steps * width, true);
         if (count) {
-          const dxReal = readFrom(() => plainMatMul(tf.tensor2d(dZ, [count, g4]), tf.transpose(kSaved) as tf.Tensor2D));
+          const dxReal = readFrom('dxReal', () => plainMatMul(tensorOf(dZ, [count, g4]) as tf.Tensor2D, tf.transpose(kSaved) as tf.Tensor2D));
           positions.forEach((position, q) => dxFull.set(dxReal.subarray(q * width, (q + 1) * width), position * width));
         }
         return tf.tidy(() => {
-          const dz = tf.tensor2d(dZ, [count, g4]);
-          const dKernel = count ? plainMatMul(tf.transpose(tf.tensor2d(xReal, [count, width])) as tf.Tensor2D, dz) : tf.zerosLike(kSaved);
-          const dRecurrent = count ? plainMatMul(tf.transpose(tf.tensor2d(hPrev, [count, units])) as tf.Tensor2D, dz) : tf.zerosLike(uSaved);
-          return [tf.tensor3d(dxFull, [n, steps, width]), tf.zerosLike(mask), dKernel, dRecurrent, tf.tensor1d(Float32Array.from(dBias))];
+          const dz = tensorOf(dZ, [count, g4]) as tf.Tensor2D;
+          const dKernel = count ? plainMatMul(tf.transpose(tensorOf(xReal, [count, width])) as tf.Tensor2D, dz) : tf.zerosLike(kSaved);
+          const dRecurrent = count ? plainMatMul(tf.transpose(tensorOf(hPrev, [count, units])) as tf.Tensor2D, dz) : tf.zerosLike(uSaved);
+          return [tensorOf(dxFull, [n, steps, width]), tf.zerosLike(mask), dKernel, dRecurrent, tf.tensor1d(Float32Array.from(dBias))];
         });
       },
     };

@@ -63,6 +63,28 @@ describe.each(['wasm', 'cpu'])('CPU training ops on %s', (backend) => {
     });
   });
 
+  it('the whole-sequence LSTM keeps its working arrays between calls: calls of other sizes give the stock values, and a second forward pass before a backward pass is refused', () => {
+    tf.tidy(() => {
+      for (const [rows, length] of [[2, 3], [6, 6], [3, 2]]) {
+        const x = tf.randomUniform([rows, length, width], -1, 1, 'float32', 11) as tf.Tensor3D;
+        const kernel = tf.randomUniform([width, 4 * units], -0.8, 0.8, 'float32', 12) as tf.Tensor2D;
+        const recurrent = tf.randomUniform([units, 4 * units], -0.8, 0.8, 'float32', 13) as tf.Tensor2D;
+        const bias = tf.zeros([4 * units]) as tf.Tensor1D;
+        const mask = tf.ones([rows, length]) as tf.Tensor2D;
+        const columns = Array.from({ length }, () => tf.ones([rows, 1]) as tf.Tensor2D);
+        const stock = tf.stack(lstmUnrolled(x, columns, { kernel, recurrentKernel: recurrent, bias }, true), 1);
+        expectClose(cpuSequenceLstm(x, mask, kernel, recurrent, bias), stock);
+      }
+      const x = tf.randomUniform([2, 3, width], -1, 1, 'float32', 14) as tf.Tensor3D;
+      const kernel = tf.randomUniform([width, 4 * units], -0.8, 0.8, 'float32', 15) as tf.Tensor2D;
+      const recurrent = tf.randomUniform([units, 4 * units], -0.8, 0.8, 'float32', 16) as tf.Tensor2D;
+      const bias = tf.zeros([4 * units]) as tf.Tensor1D;
+      const mask = tf.ones([2, 3]) as tf.Tensor2D;
+      const twice = (xs: tf.Tensor) => tf.add(tf.sum(cpuSequenceLstm(xs as tf.Tensor3D, mask, kernel, recurrent, bias)), tf.sum(cpuSequenceLstm(xs as tf.Tensor3D, mask, kernel, recurrent, bias))) as tf.Scalar;
+      expect(() => tf.grad(twice)(x)).toThrow(/another LSTM forward pass ran between this one and its backward pass/);
+    });
+  });
+
   it('the output loss without a one-hot matrix gives the stock cross-entropy and gradients', () => {
     tf.tidy(() => {
       const rows = 7;

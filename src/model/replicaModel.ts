@@ -44,6 +44,8 @@ export interface ReplicaModel<Batch = unknown> {
   /**
    * One optimizer step (Adam) from the mean gradients of the global batch, in `variables` order. Every
    * replica sees the same reduced gradients, so a mixed-precision model's skip decision is the same on all.
+   * The arrays are the caller's again once it resolves (the worker host reuses them the next step): keep no
+   * reference to them.
    */
   applyGradients(meanGradients: Float32Array[]): Promise<StepOutcome | void>;
   /** Everything a peer needs to continue identically: weights, optimizer moments, step counter. */

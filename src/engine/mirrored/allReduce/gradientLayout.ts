@@ -37,8 +37,13 @@ export function gradientLayout(variables: readonly VariableInfo[], useSparse = t
   return { dense, denseLength: offset, sparse, variableCount: variables.length };
 }
 
-export function flattenDense(layout: GradientLayout, gradients: Float32Array[]): Float32Array {
-  const flat = new Float32Array(layout.denseLength);
+/**
+ * The dense gradients in one array, in layout order: a new one, or `into` (denseLength values) when the
+ * caller keeps one from step to step.
+ */
+export function flattenDense(layout: GradientLayout, gradients: Float32Array[], into?: Float32Array): Float32Array {
+  if (into && into.length !== layout.denseLength) throw new RangeError(`flattenDense: ${into.length} values to write ${layout.denseLength} into`);
+  const flat = into ?? new Float32Array(layout.denseLength);
   for (const { variable, offset } of layout.dense) flat.set(gradients[variable], offset);
   return flat;
 }
@@ -84,7 +89,8 @@ export function sumSparseRows(parts: readonly SparseRows[], width: number): Spar
 
 /**
  * Mean gradients for the optimizer from the reduced sums: each value divided by the global token count,
- * the same operation on every replica.
+ * the same operation on every replica. The dense sums are divided in place and the dense means are views of
+ * `denseSum` (no second copy of every gradient each step); the sparse variables get arrays of their own.
  */
 export function meanGradients(
   layout: GradientLayout,
@@ -95,8 +101,8 @@ export function meanGradients(
   const result: Float32Array[] = new Array(layout.variableCount);
   const divisor = Math.max(globalTokenCount, 1);
   for (const { variable, offset, length } of layout.dense) {
-    const mean = new Float32Array(length);
-    for (let i = 0; i < length; i++) mean[i] = denseSum[offset + i] / divisor;
+    const mean = denseSum.subarray(offset, offset + length);
+    for (let i = 0; i < length; i++) mean[i] /= divisor;
     result[variable] = mean;
   }
   layout.sparse.forEach(({ variable, rowCount, width }, k) => {

@@ -18,6 +18,12 @@ const nowMs = () => performance.timeOrigin + performance.now();
 export function startReplicaHost(endpoint: ParentEndpoint, registry: ReplicaModelRegistry, platform: { nodeBackend?: NodeBackendStarter } = {}): void {
   let model: ReplicaModel | null = null;
   let layout: GradientLayout | null = null;
+  /**
+   * The dense gradients of a step, kept for the next one where they never leave this thread (one replica, or
+   * the ring, which reduces in place): a fresh array each step is fresh memory, which the page's renderer
+   * faults in again page by page (about 2.3 MB a step for the demo's model).
+   */
+  let denseBuffer: Float32Array | null = null;
   let group: GroupConfig | null = null;
   let ring: RingAllReduce | null = null;
   let fault: FaultInjection | undefined;
@@ -66,7 +72,10 @@ export function startReplicaHost(endpoint: ParentEndpoint, registry: ReplicaMode
     const sums = await current.computeGradients(message.shard, message.globalTokenCount);
     const computedMs = nowMs();
     post({ type: 'computed', step: message.step });
-    const dense = flattenDense(shapes, sums.gradients);
+    // The postMessage all-reduce hands its array over to the hub, so it needs a new one each step.
+    const keepsDense = group!.worldSize === 1 || ring !== null;
+    if (keepsDense && denseBuffer?.length !== shapes.denseLength) denseBuffer = new Float32Array(shapes.denseLength);
+    const dense = flattenDense(shapes, sums.gradients, keepsDense ? denseBuffer! : undefined);
     const sparse: SparseRows[] = shapes.sparse.map(({ variable, width }) => extractSparseRows(sums.gradients[variable], width));
     const preparedMs = nowMs();
     const worldSize = group!.worldSize;

@@ -7,6 +7,7 @@
  * the gradient of a gather must), registered on wasm, cpu and webgpu.
  */
 import * as tf from '@tensorflow/tfjs';
+import { valuesInPlace } from './cpu/values.ts';
 
 /**
  * Rows of a table by index, with a gradient that every backend has.
@@ -38,8 +39,9 @@ export function gatherRows(table: tf.Tensor2D, indices: tf.Tensor1D): tf.Tensor2
  */
 function copyRows(table: tf.Tensor2D, indices: tf.Tensor1D): tf.Tensor2D {
   const [rows, width] = table.shape;
-  const from = table.dataSync() as Float32Array;
   const at = indices.dataSync();
+  // Read in place (./cpu/values.ts): every row is copied out before the output tensor is allocated.
+  const from = valuesInPlace(table);
   const out = new Float32Array(at.length * width);
   for (let i = 0; i < at.length; i++) {
     const row = at[i];

@@ -17,6 +17,7 @@
  * output repeats h); values agree to float32 rounding (tests/unit/model/cpu/trainingOps.test.ts).
  */
 import * as tf from '@tensorflow/tfjs';
+import { valuesInPlace } from './values.ts';
 
 /**
  * The LSTM's working arrays, kept from one call to the next (each grows to the largest size asked, never
@@ -45,18 +46,10 @@ function scratchArray<T extends Float32Array | Float64Array>(role: string, lengt
 const f32 = (role: string, length: number, zero = false) => scratchArray(role, length, (n) => new Float32Array(n), zero);
 const f64 = (role: string, length: number, zero = false) => scratchArray(role, length, (n) => new Float64Array(n), zero);
 
-/**
- * A float32 tensor's values copied into the working array `role`. On wasm the values are read in place from
- * the module's memory (dataSync would copy them into a fresh array first); the cpu backend's dataSync hands
- * over its own array without a copy.
- */
+/** A float32 tensor's values copied into the working array `role` (read in place: ./values.ts). */
 function readInto(role: string, tensor: tf.Tensor): Float32Array {
   const out = f32(role, tensor.size);
-  const backend = tf.backend() as unknown as { dataIdMap?: { get(dataId: object): { memoryOffset?: number } | undefined }; wasm?: { HEAPU8?: Uint8Array } };
-  const offset = tf.getBackend() === 'wasm' && tensor.dtype === 'float32' ? backend.dataIdMap?.get(tensor.dataId)?.memoryOffset : undefined;
-  const heap = backend.wasm?.HEAPU8;
-  if (typeof offset === 'number' && heap) out.set(new Float32Array(heap.buffer, heap.byteOffset + offset, tensor.size));
-  else out.set(tensor.dataSync() as Float32Array);
+  out.set(valuesInPlace(tensor));
   return out;
 }
 

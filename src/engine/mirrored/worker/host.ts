@@ -72,13 +72,13 @@ export function startReplicaHost(endpoint: ParentEndpoint, registry: ReplicaMode
     const sums = await current.computeGradients(message.shard, message.globalTokenCount);
     const computedMs = nowMs();
     post({ type: 'computed', step: message.step });
+    const worldSize = group!.worldSize;
     // The postMessage all-reduce hands its array over to the hub, so it needs a new one each step.
-    const keepsDense = group!.worldSize === 1 || ring !== null;
+    const keepsDense = worldSize === 1 || ring !== null;
     if (keepsDense && denseBuffer?.length !== shapes.denseLength) denseBuffer = new Float32Array(shapes.denseLength);
     const dense = flattenDense(shapes, sums.gradients, keepsDense ? denseBuffer! : undefined);
     const sparse: SparseRows[] = shapes.sparse.map(({ variable, width }) => extractSparseRows(sums.gradients[variable], width));
     const preparedMs = nowMs();
-    const worldSize = group!.worldSize;
     const embeddingDenseBytes = shapes.sparse.reduce((s, v) => s + v.rowCount * v.width * 4, 0);
     const ownSparseBytes = sparse.reduce((s, p) => s + p.indices.byteLength + p.rows.byteLength, 0);
     let reducedDense = dense;

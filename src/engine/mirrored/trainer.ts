@@ -103,8 +103,12 @@ export class MirroredTrainer<Batch = unknown> extends TrainerBase {
       const epoch = Math.floor(step / data.stepsPerEpoch) + 1;
       const endOfEpoch = (step + 1) % data.stepsPerEpoch === 0;
       const every = this.options.checkpointEverySteps;
+      // One copy of replica 0's state for this step's evaluation and checkpoint: it crosses from the worker
+      // whole (the weights and Adam's two moments: 7 MiB for the demo's default model), and neither changes it.
+      let stateNow: Promise<Float32Array[]> | null = null;
+      const stateOfThisStep = () => (stateNow ??= this.stateOfRankZero());
       if (endOfEpoch) {
-        const evaluation = this.options.evaluator ? await this.options.evaluator.epoch(await this.stateOfRankZero()) : null;
+        const evaluation = this.options.evaluator ? await this.options.evaluator.epoch(await stateOfThisStep()) : null;
         this.emit({
           type: 'epochCompleted',
           epoch,
@@ -120,7 +124,7 @@ export class MirroredTrainer<Batch = unknown> extends TrainerBase {
         epochTokens = 0;
         epochStartMs = Date.now();
       }
-      if ((every && (step + 1) % every === 0) || endOfEpoch) await this.saveCheckpoint(Math.floor((step + 1) / data.stepsPerEpoch));
+      if ((every && (step + 1) % every === 0) || endOfEpoch) await this.saveCheckpoint(Math.floor((step + 1) / data.stepsPerEpoch), stateOfThisStep);
     }
     const checkedAlready = config.checksumEvery > 0 && this.completedSteps % config.checksumEvery === 0;
     if (!this.stopRequested && !checkedAlready && config.checksumEvery > 0 && this.replicas.length > 1) await this.verifyChecksums(this.completedSteps);
@@ -283,11 +287,14 @@ export class MirroredTrainer<Batch = unknown> extends TrainerBase {
     return this.pauseFor(`${fault.message} (step ${step}). Resume with the remaining replicas or restart the lost one.`);
   }
 
-  /** `epoch`: epochs finished when it is taken (as the in-process trainer's checkpoints count them). */
-  private async saveCheckpoint(epoch: number): Promise<void> {
+  /**
+   * `epoch`: epochs finished when it is taken (as the in-process trainer's checkpoints count them); `stateNow`:
+   * replica 0's state at this step, fetched once for whatever else the step's end needs it for.
+   */
+  private async saveCheckpoint(epoch: number, stateNow: () => Promise<Float32Array[]>): Promise<void> {
     const store = this.options.checkpoints;
     if (!store) return;
-    const state = await this.stateOfRankZero();
+    const state = await stateNow();
     await store.save(this.checkpointFormat.encode({ epoch, step: this.completedSteps, model: this.options.model, state }));
     this.emit({ type: 'checkpointSaved', epoch, step: this.completedSteps, location: store.location });
   }

@@ -141,6 +141,24 @@ describe('extractFeatures', () => {
     expect([...(await store.names()).keys()].sort()).toEqual(['img_0.png', 'img_1.png', 'img_3.png']);
   });
 
+  it('a batch whose images to compute are not its first ones (a hit, a broken image, a duplicate before them) gives each image its own vector', async () => {
+    const store = new MemoryFeatureStore(identityOf(backbone));
+    await extractFeatures(backbone, images(1), store);
+    const list = images(7, (i) => (i === 1 ? new TextEncoder().encode('not an image') : pngOf(i === 3 ? 2 : i)));
+    const result = await extractFeatures(backbone, list, store, { batchSize: 4 });
+    expect(result).toMatchObject({ computed: 4, cached: 2 });
+    expect(result.skipped.map((s) => s.name)).toEqual(['img_1.png']);
+    const { imageToInput } = await import('../../../../src/model/images/decode.ts');
+    for (const i of [2, 4, 5, 6]) {
+      const input = tf.tensor4d(await imageToInput(pngOf(i), `img_${i}.png`, 32), [1, 32, 32, 3]);
+      const direct = backbone.extract(input);
+      const expected = direct.dataSync();
+      result.features.get(`img_${i}.png`)!.forEach((v, k) => expect(v, `img_${i}.png [${k}]`).toBeCloseTo(expected[k], 4));
+      tf.dispose([input, direct]);
+    }
+    expect(Array.from(result.features.get('img_3.png')!)).toEqual(Array.from(result.features.get('img_2.png')!));
+  });
+
   it('computes each content once: duplicates under other names come from the cache', async () => {
     const store = new MemoryFeatureStore(identityOf(backbone));
     const result = await extractFeatures(backbone, images(6, (i) => pngOf(i % 2)), store, { batchSize: 2 });

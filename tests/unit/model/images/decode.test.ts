@@ -70,6 +70,20 @@ describe('resizing', () => {
     }
   });
 
+  it('writes into a given array (a batch slot) the values a fresh one gets, and refuses one of the wrong length', () => {
+    const image = randomRgb(7, 5, 3);
+    const batch = new Float32Array(3 * 9 * 9 * 3).fill(-1);
+    const slot = batch.subarray(9 * 9 * 3, 2 * 9 * 9 * 3);
+    for (const method of ['bilinear', 'nearest'] as const) {
+      expect(resizeRgb(image, 9, method, slot)).toBe(slot);
+      expect(Array.from(slot)).toEqual(Array.from(resizeRgb(image, 9, method)));
+    }
+    // The neighbouring slots are untouched.
+    expect(batch.subarray(0, 9 * 9 * 3).every((v) => v === -1)).toBe(true);
+    expect(batch.subarray(2 * 9 * 9 * 3).every((v) => v === -1)).toBe(true);
+    expect(() => resizeRgb(image, 8, 'bilinear', slot)).toThrow(RangeError);
+  });
+
   it('nearest picks source pixels; output is [size, size, 3] float in 0..255', () => {
     const image: RgbImage = { width: 2, height: 2, data: new Uint8Array([0, 0, 0, 10, 10, 10, 20, 20, 20, 30, 30, 30]) };
     const out = resizeRgb(image, 4, 'nearest');

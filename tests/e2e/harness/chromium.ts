@@ -46,7 +46,8 @@ const PLAYWRIGHT_DISABLED_FEATURES = [
   'PreconnectToSearch',
 ];
 
-export const CHROMIUM_ARGS = [
+/** The flags both launches share; each adds its one --disable-features list. */
+const COMMON_ARGS = [
   '--enable-unsafe-webgpu',
   '--no-sandbox',
   '--disable-quic',
@@ -55,8 +56,11 @@ export const CHROMIUM_ARGS = [
   '--disable-component-update',
   '--disable-sync',
   '--host-resolver-rules=MAP * ~NOTFOUND , EXCLUDE 127.0.0.1',
-  `--disable-features=${[...PLAYWRIGHT_DISABLED_FEATURES, ...OMNIBOX_WEBUI_FEATURES].join(',')}`,
 ];
+
+const disableFeatures = (features: string[]) => `--disable-features=${features.join(',')}`;
+
+export const CHROMIUM_ARGS = [...COMMON_ARGS, disableFeatures([...PLAYWRIGHT_DISABLED_FEATURES, ...OMNIBOX_WEBUI_FEATURES])];
 
 /**
  * Dawn toggles for the tests' WebGPU (SwiftShader): no bounds clamping (robustness) and no zero-filling of
@@ -74,6 +78,15 @@ export const CHROMIUM_ARGS = [
 const TEST_DAWN_FEATURES = ['disable_robustness', 'disable_workgroup_init'];
 
 /**
+ * Chromium keeps a renderer process started ahead for the next navigation (the spare renderer). Every test page
+ * has a browser context of its own, which a spare started for another context cannot serve: each page started
+ * three renderer processes where two do (counted: 9 → 6 for 3 pages), and a load of the demo cost its browser
+ * 4.15 s of CPU with the spare, 3.87 s without (6 loads each, two browsers side by side). Users' browsers and
+ * the benchmarks keep it (CHROMIUM_ARGS).
+ */
+const TEST_DISABLED_FEATURES = ['SpareRendererForSitePerProcess'];
+
+/**
  * The tests' Chromium: V8 without its background threads, as the Node test processes run (vite.config.ts). On
  * two cores that the suite keeps busy, concurrent compiling and parallel GC cost more CPU than the same work on
  * the page's and workers' own threads. Measured alone, CPU per file before → after: the first hour 97, 86,
@@ -81,9 +94,14 @@ const TEST_DAWN_FEATURES = ['disable_robustness', 'disable_workgroup_init'];
  * 33.4 s in one pair, but 41 to 46 s in four later runs with the flag: within its noise). The whole suite:
  * 645 s and 1247 s of CPU → 602 s and 1163 s. It changes how V8 schedules its own work, not what the page
  * computes (the first hour's BLEU stayed the same). Benchmarks keep CHROMIUM_ARGS: they measure the browser
- * as users run it. The tests' Dawn toggles: TEST_DAWN_FEATURES above.
+ * as users run it. The tests' Dawn toggles and disabled features: TEST_DAWN_FEATURES and TEST_DISABLED_FEATURES above.
  */
-export const TEST_CHROMIUM_ARGS = [...CHROMIUM_ARGS, '--js-flags=--single-threaded', `--enable-dawn-features=${TEST_DAWN_FEATURES.join(',')}`];
+export const TEST_CHROMIUM_ARGS = [
+  ...COMMON_ARGS,
+  disableFeatures([...PLAYWRIGHT_DISABLED_FEATURES, ...OMNIBOX_WEBUI_FEATURES, ...TEST_DISABLED_FEATURES]),
+  '--js-flags=--single-threaded',
+  `--enable-dawn-features=${TEST_DAWN_FEATURES.join(',')}`,
+];
 
 /** Headless Chromium with TEST_CHROMIUM_ARGS for a test, or CHROMIUM_ARGS for a benchmark (V8 as users run it). */
 export function launchChromium(args: readonly string[]): Promise<Browser> {

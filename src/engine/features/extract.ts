@@ -125,10 +125,10 @@ export async function extractFeatures(
   const imageValues = backbone.inputSize * backbone.inputSize * 3;
   /**
    * Where each batch's images are resized to, one slot an image, then packed to the front for the backbone.
-   * Two, since batch i+1 is decoded while batch i is computed; each is filled again two batches later, once
-   * its batch's tensor (which copies it) exists. A fresh array for each image or batch is fresh memory for the
-   * system to hand over page by page (measured in the page, 8091 images of the demo CNN: 3.4 s of its 23 s
-   * went to resizing into new arrays).
+   * Two, since batch i+1 is decoded while batch i is computed; each is filled again two batches later, after
+   * its batch's tensor was disposed (the cpu backend keeps the array it is given). A fresh array for each image
+   * or batch is fresh memory for the system to hand over page by page (measured in the page, 8091 images of the
+   * demo CNN: 3.4 s of its 23 s went to resizing into new arrays).
    */
   const slots = Math.min(batchSize, images.length);
   const batchPixels = [new Float32Array(slots * imageValues), new Float32Array(slots * imageValues)];

@@ -4,7 +4,8 @@
  * the Training panel's defaults) except the epochs, reduced through the visible setting; the run must reach
  * the issue's BLEU floor and the playground must caption new demo pictures right. The other variants
  * (training on the page's thread, 2 mirrored replicas) test mechanics: `?units=16` (a tiny caption model),
- * 3 epochs.
+ * 3 epochs. With `throughTraining` the path ends once the run's Training panel is checked: what follows
+ * (evaluation, playground, export, reload, import) is the same code whoever trained the model.
  * `?backend=wasm` everywhere: SwiftShader's WebGPU needs minutes per first step (../shared/WEBGPU.md).
  */
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
@@ -36,7 +37,7 @@ function testPng(): Uint8Array {
 export async function newUserPath(
   browser: Browser,
   baseUrl: string,
-  options: { replicas: number; tag: string; placement?: 'worker' | 'page'; defaults?: boolean },
+  options: { replicas: number; tag: string; placement?: 'worker' | 'page'; defaults?: boolean; throughTraining?: boolean },
 ): Promise<{ errors: string[] }> {
   // The tiny model needs the whole demo to say a word after 3 epochs (with 80 pictures its caption was empty).
   // The defaults keep the demo as a new user gets it.
@@ -169,6 +170,10 @@ export async function newUserPath(
     }
   }
   await shot('3-training');
+  if (options.throughTraining) {
+    await page.close();
+    return { errors };
+  }
 
   // Evaluation: BLEU in both protocols; on the defaults, the issue's floor and the demo score.
   await tab(page, 'Evaluation');

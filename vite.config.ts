@@ -14,8 +14,6 @@ const isolationHeaders = {
 const TEST_FILES = ['tests/**/*.test.ts', 'tests/**/*.test.tsx'];
 /** The browser tests: they share their test process and its Chromium (see `projects`). */
 const BROWSER_TESTS = ['tests/e2e/**/*.test.ts'];
-/** Files that run with isolate: false (see `projects`). */
-const SHARED_MODULE_TESTS = ['core', 'store', 'ui', 'protocol', 'studio'].flatMap((folder) => [`tests/unit/${folder}/**/*.test.ts`, `tests/unit/${folder}/**/*.test.tsx`]);
 
 export default defineConfig({
   plugins: [react()],
@@ -53,15 +51,16 @@ export default defineConfig({
     // trainer contract and the device limits together 167 → 154 s of CPU, 89 → 86 s of wall time).
     execArgv: ['--single-threaded'],
     projects: [
-      { extends: true, test: { name: 'isolated', include: TEST_FILES, exclude: [...SHARED_MODULE_TESTS, ...BROWSER_TESTS] } },
+      // The Node tests share one module graph per worker (isolate: false): a fresh process and graph per file
+      // cost more CPU than most files' tests (measured, the 43 smaller files: 155 s of CPU isolated, 109 s
+      // shared). Each file sets the tfjs backend it needs and counts tensors relative to its own start, so
+      // what an earlier file in the worker left behind does not change what it checks.
+      { extends: true, test: { name: 'node', include: TEST_FILES, exclude: BROWSER_TESTS, isolate: false } },
       // Browser tests drive a Chromium and a served build; the page's state lives in the browser, each page in
       // a context of its own. A process per file cost each a Chromium launch (about 3 s of CPU) and the imports
       // of Playwright and Vite: here a process runs several of them with one Chromium (harness/chromium.ts
       // testBrowser).
       { extends: true, test: { name: 'browser', include: BROWSER_TESTS, isolate: false } },
-      // Tests of plain modules (no tfjs memory counts, no module mocks) share one module graph per worker: a
-      // fresh graph per file cost more CPU than the 50 files' tests themselves (measured: 67 → 31 s of CPU).
-      { extends: true, test: { name: 'shared-modules', include: SHARED_MODULE_TESTS, isolate: false } },
     ],
   },
 });

@@ -3,8 +3,9 @@
  * `test.alias`). tfjs ships CommonJS for Node; an ES-module `import` of a CommonJS file makes Node scan it, and
  * every file it requires, for the names it exports (cjs-module-lexer over megabytes of bundles) before it
  * runs. Measured per process (`--single-threaded`, three runs): `@tensorflow/tfjs` with the wasm backend
- * 0.72 to 1.04 s of CPU imported, 0.23 to 0.32 s through these shims. Every isolated test file is a fresh
- * process that pays it; the product (the page's bundle, the CLI, the workers' bundles) is not touched.
+ * 0.72 to 1.04 s of CPU imported, 0.23 to 0.32 s through these shims. Each test process pays it once (its
+ * files share their modules), and so does each replica worker thread and CLI subprocess a test starts; the
+ * product (the page's bundle, the CLI, the workers' bundles) is not touched.
  *
  * A shim names each export once, read from the package itself when the shim is written, so
  * `import * as tf from '@tensorflow/tfjs'` sees the same names and values as before. Shims live under

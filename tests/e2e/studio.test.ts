@@ -1,9 +1,9 @@
 /**
  * The studio in a real browser (built app, `vite preview`, headless Debian Chromium): the path through every
  * panel on the demo dataset with a tiny model, training on the page's thread (in-process trainer), and the
- * same path through the Training panel with 2 mirrored replicas (ring all-reduce) in workers; the path on the defaults is firstHour.test.ts, the precision
- * knobs on WebGPU precision.test.ts, a failed weights download weightsDownload.test.ts (files of their own, so
- * they run beside each other).
+ * same path through the Training panel with 2 mirrored replicas (ring all-reduce) in workers; the path on the
+ * defaults is firstHour.test.ts, the precision knobs on WebGPU precision.test.ts, a failed weights download
+ * weightsDownload.test.ts (files of their own, so they run beside each other).
  * Training runs on tfjs wasm (see studioFlow.ts for why); screenshots go to test-results/studio-*.png.
  */
 import { describe, expect, it } from 'vitest';

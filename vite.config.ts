@@ -50,6 +50,13 @@ export default defineConfig({
     // the same work on the test's own thread (measured: the demo's quality control, the mirrored faults, the
     // trainer contract and the device limits together 167 → 154 s of CPU, 89 → 86 s of wall time).
     execArgv: ['--single-threaded'],
+    // Dawn's Vulkan driver here is Mesa's lavapipe, which compiles each new shader with LLVM; on a fresh
+    // machine (CI: no Mesa shader cache yet) that compiling was most of the Node GPU tests' CPU. At 128-bit
+    // vectors instead of the 256 it picks on these CPUs, LLVM has half the lanes to compile and the tests' small
+    // kernels run as fast (measured, cold cache: the WGSL matmul test 72.8 → 36.1 s of CPU, the GPU training
+    // test 59.1 → 31.9 s; five heavier Dawn files 168.5 → 128.2 s cold, 105.6 → 102.1 s warm). Test processes
+    // and the CLIs they start inherit it; the app, the CLI and the benchmarks keep the driver's own choice.
+    env: { LP_NATIVE_VECTOR_WIDTH: process.env.LP_NATIVE_VECTOR_WIDTH ?? '128' },
     projects: [
       // The Node tests share one module graph per worker (isolate: false): a fresh process and graph per file
       // cost more CPU than most files' tests (measured, the 43 smaller files: 155 s of CPU isolated, 109 s

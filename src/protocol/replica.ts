@@ -50,10 +50,11 @@ export interface FaultInjection {
    */
   kind: 'throw' | 'crash' | 'exit' | 'deviceLost' | 'hang';
   /**
-   * When in the step: at its start (default), or once the replica has applied the step's reduced gradients
-   * and before it reports it (a device lost then: its peers applied the step too).
+   * When in the step: at its start (default), once the replica has applied the step's reduced gradients
+   * and before it reports it (a device lost then: its peers applied the step too), or when it is asked for its
+   * weights' checksum after the step, outside any step (the run's final identity check after its last step).
    */
-  at?: 'start' | 'afterApply';
+  at?: 'start' | 'afterApply' | 'checksum';
 }
 
 /** A sparse gradient as it travels: `rows` is [indices.length, rowWidth] row-major. */

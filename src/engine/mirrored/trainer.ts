@@ -127,7 +127,24 @@ export class MirroredTrainer<Batch = unknown> extends TrainerBase {
       if ((every && (step + 1) % every === 0) || endOfEpoch) await this.saveCheckpoint(Math.floor((step + 1) / data.stepsPerEpoch), stateOfThisStep);
     }
     const checkedAlready = config.checksumEvery > 0 && this.completedSteps % config.checksumEvery === 0;
-    if (!this.stopRequested && !checkedAlready && config.checksumEvery > 0 && this.replicas.length > 1) await this.verifyChecksums(this.completedSteps);
+    const faultNow = () => this.replicas.find((r) => r.fault)?.fault;
+    if (!this.stopRequested && !checkedAlready && config.checksumEvery > 0 && this.replicas.length > 1 && !faultNow()) {
+      await this.verifyChecksums(this.completedSteps).catch((error: unknown) => {
+        if (!(error instanceof ReplicaFaultError)) throw error;
+      });
+    }
+    // A replica that faults after the run's last step (its device lost once it had reported that step, seen
+    // in the browser test under load) has nothing left to train: every step was applied on every replica, and
+    // the step's checkpoint is saved. Said as a warning; failing the finished run or pausing it for a choice
+    // with no step left to take would only hide its result.
+    const lateFault = faultNow();
+    if (lateFault && !this.aborted && this.completedSteps >= totalSteps) {
+      this.emit({
+        type: 'warning',
+        message: `${lateFault.message} (after the last step, ${this.completedSteps}): every step had been applied on every replica, so the run's result stands.`,
+        replica: lateFault.replica,
+      });
+    }
   }
 
   protected override failureDetails(error: unknown): { replica?: number } {

@@ -61,7 +61,7 @@ export function startReplicaHost(endpoint: ParentEndpoint, registry: ReplicaMode
     const current = needModel();
     const shapes = layout!;
     const startMs = nowMs();
-    if (fault && fault.step === message.step && fault.at !== 'afterApply') await injectFault(fault.kind);
+    if (fault && fault.step === message.step && (fault.at ?? 'start') === 'start') await injectFault(fault.kind);
     // No real token in the global batch (every replica is told the same): nothing to reduce or apply, as the
     // in-process trainer skips such a step; it still counts as taken.
     if (message.globalTokenCount === 0) {
@@ -190,6 +190,7 @@ export function startReplicaHost(endpoint: ParentEndpoint, registry: ReplicaMode
           post({ type: 'ok', id });
           return;
         case 'checksum':
+          if (fault && fault.at === 'checksum' && fault.step === appliedSteps - 1) await injectFault(fault.kind);
           post({ type: 'checksum', id, checksum: await needModel().weightChecksum() });
           return;
         case 'dispose':

@@ -97,6 +97,28 @@ describe('mirrored training integrity and faults', () => {
     });
   });
 
+  // A replica whose device is lost after the run's last step, when the run asks every replica for its checksum
+  // (seen in the browser test of a lost replica device under load): nothing is left to train, so the run
+  // finishes with a warning naming the replica instead of failing (6 steps, checksums every 4: the check is due).
+  test('a replica lost after the last step: the run finishes, with a warning naming it', async () => {
+    const reference = await referenceRun(6);
+    const { trainer, events } = makeTrainer(
+      { replicas: 2, allReduce: 'ring', checksumEvery: 4 },
+      { faults: [{ replica: 1, fault: { step: 5, kind: 'deviceLost', at: 'checksum' } }] },
+    );
+    await trainer.start();
+    expect(trainer.state).toBe('finished');
+    expect(events.some((e) => e.type === 'stateChanged' && e.state === 'paused')).toBe(false);
+    const warnings = events.flatMap((e) => (e.type === 'warning' ? [e] : []));
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0].replica).toBe(1);
+    expect(warnings[0].message).toMatch(/^Replica 1 lost its GPU device: injected: GPU device lost \(after the last step, 6\): every step had been applied on every replica, so the run's result stands\.$/);
+    // Every step counted once, with the losses of one replica's training.
+    const losses = stepLosses(events);
+    reference.losses.forEach((loss, step) => expect(losses.get(step)).toBeCloseTo(loss, 5));
+    await trainer.dispose();
+  });
+
   // Issue 15.1: a replica that stops answering mid-step (its thread alive, blocked for good in the step).
   // The bound is the trainer's rule (10 × the median step time) with its floor lowered from 30 s to 3 s for
   // the test; the hang itself is real and never ends, so only the bound decides how long the test waits.

@@ -127,8 +127,7 @@ export class MirroredTrainer<Batch = unknown> extends TrainerBase {
       if ((every && (step + 1) % every === 0) || endOfEpoch) await this.saveCheckpoint(Math.floor((step + 1) / data.stepsPerEpoch), stateOfThisStep);
     }
     const checkedAlready = config.checksumEvery > 0 && this.completedSteps % config.checksumEvery === 0;
-    const faultNow = () => this.replicas.find((r) => r.fault)?.fault;
-    if (!this.stopRequested && !checkedAlready && config.checksumEvery > 0 && this.replicas.length > 1 && !faultNow()) {
+    if (!this.stopRequested && !checkedAlready && config.checksumEvery > 0 && this.replicas.length > 1 && !this.firstFault) {
       await this.verifyChecksums(this.completedSteps).catch((error: unknown) => {
         if (!(error instanceof ReplicaFaultError)) throw error;
       });
@@ -137,7 +136,7 @@ export class MirroredTrainer<Batch = unknown> extends TrainerBase {
     // in the browser test under load) has nothing left to train: every step was applied on every replica, and
     // the step's checkpoint is saved. Said as a warning; failing the finished run or pausing it for a choice
     // with no step left to take would only hide its result.
-    const lateFault = faultNow();
+    const lateFault = this.firstFault;
     if (lateFault && !this.aborted && this.completedSteps >= totalSteps) {
       this.emit({
         type: 'warning',
@@ -187,6 +186,11 @@ export class MirroredTrainer<Batch = unknown> extends TrainerBase {
   async verifyChecksums(step: number): Promise<boolean> {
     const replies = await Promise.all(this.replicas.map((r) => r.request<'checksum'>({ type: 'checksum' })));
     return this.reportChecksums(step, replies.map((r) => r.checksum));
+  }
+
+  /** The fault of the first replica that has one, if any. */
+  private get firstFault(): ReplicaFaultError | undefined {
+    return this.replicas.find((r) => r.fault)?.fault ?? undefined;
   }
 
   /** Replica 0's full state (weights and optimizer). */
@@ -256,7 +260,7 @@ export class MirroredTrainer<Batch = unknown> extends TrainerBase {
     disarm();
     const stepMs = Date.now() - startMs;
     this.group.endStep();
-    const fault = this.replicas.find((r) => r.fault)?.fault;
+    const fault = this.firstFault;
     if (fault) return { kind: 'fault', fault };
     const reports = settled.map((s) => {
       if (s.status === 'rejected') throw s.reason;

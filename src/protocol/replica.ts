@@ -52,9 +52,11 @@ export interface FaultInjection {
   /**
    * When in the step: at its start (default), once the replica has applied the step's reduced gradients
    * and before it reports it (a device lost then: its peers applied the step too), or when it is asked for its
-   * weights' checksum after the step, outside any step (the run's final identity check after its last step).
+   * weights' checksum after the step, outside any step (the run's final identity check after its last step), or
+   * when it is asked for its full state after the step (for the step's evaluation and checkpoint, or the
+   * run's final weights).
    */
-  at?: 'start' | 'afterApply' | 'checksum';
+  at?: 'start' | 'afterApply' | 'checksum' | 'state';
 }
 
 /** A sparse gradient as it travels: `rows` is [indices.length, rowWidth] row-major. */

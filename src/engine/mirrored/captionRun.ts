@@ -2,7 +2,7 @@
  * The caption model trained mirrored, wired once for the CLI (`train --replicas N`, worker threads) and the
  * page (module Web Workers): the replicas' model and batches (caption.ts), checkpoints in the in-process
  * trainer's training-folder format (either trainer resumes the other's run), and validation loss and BLEU
- * of replica 0's weights computed on this thread by the in-process trainer's own CaptionEvaluator, so both
+ * of the group's weights computed on this thread by the in-process trainer's own CaptionEvaluator, so both
  * trainers report the same numbers for the same weights.
  */
 import type { CaptionBatch } from '../../model/batches.ts';
@@ -35,7 +35,7 @@ export interface MirroredCaptionOptions {
   spawn(): WorkerEndpoint;
   /** Tests: make a replica misbehave. */
   faults?: { replica: number; fault: FaultInjection }[];
-  /** Images whose captions (by replica 0's weights) every epochCompleted carries, as the in-process trainer's. */
+  /** Images whose captions (by the group's weights) every epochCompleted carries, as the in-process trainer's. */
   samples?: CaptionExample[];
 }
 

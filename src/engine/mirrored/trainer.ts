@@ -24,7 +24,7 @@ export class MirroredTrainer<Batch = unknown> extends TrainerBase {
   private readonly fallbackReason: string | undefined;
   private runStartMs = 0;
   private completedSteps = 0;
-  /** Replica 0's state when the run ended (null: not ended, aborted, or it could not be read). */
+  /** The group's state when the run ended (null: not ended, aborted, or it could not be read). */
   private endState: Float32Array[] | null = null;
   /** Fails a replica that brings no step result within the bound (a hung one). */
   private readonly watchdog: StepWatchdog;
@@ -103,10 +103,10 @@ export class MirroredTrainer<Batch = unknown> extends TrainerBase {
       const epoch = Math.floor(step / data.stepsPerEpoch) + 1;
       const endOfEpoch = (step + 1) % data.stepsPerEpoch === 0;
       const every = this.options.checkpointEverySteps;
-      // One copy of replica 0's state for this step's evaluation and checkpoint: it crosses from the worker
+      // One copy of the group's state for this step's evaluation and checkpoint: it crosses from a worker
       // whole (the weights and Adam's two moments: 7 MiB for the demo's default model), and neither changes it.
       let stateNow: Promise<Float32Array[]> | null = null;
-      const stateOfThisStep = () => (stateNow ??= this.stateOfRankZero());
+      const stateOfThisStep = () => (stateNow ??= this.groupState());
       if (endOfEpoch) {
         const evaluation = this.options.evaluator ? await this.options.evaluator.epoch(await stateOfThisStep()) : null;
         this.emit({
@@ -151,7 +151,7 @@ export class MirroredTrainer<Batch = unknown> extends TrainerBase {
   }
 
   protected override async afterRun(): Promise<void> {
-    if (!this.aborted) this.endState = await this.stateOfRankZero().catch(() => null);
+    if (!this.aborted) this.endState = await this.groupState().catch(() => null);
     await this.group.terminateAll(!this.aborted);
   }
 
@@ -160,14 +160,14 @@ export class MirroredTrainer<Batch = unknown> extends TrainerBase {
     this.decide(mode === 'restart' ? 'restart' : 'continue');
   }
 
-  /** During the run replica 0's weights; after it the weights it ended with (see finalState). */
+  /** During the run the group's weights; after it the weights it ended with (see finalState). */
   async evaluate(split: 'val' | 'test', options?: { limit?: number }): Promise<{ loss: number; bleu: Bleu }> {
     if (!this.options.evaluator) throw new Error('this mirrored run was started without an evaluator');
-    return this.options.evaluator.split(split, this.isRunning ? await this.stateOfRankZero() : await this.finalState(), options);
+    return this.options.evaluator.split(split, this.isRunning ? await this.groupState() : await this.finalState(), options);
   }
 
   /**
-   * Replica 0's full state as the run left it: taken before the workers end (after a stop, a finish or a
+   * The group's full state as the run left it: taken before the workers end (after a stop, a finish or a
    * failure); after an abort (the workers end at once) or when that failed, the last checkpoint's; null when
    * there is neither.
    */
@@ -193,9 +193,25 @@ export class MirroredTrainer<Batch = unknown> extends TrainerBase {
     return this.replicas.find((r) => r.fault)?.fault ?? undefined;
   }
 
-  /** Replica 0's full state (weights and optimizer). */
-  async stateOfRankZero(): Promise<Float32Array[]> {
-    return (await this.group.stateOf(0)).state;
+  /**
+   * The group's full state (weights and optimizer), from the first replica in rank order that answers: every
+   * replica holds the same state after a step (the checksums check it), so a replica lost once it had applied
+   * the step (its device gone while the step's checkpoint was being fetched, say) does not take the step's
+   * evaluation, its checkpoint or the run's final weights with it. The fault itself stays on its replica: the
+   * next step pauses for it, or after the last step the run says so in a warning.
+   */
+  async groupState(): Promise<Float32Array[]> {
+    let lost: ReplicaFaultError | undefined;
+    for (let rank = 0; rank < this.replicas.length; rank++) {
+      if (this.replicas[rank].fault) continue;
+      try {
+        return (await this.group.stateOf(rank)).state;
+      } catch (error) {
+        if (!(error instanceof ReplicaFaultError)) throw error;
+        lost = error;
+      }
+    }
+    throw lost ?? this.firstFault ?? new Error('no replica to read the state from');
   }
 
   private async startGroup(count: number, resume: boolean): Promise<void> {
@@ -203,7 +219,8 @@ export class MirroredTrainer<Batch = unknown> extends TrainerBase {
     const files = resume ? await this.options.checkpoints?.load() : null;
     const checkpoint = files ? await this.checkpointFormat.decode(files) : null;
     if (checkpoint) await this.group.broadcastState(checkpoint.state, checkpoint.step);
-    else await this.group.broadcastState(await this.stateOfRankZero(), 0, this.replicas.slice(1));
+    // A new run: replica 0's initial weights for all (the seed's initialization happens once).
+    else await this.group.broadcastState((await this.group.stateOf(0)).state, 0, this.replicas.slice(1));
     this.completedSteps = checkpoint?.step ?? 0;
     if (resume) this.emit({ type: 'resumedFrom', epoch: Math.floor(this.completedSteps / this.options.data.stepsPerEpoch), step: this.completedSteps });
     this.announceGroup();
@@ -310,7 +327,7 @@ export class MirroredTrainer<Batch = unknown> extends TrainerBase {
 
   /**
    * `epoch`: epochs finished when it is taken (as the in-process trainer's checkpoints count them); `stateNow`:
-   * replica 0's state at this step, fetched once for whatever else the step's end needs it for.
+   * the group's state at this step, fetched once for whatever else the step's end needs it for.
    */
   private async saveCheckpoint(epoch: number, stateNow: () => Promise<Float32Array[]>): Promise<void> {
     const store = this.options.checkpoints;

@@ -36,7 +36,7 @@ export interface MirroredCheckpointFormat {
 
 /** Loss and BLEU of a replica state, on the trainer's thread (the caption model's: mirroredCaptionRun). */
 export interface MirroredEvaluator {
-  /** After every epoch, replica 0's state: what epochCompleted reports (null where there is nothing to measure). */
+  /** After every epoch, the group's state (read from the first replica that answers): what epochCompleted reports (null where there is nothing to measure). */
   epoch(state: Float32Array[]): Promise<{ loss: number | null; bleu: Bleu | null; samples?: { name: string; caption: string }[] }>;
   /**
    * Trainer.evaluate: loss and BLEU over a split's first `limit` images of a state (null: there is none, e.g.
@@ -63,7 +63,7 @@ export interface MirroredTrainerOptions<Batch> {
   maxSteps?: number;
   /** Whether SharedArrayBuffer may be used (default: present and, in a page, crossOriginIsolated). */
   sharedMemory?: boolean;
-  /** Validation loss and BLEU of replica 0's state (omitted: epochCompleted carries nulls, evaluate() refuses). */
+  /** Validation loss and BLEU of the group's state (omitted: epochCompleted carries nulls, evaluate() refuses). */
   evaluator?: MirroredEvaluator;
   /** Test only: make replica `replica` (by id) misbehave. */
   faults?: { replica: number; fault: FaultInjection }[];

@@ -178,6 +178,7 @@ export function startReplicaHost(endpoint: ParentEndpoint, registry: ReplicaMode
           }
           return;
         case 'getState': {
+          if (fault && fault.at === 'state' && fault.step === appliedSteps - 1) await injectFault(fault.kind);
           const state = await needModel().getState();
           // Copied, not transferred: on webgpu a tensor that has not been uploaded yet hands out its own
           // values array from data(), and transferring it would detach that tensor's storage.

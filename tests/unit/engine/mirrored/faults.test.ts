@@ -119,6 +119,29 @@ describe('mirrored training integrity and faults', () => {
     await trainer.dispose();
   });
 
+  // Replica 0 lost while the trainer fetches the last step's state for its checkpoint (the same late fault as
+  // above, on the replica whose state the trainer used to read alone): every replica holds the same state after
+  // the step, so the checkpoint and the run's final weights come from replica 1, and the run finishes with a
+  // warning naming replica 0 (2 epochs of 3 steps, a checkpoint every step: the fetch after step 6).
+  test('replica 0 lost as the last step\'s state is fetched: the run finishes with the state from replica 1', async () => {
+    const reference = await referenceRun(6);
+    const { trainer, events, store } = makeTrainer(
+      { replicas: 2, allReduce: 'ring' },
+      { faults: [{ replica: 0, fault: { step: 5, kind: 'deviceLost', at: 'state' } }] },
+    );
+    await trainer.start();
+    expect(trainer.state).toBe('finished');
+    const warnings = events.flatMap((e) => (e.type === 'warning' ? [e] : []));
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0].replica).toBe(0);
+    expect(warnings[0].message).toMatch(/^Replica 0 lost its GPU device: injected: GPU device lost \(after the last step, 6\): every step had been applied on every replica, so the run's result stands\.$/);
+    const last = store.saved.at(-1)!;
+    expect(last.step).toBe(6);
+    expect(maxAbsDifference(last.state, reference.states[5])).toBeLessThan(1e-5);
+    expect(maxAbsDifference((await trainer.finalState())!, reference.states[5])).toBeLessThan(1e-5);
+    await trainer.dispose();
+  });
+
   // Issue 15.1: a replica that stops answering mid-step (its thread alive, blocked for good in the step).
   // The bound is the trainer's rule (10 × the median step time) with its floor lowered from 30 s to 3 s for
   // the test; the hang itself is real and never ends, so only the bound decides how long the test waits.

@@ -57,11 +57,16 @@ export function startReplicaHost(endpoint: ParentEndpoint, registry: ReplicaMode
     return new Promise<never>(() => {});
   }
 
+  /** The injected fault, if it is due at this point `at` of step `step` (a fault names one point; default: the step's start). */
+  async function injectIfDue(at: NonNullable<FaultInjection['at']>, step: number): Promise<void> {
+    if (fault && fault.step === step && (fault.at ?? 'start') === at) await injectFault(fault.kind);
+  }
+
   async function runStep(message: Extract<ToReplica, { type: 'step' }>): Promise<FromReplica> {
     const current = needModel();
     const shapes = layout!;
     const startMs = nowMs();
-    if (fault && fault.step === message.step && (fault.at ?? 'start') === 'start') await injectFault(fault.kind);
+    await injectIfDue('start', message.step);
     // No real token in the global batch (every replica is told the same): nothing to reduce or apply, as the
     // in-process trainer skips such a step; it still counts as taken.
     if (message.globalTokenCount === 0) {
@@ -107,7 +112,7 @@ export function startReplicaHost(endpoint: ParentEndpoint, registry: ReplicaMode
     const reducedMs = nowMs();
     const outcome = await current.applyGradients(meanGradients(shapes, reducedDense, reducedSparse, message.globalTokenCount));
     appliedSteps += 1;
-    if (fault && fault.step === message.step && fault.at === 'afterApply') await injectFault(fault.kind);
+    await injectIfDue('afterApply', message.step);
     const appliedMs = nowMs();
     const checksum = message.wantChecksum ? await current.weightChecksum() : undefined;
     return {
@@ -178,7 +183,7 @@ export function startReplicaHost(endpoint: ParentEndpoint, registry: ReplicaMode
           }
           return;
         case 'getState': {
-          if (fault && fault.at === 'state' && fault.step === appliedSteps - 1) await injectFault(fault.kind);
+          await injectIfDue('state', appliedSteps - 1);
           const state = await needModel().getState();
           // Copied, not transferred: on webgpu a tensor that has not been uploaded yet hands out its own
           // values array from data(), and transferring it would detach that tensor's storage.
@@ -191,7 +196,7 @@ export function startReplicaHost(endpoint: ParentEndpoint, registry: ReplicaMode
           post({ type: 'ok', id });
           return;
         case 'checksum':
-          if (fault && fault.at === 'checksum' && fault.step === appliedSteps - 1) await injectFault(fault.kind);
+          await injectIfDue('checksum', appliedSteps - 1);
           post({ type: 'checksum', id, checksum: await needModel().weightChecksum() });
           return;
         case 'dispose':

@@ -132,6 +132,9 @@ export class MirroredTrainer<Batch = unknown> extends TrainerBase {
         if (!(error instanceof ReplicaFaultError)) throw error;
       });
     }
+    // The weights the run ends with, taken here rather than in afterRun so that a replica lost while they are
+    // fetched (the next one in rank order answers instead) is said in the warning below, not passed over.
+    if (!this.aborted) this.endState = await this.groupState().catch(() => null);
     // A replica that faults after the run's last step (its device lost once it had reported that step, seen
     // in the browser test under load) has nothing left to train: every step was applied on every replica, and
     // the step's checkpoint is saved. Said as a warning; failing the finished run or pausing it for a choice
@@ -151,7 +154,8 @@ export class MirroredTrainer<Batch = unknown> extends TrainerBase {
   }
 
   protected override async afterRun(): Promise<void> {
-    if (!this.aborted) this.endState = await this.groupState().catch(() => null);
+    // A failed run did not reach the end of run(): its state is taken here, before the workers end.
+    if (!this.aborted && !this.endState) this.endState = await this.groupState().catch(() => null);
     await this.group.terminateAll(!this.aborted);
   }
 

@@ -142,6 +142,26 @@ describe('mirrored training integrity and faults', () => {
     await trainer.dispose();
   });
 
+  // The same loss at the run's very last fetch, of the weights it ends with (no checkpoint store and no
+  // evaluator, so nothing reads the state before it): the weights come from replica 1 and the run still says
+  // that replica 0 was lost, rather than finishing as if nothing had happened.
+  test('replica 0 lost as the run\'s final weights are fetched: they come from replica 1, with the warning', async () => {
+    const reference = await referenceRun(6);
+    const { trainer, events, store } = makeTrainer(
+      { replicas: 2, allReduce: 'ring' },
+      { checkpoints: undefined, faults: [{ replica: 0, fault: { step: 5, kind: 'deviceLost', at: 'state' } }] },
+    );
+    await trainer.start();
+    expect(trainer.state).toBe('finished');
+    expect(store.saved).toHaveLength(0);
+    const warnings = events.flatMap((e) => (e.type === 'warning' ? [e] : []));
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0].replica).toBe(0);
+    expect(warnings[0].message).toMatch(/^Replica 0 lost its GPU device: injected: GPU device lost \(after the last step, 6\)/);
+    expect(maxAbsDifference((await trainer.finalState())!, reference.states[5])).toBeLessThan(1e-5);
+    await trainer.dispose();
+  });
+
   // Issue 15.1: a replica that stops answering mid-step (its thread alive, blocked for good in the step).
   // The bound is the trainer's rule (10 × the median step time) with its floor lowered from 30 s to 3 s for
   // the test; the hang itself is real and never ends, so only the bound decides how long the test waits.

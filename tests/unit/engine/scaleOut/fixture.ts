@@ -124,9 +124,13 @@ export async function runRanks(script: string, args: string[], cwd: string, rank
   }
 }
 
-/** The script's `--nproc N` (it starts its own ranks). */
-export function runNproc(script: string, args: string[], cwd: string, ranks: number): Promise<PythonRun> {
-  return run([script, ...args, '--nproc', String(ranks)], { cwd, env: { OMP_NUM_THREADS: '1' } });
+/** The script's `--nproc N` (it starts its own ranks, on a port it picks with the same free_port): retried
+ * as runRanks is, when another program took that port before rank 0 bound it. */
+export async function runNproc(script: string, args: string[], cwd: string, ranks: number): Promise<PythonRun> {
+  for (let attempt = 1; ; attempt++) {
+    const result = await run([script, ...args, '--nproc', String(ranks)], { cwd, env: { OMP_NUM_THREADS: '1' } });
+    if (attempt === 3 || !result.stderr.includes('Address already in use')) return result;
+  }
 }
 
 /** The JSON records of a run's stdout. */

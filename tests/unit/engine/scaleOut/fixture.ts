@@ -117,20 +117,23 @@ function startRanks(script: string, args: string[], cwd: string, ranks: number):
 /** `ranks` processes joined through the env:// variables, as torchrun starts them; rank 0's output first.
  * Another program can still take the port between the pick and rank 0's bind; that start is retried on a
  * new port (rank 0 says 'Address already in use'), as one would rerun torchrun with another --master_port. */
-export async function runRanks(script: string, args: string[], cwd: string, ranks: number): Promise<PythonRun[]> {
+export function runRanks(script: string, args: string[], cwd: string, ranks: number): Promise<PythonRun[]> {
+  return onANewPortIfTaken(() => startRanks(script, args, cwd, ranks), (results) => results[0]);
+}
+
+/** A start of ranks, made again (up to 3 times in all, each picking a new port) while rank 0 says that
+ * another program took its port before it bound it. */
+async function onANewPortIfTaken<T>(start: () => Promise<T>, rank0: (result: T) => PythonRun): Promise<T> {
   for (let attempt = 1; ; attempt++) {
-    const results = await startRanks(script, args, cwd, ranks);
-    if (attempt === 3 || !results[0].stderr.includes('Address already in use')) return results;
+    const result = await start();
+    if (attempt === 3 || !rank0(result).stderr.includes('Address already in use')) return result;
   }
 }
 
 /** The script's `--nproc N` (it starts its own ranks, on a port it picks with the same free_port): retried
  * as runRanks is, when another program took that port before rank 0 bound it. */
-export async function runNproc(script: string, args: string[], cwd: string, ranks: number): Promise<PythonRun> {
-  for (let attempt = 1; ; attempt++) {
-    const result = await run([script, ...args, '--nproc', String(ranks)], { cwd, env: { OMP_NUM_THREADS: '1' } });
-    if (attempt === 3 || !result.stderr.includes('Address already in use')) return result;
-  }
+export function runNproc(script: string, args: string[], cwd: string, ranks: number): Promise<PythonRun> {
+  return onANewPortIfTaken(() => run([script, ...args, '--nproc', String(ranks)], { cwd, env: { OMP_NUM_THREADS: '1' } }), (result) => result);
 }
 
 /** The JSON records of a run's stdout. */
